@@ -1,0 +1,239 @@
+package io.drover.client;
+
+import static io.drover.client.Paths.query;
+import static io.drover.client.Paths.seg;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A typed client of the Drover HTTP API, safe to share between threads. Every call throws
+ * {@link DroverApiException} when the server answers with an error status and
+ * {@link DroverTransportException} when no answer came. Create one with {@link #builder()} or
+ * {@link #fromEnv()}; {@link #send(String, String, Object)} reaches endpoints that have no typed method.
+ */
+public final class DroverClient implements AutoCloseable {
+
+    private final HttpClient http;
+    private final ObjectMapper mapper;
+    private final HttpApi api;
+    private final String baseUrl;
+
+    private DroverClient(Builder builder) {
+        this.baseUrl = builder.baseUrl.replaceAll("/+$", "");
+        this.mapper = DroverJson.newMapper();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(builder.connectTimeout)
+                .build();
+        this.api = new HttpApi(http, mapper, baseUrl, builder.apiKey, builder.requestTimeout);
+    }
+
+    /** @return a builder with the defaults: http://localhost:7070, 5 s to connect, 30 s per request */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a client for {@code DROVER_URL} (default http://localhost:7070) and {@code DROVER_API_KEY} */
+    public static DroverClient fromEnv() {
+        return fromEnv(System.getenv());
+    }
+
+    static DroverClient fromEnv(Map<String, String> env) {
+        String url = env.getOrDefault("DROVER_URL", "");
+        return builder().baseUrl(url.isBlank() ? Builder.DEFAULT_URL : url).apiKey(env.get("DROVER_API_KEY")).build();
+    }
+
+    /** @return the base URL, without a trailing slash */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** @return the mapper this client reads and writes JSON with */
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    /**
+     * Sends any request. The body may be null, a JsonNode, a Map or a record (written in
+     * snake_case); the path is relative to the base URL and may carry a query string.
+     *
+     * @return the parsed JSON answer, a NullNode for an empty one, or a TextNode for a non-JSON one
+     */
+    public JsonNode send(String method, String path, Object body) {
+        return api.send(method, path, body, api.requestTimeout());
+    }
+
+    // ---- Jobs
+
+    /** Creates a job from a {@link JobSpec}, a Map or a JsonNode. */
+    public Job createJob(Object spec) {
+        return api.read(send("POST", "/v1/jobs", Objects.requireNonNull(spec, "spec")), Job.class);
+    }
+
+    /** Gets a job by id or slug. */
+    public Job getJob(String idOrSlug) {
+        return api.read(send("GET", "/v1/jobs/" + seg(idOrSlug), null), Job.class);
+    }
+
+    /** Lists jobs; a null cursor starts at the beginning and a null limit uses the server's default. */
+    public Page<Job> listJobs(String cursor, Integer limit) {
+        return api.readPage(send("GET", "/v1/jobs" + query("cursor", cursor, "limit", limit), null), Job.class);
+    }
+
+    /** Changes a job with a partial {@link JobSpec}, Map or JsonNode, creating a new version. */
+    public Job updateJob(String idOrSlug, Object patch) {
+        return api.read(send("PATCH", "/v1/jobs/" + seg(idOrSlug), Objects.requireNonNull(patch, "patch")), Job.class);
+    }
+
+    /** Deletes a job. */
+    public void deleteJob(String idOrSlug) {
+        send("DELETE", "/v1/jobs/" + seg(idOrSlug), null);
+    }
+
+    // ---- Runs
+
+    /** Triggers one run of a job; a repeated idempotency key returns the first run. */
+    public Run trigger(String jobIdOrSlug, TriggerRequest request) {
+        Object body = request == null ? TriggerRequest.of(null) : request;
+        return api.read(send("POST", "/v1/jobs/" + seg(jobIdOrSlug) + "/trigger", body), Run.class);
+    }
+
+    /** Triggers up to 1000 runs of a job in one transaction, returning them in order. */
+    public List<Run> triggerBatch(String jobIdOrSlug, List<TriggerRequest> requests) {
+        JsonNode answer = send("POST", "/v1/jobs/" + seg(jobIdOrSlug) + "/trigger/batch", Map.of("runs", requests));
+        return api.readList(answer.path("data"), Run.class);
+    }
+
+    /** Gets a run by id. */
+    public Run getRun(String runId) {
+        return api.read(send("GET", "/v1/runs/" + seg(runId), null), Run.class);
+    }
+
+    /** Lists runs matching a filter, newest first as the server orders them. */
+    public Page<Run> listRuns(RunFilter filter) {
+        RunFilter f = filter == null ? RunFilter.all() : filter;
+        String q = query("job", f.job(), "status", f.status(), "limit", f.limit(), "cursor", f.cursor());
+        return api.readPage(send("GET", "/v1/runs" + q, null), Run.class);
+    }
+
+    /** Returns every recorded state change of a run, in order. */
+    public List<RunEvent> runEvents(String runId) {
+        return api.readList(send("GET", "/v1/runs/" + seg(runId) + "/events", null).path("data"), RunEvent.class);
+    }
+
+    /** Cancels a run; the server answers 409 when it is already terminal. */
+    public Run cancelRun(String runId) {
+        return api.read(send("POST", "/v1/runs/" + seg(runId) + "/cancel", Map.of()), Run.class);
+    }
+
+    /** Replays a dead-lettered run, or creates a new run from a terminal one. */
+    public Run replayRun(String runId) {
+        return api.read(send("POST", "/v1/runs/" + seg(runId) + "/replay", Map.of()), Run.class);
+    }
+
+    // ---- Worker protocol
+
+    /** Claims due runs, long-polling up to {@code waitMs}; the request timeout is stretched to match. */
+    public List<Run> claim(ClaimRequest request) {
+        Duration timeout = api.requestTimeout().plusMillis(request.waitMs());
+        return api.readList(api.send("POST", "/v1/worker/claim", request, timeout).path("data"), Run.class);
+    }
+
+    /** Extends the lease of one run; the server answers 409 when the run is no longer this worker's. */
+    public Instant heartbeat(String runId, String workerId, long leaseMs) {
+        JsonNode answer = send("POST", "/v1/runs/" + seg(runId) + "/heartbeat",
+                Map.of("worker_id", workerId, "lease_ms", leaseMs));
+        return api.read(answer.path("lease_expires_at"), Instant.class);
+    }
+
+    /** Extends the leases of many runs in one call, answering per run whether it is still this worker's. */
+    public List<HeartbeatResult> heartbeatBatch(String workerId, List<String> runIds, long leaseMs) {
+        JsonNode answer = send("POST", "/v1/worker/heartbeat",
+                Map.of("worker_id", workerId, "run_ids", runIds, "lease_ms", leaseMs));
+        return api.readList(answer.path("data"), HeartbeatResult.class);
+    }
+
+    /** Completes a run with a result (any value Jackson can write, or null). */
+    public Run complete(String runId, String workerId, Object result) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("worker_id", workerId);
+        body.put("result", result);
+        return api.read(send("POST", "/v1/runs/" + seg(runId) + "/complete", body), Run.class);
+    }
+
+    /** Fails the current attempt of a run, returning the run as it now is (delayed, failed or dead_letter). */
+    public Run fail(String runId, String workerId, ErrorInfo error, boolean retryable) {
+        return api.read(send("POST", "/v1/runs/" + seg(runId) + "/fail",
+                Map.of("worker_id", workerId, "error", error, "retryable", retryable)), Run.class);
+    }
+
+    /** Reports many outcomes in one call, answering per run whether each was recorded. */
+    public List<OutcomeResult> completeBatch(String workerId, List<Outcome> outcomes) {
+        JsonNode answer = send("POST", "/v1/worker/complete", Map.of("worker_id", workerId, "results", outcomes));
+        return api.readList(answer.path("data"), OutcomeResult.class);
+    }
+
+    /** Gives a claimed run back to the queue without counting the attempt. */
+    public Run release(String runId, String workerId) {
+        return api.read(send("POST", "/v1/runs/" + seg(runId) + "/release", Map.of("worker_id", workerId)), Run.class);
+    }
+
+    /** Stops accepting new requests; requests already sent run to completion. */
+    @Override
+    public void close() {
+        http.shutdown();
+    }
+
+    /** Collects the settings of a {@link DroverClient}. */
+    public static final class Builder {
+        static final String DEFAULT_URL = "http://localhost:7070";
+
+        private String baseUrl = DEFAULT_URL;
+        private String apiKey;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration requestTimeout = Duration.ofSeconds(30);
+
+        private Builder() {
+        }
+
+        /** Sets the server URL, such as {@code http://localhost:7070}. */
+        public Builder baseUrl(String value) {
+            baseUrl = Objects.requireNonNull(value, "baseUrl");
+            return this;
+        }
+
+        /** Sets the API key sent as a bearer token; null sends none. */
+        public Builder apiKey(String value) {
+            apiKey = value;
+            return this;
+        }
+
+        /** Sets how long to wait for a connection. */
+        public Builder connectTimeout(Duration value) {
+            connectTimeout = Objects.requireNonNull(value, "connectTimeout");
+            return this;
+        }
+
+        /** Sets how long to wait for an answer; a claim adds its long-poll wait on top. */
+        public Builder requestTimeout(Duration value) {
+            requestTimeout = Objects.requireNonNull(value, "requestTimeout");
+            return this;
+        }
+
+        /** @return the client */
+        public DroverClient build() {
+            if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+                throw new IllegalArgumentException("baseUrl must start with http:// or https://, got: " + baseUrl);
+            }
+            return new DroverClient(this);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.drover.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+
+/** Sends one JSON request, turns the answer into a tree or an exception, and maps trees to types; no retries here. */
+final class HttpApi {
+
+    private static final String USER_AGENT = "drover-java/0.1";
+
+    private final HttpClient http;
+    private final ObjectMapper mapper;
+    private final String baseUrl;
+    private final String apiKey;
+    private final Duration requestTimeout;
+
+    HttpApi(HttpClient http, ObjectMapper mapper, String baseUrl, String apiKey, Duration requestTimeout) {
+        this.http = http;
+        this.mapper = mapper;
+        this.baseUrl = baseUrl;
+        this.apiKey = apiKey;
+        this.requestTimeout = requestTimeout;
+    }
+
+    Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    JsonNode send(String method, String path, Object body, Duration timeout) {
+        HttpRequest request = build(method, path, body, timeout);
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new DroverTransportException(method + " " + path + " failed: " + describe(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DroverTransportException(method + " " + path + " interrupted", e);
+        }
+        int status = response.statusCode();
+        if (status < 200 || status > 299) {
+            throw DroverApiException.fromResponse(status, response.body(), mapper);
+        }
+        return parse(response.body());
+    }
+
+    <T> T read(JsonNode node, Class<T> type) {
+        return convert(node, mapper.getTypeFactory().constructType(type));
+    }
+
+    <T> List<T> readList(JsonNode node, Class<T> type) {
+        List<T> list = convert(node, mapper.getTypeFactory().constructCollectionType(List.class, type));
+        return list == null ? List.of() : list;
+    }
+
+    <T> Page<T> readPage(JsonNode node, Class<T> type) {
+        return convert(node, mapper.getTypeFactory().constructParametricType(Page.class, type));
+    }
+
+    private <T> T convert(JsonNode node, JavaType type) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        try {
+            return mapper.convertValue(node, type);
+        } catch (IllegalArgumentException e) {
+            throw new DroverException("unexpected answer from the server, not a " + type.getTypeName()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private HttpRequest build(String method, String path, Object body, Duration timeout) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri(path))
+                .timeout(timeout)
+                .header("Accept", "application/json")
+                .header("User-Agent", USER_AGENT);
+        if (apiKey != null && !apiKey.isBlank()) {
+            builder.header("Authorization", "Bearer " + apiKey);
+        }
+        if (body == null) {
+            return builder.method(method, HttpRequest.BodyPublishers.noBody()).build();
+        }
+        byte[] json;
+        try {
+            json = mapper.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new DroverException("cannot write the body of " + method + " " + path + ": " + e.getMessage(), e);
+        }
+        return builder.header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(json))
+                .build();
+    }
+
+    private URI uri(String path) {
+        String slash = path.startsWith("/") ? "" : "/";
+        try {
+            return URI.create(baseUrl + slash + path);
+        } catch (IllegalArgumentException e) {
+            throw new DroverException("invalid request path: " + path, e);
+        }
+    }
+
+    /** A 2xx answer is never an error, so a body that is not JSON comes back as text. */
+    private JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
+            return NullNode.getInstance();
+        }
+        try {
+            return mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            return TextNode.valueOf(body);
+        }
+    }
+
+    private static String describe(IOException e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message;
+    }
+}

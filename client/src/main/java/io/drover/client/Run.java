@@ -1,0 +1,59 @@
+package io.drover.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+
+/**
+ * One execution of a job, with its payload, its state and the outcome of its latest attempt.
+ *
+ * @param id the run id (a UUIDv7)
+ * @param jobId the id of the job
+ * @param jobSlug the slug of the job, which workers use to pick a handler
+ * @param jobVersion the job version the run was created with
+ * @param status the current state
+ * @param attempt the current attempt number, starting at 1 once claimed
+ * @param maxAttempts how many attempts the run gets before it is dead-lettered
+ * @param priority the priority, higher first
+ * @param payload the input given at trigger time
+ * @param metadata the metadata given at trigger time, merged with the job's defaults
+ * @param result the value the handler returned, once completed
+ * @param error why the latest attempt failed, or null
+ * @param idempotencyKey the idempotency key given at trigger time, or null
+ * @param concurrencyKey the concurrency key given at trigger time, or null
+ * @param workerId the worker holding the run, while it executes
+ * @param scheduledAt when the run becomes due
+ * @param nextRetryAt when a delayed retry becomes due
+ * @param leaseExpiresAt when the worker's lease ends unless it heartbeats
+ * @param createdAt when the run was created
+ * @param startedAt when the latest attempt started
+ * @param finishedAt when the run reached a terminal state
+ * @param replayOf the run this run replays, or null
+ * @param workflowRunId the workflow run this run is a step of, or null
+ * @param stepId the workflow step this run executes, or null
+ */
+public record Run(
+        String id,
+        String jobId,
+        String jobSlug,
+        Integer jobVersion,
+        RunStatus status,
+        int attempt,
+        int maxAttempts,
+        int priority,
+        JsonNode payload,
+        JsonNode metadata,
+        JsonNode result,
+        ErrorInfo error,
+        String idempotencyKey,
+        String concurrencyKey,
+        String workerId,
+        Instant scheduledAt,
+        Instant nextRetryAt,
+        Instant leaseExpiresAt,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        String replayOf,
+        String workflowRunId,
+        String stepId) {
+}

@@ -1,0 +1,105 @@
+package io.drover.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Runs each claimed run's handler on its own virtual thread and turns what it returns or throws
+ * into an {@link Outcome} for the completer, unless the run was taken away meanwhile.
+ */
+final class RunExecutor {
+
+    private final Map<String, RunHandler> handlers;
+    private final DroverClient client;
+    private final String workerId;
+    private final InFlight inFlight;
+    private final Semaphore slots;
+    private final BatchCompleter completer;
+    private final Notifier notifier;
+
+    RunExecutor(Map<String, RunHandler> handlers, DroverClient client, String workerId, InFlight inFlight,
+                Semaphore slots, BatchCompleter completer, Notifier notifier) {
+        this.handlers = handlers;
+        this.client = client;
+        this.workerId = workerId;
+        this.inFlight = inFlight;
+        this.slots = slots;
+        this.completer = completer;
+        this.notifier = notifier;
+    }
+
+    /** Starts the run's handler; the caller has taken one slot, which is given back when the handler ends. */
+    void execute(Run run) {
+        RunContext ctx = new RunContext(run, workerId, client.mapper());
+        inFlight.add(ctx);
+        Thread thread = Thread.ofVirtual().name("drover-run-" + run.id()).unstarted(() -> runHandler(ctx));
+        ctx.bindThread(thread);
+        thread.start();
+    }
+
+    private void runHandler(RunContext ctx) {
+        long start = System.nanoTime();
+        Outcome outcome;
+        try {
+            notifier.onRunStarted(ctx);
+            outcome = invoke(ctx);
+            if (ctx.tryFinish()) {
+                report(outcome);
+            }
+            notifier.onRunFinished(ctx, outcome, Duration.ofNanos(System.nanoTime() - start));
+        } finally {
+            ctx.bindThread(null);
+            slots.release();
+        }
+    }
+
+    private Outcome invoke(RunContext ctx) {
+        RunHandler handler = handlers.get(ctx.jobSlug());
+        if (handler == null) {
+            return Outcome.failure(ctx.runId(), new ErrorInfo("UnknownJob", "worker " + workerId
+                    + " has no handler for job '" + ctx.jobSlug() + "'; it handles " + handlers.keySet(), null), false);
+        }
+        Object value;
+        try {
+            value = handler.handle(ctx, ctx.payload());
+        } catch (Throwable e) {
+            // A worker outlives its handlers' bugs, so even an Error fails just this attempt.
+            return Outcome.failure(ctx.runId(), ErrorInfo.from(e), !isNonRetryable(e));
+        }
+        try {
+            ObjectMapper mapper = client.mapper();
+            return Outcome.success(ctx.runId(), value instanceof JsonNode node ? node : mapper.valueToTree(value));
+        } catch (IllegalArgumentException e) {
+            // The same value would fail to serialize on every retry.
+            return Outcome.failure(ctx.runId(), ErrorInfo.from(e), false);
+        }
+    }
+
+    private void report(Outcome outcome) {
+        if (completer.submit(outcome)) {
+            return;
+        }
+        // The completer closed during shutdown while this handler was finishing: report directly.
+        try {
+            client.completeBatch(workerId, List.of(outcome));
+            inFlight.remove(outcome.runId());
+        } catch (DroverException e) {
+            notifier.onOutcomesDropped(List.of(outcome), e);
+        }
+    }
+
+    static boolean isNonRetryable(Throwable error) {
+        Throwable t = error;
+        // Bounded, because a cause chain can loop.
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            if (t instanceof NonRetryableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,122 @@
+package io.drover.client;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Collects a {@link Worker}'s client, handlers and settings. Only the client and one handler are
+ * required; the defaults are queue {@code default}, concurrency 8, a 10 s claim long-poll, a 30 s
+ * lease heartbeated every third of it, batches of up to 100 outcomes lingering 5 ms, and a 30 s
+ * shutdown timeout.
+ */
+public final class WorkerBuilder {
+
+    private DroverClient client;
+    private final Map<String, RunHandler> handlers = new LinkedHashMap<>();
+    private final List<String> queues = new ArrayList<>();
+    private String workerId;
+    private int concurrency = 8;
+    private Duration claimWait = Duration.ofSeconds(10);
+    private Duration lease = Duration.ofSeconds(30);
+    private Duration heartbeatInterval;
+    private int completionBatchSize = 100;
+    private Duration completionLinger = Duration.ofMillis(5);
+    private int completionRetries = 10;
+    private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private WorkerListener listener;
+
+    WorkerBuilder() {
+    }
+
+    /** Sets the client the worker talks to the server with. */
+    public WorkerBuilder client(DroverClient value) {
+        client = Objects.requireNonNull(value, "client");
+        return this;
+    }
+
+    /** Registers the handler of one job slug. */
+    public WorkerBuilder handler(String jobSlug, RunHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (handlers.putIfAbsent(Objects.requireNonNull(jobSlug, "jobSlug"), handler) != null) {
+            throw new IllegalArgumentException("a handler for job '" + jobSlug + "' is already registered");
+        }
+        return this;
+    }
+
+    /** Registers a handler whose payload is mapped to {@code payloadType} first. */
+    public <T> WorkerBuilder handler(String jobSlug, Class<T> payloadType, TypedHandler<T> handler) {
+        Objects.requireNonNull(payloadType, "payloadType");
+        Objects.requireNonNull(handler, "handler");
+        return handler(jobSlug, (ctx, payload) -> handler.handle(ctx, ctx.payloadAs(payloadType)));
+    }
+
+    /** Adds a queue to take runs from; without any, the worker serves {@code default}. */
+    public WorkerBuilder queue(String value) {
+        queues.add(Objects.requireNonNull(value, "queue"));
+        return this;
+    }
+
+    /** Sets the worker id; the default is {@code <host>-<pid>-<random>}. */
+    public WorkerBuilder workerId(String value) { workerId = value; return this; }
+
+    /** Sets the most runs executed at once. */
+    public WorkerBuilder concurrency(int value) { concurrency = value; return this; }
+
+    /** Sets how long one claim waits on the server when nothing is ready (0 to 30 s). */
+    public WorkerBuilder claimWait(Duration value) { claimWait = value; return this; }
+
+    /** Sets how long each run stays this worker's without a heartbeat. */
+    public WorkerBuilder lease(Duration value) { lease = value; return this; }
+
+    /** Sets how often leases are extended; the default is a third of the lease. */
+    public WorkerBuilder heartbeatInterval(Duration value) { heartbeatInterval = value; return this; }
+
+    /** Sets the most outcomes reported in one call. */
+    public WorkerBuilder completionBatchSize(int value) { completionBatchSize = value; return this; }
+
+    /** Sets how long an outcome may wait for others to join its batch. */
+    public WorkerBuilder completionLinger(Duration value) { completionLinger = value; return this; }
+
+    /** Sets how many times a batch of outcomes that got no answer is retried. */
+    public WorkerBuilder completionRetries(int value) { completionRetries = value; return this; }
+
+    /** Sets how long {@link Worker#close()} waits for running handlers. */
+    public WorkerBuilder shutdownTimeout(Duration value) { shutdownTimeout = value; return this; }
+
+    /** Sets a listener for metrics or logs. */
+    public WorkerBuilder listener(WorkerListener value) { listener = value; return this; }
+
+    /** @return the worker, not started yet */
+    public Worker build() {
+        if (client == null) {
+            throw new IllegalStateException("a client is required: call client(DroverClient.fromEnv()) or similar");
+        }
+        if (handlers.isEmpty()) {
+            throw new IllegalStateException("at least one handler is required: call handler(jobSlug, handler)");
+        }
+        Duration interval = heartbeatInterval != null ? heartbeatInterval : lease.dividedBy(3);
+        WorkerConfig config = new WorkerConfig(workerId != null ? workerId : defaultWorkerId(),
+                queues.isEmpty() ? List.of("default") : queues, concurrency, claimWait, lease, interval,
+                completionBatchSize, completionLinger, completionRetries, shutdownTimeout);
+        return new Worker(client, config, Map.copyOf(handlers), new Notifier(listener));
+    }
+
+    static String defaultWorkerId() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                host = "worker";
+            }
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
+    }
+}

@@ -1,0 +1,47 @@
+package io.drover.client;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The validated settings of a {@link Worker}, as collected by a {@link WorkerBuilder}.
+ *
+ * @param workerId the id the worker claims under
+ * @param queues the queues it takes runs from
+ * @param concurrency the most runs it executes at once
+ * @param claimWait how long one claim long-polls
+ * @param lease how long each run stays the worker's without a heartbeat
+ * @param heartbeatInterval how often leases are extended
+ * @param completionBatchSize the most outcomes reported in one call
+ * @param completionLinger how long an outcome may wait for others to join its batch
+ * @param completionRetries how many times a batch that got no answer is retried
+ * @param shutdownTimeout how long a graceful stop waits for handlers
+ */
+public record WorkerConfig(String workerId, List<String> queues, int concurrency, Duration claimWait, Duration lease,
+                           Duration heartbeatInterval, int completionBatchSize, Duration completionLinger,
+                           int completionRetries, Duration shutdownTimeout) {
+
+    /** Checks every setting, naming the setting and the accepted range when one is off. */
+    public WorkerConfig {
+        require(workerId != null && !workerId.isBlank(), "workerId must not be blank");
+        require(queues != null && !queues.isEmpty(), "at least one queue is required");
+        queues = List.copyOf(queues);
+        require(concurrency >= 1, "concurrency must be at least 1, got " + concurrency);
+        require(!claimWait.isNegative() && claimWait.toMillis() <= 30_000,
+                "claimWait must be between 0 and 30 s (the server's limit), got " + claimWait);
+        require(lease.toMillis() >= 1000, "lease must be at least 1 s, got " + lease);
+        require(heartbeatInterval.toMillis() >= 10 && heartbeatInterval.compareTo(lease) < 0,
+                "heartbeatInterval must be shorter than the lease (" + lease + "), got " + heartbeatInterval);
+        require(completionBatchSize >= 1 && completionBatchSize <= 500,
+                "completionBatchSize must be between 1 and 500, got " + completionBatchSize);
+        require(!completionLinger.isNegative(), "completionLinger must not be negative");
+        require(completionRetries >= 0, "completionRetries must not be negative");
+        require(!shutdownTimeout.isNegative(), "shutdownTimeout must not be negative");
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
