@@ -1,6 +1,5 @@
 package io.drover.client;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +18,6 @@ final class Heartbeater {
     private final InFlight inFlight;
     private final Notifier notifier;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private Thread thread;
 
     Heartbeater(DroverClient client, WorkerConfig config, InFlight inFlight, Notifier notifier) {
         this.client = client;
@@ -29,14 +27,12 @@ final class Heartbeater {
     }
 
     void start() {
-        thread = Thread.ofPlatform().daemon().name("drover-heartbeat-" + config.workerId()).start(this::loop);
+        Thread.ofPlatform().daemon().name("drover-heartbeat-" + config.workerId()).start(this::loop);
     }
 
-    void stop() throws InterruptedException {
+    /** Stops after the round in flight, if any; does not wait for it. */
+    void stop() {
         stopped.countDown();
-        if (thread != null) {
-            thread.join(Duration.ofSeconds(5));
-        }
     }
 
     private void loop() {

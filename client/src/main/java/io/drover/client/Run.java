@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param jobId the id of the job
  * @param jobSlug the slug of the job, which workers use to pick a handler
  * @param jobVersion the job version the run was created with
+ * @param queue the queue the run waits in
  * @param status the current state
  * @param attempt the current attempt number, starting at 1 once claimed
  * @param maxAttempts how many attempts the run gets before it is dead-lettered
@@ -36,6 +37,7 @@ public record Run(
         String jobId,
         String jobSlug,
         Integer jobVersion,
+        String queue,
         RunStatus status,
         int attempt,
         int maxAttempts,

@@ -125,6 +125,14 @@ public final class Worker implements AutoCloseable {
     }
 
     private void shutdown(Duration timeout) throws InterruptedException {
+        try {
+            drain(timeout);
+        } finally {
+            heartbeater.stop();
+        }
+    }
+
+    private void drain(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         claimLoop.stop(remaining(deadline));
         if (slots.tryAcquire(config.concurrency(), remaining(deadline).toNanos(), TimeUnit.NANOSECONDS)) {
@@ -141,7 +149,6 @@ public final class Worker implements AutoCloseable {
         for (RunContext ctx : inFlight.snapshot()) {
             release(ctx);
         }
-        heartbeater.stop();
     }
 
     private void release(RunContext ctx) {
