@@ -1,7 +1,14 @@
 package io.drover;
 
+import io.drover.cli.DroverCli;
+
 public final class Main {
+    private Main() {}
+
     public static void main(String[] args) {
-        System.out.println("drover");
+        int code = DroverCli.execute(args);
+        if (code != 0 || (args.length > 0 && !args[0].equals("server"))) {
+            System.exit(code);
+        }
     }
 }

@@ -1,0 +1,231 @@
+package io.drover;
+
+import io.drover.config.Config;
+import io.drover.crypto.Keys;
+import io.drover.crypto.SecretBox;
+import io.drover.dispatch.ClaimSignal;
+import io.drover.dispatch.HttpPushDispatcher;
+import io.drover.dispatch.PgListener;
+import io.drover.dispatch.WorkerRoutes;
+import io.drover.http.HttpApi;
+import io.drover.http.Route;
+import io.drover.identity.ApiKeys;
+import io.drover.jobs.JobRoutes;
+import io.drover.jobs.JobStore;
+import io.drover.maintenance.DelayedPromoter;
+import io.drover.maintenance.LeaseReaper;
+import io.drover.metrics.OpsRoutes;
+import io.drover.metrics.QueueDepth;
+import io.drover.metrics.QueueMetrics;
+import io.drover.runs.QueueEvents;
+import io.drover.runs.RunMaintenance;
+import io.drover.runs.RunRoutes;
+import io.drover.runs.RunStore;
+import io.drover.schedules.ScheduleTicker;
+import io.drover.store.Db;
+import io.drover.store.EmbeddedDatabase;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Drover node, wired by hand: database, stores, background services and the HTTP API.
+ * {@link #start} brings them up in dependency order; {@link #close} takes them down in reverse,
+ * letting requests and pushes in flight finish within the grace period.
+ */
+public final class DroverServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DroverServer.class);
+    public static final String VERSION = "0.1.0";
+
+    private final Config config;
+    private final String nodeId = makeNodeId();
+    private EmbeddedDatabase embedded;
+    private Db db;
+    private PgListener listener;
+    private DelayedPromoter promoter;
+    private LeaseReaper reaper;
+    private ScheduleTicker ticker;
+    private HttpPushDispatcher push;
+    private HttpApi http;
+    private RunStore runs;
+    private volatile boolean ready;
+
+    private DroverServer(Config config) {
+        this.config = config;
+    }
+
+    public static DroverServer start(Config config) throws IOException {
+        List<String> problems = config.validate();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+        DroverServer s = new DroverServer(config);
+        try {
+            s.startAll();
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private void startAll() throws IOException {
+        if (config.databaseUrl().isPresent()) {
+            Jdbc j = Jdbc.parse(config.databaseUrl().get());
+            db = new Db(j.url(), j.user(), j.password(), config.poolSize());
+        } else {
+            embedded = EmbeddedDatabase.start(config.dataDir());
+            db = new Db(embedded.jdbcUrl(EmbeddedDatabase.DATABASE), embedded.user(), null, config.poolSize());
+        }
+        db.migrate();
+        Keys keys = Keys.load(config.secretsKey(), config.dataDir());
+        ApiKeys apiKeys = new ApiKeys(db, keys);
+        apiKeys.bootstrap(config.adminApiKey(), config.dataDir());
+
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        QueueMetrics metrics = new QueueMetrics(registry);
+        JobStore jobs = new JobStore(db, new SecretBox(keys), Clock.systemUTC());
+        runs = new RunStore(db, jobs, metrics);
+        RunMaintenance maintenance = new RunMaintenance(runs);
+
+        ClaimSignal signal = new ClaimSignal();
+        promoter = new DelayedPromoter(maintenance, config.pollIntervalMs());
+        reaper = new LeaseReaper(maintenance, config.reaperIntervalMs());
+        ticker = new ScheduleTicker(db, jobs, runs, config.pollIntervalMs());
+        push = new HttpPushDispatcher(runs, jobs, "push:" + nodeId, config.pushConcurrency(),
+                config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs());
+        runs.setEvents(new QueueEvents() {
+            @Override
+            public void ready(Collection<String> queues) {
+                if (queues.contains(RunStore.PUSH_QUEUE)) {
+                    push.wake();
+                }
+                signal.wake(queues);
+            }
+
+            @Override
+            public void delayed(Instant at) {
+                promoter.delayed(at);
+            }
+        });
+        listener = new PgListener(db, queues -> {
+            if (queues.isEmpty() || queues.contains(RunStore.PUSH_QUEUE)) {
+                push.wake();
+            }
+            signal.wake(queues);
+        });
+
+        List<Route> routes = new ArrayList<>();
+        routes.addAll(new JobRoutes(jobs, runs).routes());
+        routes.addAll(new RunRoutes(runs, jobs).routes());
+        routes.addAll(new WorkerRoutes(runs, signal, config.pollIntervalMs()).routes());
+        List<Route> all = new ArrayList<>(routes);
+        routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
+                .routes());
+        all.clear();
+        all.addAll(routes);
+
+        listener.start();
+        promoter.start();
+        reaper.start();
+        ticker.start();
+        push.start();
+        http = new HttpApi(routes, apiKeys, config.maxBodyBytes(), config.bindHost(), config.port()).start();
+        ready = true;
+        log.info("drover {} node {} listening on port {} ({})", VERSION, nodeId, http.port(),
+                embedded != null ? "embedded PostgreSQL in " + config.dataDir().toAbsolutePath() : "external PostgreSQL");
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public Db db() {
+        return db;
+    }
+
+    public RunStore runs() {
+        return runs;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public List<Route> routes() {
+        return http.routes();
+    }
+
+    /** Graceful stop: no new requests, in-flight requests and pushes finish, services stop, database closes. */
+    @Override
+    public void close() {
+        ready = false;
+        Duration grace = Duration.ofMillis(config.shutdownGraceMs());
+        if (http != null) {
+            http.stop();
+        }
+        if (push != null) {
+            push.shutdown(grace);
+        }
+        for (var service : new io.drover.maintenance.Service[] {ticker, reaper, promoter}) {
+            if (service != null) {
+                service.stop();
+            }
+        }
+        if (listener != null) {
+            listener.stop();
+        }
+        if (db != null) {
+            db.close();
+        }
+        if (embedded != null) {
+            embedded.close();
+        }
+        log.info("drover node {} stopped", nodeId);
+    }
+
+    private static String makeNodeId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "node";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A JDBC URL with credentials, from either accepted form of DROVER_DATABASE_URL. */
+    record Jdbc(String url, String user, String password) {
+        static Jdbc parse(String value) {
+            if (value.startsWith("jdbc:")) {
+                return new Jdbc(value, null, null);
+            }
+            URI uri = URI.create(value.replaceFirst("^postgres(ql)?://", "http://"));
+            String user = null;
+            String password = null;
+            if (uri.getRawUserInfo() != null) {
+                String[] parts = uri.getRawUserInfo().split(":", 2);
+                user = java.net.URLDecoder.decode(parts[0], java.nio.charset.StandardCharsets.UTF_8);
+                password = parts.length > 1
+                        ? java.net.URLDecoder.decode(parts[1], java.nio.charset.StandardCharsets.UTF_8) : null;
+            }
+            String url = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+                    + Optional.ofNullable(uri.getRawPath()).orElse("/")
+                    + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "");
+            return new Jdbc(url, user, password);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.drover.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Server settings, from flags first, then {@code DROVER_*} environment variables, then defaults.
+ * {@link #validate()} names the setting and the fix for every problem, before anything starts.
+ */
+public record Config(
+        int port,
+        String bindHost,
+        Path dataDir,
+        Optional<String> databaseUrl,
+        Optional<String> adminApiKey,
+        Optional<String> secretsKey,
+        int poolSize,
+        long maxBodyBytes,
+        int pushConcurrency,
+        int pushConnectTimeoutMs,
+        int pushReadTimeoutMs,
+        long pollIntervalMs,
+        long reaperIntervalMs,
+        long shutdownGraceMs) {
+
+    public static Config fromEnv(Map<String, String> env) {
+        return new Config(
+                intEnv(env, "DROVER_PORT", 7070),
+                env.getOrDefault("DROVER_BIND", "0.0.0.0"),
+                Path.of(env.getOrDefault("DROVER_DATA_DIR", "./drover-data")),
+                opt(env, "DROVER_DATABASE_URL"),
+                opt(env, "DROVER_ADMIN_API_KEY"),
+                opt(env, "DROVER_SECRETS_KEY"),
+                intEnv(env, "DROVER_DB_POOL_SIZE", 32),
+                longEnv(env, "DROVER_MAX_BODY_BYTES", 1024 * 1024),
+                intEnv(env, "DROVER_PUSH_CONCURRENCY", 64),
+                intEnv(env, "DROVER_PUSH_CONNECT_TIMEOUT_MS", 5_000),
+                intEnv(env, "DROVER_PUSH_READ_TIMEOUT_MS", 30_000),
+                longEnv(env, "DROVER_POLL_INTERVAL_MS", 1_000),
+                longEnv(env, "DROVER_REAPER_INTERVAL_MS", 1_000),
+                longEnv(env, "DROVER_SHUTDOWN_GRACE_MS", 10_000));
+    }
+
+    public Config withPort(int port) {
+        return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
+                pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
+                shutdownGraceMs);
+    }
+
+    public Config withDataDir(Path dataDir) {
+        return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
+                pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
+                shutdownGraceMs);
+    }
+
+    public Config withDatabaseUrl(Optional<String> databaseUrl) {
+        return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
+                pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
+                shutdownGraceMs);
+    }
+
+    public Config withAdminApiKey(Optional<String> adminApiKey) {
+        return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
+                pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
+                shutdownGraceMs);
+    }
+
+    /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
+    public List<String> validate() {
+        List<String> problems = new ArrayList<>();
+        if (port < 0 || port > 65535) {
+            problems.add("DROVER_PORT/--port must be 0..65535 (0 picks a free port), got " + port);
+        }
+        if (poolSize < 4 || poolSize > 500) {
+            problems.add("DROVER_DB_POOL_SIZE must be 4..500, got " + poolSize);
+        }
+        if (maxBodyBytes < 1024) {
+            problems.add("DROVER_MAX_BODY_BYTES must be at least 1024, got " + maxBodyBytes);
+        }
+        if (pushConcurrency < 1 || pushConcurrency > 10_000) {
+            problems.add("DROVER_PUSH_CONCURRENCY must be 1..10000, got " + pushConcurrency);
+        }
+        if (pollIntervalMs < 10 || reaperIntervalMs < 10) {
+            problems.add("DROVER_POLL_INTERVAL_MS and DROVER_REAPER_INTERVAL_MS must be at least 10");
+        }
+        databaseUrl.ifPresent(url -> {
+            if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("postgresql://")
+                    && !url.startsWith("postgres://")) {
+                problems.add("DROVER_DATABASE_URL must look like postgresql://user:pass@host:port/db "
+                        + "or jdbc:postgresql://host:port/db");
+            }
+        });
+        secretsKey.ifPresent(key -> {
+            try {
+                if (java.util.Base64.getDecoder().decode(key.strip()).length != 32) {
+                    problems.add("DROVER_SECRETS_KEY must be 32 bytes in base64 (openssl rand -base64 32)");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("DROVER_SECRETS_KEY is not valid base64 (openssl rand -base64 32)");
+            }
+        });
+        adminApiKey.ifPresent(key -> {
+            if (key.length() < 16) {
+                problems.add("DROVER_ADMIN_API_KEY must be at least 16 characters");
+            }
+        });
+        return problems;
+    }
+
+    private static Optional<String> opt(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());
+    }
+
+    private static int intEnv(Map<String, String> env, String name, int dflt) {
+        return (int) longEnv(env, name, dflt);
+    }
+
+    private static long longEnv(Map<String, String> env, String name, long dflt) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.drover.dispatch;
+
+import io.drover.http.Json;
+import io.drover.jobs.JobSpec;
+import io.drover.jobs.JobStore;
+import io.drover.maintenance.Service;
+import io.drover.runs.Run;
+import io.drover.runs.RunStatus;
+import io.drover.runs.RunStore;
+import io.drover.runs.Transitions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes {@code execution: "http"} runs: takes ready runs into {@code dequeued}, moves each to
+ * {@code executing} and POSTs a signed request on a virtual thread, at most {@code concurrency} at
+ * once. 2xx completes the run (a JSON body becomes its result); 408, 429, 5xx, time-outs and
+ * connection errors are retryable failures; any other status fails the run without retry.
+ */
+public final class HttpPushDispatcher extends Service {
+    private static final Logger log = LoggerFactory.getLogger(HttpPushDispatcher.class);
+    private static final int MAX_ERROR_BODY = 2048;
+
+    private final RunStore runs;
+    private final JobStore jobs;
+    private final String dispatcherId;
+    private final Semaphore slots;
+    private final int concurrency;
+    private final Duration readTimeout;
+    private final long pollMs;
+    private final HttpClient client;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+    public HttpPushDispatcher(RunStore runs, JobStore jobs, String dispatcherId, int concurrency,
+            int connectTimeoutMs, int readTimeoutMs, long pollMs) {
+        super("push");
+        this.runs = runs;
+        this.jobs = jobs;
+        this.dispatcherId = dispatcherId;
+        this.concurrency = concurrency;
+        this.slots = new Semaphore(concurrency);
+        this.readTimeout = Duration.ofMillis(readTimeoutMs);
+        this.pollMs = pollMs;
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofMillis(connectTimeoutMs))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+    }
+
+    @Override
+    protected void runOnce() throws InterruptedException {
+        while (isRunning()) {
+            int free = slots.availablePermits();
+            if (free == 0) {
+                return; // a finishing request wakes us
+            }
+            // The lease covers the whole request plus margin; the reaper takes back a dead dispatcher's runs.
+            long leaseMs = readTimeout.toMillis() + 30_000;
+            List<Run> taken = runs.takePush(dispatcherId, Math.min(free, 100), leaseMs);
+            for (Run run : taken) {
+                slots.acquire();
+                executor.execute(() -> {
+                    try {
+                        push(run, leaseMs);
+                    } catch (RuntimeException e) {
+                        log.error("push of run {} failed unexpectedly", run.id(), e);
+                    } finally {
+                        slots.release();
+                        wake();
+                    }
+                });
+            }
+            if (taken.size() < Math.min(free, 100)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    protected long nextWaitMs() {
+        return pollMs;
+    }
+
+    private void push(Run dequeued, long leaseMs) {
+        Run run;
+        try {
+            run = runs.change(dequeued.projectId(), dequeued.id(), (c, locked) -> {
+                if (locked.run().status() != RunStatus.DEQUEUED || !dispatcherId.equals(locked.run().workerId())) {
+                    throw new io.drover.http.ApiError(409, "not_held", "no longer ours", java.util.Map.of());
+                }
+                return Transitions.pushStarted(locked.run(), locked.now().plusMillis(leaseMs), locked.now());
+            });
+        } catch (io.drover.http.ApiError e) {
+            return; // canceled (or taken back) between dequeue and send
+        }
+        JobSpec spec;
+        String secret;
+        try {
+            spec = jobs.spec(run.jobId(), run.jobVersion());
+            secret = jobs.signingSecret(run.jobId());
+            if (secret == null) {
+                throw new IllegalStateException("the job has no signing secret");
+            }
+        } catch (RuntimeException e) {
+            systemFail(run, "cannot prepare the request: " + e.getMessage());
+            return;
+        }
+        byte[] body = body(run);
+        long t = Instant.now().getEpochSecond();
+        String signature = "t=" + t + ",v1=" + sign(secret, t, body);
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(spec.endpointUrl()))
+                    .timeout(run.timeoutSecs() == null ? readTimeout
+                            : Duration.ofSeconds(Math.min(run.timeoutSecs(), readTimeout.toSeconds() + 1)))
+                    .header("Content-Type", "application/json")
+                    .header("User-Agent", "drover-push/1")
+                    .header("X-Drover-Run-Id", run.id().toString())
+                    .header("X-Drover-Attempt", Integer.toString(run.attempt()))
+                    .header("X-Drover-Signature", signature)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            systemFail(run, "endpoint_url cannot be used: " + e.getMessage());
+            return;
+        }
+        try {
+            HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            int status = response.statusCode();
+            if (status >= 200 && status < 300) {
+                report(run, resultOf(response.body()), null, false);
+            } else {
+                boolean retryable = status == 408 || status == 429 || status >= 500;
+                String text = new String(response.body(), 0, Math.min(response.body().length, MAX_ERROR_BODY),
+                        StandardCharsets.UTF_8);
+                report(run, null, Json.write(Json.object().put("type", "http_status")
+                        .put("message", "endpoint answered " + status).put("status", status).put("body", text)),
+                        retryable);
+            }
+        } catch (HttpTimeoutException e) {
+            report(run, null, Json.write(Json.object().put("type", "http_timeout")
+                    .put("message", "no answer within the timeout: " + e.getMessage())), true);
+        } catch (java.io.IOException e) {
+            report(run, null, Json.write(Json.object().put("type", "http_connection")
+                    .put("message", e.getClass().getSimpleName() + ": " + e.getMessage())), true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void report(Run run, String result, String error, boolean retryable) {
+        var reported = runs.report(run.projectId(), dispatcherId,
+                List.of(new RunStore.Report(run.id(), result, error, retryable))).get(0);
+        if (!reported.ok()) {
+            log.info("push result for run {} dropped: {}", run.id(), reported.error().getMessage());
+        }
+    }
+
+    private void systemFail(Run run, String message) {
+        try {
+            runs.change(run.projectId(), run.id(), (c, locked) -> Transitions.systemFail(locked.run(), message,
+                    locked.now()));
+        } catch (RuntimeException e) {
+            log.warn("could not mark run {} system_failed: {}", run.id(), e.toString());
+        }
+    }
+
+    private static String resultOf(byte[] body) {
+        if (body.length == 0) {
+            return null;
+        }
+        try {
+            return Json.write(Json.MAPPER.readTree(body));
+        } catch (java.io.IOException e) {
+            return null; // not JSON: the run completes without a result
+        }
+    }
+
+    static byte[] body(Run run) {
+        var n = Json.object();
+        n.put("run_id", run.id().toString());
+        n.put("job_id", run.jobId().toString());
+        n.put("job_slug", run.jobSlug());
+        n.put("attempt", run.attempt());
+        n.putRawValue("payload", new com.fasterxml.jackson.databind.util.RawValue(run.payload() == null ? "null" : run.payload()));
+        n.putRawValue("metadata", new com.fasterxml.jackson.databind.util.RawValue(run.metadata()));
+        return Json.bytes(n);
+    }
+
+    /** Hex HMAC-SHA256 of {@code "<t>.<body>"} under the job's signing secret. */
+    public static String sign(String secret, long t, byte[] body) {
+        byte[] prefix = (t + ".").getBytes(StandardCharsets.UTF_8);
+        byte[] data = new byte[prefix.length + body.length];
+        System.arraycopy(prefix, 0, data, 0, prefix.length);
+        System.arraycopy(body, 0, data, prefix.length, body.length);
+        return HexFormat.of().formatHex(io.drover.crypto.Keys.hmac(secret.getBytes(StandardCharsets.UTF_8), data));
+    }
+
+    /** Stops taking runs, waits for requests in flight, and gives back runs taken but not sent. */
+    public void shutdown(Duration grace) {
+        stop();
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+    }
+
+    public int concurrency() {
+        return concurrency;
+    }
+}

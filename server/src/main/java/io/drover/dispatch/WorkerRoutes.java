@@ -1,0 +1,259 @@
+package io.drover.dispatch;
+
+import static io.drover.http.Route.post;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.http.ApiError;
+import io.drover.http.Call;
+import io.drover.http.Input;
+import io.drover.http.Json;
+import io.drover.http.Reply;
+import io.drover.http.Route;
+import io.drover.identity.Role;
+import io.drover.runs.Run;
+import io.drover.runs.RunStore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The worker protocol: long-polling claims, heartbeats, completion (single and batched), failure,
+ * giving a lease back, and pausing/resuming a held run. A waiting claim parks on
+ * {@link ClaimSignal} and holds no database connection.
+ */
+public final class WorkerRoutes {
+    private static final Pattern WORKER_ID = Pattern.compile("[\\x21-\\x7E]{1,200}");
+    private final RunStore runs;
+    private final ClaimSignal signal;
+    private final long pollMs;
+
+    public WorkerRoutes(RunStore runs, ClaimSignal signal, long pollMs) {
+        this.runs = runs;
+        this.signal = signal;
+        this.pollMs = pollMs;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                post("/v1/worker/claim", Role.OPERATOR, "Claim ready runs (long-polls up to wait_ms)", this::claim),
+                post("/v1/worker/heartbeat", Role.OPERATOR, "Extend the leases of many held runs", this::heartbeatBatch),
+                post("/v1/worker/complete", Role.OPERATOR, "Report many results and failures at once", this::report),
+                post("/v1/runs/{id}/heartbeat", Role.OPERATOR, "Extend the lease of a held run", this::heartbeat),
+                post("/v1/runs/{id}/complete", Role.OPERATOR, "Complete a held run", this::complete),
+                post("/v1/runs/{id}/fail", Role.OPERATOR, "Fail the current attempt of a held run", this::fail),
+                post("/v1/runs/{id}/release", Role.OPERATOR, "Give a held run back unfinished", this::release),
+                post("/v1/runs/{id}/wait", Role.OPERATOR, "Pause a held run (executing -> waiting)", this::startWaiting),
+                post("/v1/runs/{id}/resume", Role.OPERATOR, "Resume a paused run (waiting -> executing)", this::resume));
+    }
+
+    private static String workerId(Input in) {
+        String id = in.requiredString("worker_id", 200);
+        if (!WORKER_ID.matcher(id).matches()) {
+            throw ApiError.invalid("worker_id", "must be 1..200 printable ASCII characters without spaces");
+        }
+        return id;
+    }
+
+    private Reply claim(Call c) throws InterruptedException {
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "queues", "max", "wait_ms", "lease_ms"));
+        String worker = workerId(in);
+        List<String> queues = in.strings("queues", 50, 100);
+        if (queues == null || queues.isEmpty()) {
+            throw ApiError.invalid("queues", "is required: at least one queue name");
+        }
+        int max = in.intValue("max", 1, 1, 500);
+        long waitMs = in.longValue("wait_ms", 0L, 0, 30_000);
+        long leaseMs = in.longValue("lease_ms", 30_000L, 1_000, 3_600_000);
+        long deadline = System.nanoTime() + waitMs * 1_000_000;
+        List<Run> claimed;
+        while (true) {
+            long seen = signal.generation();
+            claimed = runs.claim(c.projectId(), worker, List.copyOf(new java.util.LinkedHashSet<>(queues)), max, leaseMs);
+            long leftMs = (deadline - System.nanoTime()) / 1_000_000;
+            if (!claimed.isEmpty() || leftMs <= 0) {
+                break;
+            }
+            // Parked without a connection until new work may be ready; the poll interval bounds the wait
+            // so that work made by another node whose NOTIFY we missed is still found.
+            signal.await(seen, Math.min(leftMs, pollMs));
+        }
+        return Reply.ok(data(claimed.stream().map(Run::toJson).toList()));
+    }
+
+    private Reply heartbeat(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "lease_ms"));
+        String worker = workerId(in);
+        long leaseMs = in.longValue("lease_ms", 30_000L, 1_000, 3_600_000);
+        Map<UUID, Instant> leases = runs.heartbeat(c.projectId(), worker, List.of(id), leaseMs);
+        Instant until = leases.get(id);
+        if (until == null) {
+            Run run = runs.get(c.projectId(), id);
+            throw ApiError.conflict("not_held", "run is " + run.status().db() + "; this worker no longer holds it",
+                    Map.of("status", run.status().db()));
+        }
+        return Reply.ok(Json.object().put("run_id", id.toString()).put("lease_expires_at", until.toString())
+                .put("status", "executing"));
+    }
+
+    private Reply heartbeatBatch(Call c) {
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "run_ids", "lease_ms"));
+        String worker = workerId(in);
+        long leaseMs = in.longValue("lease_ms", 30_000L, 1_000, 3_600_000);
+        List<UUID> ids = uuids(in, "run_ids", 1000);
+        Map<UUID, Instant> leases = ids.isEmpty() ? Map.of() : runs.heartbeat(c.projectId(), worker, ids, leaseMs);
+        List<ObjectNode> out = new ArrayList<>();
+        for (UUID id : ids) {
+            Instant until = leases.get(id);
+            ObjectNode n = Json.object().put("run_id", id.toString()).put("ok", until != null);
+            n.put("lease_expires_at", until == null ? null : until.toString());
+            out.add(n);
+        }
+        return Reply.ok(data(out));
+    }
+
+    private Reply complete(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "result"));
+        String worker = workerId(in);
+        return Reply.ok(runs.complete(c.projectId(), id, worker, resultOf(in)).toJson());
+    }
+
+    private Reply fail(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "error", "retryable"));
+        String worker = workerId(in);
+        String error = errorOf(in, "error");
+        boolean retryable = in.bool("retryable", true);
+        return Reply.ok(runs.fail(c.projectId(), id, worker, error, retryable).toJson());
+    }
+
+    private Reply report(Call c) {
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "results"));
+        String worker = workerId(in);
+        JsonNode results = in.get("results");
+        if (results == null || !results.isArray()) {
+            throw ApiError.wrongType("results", "an array of {run_id, result} or {run_id, error, retryable}");
+        }
+        if (results.size() > 1000) {
+            throw ApiError.invalid("results", "at most 1000 items");
+        }
+        List<RunStore.Report> reports = new ArrayList<>();
+        Set<UUID> seen = new java.util.HashSet<>();
+        for (int i = 0; i < results.size(); i++) {
+            String prefix = "results[" + i + "]";
+            Input item = Input.of(results.get(i), prefix);
+            item.allowOnly(Set.of("run_id", "result", "error", "retryable"));
+            UUID runId = parseUuid(item.requiredString("run_id", 36), prefix + ".run_id");
+            if (!seen.add(runId)) {
+                throw ApiError.invalid(prefix + ".run_id", "run " + runId + " appears twice");
+            }
+            if (item.has("error")) {
+                reports.add(new RunStore.Report(runId, null, errorOf(item, "error"), item.bool("retryable", true)));
+            } else {
+                reports.add(new RunStore.Report(runId, resultOf(item), null, false));
+            }
+        }
+        List<ObjectNode> out = new ArrayList<>();
+        for (RunStore.Reported r : runs.report(c.projectId(), worker, reports)) {
+            ObjectNode n = Json.object().put("run_id", r.runId().toString()).put("ok", r.ok()).put("status", r.status());
+            if (r.error() != null) {
+                n.putObject("error").put("code", r.error().code()).put("message", r.error().getMessage());
+            } else {
+                n.putNull("error");
+            }
+            out.add(n);
+        }
+        return Reply.ok(data(out));
+    }
+
+    private Reply release(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id"));
+        return Reply.ok(runs.release(c.projectId(), id, workerId(in)).toJson());
+    }
+
+    private Reply startWaiting(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "timeout_secs", "reason"));
+        String worker = workerId(in);
+        long secs = in.longValue("timeout_secs", 3600L, 1, 30L * 24 * 3600);
+        String reason = in.string("reason", "paused by its worker", 1000);
+        return Reply.ok(runs.startWaiting(c.projectId(), id, worker, Instant.now().plusSeconds(secs), reason).toJson());
+    }
+
+    private Reply resume(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "lease_ms"));
+        String worker = workerId(in);
+        long leaseMs = in.longValue("lease_ms", 30_000L, 1_000, 3_600_000);
+        return Reply.ok(runs.resume(c.projectId(), id, worker, leaseMs).toJson());
+    }
+
+    private static String resultOf(Input in) {
+        JsonNode result = in.raw().get("result");
+        return result == null ? "null" : Json.write(result);
+    }
+
+    /** The error of a failure: {type, message, stacktrace}, strings, bounded. */
+    private static String errorOf(Input in, String field) {
+        JsonNode node = in.get(field);
+        if (node == null) {
+            return Json.write(Json.object().put("type", "error").put("message", "no error given"));
+        }
+        Input e = Input.of(node, in.name(field));
+        e.allowOnly(Set.of("type", "message", "stacktrace", "data"));
+        ObjectNode out = Json.object();
+        out.put("type", e.string("type", "error", 500));
+        out.put("message", e.string("message", "", 20_000));
+        out.put("stacktrace", e.string("stacktrace", null, 200_000));
+        if (e.has("data")) {
+            out.set("data", e.get("data"));
+        }
+        return Json.write(out);
+    }
+
+    private static List<UUID> uuids(Input in, String field, int max) {
+        List<String> raw = in.strings(field, max, 36);
+        if (raw == null) {
+            throw ApiError.invalid(field, "is required");
+        }
+        List<UUID> out = new ArrayList<>(raw.size());
+        for (String s : raw) {
+            out.add(parseUuid(s, field));
+        }
+        return out;
+    }
+
+    private static UUID parseUuid(String s, String field) {
+        try {
+            if (s.length() == 36) {
+                return UUID.fromString(s);
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through
+        }
+        throw ApiError.invalid(field, "is not a run id");
+    }
+
+    private static ObjectNode data(List<ObjectNode> rows) {
+        ObjectNode n = Json.object();
+        var arr = n.putArray("data");
+        rows.forEach(arr::add);
+        return n;
+    }
+}

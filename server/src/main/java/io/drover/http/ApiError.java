@@ -1,0 +1,63 @@
+package io.drover.http;
+
+import java.util.Map;
+
+/**
+ * An error answered to the client as {@code {"error": {"code", "message", "details"}}}. Thrown
+ * from anywhere below the HTTP layer; {@link HttpApi} renders it in one place.
+ */
+public final class ApiError extends RuntimeException {
+    private final int status;
+    private final String code;
+    private final Map<String, Object> details;
+
+    public ApiError(int status, String code, String message, Map<String, Object> details) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.details = details == null ? Map.of() : details;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public Map<String, Object> details() {
+        return details;
+    }
+
+    public static ApiError badRequest(String code, String message, Map<String, Object> details) {
+        return new ApiError(400, code, message, details);
+    }
+
+    /** A body field of the wrong JSON type (400, naming the field). */
+    public static ApiError wrongType(String field, String expected) {
+        return new ApiError(400, "invalid_type", field + " must be " + expected, Map.of("field", field,
+                "expected", expected));
+    }
+
+    /** A well-formed value that fails validation (422, naming the field). */
+    public static ApiError invalid(String field, String message) {
+        return new ApiError(422, "validation_failed", field + ": " + message, Map.of("field", field));
+    }
+
+    public static ApiError notFound(String what, String id) {
+        return new ApiError(404, "not_found", what + " " + id + " not found", Map.of("id", id));
+    }
+
+    public static ApiError conflict(String code, String message, Map<String, Object> details) {
+        return new ApiError(409, code, message, details);
+    }
+
+    public static ApiError unauthorized(String message) {
+        return new ApiError(401, "unauthorized", message, Map.of());
+    }
+
+    public static ApiError forbidden(String message) {
+        return new ApiError(403, "forbidden", message, Map.of());
+    }
+}

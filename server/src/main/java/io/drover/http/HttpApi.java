@@ -1,0 +1,143 @@
+package io.drover.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.identity.ApiKeys;
+import io.drover.identity.Principal;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP layer: registers every {@link Route}, checks the caller's key and role before each
+ * handler, renders replies and errors (one error shape for all), and limits body sizes. Routes
+ * themselves live with their capability ({@code JobRoutes}, {@code RunRoutes}, ...).
+ */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private final Javalin app;
+    private final List<Route> routes;
+
+    public HttpApi(List<Route> routes, ApiKeys keys, long maxBodyBytes, String host, int port) {
+        this.routes = List.copyOf(routes);
+        this.app = Javalin.create(config -> {
+            config.concurrency.useVirtualThreads = true;
+            config.http.maxRequestSize = maxBodyBytes;
+            config.startup.showJavalinBanner = false;
+            config.jetty.host = host;
+            config.jetty.port = port;
+            config.jetty.modifyServer(server -> {
+                for (var connector : server.getConnectors()) {
+                    if (connector instanceof ServerConnector sc) {
+                        sc.setIdleTimeout(65_000); // above the longest long-poll (30 s) with margin
+                    }
+                }
+            });
+            for (Route r : this.routes) {
+                config.routes.addHttpHandler(handlerType(r.method()), r.path(),
+                        ctx -> handle(ctx, r, keys, maxBodyBytes));
+            }
+            config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx,
+                    new ApiError(e.getStatus(), codeFor(e.getStatus()), e.getMessage(), Map.of())));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                error(ctx, new ApiError(500, "internal_error", "unexpected server error; see the server log",
+                        Map.of()));
+            });
+            config.routes.error(404, "*", ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    error(ctx, new ApiError(404, "route_not_found", "no route " + ctx.method() + " " + ctx.path(),
+                            Map.of()));
+                }
+            });
+            config.routes.error(405, "*", ctx -> error(ctx, new ApiError(405, "method_not_allowed",
+                    "method " + ctx.method() + " is not allowed on " + ctx.path(), Map.of())));
+        });
+    }
+
+    private static HandlerType handlerType(String method) {
+        return switch (method) {
+            case "GET" -> HandlerType.GET;
+            case "POST" -> HandlerType.POST;
+            case "PATCH" -> HandlerType.PATCH;
+            case "DELETE" -> HandlerType.DELETE;
+            case "PUT" -> HandlerType.PUT;
+            default -> throw new IllegalArgumentException(method);
+        };
+    }
+
+    private static void handle(Context ctx, Route route, ApiKeys keys, long maxBody) throws Exception {
+        Principal principal = null;
+        if (route.role() != null) {
+            principal = authenticate(ctx, keys);
+            if (!principal.role().atLeast(route.role())) {
+                throw ApiError.forbidden("this key's role (" + principal.role().db() + ") cannot "
+                        + route.method() + " " + route.path() + "; it needs " + route.role().db() + " or higher");
+            }
+        }
+        Reply reply = route.handler().handle(new Call(ctx, principal, maxBody));
+        ctx.status(reply.status());
+        if (reply.body() instanceof String s) {
+            ctx.contentType(reply.contentType()).result(s);
+        } else if (reply.body() instanceof byte[] b) {
+            ctx.contentType(reply.contentType()).result(b);
+        } else {
+            ctx.contentType("application/json").result(Json.bytes(reply.body()));
+        }
+    }
+
+    private static Principal authenticate(Context ctx, ApiKeys keys) {
+        String header = ctx.header("Authorization");
+        if (header == null || header.isBlank()) {
+            throw ApiError.unauthorized("missing Authorization: Bearer <api key>");
+        }
+        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiError.unauthorized("Authorization must be 'Bearer <api key>'");
+        }
+        Optional<Principal> p = keys.authenticate(header.substring(7).strip());
+        return p.orElseThrow(() -> ApiError.unauthorized("invalid, revoked or expired API key"));
+    }
+
+    static void error(Context ctx, ApiError e) {
+        ObjectNode err = Json.object();
+        ObjectNode inner = err.putObject("error");
+        inner.put("code", e.code());
+        inner.put("message", e.getMessage());
+        inner.set("details", Json.MAPPER.valueToTree(e.details()));
+        ctx.status(e.status()).contentType("application/json").result(Json.bytes(err));
+    }
+
+    private static String codeFor(int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "body_too_large";
+            default -> "http_" + status;
+        };
+    }
+
+    public HttpApi start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public void stop() {
+        app.stop();
+    }
+
+    public List<Route> routes() {
+        return routes;
+    }
+}

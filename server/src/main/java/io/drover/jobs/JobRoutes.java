@@ -1,0 +1,128 @@
+package io.drover.jobs;
+
+import static io.drover.http.Route.delete;
+import static io.drover.http.Route.get;
+import static io.drover.http.Route.patch;
+import static io.drover.http.Route.post;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.http.ApiError;
+import io.drover.http.Call;
+import io.drover.http.Input;
+import io.drover.http.Json;
+import io.drover.http.Page;
+import io.drover.http.Reply;
+import io.drover.http.Route;
+import io.drover.identity.Role;
+import io.drover.runs.RunStore;
+import io.drover.runs.TriggerRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The /v1/jobs endpoints: definitions, versions and triggers. */
+public final class JobRoutes {
+    public static final int MAX_BATCH = 1000;
+    private final JobStore jobs;
+    private final RunStore runs;
+
+    public JobRoutes(JobStore jobs, RunStore runs) {
+        this.jobs = jobs;
+        this.runs = runs;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                post("/v1/jobs", Role.ADMIN, "Create a job", this::create),
+                get("/v1/jobs", Role.VIEWER, "List jobs", this::list),
+                get("/v1/jobs/{job}", Role.VIEWER, "Get a job by id or slug", c -> Reply.ok(job(c).toJson())),
+                patch("/v1/jobs/{job}", Role.ADMIN, "Change a job (makes a new version)", this::update),
+                delete("/v1/jobs/{job}", Role.ADMIN, "Delete a job (its runs are kept)", this::remove),
+                get("/v1/jobs/{job}/versions", Role.VIEWER, "List a job's versions", this::versions),
+                post("/v1/jobs/{job}/trigger", Role.OPERATOR, "Trigger one run", this::trigger),
+                post("/v1/jobs/{job}/trigger/batch", Role.OPERATOR, "Trigger up to 1000 runs in one transaction",
+                        this::triggerBatch));
+    }
+
+    private Job job(Call c) {
+        return jobs.get(c.projectId(), c.path("job"));
+    }
+
+    private Reply create(Call c) {
+        JobSpec spec = JobSpec.parse(c.body(), null);
+        JobStore.Created created = jobs.create(c.projectId(), spec);
+        ObjectNode json = created.job().toJson();
+        if (created.signingSecret() != null) {
+            json.put("signing_secret", created.signingSecret()); // shown once
+        }
+        return Reply.created(json);
+    }
+
+    private Reply list(Call c) {
+        Page<Job> page = jobs.list(c.projectId(), Page.decode(c.query("cursor")), Page.limit(c.query("limit")));
+        return Reply.ok(page.toJson(Job::toJson));
+    }
+
+    private Reply update(Call c) {
+        JsonNode body = c.body();
+        return Reply.ok(jobs.update(c.projectId(), c.path("job"), body).toJson());
+    }
+
+    private Reply remove(Call c) {
+        ObjectNode json = jobs.delete(c.projectId(), c.path("job")).toJson();
+        json.put("deleted", true);
+        return Reply.ok(json);
+    }
+
+    private Reply versions(Call c) {
+        List<Job> versions = jobs.versions(c.projectId(), c.path("job"));
+        ObjectNode out = Json.object();
+        var arr = out.putArray("data");
+        versions.forEach(v -> arr.add(v.toJson()));
+        out.putNull("next_cursor");
+        return Reply.ok(out);
+    }
+
+    private Reply trigger(Call c) {
+        Job job = job(c);
+        TriggerRequest req = TriggerRequest.parse(Input.body(c.body(), true));
+        RunStore.Triggered t = runs.trigger(job, List.of(req), RunStore.Origin.API);
+        ObjectNode json = t.runs().get(0).toJson();
+        return t.created().get(0) ? Reply.created(json) : Reply.ok(json);
+    }
+
+    private Reply triggerBatch(Call c) {
+        Job job = job(c);
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(java.util.Set.of("runs"));
+        JsonNode list = in.get("runs");
+        if (list == null) {
+            throw ApiError.invalid("runs", "is required: an array of trigger bodies");
+        }
+        if (!list.isArray()) {
+            throw ApiError.wrongType("runs", "an array of trigger bodies");
+        }
+        if (list.isEmpty() || list.size() > MAX_BATCH) {
+            throw ApiError.invalid("runs", "must hold 1 to " + MAX_BATCH + " items, got " + list.size());
+        }
+        List<TriggerRequest> reqs = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            try {
+                reqs.add(TriggerRequest.parse(Input.body(list.get(i), false)));
+            } catch (ApiError e) {
+                Map<String, Object> details = new HashMap<>(e.details());
+                Object field = details.get("field");
+                details.put("field", "runs[" + i + "]" + (field == null ? "" : "." + field));
+                details.put("index", i);
+                throw new ApiError(e.status(), e.code(), "runs[" + i + "]: " + e.getMessage(), details);
+            }
+        }
+        RunStore.Triggered t = runs.trigger(job, reqs, RunStore.Origin.API);
+        ObjectNode out = Json.object();
+        var arr = out.putArray("data");
+        t.runs().forEach(r -> arr.add(r.toJson()));
+        return Reply.created(out);
+    }
+}

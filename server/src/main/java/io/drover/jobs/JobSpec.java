@@ -1,0 +1,152 @@
+package io.drover.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.http.ApiError;
+import io.drover.http.Input;
+import io.drover.http.Json;
+import java.net.URI;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A job definition as the API accepts and shows it. Each change makes a new version; a run keeps
+ * the version it was triggered with.
+ */
+public record JobSpec(
+        String slug,
+        String name,
+        String description,
+        String execution,
+        String queue,
+        String endpointUrl,
+        int maxAttempts,
+        RetryPolicy retry,
+        Integer timeoutSecs,
+        Integer ttlSecs,
+        int priority,
+        Integer maxConcurrency,
+        Integer maxConcurrencyPerKey,
+        ScheduleSpec schedule,
+        List<String> tags,
+        ObjectNode defaultMetadata,
+        boolean deadLetter) {
+
+    public static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
+    private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
+    static final Set<String> FIELDS = Set.of("slug", "name", "description", "execution", "queue", "endpoint_url",
+            "max_attempts", "retry", "timeout_secs", "ttl_secs", "priority", "max_concurrency",
+            "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter");
+
+    public boolean isHttp() {
+        return execution.equals("http");
+    }
+
+    public boolean isLimited() {
+        return maxConcurrency != null || maxConcurrencyPerKey != null;
+    }
+
+    /** Parses a create body (base null) or a PATCH body over {@code base} (fields not given are kept). */
+    public static JobSpec parse(JsonNode body, JobSpec base) {
+        Input in = Input.body(body, base != null);
+        in.allowOnly(FIELDS);
+        String slug;
+        if (base == null) {
+            slug = in.requiredString("slug", 100);
+            if (!SLUG.matcher(slug).matches()) {
+                throw ApiError.invalid("slug", "must match [a-z0-9][a-z0-9-_]* (at most 100 characters)");
+            }
+        } else {
+            slug = base.slug;
+            if (in.has("slug") && !base.slug.equals(in.string("slug", null, 100))) {
+                throw ApiError.invalid("slug", "cannot be changed; create a new job instead");
+            }
+        }
+        String execution = in.oneOf("execution", base == null ? "worker" : base.execution, Set.of("worker", "http"));
+        String queue = in.string("queue", base == null ? "default" : base.queue, 100);
+        if (!QUEUE.matcher(queue).matches()) {
+            throw ApiError.invalid("queue", "must match [A-Za-z0-9][A-Za-z0-9._:-]* (at most 100 characters)");
+        }
+        String endpoint = in.string("endpoint_url", base == null ? null : base.endpointUrl, 2000);
+        if (execution.equals("http")) {
+            if (endpoint == null) {
+                throw ApiError.invalid("endpoint_url", "is required when execution is http");
+            }
+            validateUrl(endpoint);
+        }
+        RetryPolicy retry = in.has("retry") ? RetryPolicy.parse(Input.of(in.get("retry"), "retry"))
+                : base == null ? RetryPolicy.DEFAULT : base.retry;
+        ScheduleSpec schedule = in.raw().has("schedule")
+                ? (in.has("schedule") ? ScheduleSpec.parse(Input.of(in.get("schedule"), "schedule")) : null)
+                : base == null ? null : base.schedule;
+        ObjectNode meta = in.raw().has("default_metadata") ? in.object("default_metadata")
+                : base == null ? null : base.defaultMetadata;
+        List<String> tags = in.raw().has("tags") ? in.strings("tags", 50, 100) : base == null ? null : base.tags;
+        return new JobSpec(
+                slug,
+                in.string("name", base == null ? null : base.name, 200),
+                in.string("description", base == null ? null : base.description, 4000),
+                execution,
+                queue,
+                execution.equals("http") ? endpoint : null,
+                in.intValue("max_attempts", base == null ? 3 : base.maxAttempts, 1, 1000),
+                retry,
+                nullable(in, "timeout_secs", base == null ? null : base.timeoutSecs, 1, 7 * 24 * 3600),
+                nullable(in, "ttl_secs", base == null ? null : base.ttlSecs, 1, 365 * 24 * 3600),
+                in.intValue("priority", base == null ? 0 : base.priority, -1000, 1000),
+                nullable(in, "max_concurrency", base == null ? null : base.maxConcurrency, 1, 100_000),
+                nullable(in, "max_concurrency_per_key", base == null ? null : base.maxConcurrencyPerKey, 1, 100_000),
+                schedule,
+                tags == null ? List.of() : List.copyOf(tags),
+                meta == null ? Json.object() : meta,
+                in.bool("dead_letter", base == null || base.deadLetter));
+    }
+
+    /** An explicit JSON null clears an optional setting on PATCH. */
+    private static Integer nullable(Input in, String field, Integer current, int min, int max) {
+        if (in.raw().has(field) && in.raw().get(field).isNull()) {
+            return null;
+        }
+        return in.intValue(field, current, min, max);
+    }
+
+    private static void validateUrl(String url) {
+        try {
+            URI uri = new URI(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw ApiError.invalid("endpoint_url", "must be an absolute http:// or https:// URL");
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw ApiError.invalid("endpoint_url", "is not a valid URL: " + e.getReason());
+        }
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode n = Json.object();
+        n.put("slug", slug);
+        n.put("name", name);
+        n.put("description", description);
+        n.put("execution", execution);
+        n.put("queue", queue);
+        n.put("endpoint_url", endpointUrl);
+        n.put("max_attempts", maxAttempts);
+        n.set("retry", retry.toJson());
+        n.put("timeout_secs", timeoutSecs);
+        n.put("ttl_secs", ttlSecs);
+        n.put("priority", priority);
+        n.put("max_concurrency", maxConcurrency);
+        n.put("max_concurrency_per_key", maxConcurrencyPerKey);
+        n.set("schedule", schedule == null ? null : schedule.toJson());
+        var arr = n.putArray("tags");
+        tags.forEach(arr::add);
+        n.set("default_metadata", defaultMetadata);
+        n.put("dead_letter", deadLetter);
+        return n;
+    }
+
+    /** Reads a spec that Drover stored itself. */
+    public static JobSpec fromStored(JsonNode stored) {
+        return parse(stored, null);
+    }
+}

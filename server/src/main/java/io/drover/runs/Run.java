@@ -1,0 +1,110 @@
+package io.drover.runs;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import io.drover.http.Json;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * One run, as stored. JSON columns are kept as text: they are passed through to clients without
+ * being parsed and written again. Transitions make a changed copy with the {@code with...}
+ * methods and are written by {@link RunStore#apply}.
+ */
+public record Run(
+        UUID id, UUID projectId, UUID jobId, String jobSlug, int jobVersion, String queue, String execution,
+        RunStatus status, boolean admitted, boolean limited, int attempt, int maxAttempts, int priority,
+        String payload, String metadata, String result, String error,
+        String idempotencyKey, String concurrencyKey, String workerId,
+        Instant scheduledAt, Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant expiresAt,
+        Integer timeoutSecs, UUID replayOf, UUID scheduleId,
+        Instant createdAt, Instant startedAt, Instant finishedAt) {
+
+    /** The column list every run query selects, in the order {@link #map} reads. */
+    public static final String COLUMNS = "id, project_id, job_id, job_slug, job_version, queue, execution, status, "
+            + "admitted, limited, attempt, max_attempts, priority, payload::text, metadata::text, result::text, "
+            + "error::text, idempotency_key, concurrency_key, worker_id, scheduled_at, next_retry_at, "
+            + "lease_expires_at, deadline_at, expires_at, timeout_secs, replay_of, schedule_id, created_at, "
+            + "started_at, finished_at";
+
+    public static Run map(ResultSet rs) throws SQLException {
+        return new Run(
+                rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
+                rs.getString(4), rs.getInt(5), rs.getString(6), rs.getString(7), RunStatus.fromDb(rs.getString(8)),
+                rs.getBoolean(9), rs.getBoolean(10), rs.getInt(11), rs.getInt(12), rs.getInt(13),
+                rs.getString(14), rs.getString(15), rs.getString(16), rs.getString(17),
+                rs.getString(18), rs.getString(19), rs.getString(20),
+                ts(rs, 21), ts(rs, 22), ts(rs, 23), ts(rs, 24), ts(rs, 25),
+                (Integer) rs.getObject(26), rs.getObject(27, UUID.class), rs.getObject(28, UUID.class),
+                ts(rs, 29), ts(rs, 30), ts(rs, 31));
+    }
+
+    private static Instant ts(ResultSet rs, int i) throws SQLException {
+        Timestamp t = rs.getTimestamp(i);
+        return t == null ? null : t.toInstant();
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode n = Json.object();
+        n.put("id", id.toString());
+        n.put("job_id", jobId.toString());
+        n.put("job_slug", jobSlug);
+        n.put("job_version", jobVersion);
+        n.put("queue", queue);
+        n.put("execution", execution);
+        n.put("status", status.db());
+        n.put("attempt", attempt);
+        n.put("max_attempts", maxAttempts);
+        n.put("priority", priority);
+        raw(n, "payload", payload);
+        raw(n, "metadata", metadata);
+        raw(n, "result", result);
+        raw(n, "error", error);
+        n.put("idempotency_key", idempotencyKey);
+        n.put("concurrency_key", concurrencyKey);
+        n.put("worker_id", workerId);
+        time(n, "scheduled_at", scheduledAt);
+        time(n, "next_retry_at", nextRetryAt);
+        time(n, "lease_expires_at", leaseExpiresAt);
+        time(n, "timeout_at", deadlineAt);
+        time(n, "expires_at", expiresAt);
+        n.put("replay_of", replayOf == null ? null : replayOf.toString());
+        n.put("schedule_id", scheduleId == null ? null : scheduleId.toString());
+        time(n, "created_at", createdAt);
+        time(n, "started_at", startedAt);
+        time(n, "finished_at", finishedAt);
+        return n;
+    }
+
+    private static void raw(ObjectNode n, String field, String json) {
+        if (json == null) {
+            n.putNull(field);
+        } else {
+            n.putRawValue(field, new RawValue(json));
+        }
+    }
+
+    private static void time(ObjectNode n, String field, Instant t) {
+        n.put(field, t == null ? null : t.toString());
+    }
+
+    public Run withStatus(RunStatus s) {
+        return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
+                maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
+                scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
+                createdAt, startedAt, finishedAt);
+    }
+
+    /** A copy with the mutable columns replaced (the ones {@code RunStore.apply} writes). */
+    public Run with(RunStatus s, int attempt, String workerId, String result, String error, Instant scheduledAt,
+            Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant startedAt, Instant finishedAt,
+            boolean admitted) {
+        return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
+                maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
+                scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
+                createdAt, startedAt, finishedAt);
+    }
+}

@@ -1,0 +1,106 @@
+package io.drover.runs;
+
+import static io.drover.http.Route.get;
+import static io.drover.http.Route.post;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.http.ApiError;
+import io.drover.http.Call;
+import io.drover.http.Json;
+import io.drover.http.Page;
+import io.drover.http.Reply;
+import io.drover.http.Route;
+import io.drover.identity.Role;
+import io.drover.jobs.Job;
+import io.drover.jobs.JobStore;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The /v1/runs endpoints for people and scripts: list, get, events, cancel, replay. */
+public final class RunRoutes {
+    private final RunStore runs;
+    private final JobStore jobs;
+
+    public RunRoutes(RunStore runs, JobStore jobs) {
+        this.runs = runs;
+        this.jobs = jobs;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                get("/v1/runs", Role.VIEWER, "List runs (filters: job, status)", this::list),
+                get("/v1/runs/{id}", Role.VIEWER, "Get a run",
+                        c -> Reply.ok(runs.get(c.projectId(), c.pathUuid("id", "run")).toJson())),
+                get("/v1/runs/{id}/events", Role.VIEWER, "A run's events, in order", this::events),
+                post("/v1/runs/{id}/cancel", Role.OPERATOR, "Cancel a run",
+                        c -> Reply.ok(runs.cancel(c.projectId(), c.pathUuid("id", "run")).toJson())),
+                post("/v1/runs/{id}/replay", Role.OPERATOR, "Replay a dead-lettered or finished run", this::replay));
+    }
+
+    private Reply list(Call c) {
+        UUID jobId = null;
+        String job = c.query("job");
+        if (job != null && !job.isEmpty()) {
+            jobId = JobStore.parseUuid(job);
+            if (jobId == null) {
+                jobId = jobs.get(c.projectId(), job).id();
+            }
+        }
+        RunStatus status = null;
+        String s = c.query("status");
+        if (s != null && !s.isEmpty()) {
+            status = RunStatus.parse(s);
+            if (status == null) {
+                throw new ApiError(400, "invalid_parameter", "status must be one of the run states, got '"
+                        + (s.length() > 40 ? s.substring(0, 40) : s) + "'", Map.of("parameter", "status"));
+            }
+        }
+        Page<Run> page = runs.list(c.projectId(), jobId, status, Page.decode(c.query("cursor")),
+                Page.limit(c.query("limit")));
+        return Reply.ok(page.toJson(Run::toJson));
+    }
+
+    private Reply events(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        int limit = c.query("limit") == null ? Page.MAX_LIMIT : Page.limit(c.query("limit"));
+        long after = decodeSeq(c.query("cursor"));
+        List<RunEvent> events = runs.events(c.projectId(), id, after, limit + 1);
+        boolean more = events.size() > limit;
+        List<RunEvent> page = more ? events.subList(0, limit) : events;
+        ObjectNode out = Json.object();
+        var arr = out.putArray("data");
+        page.forEach(e -> arr.add(e.toJson()));
+        out.put("next_cursor", more ? encodeSeq(page.get(page.size() - 1).seq()) : null);
+        return Reply.ok(out);
+    }
+
+    private Reply replay(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        Run run = runs.get(c.projectId(), id);
+        Job job = jobs.find(c.projectId(), run.jobId().toString());
+        RunStore.Replayed r = runs.replay(c.projectId(), id, job);
+        return Reply.created(r.run().toJson());
+    }
+
+    static String encodeSeq(long seq) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("s" + seq).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static long decodeSeq(String cursor) {
+        if (cursor == null || cursor.isEmpty()) {
+            return 0;
+        }
+        try {
+            String s = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
+            if (s.startsWith("s")) {
+                return Long.parseLong(s.substring(1));
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through
+        }
+        throw new ApiError(400, "invalid_cursor", "cursor is not one this server issued", Map.of("parameter", "cursor"));
+    }
+}

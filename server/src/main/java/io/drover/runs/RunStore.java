@@ -1,0 +1,680 @@
+package io.drover.runs;
+
+import io.drover.http.ApiError;
+import io.drover.http.Json;
+import io.drover.http.Page;
+import io.drover.jobs.Job;
+import io.drover.jobs.JobSpec;
+import io.drover.jobs.JobStore;
+import io.drover.metrics.QueueMetrics;
+import io.drover.store.Db;
+import io.drover.store.Sql;
+import io.drover.store.UuidV7;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * The one way runs are created, claimed, completed and moved. The API, the worker protocol, the
+ * push dispatcher, the reaper and the schedules all go through here. Statements live in
+ * {@code sql/runs.sql}; pure transition logic lives in {@link Transitions}.
+ */
+public final class RunStore {
+    private static final Sql SQL = loadSql();
+
+    private final Db db;
+    private final JobStore jobs;
+    private final QueueMetrics metrics;
+    private volatile QueueEvents events = QueueEvents.NONE;
+
+    public RunStore(Db db, JobStore jobs, QueueMetrics metrics) {
+        this.db = db;
+        this.jobs = jobs;
+        this.metrics = metrics;
+    }
+
+    public void setEvents(QueueEvents events) {
+        this.events = events;
+    }
+
+    private static Sql loadSql() {
+        return Sql.load("/sql/runs.sql", Map.of(
+                "RUN_COLUMNS_R", Arrays.stream(Run.COLUMNS.split(", ")).map(c -> "r." + c).collect(Collectors.joining(", ")),
+                "RUN_COLUMNS", Run.COLUMNS));
+    }
+
+    // ---------------------------------------------------------------------------------- trigger
+
+    /** Runs made by one trigger call, in request order; {@code created} is false for idempotent repeats. */
+    public record Triggered(List<Run> runs, List<Boolean> created) {}
+
+    /** Where a new run comes from besides the API: a replay or a schedule. */
+    public record Origin(UUID replayOf, UUID scheduleId) {
+        public static final Origin API = new Origin(null, null);
+    }
+
+    public Triggered trigger(Job job, List<TriggerRequest> requests, Origin origin) {
+        Pending pending = db.tx(c -> triggerIn(c, job, requests, origin));
+        afterTrigger(pending);
+        return pending.triggered();
+    }
+
+    /** A trigger written in a caller's transaction; pass it to {@link #afterTrigger} after commit. */
+    public record Pending(Triggered triggered, Set<String> readyQueues, Instant earliestDelay, boolean http) {}
+
+    public void afterTrigger(Pending pending) {
+        metrics.enqueued((int) pending.triggered().created().stream().filter(b -> b).count());
+        if (!pending.readyQueues().isEmpty()) {
+            events.ready(pending.http() ? List.of(PUSH_QUEUE) : pending.readyQueues());
+        }
+        if (pending.earliestDelay() != null) {
+            events.delayed(pending.earliestDelay());
+        }
+    }
+
+    public Pending triggerIn(Connection c, Job job, List<TriggerRequest> requests, Origin origin) throws SQLException {
+        JobSpec spec = job.spec();
+        Instant now = Instant.now();
+        int n = requests.size();
+        UUID[] ids = new UUID[n];
+        String[] keys = new String[n];
+        String[] payloads = new String[n];
+        String[] metas = new String[n];
+        Integer[] priorities = new Integer[n];
+        Timestamp[] scheduled = new Timestamp[n];
+        String[] concurrencyKeys = new String[n];
+        String[] statuses = new String[n];
+        Timestamp[] expires = new Timestamp[n];
+        Instant earliestDelay = null;
+        for (int i = 0; i < n; i++) {
+            TriggerRequest r = requests.get(i);
+            ids[i] = UuidV7.next();
+            keys[i] = r.idempotencyKey();
+            payloads[i] = Json.write(r.payload());
+            var meta = spec.defaultMetadata().deepCopy();
+            if (r.metadata() != null) {
+                meta.setAll(r.metadata());
+            }
+            metas[i] = Json.write(meta);
+            priorities[i] = r.priority() != null ? r.priority() : spec.priority();
+            Instant at = r.scheduledAt() != null ? r.scheduledAt()
+                    : r.delayMs() != null ? now.plusMillis(r.delayMs()) : now;
+            boolean delayed = at.isAfter(now);
+            statuses[i] = delayed ? "delayed" : "queued";
+            if (delayed && (earliestDelay == null || at.isBefore(earliestDelay))) {
+                earliestDelay = at;
+            }
+            scheduled[i] = Timestamp.from(at);
+            concurrencyKeys[i] = r.concurrencyKey();
+            expires[i] = spec.ttlSecs() == null ? null : Timestamp.from(at.plusSeconds(spec.ttlSecs()));
+        }
+        boolean limited = spec.isLimited();
+        Set<String> readyQueues = new HashSet<>();
+        Map<UUID, Run> inserted = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("insert_runs"))) {
+            int p = 1;
+            ps.setArray(p++, c.createArrayOf("uuid", ids));
+            ps.setArray(p++, c.createArrayOf("text", keys));
+            ps.setArray(p++, c.createArrayOf("text", payloads));
+            ps.setArray(p++, c.createArrayOf("text", metas));
+            ps.setArray(p++, c.createArrayOf("int4", priorities));
+            ps.setArray(p++, c.createArrayOf("timestamptz", scheduled));
+            ps.setArray(p++, c.createArrayOf("text", concurrencyKeys));
+            ps.setArray(p++, c.createArrayOf("text", statuses));
+            ps.setArray(p++, c.createArrayOf("timestamptz", expires));
+            ps.setObject(p++, job.projectId());
+            ps.setObject(p++, job.id());
+            ps.setString(p++, spec.slug());
+            ps.setInt(p++, job.version());
+            ps.setString(p++, spec.queue());
+            ps.setString(p++, spec.execution());
+            ps.setBoolean(p++, limited);
+            ps.setBoolean(p++, limited);
+            ps.setInt(p++, spec.maxAttempts());
+            ps.setObject(p++, spec.timeoutSecs());
+            ps.setObject(p++, origin.replayOf());
+            ps.setObject(p++, origin.scheduleId());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Run run = Run.map(rs);
+                    inserted.put(run.id(), run);
+                }
+            }
+        }
+        Map<String, Run> existing = new HashMap<>();
+        if (inserted.size() < n) {
+            List<String> missingKeys = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (!inserted.containsKey(ids[i]) && keys[i] != null) {
+                    missingKeys.add(keys[i]);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("find_by_idempotency"))) {
+                ps.setObject(1, job.id());
+                ps.setArray(2, c.createArrayOf("text", missingKeys.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Run run = Run.map(rs);
+                        existing.put(run.idempotencyKey(), run);
+                    }
+                }
+            }
+        }
+        boolean anyQueued = inserted.values().stream().anyMatch(r -> r.status() == RunStatus.QUEUED);
+        if (anyQueued) {
+            if (limited) {
+                readyQueues.addAll(ConcurrencyGate.admit(c, job.id()));
+            } else {
+                readyQueues.add(spec.queue());
+            }
+            notify(c, readyQueues, spec.isHttp());
+        }
+        List<Run> runs = new ArrayList<>(n);
+        List<Boolean> created = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Run run = inserted.get(ids[i]);
+            if (run != null) {
+                runs.add(run);
+                created.add(true);
+            } else {
+                // Another call (or an earlier element of this batch) made the run with this key.
+                Run first = existing.get(keys[i]);
+                if (first == null) {
+                    throw new IllegalStateException("run with idempotency key not found after conflict");
+                }
+                runs.add(first);
+                created.add(false);
+            }
+        }
+        return new Pending(new Triggered(runs, created), readyQueues, earliestDelay, spec.isHttp());
+    }
+
+    /** The wake-up name the push dispatcher listens for (queue names cannot start with '!'). */
+    public static final String PUSH_QUEUE = "!http";
+
+    private static void notify(Connection c, Set<String> queues, boolean http) throws SQLException {
+        if (queues.isEmpty()) {
+            return;
+        }
+        // One NOTIFY per transaction, whatever the number of rows.
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("notify"))) {
+            ps.setString(1, http ? PUSH_QUEUE : String.join(",", queues));
+            ps.execute();
+        }
+    }
+
+    // ------------------------------------------------------------------------------ worker path
+
+    /** Claims up to {@code max} ready runs of the queues for a worker; each is now executing under a lease. */
+    public List<Run> claim(UUID projectId, String workerId, List<String> queues, int max, long leaseMs) {
+        List<Run> claimed = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("claim"))) {
+                ps.setArray(1, c.createArrayOf("text", queues.toArray()));
+                ps.setObject(2, projectId);
+                ps.setInt(3, max);
+                ps.setInt(4, max);
+                ps.setString(5, workerId);
+                ps.setLong(6, leaseMs);
+                return all(ps);
+            }
+        });
+        if (!claimed.isEmpty()) {
+            metrics.claimed(claimed.size());
+            for (Run r : claimed) {
+                metrics.startLatency(Duration.between(r.scheduledAt(), r.startedAt()));
+            }
+        }
+        return claimed;
+    }
+
+    /** The push dispatcher takes up to {@code max} ready http runs (any project) into dequeued. */
+    public List<Run> takePush(String dispatcherId, int max, long leaseMs) {
+        List<Run> taken = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("take_push"))) {
+                ps.setInt(1, max);
+                ps.setString(2, dispatcherId);
+                ps.setLong(3, leaseMs);
+                return all(ps);
+            }
+        });
+        if (!taken.isEmpty()) {
+            metrics.claimed(taken.size());
+            Instant now = Instant.now();
+            taken.forEach(r -> metrics.startLatency(Duration.between(r.scheduledAt(), now)));
+        }
+        return taken;
+    }
+
+    /** Cancels a run inside a caller's transaction (schedules with overlap policy cancel_running). */
+    public Run cancelIn(Connection c, UUID projectId, UUID runId, String reason) throws SQLException {
+        Locked locked = lock(c, projectId, runId).orElseThrow(() -> ApiError.notFound("run", runId.toString()));
+        Run after = apply(c, locked.run(), Transitions.cancel(locked.run(), locked.now(), reason));
+        afterChange(c, locked.run(), after);
+        return after;
+    }
+
+    /** One item of a batched completion: a result, or an error with its retryability. */
+    public record Report(UUID runId, String resultJson, String errorJson, boolean retryable) {
+        public boolean success() {
+            return errorJson == null;
+        }
+    }
+
+    /** What happened to one report: ok with the run's new status, or the error that refused it. */
+    public record Reported(UUID runId, boolean ok, String status, ApiError error) {}
+
+    /**
+     * Completes and fails many runs of one worker in one transaction: successes in one statement,
+     * failures one by one (each needs its job's retry policy). Runs no longer held by this worker
+     * are refused per item, never silently.
+     */
+    public List<Reported> report(UUID projectId, String workerId, List<Report> reports) {
+        Set<UUID> limitedJobs = new HashSet<>();
+        Set<String> ready = new HashSet<>();
+        Instant[] earliestDelay = new Instant[1];
+        List<Reported> out = db.tx(c -> {
+            Map<UUID, Reported> byId = new HashMap<>();
+            List<Report> successes = reports.stream().filter(Report::success).toList();
+            if (!successes.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(SQL.get("complete_batch"))) {
+                    ps.setArray(1, c.createArrayOf("uuid", successes.stream().map(Report::runId).toArray()));
+                    ps.setArray(2, c.createArrayOf("text", successes.stream()
+                            .map(r -> r.resultJson() == null ? "null" : r.resultJson()).toArray()));
+                    ps.setObject(3, projectId);
+                    ps.setString(4, workerId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            UUID id = rs.getObject(1, UUID.class);
+                            byId.put(id, new Reported(id, true, "completed", null));
+                            if (rs.getBoolean(3)) {
+                                limitedJobs.add(rs.getObject(2, UUID.class));
+                            }
+                        }
+                    }
+                }
+                for (Report r : successes) {
+                    byId.computeIfAbsent(r.runId(), id -> new Reported(id, false, null, notHeld(c, projectId, id, workerId)));
+                }
+            }
+            for (Report r : reports) {
+                if (r.success()) {
+                    continue;
+                }
+                try {
+                    Run after = failHeld(c, projectId, r.runId(), workerId, r.errorJson(), r.retryable());
+                    byId.put(r.runId(), new Reported(r.runId(), true, after.status().db(), null));
+                    if (after.limited()) {
+                        limitedJobs.add(after.jobId());
+                    }
+                    if (after.status() == RunStatus.DELAYED
+                            && (earliestDelay[0] == null || after.scheduledAt().isBefore(earliestDelay[0]))) {
+                        earliestDelay[0] = after.scheduledAt();
+                    }
+                } catch (ApiError e) {
+                    byId.put(r.runId(), new Reported(r.runId(), false, null, e));
+                }
+            }
+            for (UUID jobId : limitedJobs) {
+                ready.addAll(ConcurrencyGate.admit(c, jobId));
+            }
+            notify(c, ready, false);
+            return reports.stream().map(r -> byId.get(r.runId())).toList();
+        });
+        long completed = out.stream().filter(r -> r.ok() && "completed".equals(r.status())).count();
+        metrics.completed((int) completed);
+        if (!ready.isEmpty()) {
+            events.ready(ready);
+        }
+        if (earliestDelay[0] != null) {
+            events.delayed(earliestDelay[0]);
+        }
+        return out;
+    }
+
+    /** Why a run cannot be reported by this worker: unknown (404) or not held by it (409). */
+    private ApiError notHeld(Connection c, UUID projectId, UUID runId, String workerId) {
+        try {
+            Optional<Run> run = get(c, projectId, runId);
+            if (run.isEmpty()) {
+                return ApiError.notFound("run", runId.toString());
+            }
+            Run r = run.get();
+            return ApiError.conflict("not_held", "run is " + r.status().db()
+                    + (workerId.equals(r.workerId()) ? "" : " and held by " + (r.workerId() == null ? "no worker" : "another worker"))
+                    + "; this worker no longer holds it", Map.of("status", r.status().db()));
+        } catch (SQLException e) {
+            throw new io.drover.store.DbException(e);
+        }
+    }
+
+    private Run failHeld(Connection c, UUID projectId, UUID runId, String workerId, String errorJson,
+            boolean retryable) throws SQLException {
+        Locked locked = lock(c, projectId, runId).orElseThrow(() -> ApiError.notFound("run", runId.toString()));
+        Run r = locked.run();
+        if (!(r.status() == RunStatus.EXECUTING || r.status() == RunStatus.WAITING) || !workerId.equals(r.workerId())) {
+            throw ApiError.conflict("not_held", "run is " + r.status().db() + "; this worker no longer holds it",
+                    Map.of("status", r.status().db()));
+        }
+        if (r.status() == RunStatus.WAITING) {
+            // waiting -> failed is the only failure edge from waiting: no retry from a wait.
+            return apply(c, r, new Transitions.Change(r.with(RunStatus.FAILED, r.attempt(), r.workerId(), null,
+                    errorJson, r.scheduledAt(), null, null, null, r.startedAt(), locked.now(), r.admitted()),
+                    "failed", "failed while waiting", null));
+        }
+        JobSpec spec = jobs.spec(r.jobId(), r.jobVersion());
+        metrics.attemptFailed();
+        return apply(c, r, Transitions.attemptEnded(r, spec, Transitions.Outcome.FAILED, errorJson, retryable,
+                locked.now()));
+    }
+
+    public Run complete(UUID projectId, UUID runId, String workerId, String resultJson) {
+        Reported r = report(projectId, workerId, List.of(new Report(runId, resultJson, null, false))).get(0);
+        if (!r.ok()) {
+            throw r.error();
+        }
+        return get(projectId, runId);
+    }
+
+    public Run fail(UUID projectId, UUID runId, String workerId, String errorJson, boolean retryable) {
+        Reported r = report(projectId, workerId, List.of(new Report(runId, null, errorJson, retryable))).get(0);
+        if (!r.ok()) {
+            throw r.error();
+        }
+        return get(projectId, runId);
+    }
+
+    /** Extends the leases of the runs this worker still executes; returns the new expiry per run. */
+    public Map<UUID, Instant> heartbeat(UUID projectId, String workerId, List<UUID> runIds, long leaseMs) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("heartbeat"))) {
+                ps.setLong(1, leaseMs);
+                ps.setArray(2, c.createArrayOf("uuid", runIds.toArray()));
+                ps.setObject(3, projectId);
+                ps.setString(4, workerId);
+                Map<UUID, Instant> out = new HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getObject(1, UUID.class), rs.getTimestamp(2).toInstant());
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** A worker gives a run back unfinished (shutdown): queued again at once, attempt not counted. */
+    public Run release(UUID projectId, UUID runId, String workerId) {
+        return change(projectId, runId, (c, locked) -> {
+            Run r = locked.run();
+            if (r.status() != RunStatus.EXECUTING || !workerId.equals(r.workerId())) {
+                throw ApiError.conflict("not_held", "run is " + r.status().db() + "; this worker does not hold it",
+                        Map.of("status", r.status().db()));
+            }
+            return Transitions.release(r);
+        });
+    }
+
+    /** The worker pauses a run it holds (waiting for something); the wait ends by {@code until}. */
+    public Run startWaiting(UUID projectId, UUID runId, String workerId, Instant until, String reason) {
+        return change(projectId, runId, (c, locked) -> {
+            Run r = locked.run();
+            requireHeld(r, workerId, RunStatus.EXECUTING);
+            return Transitions.startWaiting(r, until, reason);
+        });
+    }
+
+    /** The worker resumes a run it paused. */
+    public Run resume(UUID projectId, UUID runId, String workerId, long leaseMs) {
+        return change(projectId, runId, (c, locked) -> {
+            Run r = locked.run();
+            requireHeld(r, workerId, RunStatus.WAITING);
+            return Transitions.resume(r, locked.now().plusMillis(leaseMs), locked.now());
+        });
+    }
+
+    private static void requireHeld(Run r, String workerId, RunStatus status) {
+        if (r.status() != status || !workerId.equals(r.workerId())) {
+            throw ApiError.conflict("not_held", "run is " + r.status().db() + "; this worker does not hold it as "
+                    + status.db(), Map.of("status", r.status().db()));
+        }
+    }
+
+    // ------------------------------------------------------------------------------- operators
+
+    public Run cancel(UUID projectId, UUID runId) {
+        return change(projectId, runId, (c, locked) -> Transitions.cancel(locked.run(), locked.now(), "canceled by request"));
+    }
+
+    /** Replays a settled run: a dead-lettered run is queued again; a terminal one gets a new run. */
+    public record Replayed(Run run, boolean newRun) {}
+
+    public Replayed replay(UUID projectId, UUID runId, Job currentJob) {
+        Run run = get(projectId, runId);
+        if (run.status() == RunStatus.DEAD_LETTER) {
+            return new Replayed(change(projectId, runId, (c, locked) -> Transitions.replayDeadLetter(locked.run())), false);
+        }
+        if (!run.status().isTerminal()) {
+            throw ApiError.conflict("illegal_transition", "run is " + run.status().db()
+                    + "; only dead-lettered or finished runs can be replayed", Map.of("from", run.status().db()));
+        }
+        if (currentJob == null) {
+            throw ApiError.conflict("job_deleted", "the run's job was deleted; it cannot be replayed", Map.of());
+        }
+        var meta = (com.fasterxml.jackson.databind.node.ObjectNode) Json.read(run.metadata());
+        TriggerRequest req = new TriggerRequest(Json.read(run.payload()), meta, null, null, null, run.priority(),
+                run.concurrencyKey());
+        Run fresh = trigger(currentJob, List.of(req), new Origin(run.id(), null)).runs().get(0);
+        return new Replayed(fresh, true);
+    }
+
+    // ------------------------------------------------------------------------- change plumbing
+
+    /** A run locked for change, with the database's clock at the time of locking. */
+    public record Locked(Run run, Instant now) {}
+
+    @FunctionalInterface
+    public interface ChangeFn {
+        Transitions.Change compute(Connection c, Locked locked) throws SQLException;
+    }
+
+    /** Locks a run, computes a change, writes it with its event, and runs admission if needed. */
+    public Run change(UUID projectId, UUID runId, ChangeFn fn) {
+        Set<String> ready = new HashSet<>();
+        Run after = db.tx(c -> {
+            Locked locked = lock(c, projectId, runId).orElseThrow(() -> ApiError.notFound("run", runId.toString()));
+            Run result = apply(c, locked.run(), fn.compute(c, locked));
+            ready.addAll(afterChange(c, locked.run(), result));
+            return result;
+        });
+        afterCommit(after, ready);
+        return after;
+    }
+
+    /** Admission and notification a change needs inside its transaction. */
+    Set<String> afterChange(Connection c, Run before, Run after) throws SQLException {
+        Set<String> ready = new HashSet<>();
+        if (after.limited()) {
+            ready.addAll(ConcurrencyGate.admit(c, after.jobId()));
+        } else if (after.status() == RunStatus.QUEUED) {
+            ready.add(after.queue());
+        }
+        if (!ready.isEmpty()) {
+            notify(c, "http".equals(after.execution()) ? Set.of(PUSH_QUEUE) : ready, false);
+        }
+        return ready;
+    }
+
+    void afterCommit(Run after, Set<String> ready) {
+        if (!ready.isEmpty()) {
+            events.ready("http".equals(after.execution()) ? List.of(PUSH_QUEUE) : ready);
+        }
+        if (after.status() == RunStatus.DELAYED) {
+            events.delayed(after.scheduledAt());
+        }
+    }
+
+    public Optional<Locked> lock(Connection c, UUID projectId, UUID runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get(projectId == null ? "lock_run_any_project" : "lock_run"))) {
+            ps.setObject(1, runId);
+            if (projectId != null) {
+                ps.setObject(2, projectId);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Locked(Run.map(rs), rs.getTimestamp(32).toInstant()));
+            }
+        }
+    }
+
+    /** Writes a computed change and its event in one statement, refusing any illegal transition. */
+    public Run apply(Connection c, Run before, Transitions.Change change) throws SQLException {
+        Run a = change.after();
+        if (!before.status().canMoveTo(a.status())) {
+            throw ApiError.conflict("illegal_transition", "a run cannot move from " + before.status().db() + " to "
+                    + a.status().db(), Map.of("from", before.status().db(), "to", a.status().db()));
+        }
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("apply"))) {
+            int p = 1;
+            ps.setString(p++, a.status().db());
+            ps.setInt(p++, a.attempt());
+            ps.setString(p++, a.workerId());
+            ps.setString(p++, a.result());
+            ps.setString(p++, a.error());
+            ps.setTimestamp(p++, ts(a.scheduledAt()));
+            ps.setTimestamp(p++, ts(a.nextRetryAt()));
+            ps.setTimestamp(p++, ts(a.leaseExpiresAt()));
+            ps.setTimestamp(p++, ts(a.deadlineAt()));
+            ps.setTimestamp(p++, ts(a.startedAt()));
+            ps.setTimestamp(p++, ts(a.finishedAt()));
+            ps.setBoolean(p++, a.admitted());
+            ps.setObject(p++, before.id());
+            ps.setString(p++, before.status().db());
+            ps.setString(p++, change.event());
+            ps.setString(p++, before.status().db());
+            ps.setString(p++, change.message());
+            ps.setString(p++, change.data());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw ApiError.conflict("concurrent_change", "the run changed while this request ran; try again",
+                            Map.of());
+                }
+                return Run.map(rs);
+            }
+        }
+    }
+
+    private static Timestamp ts(Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+
+    // ----------------------------------------------------------------------------------- reads
+
+    public Run get(UUID projectId, UUID runId) {
+        return db.read(c -> get(c, projectId, runId)).orElseThrow(() -> ApiError.notFound("run", runId.toString()));
+    }
+
+    public Optional<Run> get(Connection c, UUID projectId, UUID runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("get_run"))) {
+            ps.setObject(1, runId);
+            ps.setObject(2, projectId);
+            List<Run> runs = all(ps);
+            return runs.isEmpty() ? Optional.empty() : Optional.of(runs.get(0));
+        }
+    }
+
+    public Page<Run> list(UUID projectId, UUID jobId, RunStatus status, UUID cursor, int limit) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("list_runs"))) {
+                ps.setObject(1, projectId);
+                ps.setObject(2, jobId);
+                ps.setObject(3, jobId);
+                ps.setString(4, status == null ? null : status.db());
+                ps.setString(5, status == null ? null : status.db());
+                ps.setObject(6, cursor);
+                ps.setObject(7, cursor);
+                ps.setInt(8, limit + 1);
+                return Page.of(all(ps), limit, Run::id);
+            }
+        });
+    }
+
+    /** A run's events in order, after {@code afterSeq}; the next cursor is the last seq. */
+    public List<RunEvent> events(UUID projectId, UUID runId, long afterSeq, int limit) {
+        return db.read(c -> {
+            if (get(c, projectId, runId).isEmpty()) {
+                throw ApiError.notFound("run", runId.toString());
+            }
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("run_events"))) {
+                ps.setObject(1, runId);
+                ps.setObject(2, projectId);
+                ps.setLong(3, afterSeq);
+                ps.setInt(4, limit);
+                List<RunEvent> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new RunEvent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                                rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8),
+                                rs.getTimestamp(9).toInstant(), rs.getLong(10)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    static List<Run> all(PreparedStatement ps) throws SQLException {
+        List<Run> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(Run.map(rs));
+            }
+        }
+        return out;
+    }
+
+    Db db() {
+        return db;
+    }
+
+    JobStore jobs() {
+        return jobs;
+    }
+
+    QueueMetrics metrics() {
+        return metrics;
+    }
+
+    static Sql sql() {
+        return SQL;
+    }
+
+    QueueEvents events() {
+        return events;
+    }
+
+    static Set<String> queuesOf(List<Run> runs) {
+        return runs.stream().map(Run::queue).collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    static Array uuids(Connection c, List<UUID> ids) throws SQLException {
+        return c.createArrayOf("uuid", ids.toArray());
+    }
+}

@@ -1,0 +1,206 @@
+-- The queue. Every statement that changes a run's status also inserts the run event that records
+-- it, in the same statement (data-modifying CTEs), so the two commit together or not at all.
+-- RUN_COLUMNS is replaced by Run.COLUMNS when the file is loaded.
+
+-- name: insert_runs
+-- Trigger: one row per element of the arrays. A repeated idempotency key for the same job makes no
+-- row (ON CONFLICT on the partial unique index); concurrent duplicates wait on the index entry and
+-- then see the first run, so 50 racing triggers with one key make exactly one run.
+WITH input AS (
+    SELECT * FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[], ?::int[], ?::timestamptz[],
+                         ?::text[], ?::run_status[], ?::timestamptz[])
+        AS t(id, idempotency_key, payload, metadata, priority, scheduled_at, concurrency_key, status, expires_at)
+), inserted AS (
+    INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
+                      max_attempts, timeout_secs, replay_of, schedule_id,
+                      status, idempotency_key, payload, metadata, priority, scheduled_at, concurrency_key, expires_at)
+    SELECT i.id, ?, ?, ?, ?, ?, ?, ?, NOT ?, ?, ?, ?, ?,
+           i.status, i.idempotency_key, i.payload, i.metadata, i.priority, i.scheduled_at, i.concurrency_key,
+           i.expires_at
+    FROM input i
+    ON CONFLICT (job_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING RUN_COLUMNS
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
+    SELECT project_id, id, 'created', NULL, status, 0,
+           CASE WHEN status = 'delayed' THEN 'scheduled for ' || scheduled_at END
+    FROM inserted
+)
+SELECT * FROM inserted
+
+-- name: find_by_idempotency
+SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[])
+
+-- name: claim
+-- A worker takes up to N ready runs of its queues. The LATERAL subquery walks the partial index
+-- runs_claim once per queue in (priority DESC, id) order, so the cost does not grow with the
+-- number of queued runs; SKIP LOCKED lets competing claimers pass each other's rows instead of
+-- waiting. The outer ORDER BY/LIMIT merges the queues by priority. The CTE is the "optimization
+-- fence": rows are locked before the UPDATE touches them.
+WITH picked AS (
+    SELECT r.id
+    FROM unnest(?::text[]) AS q(name)
+    CROSS JOIN LATERAL (
+        SELECT id, priority FROM runs
+        WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+        ORDER BY priority DESC, id
+        LIMIT ?
+        FOR UPDATE SKIP LOCKED
+    ) r
+    ORDER BY r.priority DESC, r.id
+    LIMIT ?
+), claimed AS (
+    UPDATE runs r
+    SET status = 'executing',
+        attempt = r.attempt + 1,
+        worker_id = ?,
+        lease_expires_at = now() + ? * interval '1 millisecond',
+        deadline_at = CASE WHEN r.timeout_secs IS NULL THEN NULL ELSE now() + r.timeout_secs * interval '1 second' END,
+        started_at = now(),
+        next_retry_at = NULL
+    FROM picked
+    WHERE r.id = picked.id
+      AND (r.expires_at IS NULL OR r.expires_at > now())
+    RETURNING RUN_COLUMNS_R
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
+    SELECT project_id, id, 'claimed', 'queued', 'executing', attempt, worker_id FROM claimed
+)
+SELECT * FROM claimed ORDER BY priority DESC, id
+
+-- name: take_push
+-- The HTTP push dispatcher takes ready http runs (any project) into 'dequeued' with a short lease,
+-- before it sends their requests. A dispatcher that dies leaves leases that the reaper takes back.
+WITH picked AS (
+    SELECT id FROM runs
+    WHERE status = 'queued' AND admitted AND execution = 'http'
+    ORDER BY priority DESC, id
+    LIMIT ?
+    FOR UPDATE SKIP LOCKED
+), taken AS (
+    UPDATE runs r
+    SET status = 'dequeued', attempt = r.attempt + 1, worker_id = ?,
+        lease_expires_at = now() + ? * interval '1 millisecond', next_retry_at = NULL
+    FROM picked
+    WHERE r.id = picked.id AND (r.expires_at IS NULL OR r.expires_at > now())
+    RETURNING RUN_COLUMNS_R
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
+    SELECT project_id, id, 'dequeued', 'queued', 'dequeued', attempt, worker_id FROM taken
+)
+SELECT * FROM taken
+
+-- name: complete_batch
+-- Completes many runs of one worker in one statement. Only runs this worker still holds
+-- (executing or waiting, same worker_id) are completed; the others are reported back as not ok.
+WITH input AS (
+    SELECT * FROM unnest(?::uuid[], ?::jsonb[]) AS t(id, result)
+), held AS (
+    SELECT r.id, r.status AS from_status, i.result
+    FROM runs r JOIN input i ON i.id = r.id
+    WHERE r.project_id = ? AND r.worker_id = ? AND r.status IN ('executing', 'waiting')
+    FOR UPDATE OF r
+), done AS (
+    UPDATE runs r
+    SET status = 'completed', result = held.result, finished_at = now(), lease_expires_at = NULL, deadline_at = NULL
+    FROM held
+    WHERE r.id = held.id
+    RETURNING r.id, r.project_id, r.attempt, r.job_id, r.limited, r.queue, held.from_status
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt)
+    SELECT project_id, id, 'completed', from_status, 'completed', attempt FROM done
+)
+SELECT id, job_id, limited, queue FROM done
+
+-- name: lock_run
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? AND project_id = ? FOR UPDATE
+
+-- name: lock_run_any_project
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? FOR UPDATE
+
+-- name: apply
+-- Writes one computed transition (Transitions.java) and its event. The status guard makes a
+-- concurrent change fail loudly instead of being overwritten.
+WITH updated AS (
+    UPDATE runs
+    SET status = ?::run_status, attempt = ?, worker_id = ?, result = ?::jsonb, error = ?::jsonb,
+        scheduled_at = ?, next_retry_at = ?, lease_expires_at = ?, deadline_at = ?, started_at = ?,
+        finished_at = ?, admitted = ?
+    WHERE id = ? AND status = ?::run_status
+    RETURNING RUN_COLUMNS
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message, data)
+    SELECT project_id, id, ?, ?::run_status, status, attempt, ?, ?::jsonb FROM updated
+)
+SELECT * FROM updated
+
+-- name: heartbeat
+UPDATE runs SET lease_expires_at = now() + ? * interval '1 millisecond'
+WHERE id = ANY(?::uuid[]) AND project_id = ? AND worker_id = ? AND status = 'executing'
+RETURNING id, lease_expires_at
+
+-- name: promote_due
+-- Delayed runs whose time has come become queued (DelayedPromoter). Any node may run it: SKIP
+-- LOCKED keeps two promoters off the same rows.
+WITH due AS (
+    SELECT id FROM runs
+    WHERE status = 'delayed' AND scheduled_at <= now()
+    ORDER BY scheduled_at
+    LIMIT ?
+    FOR UPDATE SKIP LOCKED
+), promoted AS (
+    UPDATE runs r SET status = 'queued', next_retry_at = NULL
+    FROM due WHERE r.id = due.id
+    RETURNING r.id, r.project_id, r.attempt, r.queue, r.execution, r.limited, r.job_id
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt)
+    SELECT project_id, id, 'promoted', 'delayed', 'queued', attempt FROM promoted
+)
+SELECT queue, execution, limited, job_id FROM promoted
+
+-- name: next_delayed
+SELECT min(scheduled_at) FROM runs WHERE status = 'delayed'
+
+-- name: expired_leases
+-- Attempts whose lease ran out (crashed) or whose deadline passed (timed out), and waits that
+-- ran out. Locked so that a single reaper handles each.
+SELECT RUN_COLUMNS, now() FROM runs
+WHERE id IN (
+    (SELECT id FROM runs WHERE status IN ('executing', 'dequeued') AND lease_expires_at < now()
+     ORDER BY lease_expires_at LIMIT ?)
+    UNION
+    (SELECT id FROM runs WHERE status = 'executing' AND deadline_at IS NOT NULL AND deadline_at < now()
+     ORDER BY deadline_at LIMIT ?)
+    UNION
+    (SELECT id FROM runs WHERE status = 'waiting' AND lease_expires_at < now()
+     ORDER BY lease_expires_at LIMIT ?)
+)
+FOR UPDATE SKIP LOCKED
+
+-- name: ttl_expired
+SELECT RUN_COLUMNS, now() FROM runs
+WHERE id IN (SELECT id FROM runs WHERE status IN ('queued', 'delayed') AND expires_at IS NOT NULL
+             AND expires_at < now() ORDER BY expires_at LIMIT ?)
+FOR UPDATE SKIP LOCKED
+
+-- name: get_run
+SELECT RUN_COLUMNS FROM runs WHERE id = ? AND project_id = ?
+
+-- name: list_runs
+SELECT RUN_COLUMNS FROM runs
+WHERE project_id = ?
+  AND (?::uuid IS NULL OR job_id = ?)
+  AND (?::run_status IS NULL OR status = ?::run_status)
+  AND (?::uuid IS NULL OR id < ?)
+ORDER BY id DESC
+LIMIT ?
+
+-- name: run_events
+SELECT id, run_id, type, from_status::text, to_status::text, attempt, message, data::text, created_at, seq
+FROM run_events
+WHERE run_id = ? AND project_id = ? AND seq > ?
+ORDER BY seq
+LIMIT ?
+
+-- name: notify
+SELECT pg_notify('drover_runs', ?)
