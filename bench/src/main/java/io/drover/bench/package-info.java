@@ -1,0 +1,2 @@
+/** Benchmarks of the Drover engine. */
+package io.drover.bench;
