@@ -57,7 +57,8 @@ WITH picked AS (
         lease_expires_at = now() + ? * interval '1 millisecond',
         deadline_at = CASE WHEN r.timeout_secs IS NULL THEN NULL ELSE now() + r.timeout_secs * interval '1 second' END,
         started_at = now(),
-        next_retry_at = NULL
+        next_retry_at = NULL,
+        expires_at = NULL          -- the TTL only limits how long a run may wait for its first start
     FROM picked
     WHERE r.id = picked.id
       AND (r.expires_at IS NULL OR r.expires_at > now())
@@ -80,7 +81,7 @@ WITH picked AS (
 ), taken AS (
     UPDATE runs r
     SET status = 'dequeued', attempt = r.attempt + 1, worker_id = ?,
-        lease_expires_at = now() + ? * interval '1 millisecond', next_retry_at = NULL
+        lease_expires_at = now() + ? * interval '1 millisecond', next_retry_at = NULL, expires_at = NULL
     FROM picked
     WHERE r.id = picked.id AND (r.expires_at IS NULL OR r.expires_at > now())
     RETURNING RUN_COLUMNS_R

@@ -142,7 +142,9 @@ public final class DroverServer implements AutoCloseable {
         promoter.start();
         reaper.start();
         ticker.start();
-        push.start();
+        if (config.pushEnabled()) {
+            push.start();
+        }
         http = new HttpApi(routes, apiKeys, config.maxBodyBytes(), config.bindHost(), config.port()).start();
         ready = true;
         log.info("drover {} node {} listening on port {} ({})", VERSION, nodeId, http.port(),

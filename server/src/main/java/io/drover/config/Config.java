@@ -24,7 +24,8 @@ public record Config(
         int pushReadTimeoutMs,
         long pollIntervalMs,
         long reaperIntervalMs,
-        long shutdownGraceMs) {
+        long shutdownGraceMs,
+        boolean pushEnabled) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -41,31 +42,32 @@ public record Config(
                 intEnv(env, "DROVER_PUSH_READ_TIMEOUT_MS", 30_000),
                 longEnv(env, "DROVER_POLL_INTERVAL_MS", 1_000),
                 longEnv(env, "DROVER_REAPER_INTERVAL_MS", 1_000),
-                longEnv(env, "DROVER_SHUTDOWN_GRACE_MS", 10_000));
+                longEnv(env, "DROVER_SHUTDOWN_GRACE_MS", 10_000),
+                !"false".equalsIgnoreCase(env.getOrDefault("DROVER_PUSH_ENABLED", "true")));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs);
+                shutdownGraceMs, pushEnabled);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs);
+                shutdownGraceMs, pushEnabled);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs);
+                shutdownGraceMs, pushEnabled);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs);
+                shutdownGraceMs, pushEnabled);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */

@@ -122,7 +122,8 @@ public final class RunStore {
             }
             scheduled[i] = Timestamp.from(at);
             concurrencyKeys[i] = r.concurrencyKey();
-            expires[i] = spec.ttlSecs() == null ? null : Timestamp.from(at.plusSeconds(spec.ttlSecs()));
+            // TTL counts from creation: a run not started within ttl_secs of its trigger expires.
+            expires[i] = spec.ttlSecs() == null ? null : Timestamp.from(now.plusSeconds(spec.ttlSecs()));
         }
         boolean limited = spec.isLimited();
         Set<String> readyQueues = new HashSet<>();
