@@ -37,7 +37,7 @@ SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[
 -- number of queued runs; SKIP LOCKED lets competing claimers pass each other's rows instead of
 -- waiting. The outer ORDER BY/LIMIT merges the queues by priority. The CTE is the "optimization
 -- fence": rows are locked before the UPDATE touches them.
-WITH picked AS (
+WITH picked AS MATERIALIZED (
     SELECT r.id
     FROM unnest(?::text[]) AS q(name)
     CROSS JOIN LATERAL (
@@ -72,7 +72,7 @@ SELECT * FROM claimed ORDER BY priority DESC, id
 -- name: take_push
 -- The HTTP push dispatcher takes ready http runs (any project) into 'dequeued' with a short lease,
 -- before it sends their requests. A dispatcher that dies leaves leases that the reaper takes back.
-WITH picked AS (
+WITH picked AS MATERIALIZED (
     SELECT id FROM runs
     WHERE status = 'queued' AND admitted AND execution = 'http'
     ORDER BY priority DESC, id
@@ -96,7 +96,7 @@ SELECT * FROM taken
 -- (executing or waiting, same worker_id) are completed; the others are reported back as not ok.
 WITH input AS (
     SELECT * FROM unnest(?::uuid[], ?::jsonb[]) AS t(id, result)
-), held AS (
+), held AS MATERIALIZED (
     SELECT r.id, r.status AS from_status, i.result
     FROM runs r JOIN input i ON i.id = r.id
     WHERE r.project_id = ? AND r.worker_id = ? AND r.status IN ('executing', 'waiting')
@@ -143,7 +143,7 @@ RETURNING id, lease_expires_at
 -- name: promote_due
 -- Delayed runs whose time has come become queued (DelayedPromoter). Any node may run it: SKIP
 -- LOCKED keeps two promoters off the same rows.
-WITH due AS (
+WITH due AS MATERIALIZED (
     SELECT id FROM runs
     WHERE status = 'delayed' AND scheduled_at <= now()
     ORDER BY scheduled_at

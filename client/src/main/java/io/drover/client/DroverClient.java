@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,9 +125,17 @@ public final class DroverClient implements AutoCloseable {
         return api.readPage(send("GET", "/v1/runs" + q, null), Run.class);
     }
 
-    /** Returns every recorded state change of a run, in order. */
+    /** Returns every recorded state change of a run, in order, following pages as needed. */
     public List<RunEvent> runEvents(String runId) {
-        return api.readList(send("GET", "/v1/runs/" + seg(runId) + "/events", null).path("data"), RunEvent.class);
+        List<RunEvent> events = new ArrayList<>();
+        String cursor = null;
+        do {
+            Page<RunEvent> page = api.readPage(send("GET", "/v1/runs/" + seg(runId) + "/events"
+                    + query("cursor", cursor), null), RunEvent.class);
+            events.addAll(page.data());
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return events;
     }
 
     /** Cancels a run; the server answers 409 when it is already terminal. */
