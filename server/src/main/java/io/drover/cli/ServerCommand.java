@@ -43,10 +43,27 @@ public final class ServerCommand implements Callable<Integer> {
         }
         DroverServer server = DroverServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "drover-shutdown"));
+        Runnable stop = () -> {
+            synchronized (stopped) {
+                if (stopped.getCount() > 0) {
+                    server.close();
+                    stopped.countDown();
+                }
+            }
+        };
+        // SIGTERM/SIGINT stop the node before the JVM's shutdown hooks run: the embedded
+        // PostgreSQL registers its own hook, and it must not stop while requests still finish.
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    stop.run();
+                    System.exit(0);
+                });
+            } catch (IllegalArgumentException e) {
+                // signal not available here; the shutdown hook below still stops the node
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "drover-shutdown"));
         stopped.await();
         return 0;
     }
