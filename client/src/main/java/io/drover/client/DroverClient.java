@@ -47,7 +47,8 @@ public final class DroverClient implements AutoCloseable {
         return fromEnv(System.getenv());
     }
 
-    static DroverClient fromEnv(Map<String, String> env) {
+    /** @return a client for the {@code DROVER_URL} and {@code DROVER_API_KEY} entries of {@code env} */
+    public static DroverClient fromEnv(Map<String, String> env) {
         String url = env.getOrDefault("DROVER_URL", "");
         return builder().baseUrl(url.isBlank() ? Builder.DEFAULT_URL : url).apiKey(env.get("DROVER_API_KEY")).build();
     }
