@@ -1,0 +1,113 @@
+package io.drover.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.client.DroverClient;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code drover runs}: lists and inspects runs, and cancels or replays one. */
+@Command(name = "runs", mixinStandardHelpOptions = true,
+        description = "List, inspect, cancel and replay runs.",
+        subcommands = {RunsCommand.List.class, RunsCommand.Get.class, RunsCommand.Events.class,
+            RunsCommand.Cancel.class, RunsCommand.Replay.class},
+        footer = ExitCodes.FOOTER)
+public final class RunsCommand {
+
+    private static String path(String runId, String action) {
+        return "/v1/runs/" + JsonArgs.segment(runId) + action;
+    }
+
+    /** {@code drover runs list}: runs, newest first, optionally of one job or in one status. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest first.",
+            footer = ExitCodes.FOOTER)
+    static final class List extends ClientCommand {
+        @Option(names = "--job", paramLabel = "<id-or-slug>", description = "Only runs of this job.")
+        String job;
+
+        @Option(names = "--status", paramLabel = "<status>",
+                description = "Only runs in this state, such as queued, executing, completed, dead_letter.")
+        String status;
+
+        @Mixin
+        ListOptions paging;
+
+        @Override
+        protected void run(DroverClient client, Output out) {
+            Map<String, String> filters = new HashMap<>();
+            filters.put("job", job);
+            filters.put("status", status);
+            Table table = new Table()
+                    .column("ID", "id")
+                    .column("JOB", "job_slug")
+                    .column("STATUS", "status")
+                    .column("ATTEMPT", run -> Output.text(run.get("attempt")) + "/" + Output.text(run.get("max_attempts")))
+                    .column("CREATED", run -> Output.time(run.get("created_at")));
+            out.list(paging.fetch(client, "/v1/runs", filters, out), table, "runs");
+        }
+    }
+
+    /** {@code drover runs get}: every field of one run. */
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one run.", footer = ExitCodes.FOOTER)
+    static final class Get extends ClientCommand {
+        @Parameters(paramLabel = "<id>", description = "The run id.")
+        String id;
+
+        @Override
+        protected void run(DroverClient client, Output out) {
+            out.object(client.send("GET", path(id, ""), null));
+        }
+    }
+
+    /** {@code drover runs events}: a run's state changes, oldest first, all pages. */
+    @Command(name = "events", mixinStandardHelpOptions = true, description = "Show a run's events, in order.",
+            footer = ExitCodes.FOOTER)
+    static final class Events extends ClientCommand {
+        @Parameters(paramLabel = "<id>", description = "The run id.")
+        String id;
+
+        @Override
+        protected void run(DroverClient client, Output out) {
+            JsonNode events = ListOptions.everything().fetch(client, path(id, "/events"), Map.of(), out);
+            Table table = new Table()
+                    .column("TIME", e -> Output.time(e.get("created_at")))
+                    .column("TYPE", "type")
+                    .column("FROM", "from_status")
+                    .column("TO", "to_status")
+                    .column("ATTEMPT", "attempt")
+                    .column("MESSAGE", "message");
+            out.list(events, table, "events");
+        }
+    }
+
+    /** {@code drover runs cancel}: cancels a run that has not finished. */
+    @Command(name = "cancel", mixinStandardHelpOptions = true,
+            description = "Cancel a run (the server answers 409, exit 1, when it already finished).",
+            footer = ExitCodes.FOOTER)
+    static final class Cancel extends ClientCommand {
+        @Parameters(paramLabel = "<id>", description = "The run id.")
+        String id;
+
+        @Override
+        protected void run(DroverClient client, Output out) {
+            out.object(client.send("POST", path(id, "/cancel"), Map.of()));
+        }
+    }
+
+    /** {@code drover runs replay}: requeues a dead-lettered run, or starts a new run from a finished one. */
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Replay a run: a dead-lettered run goes back to queued; a finished one gets a new run.",
+            footer = ExitCodes.FOOTER)
+    static final class Replay extends ClientCommand {
+        @Parameters(paramLabel = "<id>", description = "The run id.")
+        String id;
+
+        @Override
+        protected void run(DroverClient client, Output out) {
+            out.object(client.send("POST", path(id, "/replay"), Map.of()));
+        }
+    }
+}
