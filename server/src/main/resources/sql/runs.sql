@@ -5,18 +5,21 @@
 -- name: insert_runs
 -- Trigger: one row per element of the arrays. A repeated idempotency key for the same job makes no
 -- row (ON CONFLICT on the partial unique index); concurrent duplicates wait on the index entry and
--- then see the first run, so 50 racing triggers with one key make exactly one run.
+-- then see the first run, so 50 racing triggers with one key make exactly one run. Times come from
+-- the database clock (now()), the one clock every node shares: a run asked for later is 'delayed',
+-- and the TTL counts from the trigger.
 WITH input AS (
-    SELECT * FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[], ?::int[], ?::timestamptz[],
-                         ?::text[], ?::run_status[], ?::timestamptz[])
-        AS t(id, idempotency_key, payload, metadata, priority, scheduled_at, concurrency_key, status, expires_at)
+    SELECT t.*, coalesce(t.at, now() + coalesce(t.delay_ms, 0) * interval '1 millisecond') AS sched
+    FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[], ?::int[], ?::timestamptz[], ?::bigint[],
+                ?::text[])
+        AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key)
 ), inserted AS (
     INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
-                      max_attempts, timeout_secs, replay_of, schedule_id,
-                      status, idempotency_key, payload, metadata, priority, scheduled_at, concurrency_key, expires_at)
-    SELECT i.id, ?, ?, ?, ?, ?, ?, ?, NOT ?, ?, ?, ?, ?,
-           i.status, i.idempotency_key, i.payload, i.metadata, i.priority, i.scheduled_at, i.concurrency_key,
-           i.expires_at
+                      max_attempts, timeout_secs, replay_of, schedule_id, expires_at,
+                      status, idempotency_key, payload, metadata, priority, scheduled_at, concurrency_key)
+    SELECT i.id, ?, ?, ?, ?, ?, ?, ?, NOT ?, ?, ?, ?, ?, now() + ?::int * interval '1 second',
+           CASE WHEN i.sched > now() THEN 'delayed'::run_status ELSE 'queued'::run_status END,
+           i.idempotency_key, i.payload, i.metadata, i.priority, i.sched, i.concurrency_key
     FROM input i
     ON CONFLICT (job_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING RUN_COLUMNS

@@ -97,6 +97,20 @@ public final class HttpPushDispatcher extends Service {
     }
 
     private void push(Run dequeued, long leaseMs) {
+        JobSpec spec;
+        String secret;
+        try {
+            spec = jobs.spec(dequeued.jobId(), dequeued.jobVersion());
+            secret = jobs.signingSecret(dequeued.jobId());
+            if (secret == null) {
+                throw new IllegalStateException("the job has no signing secret");
+            }
+            URI.create(spec.endpointUrl());
+        } catch (RuntimeException e) {
+            // Nothing was sent: the run cannot be pushed at all (dequeued -> system_failed).
+            systemFail(dequeued, "cannot prepare the request: " + e.getMessage());
+            return;
+        }
         Run run;
         try {
             run = runs.change(dequeued.projectId(), dequeued.id(), (c, locked) -> {
@@ -107,18 +121,6 @@ public final class HttpPushDispatcher extends Service {
             });
         } catch (io.drover.http.ApiError e) {
             return; // canceled (or taken back) between dequeue and send
-        }
-        JobSpec spec;
-        String secret;
-        try {
-            spec = jobs.spec(run.jobId(), run.jobVersion());
-            secret = jobs.signingSecret(run.jobId());
-            if (secret == null) {
-                throw new IllegalStateException("the job has no signing secret");
-            }
-        } catch (RuntimeException e) {
-            systemFail(run, "cannot prepare the request: " + e.getMessage());
-            return;
         }
         byte[] body = body(run);
         long t = Instant.now().getEpochSecond();
@@ -159,7 +161,23 @@ public final class HttpPushDispatcher extends Service {
             report(run, null, Json.write(Json.object().put("type", "http_connection")
                     .put("message", e.getClass().getSimpleName() + ": " + e.getMessage())), true);
         } catch (InterruptedException e) {
+            // Shutdown cut the request short: give the run back so another node sends it at once
+            // (the attempt is not counted), instead of leaving it to expire as a crash.
+            giveBack(run);
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void giveBack(Run run) {
+        try {
+            runs.change(run.projectId(), run.id(), (c, locked) -> {
+                if (locked.run().status() != RunStatus.EXECUTING || !dispatcherId.equals(locked.run().workerId())) {
+                    throw new io.drover.http.ApiError(409, "not_held", "no longer ours", java.util.Map.of());
+                }
+                return Transitions.release(locked.run());
+            });
+        } catch (RuntimeException e) {
+            log.info("run {} not given back ({}); the reaper will take it back", run.id(), e.getMessage());
         }
     }
 

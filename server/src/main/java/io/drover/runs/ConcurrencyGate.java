@@ -25,7 +25,10 @@ public final class ConcurrencyGate {
 
     private ConcurrencyGate() {}
 
-    /** Admits what fits; returns the queues that got newly admitted runs (to wake claimers). */
+    /**
+     * Admits what fits; returns the queues that got newly admitted runs (to wake claimers), with
+     * {@link RunStore#PUSH_QUEUE} standing for http runs.
+     */
     public static Set<String> admit(Connection c, UUID jobId) throws SQLException {
         try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 7))")) {
             lock.setString(1, jobId.toString());
@@ -62,7 +65,7 @@ public final class ConcurrencyGate {
         List<UUID> admit = new ArrayList<>();
         Set<String> queues = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT id, coalesce(concurrency_key, ''), queue FROM runs
+                SELECT id, coalesce(concurrency_key, ''), queue, execution FROM runs
                 WHERE job_id = ? AND limited AND status = 'queued' AND NOT admitted
                 ORDER BY priority DESC, id
                 LIMIT ?""")) {
@@ -76,7 +79,8 @@ public final class ConcurrencyGate {
                         continue;
                     }
                     admit.add(rs.getObject(1, UUID.class));
-                    queues.add(rs.getString(3));
+                    // http runs wake the push dispatcher, worker runs the claimers of their queue
+                    queues.add("http".equals(rs.getString(4)) ? RunStore.PUSH_QUEUE : rs.getString(3));
                     liveByKey.put(key, forKey + 1);
                     live++;
                 }

@@ -90,18 +90,15 @@ public final class RunStore {
 
     public Pending triggerIn(Connection c, Job job, List<TriggerRequest> requests, Origin origin) throws SQLException {
         JobSpec spec = job.spec();
-        Instant now = Instant.now();
         int n = requests.size();
         UUID[] ids = new UUID[n];
         String[] keys = new String[n];
         String[] payloads = new String[n];
         String[] metas = new String[n];
         Integer[] priorities = new Integer[n];
-        Timestamp[] scheduled = new Timestamp[n];
+        Timestamp[] at = new Timestamp[n];
+        Long[] delays = new Long[n];
         String[] concurrencyKeys = new String[n];
-        String[] statuses = new String[n];
-        Timestamp[] expires = new Timestamp[n];
-        Instant earliestDelay = null;
         for (int i = 0; i < n; i++) {
             TriggerRequest r = requests.get(i);
             ids[i] = UuidV7.next();
@@ -113,17 +110,9 @@ public final class RunStore {
             }
             metas[i] = Json.write(meta);
             priorities[i] = r.priority() != null ? r.priority() : spec.priority();
-            Instant at = r.scheduledAt() != null ? r.scheduledAt()
-                    : r.delayMs() != null ? now.plusMillis(r.delayMs()) : now;
-            boolean delayed = at.isAfter(now);
-            statuses[i] = delayed ? "delayed" : "queued";
-            if (delayed && (earliestDelay == null || at.isBefore(earliestDelay))) {
-                earliestDelay = at;
-            }
-            scheduled[i] = Timestamp.from(at);
+            at[i] = r.scheduledAt() == null ? null : Timestamp.from(r.scheduledAt());
+            delays[i] = r.delayMs();
             concurrencyKeys[i] = r.concurrencyKey();
-            // TTL counts from creation: a run not started within ttl_secs of its trigger expires.
-            expires[i] = spec.ttlSecs() == null ? null : Timestamp.from(now.plusSeconds(spec.ttlSecs()));
         }
         boolean limited = spec.isLimited();
         Set<String> readyQueues = new HashSet<>();
@@ -135,10 +124,9 @@ public final class RunStore {
             ps.setArray(p++, c.createArrayOf("text", payloads));
             ps.setArray(p++, c.createArrayOf("text", metas));
             ps.setArray(p++, c.createArrayOf("int4", priorities));
-            ps.setArray(p++, c.createArrayOf("timestamptz", scheduled));
+            ps.setArray(p++, c.createArrayOf("timestamptz", at));
+            ps.setArray(p++, c.createArrayOf("int8", delays));
             ps.setArray(p++, c.createArrayOf("text", concurrencyKeys));
-            ps.setArray(p++, c.createArrayOf("text", statuses));
-            ps.setArray(p++, c.createArrayOf("timestamptz", expires));
             ps.setObject(p++, job.projectId());
             ps.setObject(p++, job.id());
             ps.setString(p++, spec.slug());
@@ -151,6 +139,7 @@ public final class RunStore {
             ps.setObject(p++, spec.timeoutSecs());
             ps.setObject(p++, origin.replayOf());
             ps.setObject(p++, origin.scheduleId());
+            ps.setObject(p++, spec.ttlSecs(), java.sql.Types.INTEGER);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Run run = Run.map(rs);
@@ -203,6 +192,8 @@ public final class RunStore {
                 created.add(false);
             }
         }
+        Instant earliestDelay = inserted.values().stream().filter(r -> r.status() == RunStatus.DELAYED)
+                .map(Run::scheduledAt).min(Instant::compareTo).orElse(null);
         return new Pending(new Triggered(runs, created), readyQueues, earliestDelay, spec.isHttp());
     }
 

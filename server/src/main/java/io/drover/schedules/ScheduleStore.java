@@ -23,6 +23,7 @@ public final class ScheduleStore {
             return;
         }
         Instant first = s.first(now);
+
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO schedules (id, project_id, job_id, kind, expression, interval_secs, at, timezone,
                                        overlap_policy, next_fire_at)

@@ -69,7 +69,19 @@ public final class ScheduleTicker extends Service {
                 }
             }
             for (Due d : due) {
-                fire(c, d, pendings);
+                // One broken schedule must not stop the others: each fires under a savepoint.
+                java.sql.Savepoint sp = c.setSavepoint();
+                List<RunStore.Pending> mine = new ArrayList<>();
+                try {
+                    fire(c, d, mine);
+                    c.releaseSavepoint(sp);
+                    pendings.addAll(mine);
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback(sp);
+                    log.error("schedule {} of job {} could not fire its tick at {}; it is disabled: {}",
+                            d.id(), d.jobId(), d.fireAt(), e.toString());
+                    disable(c, d.id());
+                }
             }
             return due.size();
         });
@@ -84,6 +96,18 @@ public final class ScheduleTicker extends Service {
             return;
         }
         ScheduleSpec spec = job.get().spec().schedule();
+        // Claim the tick first: its primary key makes a tick fire once, even if the schedule's
+        // next time was moved back onto a tick that already fired.
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO schedule_ticks (schedule_id, fire_at, outcome) VALUES (?, ?, 'fired')
+                ON CONFLICT DO NOTHING""")) {
+            ps.setObject(1, d.id());
+            ps.setTimestamp(2, Timestamp.from(d.fireAt()));
+            if (ps.executeUpdate() == 0) {
+                advance(c, d, spec);
+                return;
+            }
+        }
         List<UUID> live = liveRuns(c, d.id());
         String outcome = "fired";
         UUID runId = null;
@@ -100,14 +124,18 @@ public final class ScheduleTicker extends Service {
             runId = p.triggered().runs().get(0).id();
             pendings.add(p);
         }
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO schedule_ticks (schedule_id, fire_at, run_id, outcome) VALUES (?, ?, ?, ?)""")) {
-            ps.setObject(1, d.id());
-            ps.setTimestamp(2, Timestamp.from(d.fireAt()));
-            ps.setObject(3, runId);
-            ps.setString(4, outcome);
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE schedule_ticks SET run_id = ?, outcome = ? WHERE schedule_id = ? AND fire_at = ?")) {
+            ps.setObject(1, runId);
+            ps.setString(2, outcome);
+            ps.setObject(3, d.id());
+            ps.setTimestamp(4, Timestamp.from(d.fireAt()));
             ps.executeUpdate();
         }
+        advance(c, d, spec);
+    }
+
+    private void advance(Connection c, Due d, ScheduleSpec spec) throws SQLException {
         Instant now = Instant.now();
         Instant next = spec.nextAfter(d.fireAt());
         if (next != null && next.isBefore(now)) {
@@ -119,6 +147,14 @@ public final class ScheduleTicker extends Service {
             ps.setTimestamp(1, next == null ? null : Timestamp.from(next));
             ps.setTimestamp(2, Timestamp.from(d.fireAt()));
             ps.setObject(3, d.id());
+            ps.executeUpdate();
+        }
+    }
+
+    private static void disable(Connection c, UUID scheduleId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE schedules SET enabled = false, updated_at = now() WHERE id = ?")) {
+            ps.setObject(1, scheduleId);
             ps.executeUpdate();
         }
     }

@@ -31,7 +31,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         this.postgres = postgres;
     }
 
-    /** Starts PostgreSQL on the data folder, with durable settings (fsync and synchronous commit on). */
+    /** Starts PostgreSQL on the data folder, with durable settings (fsync, synchronous commit, full page writes on). */
     public static EmbeddedDatabase start(Path dataDir) throws IOException {
         return start(dataDir, Map.of());
     }
@@ -48,7 +48,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setServerConfig("shared_buffers", "256MB")
                 .setServerConfig("max_wal_size", "2GB")
                 .setServerConfig("listen_addresses", "127.0.0.1")
-                .setServerConfig("timezone", "UTC");
+                .setServerConfig("timezone", "UTC")
+                // The library starts PostgreSQL with -F (fsync off) and synchronous_commit off, which
+                // suits throwaway test databases. Drover's data must survive a power cut: turn both on.
+                // (-c settings come after -F on the command line, so they win.)
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on");
         extraSettings.forEach(builder::setServerConfig);
         EmbeddedPostgres postgres = builder.start();
         EmbeddedDatabase db = new EmbeddedDatabase(postgres);
