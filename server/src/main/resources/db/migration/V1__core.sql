@@ -104,7 +104,7 @@ CREATE TABLE runs (
         (finished_at IS NOT NULL) = (status IN ('completed', 'failed', 'timed_out', 'crashed', 'system_failed',
                                                 'canceled', 'expired', 'dead_letter'))),
     CONSTRAINT runs_leased CHECK (status NOT IN ('executing', 'dequeued') OR lease_expires_at IS NOT NULL)
-) WITH (fillfactor = 80);  -- room for HOT updates: a run is updated 2-3 times in its life
+) WITH (fillfactor = 80);  -- room on each page for the 2-3 new row versions a run gets in its life
 
 -- The claim path: ready runs of a queue in priority order. Partial, so it only holds queued runs.
 CREATE INDEX runs_claim ON runs (project_id, queue, priority DESC, id)
