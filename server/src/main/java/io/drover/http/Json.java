@@ -41,8 +41,9 @@ public final class Json {
         if (body == null || body.length == 0) {
             return MAPPER.nullNode();
         }
+        JsonNode tree;
         try {
-            return MAPPER.readTree(body);
+            tree = MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr();
@@ -50,6 +51,34 @@ public final class Json {
                     + e.getOriginalMessage(), Map.of());
         } catch (IOException e) {
             throw ApiError.badRequest("malformed_json", "request body could not be read", Map.of());
+        }
+        rejectNul(tree, "");
+        return tree;
+    }
+
+    /**
+     * PostgreSQL text and jsonb cannot hold U+0000, so a body with it anywhere (a value or a field
+     * name) could never be stored: refuse it here, naming the field, instead of failing in SQL (a 500).
+     */
+    private static void rejectNul(JsonNode node, String path) {
+        if (node.isTextual()) {
+            if (node.textValue().indexOf('\0') >= 0) {
+                throw ApiError.invalid(path.isEmpty() ? "body" : path,
+                        "must not contain the character U+0000, which cannot be stored");
+            }
+        } else if (node.isObject()) {
+            for (var field : node.properties()) {
+                String name = field.getKey();
+                String child = (path.isEmpty() ? "" : path + ".") + name.replace("\0", "\\u0000");
+                if (name.indexOf('\0') >= 0) {
+                    throw ApiError.invalid(child, "field names must not contain the character U+0000");
+                }
+                rejectNul(field.getValue(), child);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                rejectNul(node.get(i), path + "[" + i + "]");
+            }
         }
     }
 
