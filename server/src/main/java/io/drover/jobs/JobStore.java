@@ -128,6 +128,9 @@ public final class JobStore {
 
     public Optional<Job> find(Connection c, UUID projectId, String idOrSlug, boolean forUpdate) throws SQLException {
         UUID id = parseUuid(idOrSlug);
+        if (id == null && !JobSpec.SLUG.matcher(idOrSlug).matches()) {
+            return Optional.empty(); // no job has this slug (and text such as U+0000 must not reach SQL)
+        }
         String where = id != null ? "id = ?" : "slug = ?";
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM jobs WHERE project_id = ? AND "
                 + where + " AND deleted_at IS NULL" + (forUpdate ? " FOR UPDATE" : ""))) {
