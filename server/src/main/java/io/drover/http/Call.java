@@ -79,6 +79,10 @@ public final class Call {
     }
 
     private ApiError tooLarge() {
+        return tooLarge(maxBody);
+    }
+
+    static ApiError tooLarge(long maxBody) {
         return new ApiError(413, "body_too_large", "request body is larger than " + maxBody + " bytes",
                 Map.of("limit_bytes", maxBody));
     }

@@ -74,6 +74,10 @@ public final class HttpApi {
     }
 
     private static void handle(Context ctx, Route route, ApiKeys keys, long maxBody) throws Exception {
+        // Refused before any handler runs: one that ignores its body (DELETE) must not act on an oversized request.
+        if (ctx.req().getContentLengthLong() > maxBody) {
+            throw Call.tooLarge(maxBody);
+        }
         Principal principal = null;
         if (route.role() != null) {
             principal = authenticate(ctx, keys);
