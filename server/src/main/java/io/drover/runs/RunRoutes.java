@@ -6,6 +6,7 @@ import static io.drover.http.Route.post;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
+import io.drover.http.Input;
 import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.http.Reply;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /** The /v1/runs endpoints for people and scripts: list, get, events, cancel, replay. */
@@ -35,8 +37,11 @@ public final class RunRoutes {
                 get("/v1/runs/{id}", Role.VIEWER, "Get a run",
                         c -> Reply.ok(runs.get(c.projectId(), c.pathUuid("id", "run")).toJson())),
                 get("/v1/runs/{id}/events", Role.VIEWER, "A run's events, in order", this::events),
-                post("/v1/runs/{id}/cancel", Role.OPERATOR, "Cancel a run",
-                        c -> Reply.ok(runs.cancel(c.projectId(), c.pathUuid("id", "run")).toJson())),
+                post("/v1/runs/{id}/cancel", Role.OPERATOR, "Cancel a run", c -> {
+                    UUID id = c.pathUuid("id", "run");
+                    noFields(c);
+                    return Reply.ok(runs.cancel(c.projectId(), id).toJson());
+                }),
                 post("/v1/runs/{id}/replay", Role.OPERATOR, "Replay a dead-lettered or finished run", this::replay));
     }
 
@@ -77,8 +82,14 @@ public final class RunRoutes {
         return Reply.ok(out);
     }
 
+    /** Cancel and replay take no fields: an empty body or {}; anything else is refused before acting. */
+    private static void noFields(Call c) {
+        Input.body(c.body(), true).allowOnly(Set.of());
+    }
+
     private Reply replay(Call c) {
         UUID id = c.pathUuid("id", "run");
+        noFields(c);
         Run run = runs.get(c.projectId(), id);
         Job job = jobs.find(c.projectId(), run.jobId().toString());
         RunStore.Replayed r = runs.replay(c.projectId(), id, job);
