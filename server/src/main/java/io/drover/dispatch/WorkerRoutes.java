@@ -143,7 +143,10 @@ public final class WorkerRoutes {
         in.allowOnly(Set.of("worker_id", "results"));
         String worker = workerId(in);
         JsonNode results = in.get("results");
-        if (results == null || !results.isArray()) {
+        if (results == null) {
+            throw ApiError.invalid("results", "is required: an array of {run_id, result} or {run_id, error, retryable}");
+        }
+        if (!results.isArray()) {
             throw ApiError.wrongType("results", "an array of {run_id, result} or {run_id, error, retryable}");
         }
         if (results.size() > 1000) {
