@@ -38,6 +38,7 @@ public final class HttpApi {
                         sc.setIdleTimeout(65_000); // above the longest long-poll (30 s) with margin
                     }
                 }
+                server.setErrorHandler(new JsonErrorHandler());
             });
             for (Route r : this.routes) {
                 config.routes.addHttpHandler(handlerType(r.method()), r.path(),
@@ -124,8 +125,35 @@ public final class HttpApi {
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
             case 413 -> "body_too_large";
+            case 414 -> "uri_too_long";
+            case 431 -> "headers_too_large";
             default -> "http_" + status;
         };
+    }
+
+    /**
+     * Errors that Jetty answers itself before any route runs (a malformed or ambiguous URI, a URI
+     * or headers over its limits): the same error shape as every other answer, for every method.
+     */
+    static final class JsonErrorHandler extends org.eclipse.jetty.server.handler.ErrorHandler {
+        @Override
+        public boolean errorPageForMethod(String method) {
+            return true;
+        }
+
+        @Override
+        protected void generateResponse(org.eclipse.jetty.server.Request request,
+                org.eclipse.jetty.server.Response response, int code, String message, Throwable cause,
+                org.eclipse.jetty.util.Callback callback) {
+            String reason = org.eclipse.jetty.http.HttpStatus.getMessage(code);
+            ObjectNode err = Json.object();
+            ObjectNode inner = err.putObject("error");
+            inner.put("code", codeFor(code));
+            inner.put("message", message == null || message.equals(reason) ? reason : reason + ": " + message);
+            inner.putObject("details");
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+            response.write(true, java.nio.ByteBuffer.wrap(Json.bytes(err)), callback);
+        }
     }
 
     public HttpApi start() {
