@@ -1,0 +1,665 @@
+package io.drover.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drover.store.UuidV7;
+import io.drover.testing.Api;
+import io.drover.testing.Snapshot;
+import io.drover.testing.TestServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A table of bad requests for every route the server registers. Each must be refused with the
+ * documented status and the one error shape, never a 5xx, and must leave every stored row as it
+ * was (checked with a snapshot of the tables before and after each request). The table is keyed
+ * by "METHOD path" and compared with {@code server.routes()}: a new route without cases fails.
+ */
+class BadInputTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern CODE = Pattern.compile("[a-z][a-z0-9_]*");
+    private static final String NO_KEY = "<none>";
+    private static final int MIB = 1024 * 1024;
+
+    static TestServer server;
+    static Api api;
+    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    // the fixture: rows every case may aim at, in states no background service changes
+    static String jobId;
+    static String queued;
+    static String executing;
+    static String completed;
+    static String delayed;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        api = new Api(server);
+        var job = api.post("/v1/jobs", Map.of("slug", "fx", "queue", "fxq", "max_attempts", 3));
+        assertThat(job.status()).isEqualTo(201);
+        jobId = job.json().get("id").asText();
+        assertThat(api.post("/v1/jobs", Map.of("slug", "fxhttp", "execution", "http",
+                "endpoint_url", "http://127.0.0.1:9/never")).status()).isEqualTo(201);
+        assertThat(api.post("/v1/jobs", Map.of("slug", "fxsched",
+                "schedule", Map.of("at", "2099-01-01T00:00:00Z"))).status()).isEqualTo(201);
+
+        completed = trigger(Map.of());
+        claimOne(completed);
+        assertThat(api.post("/v1/runs/" + completed + "/complete", Map.of("worker_id", "w1", "result", 1)).status())
+                .isEqualTo(200);
+        executing = trigger(Map.of());
+        claimOne(executing);
+        queued = trigger(Map.of("payload", Map.of("n", 1)));
+        delayed = trigger(Map.of("delay_ms", 86_400_000));
+    }
+
+    private static String trigger(Map<String, Object> body) {
+        var run = api.post("/v1/jobs/fx/trigger", body);
+        assertThat(run.status()).isEqualTo(201);
+        return run.json().get("id").asText();
+    }
+
+    private static void claimOne(String expected) {
+        var claimed = api.post("/v1/worker/claim", Map.of("worker_id", "w1", "queues", List.of("fxq"), "max", 1,
+                "lease_ms", 3_600_000));
+        assertThat(claimed.json().get("data").get(0).get("id").asText()).isEqualTo(expected);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------ the table
+
+    /** One bad request and what it must get: status, error code (null: any) and details.field (null: none). */
+    record Case(String label, String method, String path, String auth, String body, int status, String code,
+            String field, Consumer<Api.Answer> more) {}
+
+    /** The cases of one route, and a path of it that names existing rows (for the generic body cases). */
+    record RouteCases(String samplePath, List<Case> cases) {}
+
+    private final List<Case> building = new ArrayList<>();
+    private String method;
+
+    private RouteCases route(String m, String samplePath, Runnable cases) {
+        building.clear();
+        method = m;
+        cases.run();
+        return new RouteCases(samplePath, List.copyOf(building));
+    }
+
+    private void bad(String label, String path, Object body, int status, String code, String field) {
+        building.add(new Case(label, method, path, TestServer.ADMIN_KEY, json(body), status, code, field, null));
+    }
+
+    private void raw(String label, String path, String body, int status, String code, String field) {
+        building.add(new Case(label, method, path, TestServer.ADMIN_KEY, body, status, code, field, null));
+    }
+
+    private void check(String label, String path, Object body, int status, Consumer<Api.Answer> more) {
+        building.add(new Case(label, method, path, TestServer.ADMIN_KEY, json(body), status, null, null, more));
+    }
+
+    private void open(String label, String path, String auth) {
+        building.add(new Case(label, method, path, auth, null, 200, null, null, null));
+    }
+
+    private static String json(Object body) {
+        if (body == null) {
+            return null;
+        }
+        try {
+            return MAPPER.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A JSON object from key, value pairs (values may be null; order kept). */
+    static Map<String, Object> obj(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    private static final String UNKNOWN = UuidV7.next().toString();
+    private static final List<String> NOT_IDS = List.of("not-a-uuid", "123",
+            "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", "x".repeat(300));
+
+    private Map<String, RouteCases> table() {
+        Map<String, RouteCases> t = new LinkedHashMap<>();
+        String w1 = "w1";
+
+        // ---- operations: no key needed, and a bad one is ignored
+        for (String p : List.of("/healthz", "/readyz", "/metrics", "/openapi.json")) {
+            t.put("GET " + p, route("GET", p, () -> {
+                open("no key", p, NO_KEY);
+                open("a wrong key is ignored", p, "Bearer wrong");
+                open("unknown query parameters are ignored", p + "?limit=0&cursor=zz", NO_KEY);
+            }));
+        }
+
+        // ---- jobs
+        t.put("POST /v1/jobs", route("POST", "/v1/jobs", () -> {
+            String p = "/v1/jobs";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("slug missing", p, obj("name", "x"), 422, "validation_failed", "slug");
+            bad("slug not a string", p, obj("slug", 5), 400, "invalid_type", "slug");
+            bad("slug with spaces", p, obj("slug", "Bad Slug"), 422, "validation_failed", "slug");
+            bad("slug too long", p, obj("slug", "a".repeat(101)), 422, "validation_failed", "slug");
+            bad("slug taken", p, obj("slug", "fx"), 409, "slug_taken", "slug");
+            bad("unknown field (typo)", p, obj("slug", "n1", "max_attempt", 3), 422, "unknown_field", "max_attempt");
+            bad("name not a string", p, obj("slug", "n1", "name", List.of("x")), 400, "invalid_type", "name");
+            bad("execution unknown", p, obj("slug", "n1", "execution", "ftp"), 422, "validation_failed", "execution");
+            bad("http without endpoint_url", p, obj("slug", "n1", "execution", "http"), 422, "validation_failed",
+                    "endpoint_url");
+            bad("endpoint_url not http", p, obj("slug", "n1", "execution", "http", "endpoint_url", "ftp://h/x"), 422,
+                    "validation_failed", "endpoint_url");
+            bad("endpoint_url not a URL", p, obj("slug", "n1", "execution", "http", "endpoint_url", "http://a b"),
+                    422, "validation_failed", "endpoint_url");
+            bad("queue with spaces", p, obj("slug", "n1", "queue", "a b"), 422, "validation_failed", "queue");
+            bad("queue not a string", p, obj("slug", "n1", "queue", 7), 400, "invalid_type", "queue");
+            bad("max_attempts as a string", p, obj("slug", "n1", "max_attempts", "3"), 400, "invalid_type",
+                    "max_attempts");
+            bad("max_attempts fractional", p, obj("slug", "n1", "max_attempts", 2.5), 400, "invalid_type",
+                    "max_attempts");
+            bad("max_attempts 0", p, obj("slug", "n1", "max_attempts", 0), 422, "validation_failed", "max_attempts");
+            bad("max_attempts huge", p, obj("slug", "n1", "max_attempts", 1e30), 400, "invalid_type", "max_attempts");
+            bad("priority out of range", p, obj("slug", "n1", "priority", 5000), 422, "validation_failed", "priority");
+            bad("timeout_secs 0", p, obj("slug", "n1", "timeout_secs", 0), 422, "validation_failed", "timeout_secs");
+            bad("ttl_secs bool", p, obj("slug", "n1", "ttl_secs", true), 400, "invalid_type", "ttl_secs");
+            bad("max_concurrency negative", p, obj("slug", "n1", "max_concurrency", -1), 422, "validation_failed",
+                    "max_concurrency");
+            bad("retry not an object", p, obj("slug", "n1", "retry", "fast"), 400, "invalid_type", "retry");
+            bad("retry strategy unknown", p, obj("slug", "n1", "retry", obj("strategy", "random")), 422,
+                    "validation_failed", "retry.strategy");
+            bad("retry custom without delays", p, obj("slug", "n1", "retry", obj("strategy", "custom")), 422,
+                    "validation_failed", "retry.delays_ms");
+            bad("retry delays not integers", p, obj("slug", "n1", "retry", obj("delays_ms", List.of("1s"))), 400,
+                    "invalid_type", "retry.delays_ms");
+            bad("retry max below initial", p, obj("slug", "n1", "retry", obj("initial_delay_ms", 5000,
+                    "max_delay_ms", 10)), 422, "validation_failed", "retry.max_delay_ms");
+            bad("retry unknown field", p, obj("slug", "n1", "retry", obj("stratgy", "fixed")), 422, "unknown_field",
+                    "retry.stratgy");
+            bad("schedule not an object", p, obj("slug", "n1", "schedule", "* * * * *"), 400, "invalid_type",
+                    "schedule");
+            bad("schedule with two kinds", p, obj("slug", "n1", "schedule", obj("cron", "* * * * *",
+                    "interval_secs", 5)), 422, "validation_failed", "schedule.cron");
+            bad("schedule bad cron", p, obj("slug", "n1", "schedule", obj("cron", "not a cron")), 422,
+                    "validation_failed", "schedule.cron");
+            bad("schedule cron with 3 fields", p, obj("slug", "n1", "schedule", obj("cron", "* * *")), 422,
+                    "validation_failed", "schedule.cron");
+            bad("schedule cron out of range", p, obj("slug", "n1", "schedule", obj("cron", "61 * * * * *")), 422,
+                    "validation_failed", "schedule.cron");
+            bad("schedule bad timezone", p, obj("slug", "n1", "schedule", obj("cron", "* * * * *",
+                    "timezone", "Mars/Olympus")), 422, "validation_failed", "schedule.timezone");
+            bad("schedule interval 0", p, obj("slug", "n1", "schedule", obj("interval_secs", 0)), 422,
+                    "validation_failed", "schedule.interval_secs");
+            bad("schedule bad at", p, obj("slug", "n1", "schedule", obj("at", "tomorrow")), 422,
+                    "validation_failed", "schedule.at");
+            bad("schedule bad overlap", p, obj("slug", "n1", "schedule", obj("interval_secs", 5,
+                    "overlap_policy", "queue")), 422, "validation_failed", "schedule.overlap_policy");
+            bad("tags not an array", p, obj("slug", "n1", "tags", "a,b"), 400, "invalid_type", "tags");
+            bad("tags with a number", p, obj("slug", "n1", "tags", List.of("a", 1)), 400, "invalid_type", "tags");
+            bad("tags with an empty tag", p, obj("slug", "n1", "tags", List.of("")), 422, "validation_failed", "tags");
+            bad("default_metadata an array", p, obj("slug", "n1", "default_metadata", List.of()), 400,
+                    "invalid_type", "default_metadata");
+            bad("dead_letter a string", p, obj("slug", "n1", "dead_letter", "yes"), 400, "invalid_type",
+                    "dead_letter");
+            bad("NUL in the name", p, obj("slug", "n1", "name", "a\u0000b"), 422, "validation_failed", "name");
+            bad("NUL in a metadata key", p, obj("slug", "n1", "default_metadata", obj("k\u0000", 1)), 422,
+                    "validation_failed", "default_metadata.k\\u0000");
+            raw("duplicate field", p, "{\"slug\":\"n1\",\"slug\":\"n2\"}", 400, "malformed_json", null);
+            raw("trailing garbage", p, "{\"slug\":\"n1\"} x", 400, "malformed_json", null);
+        }));
+        t.put("GET /v1/jobs", route("GET", "/v1/jobs", () -> {
+            listParams("/v1/jobs");
+            // limits Jetty enforces before any route runs: still the error shape
+            bad("URI over 8 KiB", "/v1/jobs?limit=1&x=" + "u".repeat(20_000), null, 414, "uri_too_long", null);
+            building.add(new Case("key over the header limit", "GET", "/v1/jobs", "Bearer " + "k".repeat(20_000),
+                    null, 431, "headers_too_large", null, null));
+        }));
+        t.put("GET /v1/jobs/{job}", route("GET", "/v1/jobs/fx", () -> unknownJobs("")));
+        t.put("PATCH /v1/jobs/{job}", route("PATCH", "/v1/jobs/fx", () -> {
+            unknownJobs("", obj("name", "x"));
+            String p = "/v1/jobs/fx";
+            bad("slug changed", p, obj("slug", "other"), 422, "validation_failed", "slug");
+            bad("worker job made http", p, obj("execution", "http", "endpoint_url", "http://127.0.0.1:9/x"), 422,
+                    "validation_failed", "execution");
+            bad("http job made worker", "/v1/jobs/fxhttp", obj("execution", "worker"), 422, "validation_failed",
+                    "execution");
+            bad("max_attempts a string", p, obj("max_attempts", "5"), 400, "invalid_type", "max_attempts");
+            bad("max_attempts too big", p, obj("max_attempts", 1001), 422, "validation_failed", "max_attempts");
+            bad("bad cron", p, obj("schedule", obj("cron", "*/0 * * * *")), 422, "validation_failed",
+                    "schedule.cron");
+            bad("bad timezone", "/v1/jobs/fxsched", obj("schedule", obj("at", "2099-01-01T00:00:00Z",
+                    "timezone", "Nowhere/Town")), 422, "validation_failed", "schedule.timezone");
+            bad("unknown field", p, obj("queues", List.of("a")), 422, "unknown_field", "queues");
+            bad("NUL in the description", p, obj("description", "\u0000"), 422, "validation_failed", "description");
+        }));
+        t.put("DELETE /v1/jobs/{job}", route("DELETE", "/v1/jobs/fx", () -> unknownJobs("")));
+        t.put("GET /v1/jobs/{job}/versions", route("GET", "/v1/jobs/fx/versions", () -> {
+            unknownJobs("/versions");
+        }));
+        t.put("POST /v1/jobs/{job}/trigger", route("POST", "/v1/jobs/fx/trigger", () -> {
+            unknownJobs("/trigger", obj());
+            String p = "/v1/jobs/fx/trigger";
+            raw("an array", p, "[1]", 400, "invalid_body", null);
+            bad("metadata a string", p, obj("metadata", "x"), 400, "invalid_type", "metadata");
+            bad("delay_ms a string", p, obj("delay_ms", "10"), 400, "invalid_type", "delay_ms");
+            bad("delay_ms negative", p, obj("delay_ms", -1), 422, "validation_failed", "delay_ms");
+            bad("scheduled_at not a time", p, obj("scheduled_at", "tomorrow"), 422, "validation_failed",
+                    "scheduled_at");
+            bad("scheduled_at a number", p, obj("scheduled_at", 1700000000), 400, "invalid_type", "scheduled_at");
+            bad("delay_ms and scheduled_at", p, obj("delay_ms", 5, "scheduled_at", "2099-01-01T00:00:00Z"), 422,
+                    "validation_failed", "delay_ms");
+            bad("idempotency_key empty", p, obj("idempotency_key", ""), 422, "validation_failed", "idempotency_key");
+            bad("idempotency_key too long", p, obj("idempotency_key", "k".repeat(256)), 422, "validation_failed",
+                    "idempotency_key");
+            bad("idempotency_key a number", p, obj("idempotency_key", 5), 400, "invalid_type", "idempotency_key");
+            bad("priority too high", p, obj("priority", 1001), 422, "validation_failed", "priority");
+            bad("concurrency_key an object", p, obj("concurrency_key", obj()), 400, "invalid_type",
+                    "concurrency_key");
+            bad("unknown field", p, obj("payloads", 1), 422, "unknown_field", "payloads");
+            bad("NUL in the payload", p, obj("payload", obj("text", "nul\u0000here")), 422, "validation_failed",
+                    "payload.text");
+            bad("NUL in the idempotency key", p, obj("idempotency_key", "a\u0000"), 422, "validation_failed",
+                    "idempotency_key");
+        }));
+        t.put("POST /v1/jobs/{job}/trigger/batch", route("POST", "/v1/jobs/fx/trigger/batch", () -> {
+            unknownJobs("/trigger/batch", obj("runs", List.of(obj())));
+            String p = "/v1/jobs/fx/trigger/batch";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("runs missing", p, obj(), 422, "validation_failed", "runs");
+            bad("runs an object", p, obj("runs", obj()), 400, "invalid_type", "runs");
+            bad("runs empty", p, obj("runs", List.of()), 422, "validation_failed", "runs");
+            bad("runs over 1000", p, obj("runs", Collections.nCopies(1001, obj())), 422, "validation_failed",
+                    "runs");
+            bad("second run invalid (first is not written)", p, obj("runs", List.of(obj(), obj("priority", 5000))),
+                    422, "validation_failed", "runs[1].priority");
+            bad("a run of wrong type", p, obj("runs", List.of(obj(), obj("delay_ms", "x"))), 400, "invalid_type",
+                    "runs[1].delay_ms");
+            bad("a run not an object", p, obj("runs", List.of(obj(), 5)), 400, "invalid_body", "runs[1]");
+            bad("unknown top-level field", p, obj("runs", List.of(obj()), "atomic", true), 422, "unknown_field",
+                    "atomic");
+        }));
+
+        // ---- runs
+        t.put("GET /v1/runs", route("GET", "/v1/runs", () -> {
+            listParams("/v1/runs");
+            bad("status=nope", "/v1/runs?status=nope", null, 400, "invalid_parameter", null);
+            bad("status=QUEUED (states are lowercase)", "/v1/runs?status=QUEUED", null, 400, "invalid_parameter",
+                    null);
+            bad("job=<unknown slug>", "/v1/runs?job=no-such-job", null, 404, "not_found", null);
+            bad("job=<NUL>", "/v1/runs?job=%00", null, 404, "not_found", null);
+            bad("job=<300 chars>", "/v1/runs?job=" + "j".repeat(300), null, 404, "not_found", null);
+        }));
+        t.put("GET /v1/runs/{id}", route("GET", "/v1/runs/" + queued, () -> unknownRuns("", null)));
+        t.put("GET /v1/runs/{id}/events", route("GET", "/v1/runs/" + queued + "/events", () -> {
+            unknownRuns("/events", null);
+            String p = "/v1/runs/" + queued + "/events";
+            bad("limit=0", p + "?limit=0", null, 400, "invalid_parameter", null);
+            bad("limit=501", p + "?limit=501", null, 400, "invalid_parameter", null);
+            bad("limit=x", p + "?limit=x", null, 400, "invalid_parameter", null);
+            bad("cursor=garbage", p + "?cursor=garbage", null, 400, "invalid_cursor", null);
+            bad("cursor of a job list", p + "?cursor=" + Page.encode(UuidV7.next()), null, 400,
+                    "invalid_cursor", null);
+        }));
+        t.put("POST /v1/runs/{id}/cancel", route("POST", "/v1/runs/" + queued + "/cancel", () -> {
+            unknownRuns("/cancel", obj());
+            bad("a completed run", "/v1/runs/" + completed + "/cancel", obj(), 409, "illegal_transition", null);
+            bad("unknown field", "/v1/runs/" + queued + "/cancel", obj("force", true), 422, "unknown_field", "force");
+        }));
+        t.put("POST /v1/runs/{id}/replay", route("POST", "/v1/runs/" + completed + "/replay", () -> {
+            unknownRuns("/replay", obj());
+            bad("a queued run", "/v1/runs/" + queued + "/replay", obj(), 409, "illegal_transition", null);
+            bad("an executing run", "/v1/runs/" + executing + "/replay", obj(), 409, "illegal_transition", null);
+            bad("unknown field", "/v1/runs/" + completed + "/replay", obj("payload", 1), 422, "unknown_field",
+                    "payload");
+        }));
+
+        // ---- worker protocol
+        t.put("POST /v1/worker/claim", route("POST", "/v1/worker/claim", () -> {
+            String p = "/v1/worker/claim";
+            bad("worker_id missing", p, obj("queues", List.of("fxq")), 422, "validation_failed", "worker_id");
+            bad("worker_id with a space", p, obj("worker_id", "w 1", "queues", List.of("fxq")), 422,
+                    "validation_failed", "worker_id");
+            bad("worker_id a number", p, obj("worker_id", 1, "queues", List.of("fxq")), 400, "invalid_type",
+                    "worker_id");
+            bad("queues missing", p, obj("worker_id", w1), 422, "validation_failed", "queues");
+            bad("queues empty", p, obj("worker_id", w1, "queues", List.of()), 422, "validation_failed", "queues");
+            bad("queues a string", p, obj("worker_id", w1, "queues", "fxq"), 400, "invalid_type", "queues");
+            bad("max 0", p, obj("worker_id", w1, "queues", List.of("fxq"), "max", 0), 422, "validation_failed",
+                    "max");
+            bad("max 501", p, obj("worker_id", w1, "queues", List.of("fxq"), "max", 501), 422, "validation_failed",
+                    "max");
+            bad("max a string", p, obj("worker_id", w1, "queues", List.of("fxq"), "max", "5"), 400, "invalid_type",
+                    "max");
+            bad("wait_ms over 30 s", p, obj("worker_id", w1, "queues", List.of("fxq"), "wait_ms", 30_001), 422,
+                    "validation_failed", "wait_ms");
+            bad("lease_ms too short", p, obj("worker_id", w1, "queues", List.of("fxq"), "lease_ms", 10), 422,
+                    "validation_failed", "lease_ms");
+            bad("unknown field", p, obj("worker_id", w1, "queues", List.of("fxq"), "queue", "fxq"), 422,
+                    "unknown_field", "queue");
+        }));
+        t.put("POST /v1/worker/heartbeat", route("POST", "/v1/worker/heartbeat", () -> {
+            String p = "/v1/worker/heartbeat";
+            bad("run_ids missing", p, obj("worker_id", w1), 422, "validation_failed", "run_ids");
+            bad("run_ids a string", p, obj("worker_id", w1, "run_ids", executing), 400, "invalid_type", "run_ids");
+            bad("run_ids not uuids", p, obj("worker_id", w1, "run_ids", List.of("nope")), 422, "validation_failed",
+                    "run_ids");
+            bad("lease_ms a string", p, obj("worker_id", w1, "run_ids", List.of(executing), "lease_ms", "5"), 400,
+                    "invalid_type", "lease_ms");
+            bad("worker_id missing", p, obj("run_ids", List.of(executing)), 422, "validation_failed", "worker_id");
+            check("a run of another worker is not extended", p, obj("worker_id", "w2", "run_ids",
+                    List.of(executing, UNKNOWN)), 200, a -> {
+                        assertThat(a.json().get("data")).hasSize(2);
+                        a.json().get("data").forEach(row -> assertThat(row.get("ok").asBoolean()).isFalse());
+                    });
+        }));
+        t.put("POST /v1/worker/complete", route("POST", "/v1/worker/complete", () -> {
+            String p = "/v1/worker/complete";
+            bad("results missing", p, obj("worker_id", w1), 422, "validation_failed", "results");
+            bad("results an object", p, obj("worker_id", w1, "results", obj()), 400, "invalid_type", "results");
+            bad("a result without run_id", p, obj("worker_id", w1, "results", List.of(obj("result", 1))), 422,
+                    "validation_failed", "results[0].run_id");
+            bad("a run_id not a uuid", p, obj("worker_id", w1, "results", List.of(obj("run_id", "x"))), 422,
+                    "validation_failed", "results[0].run_id");
+            bad("a run twice", p, obj("worker_id", w1, "results", List.of(obj("run_id", executing),
+                    obj("run_id", executing))), 422, "validation_failed", "results[1].run_id");
+            bad("an error that is a string", p, obj("worker_id", w1, "results", List.of(obj("run_id", executing,
+                    "error", "boom"))), 400, "invalid_type", "results[0].error");
+            bad("retryable a string", p, obj("worker_id", w1, "results", List.of(obj("run_id", executing,
+                    "error", obj("message", "x"), "retryable", "no"))), 400, "invalid_type", "results[0].retryable");
+            bad("unknown item field", p, obj("worker_id", w1, "results", List.of(obj("run_id", executing,
+                    "output", 1))), 422, "unknown_field", "results[0].output");
+            bad("NUL in a result", p, obj("worker_id", w1, "results", List.of(obj("run_id", executing,
+                    "result", "\u0000"))), 422, "validation_failed", "results[0].result");
+            check("unknown and not-held runs are refused per item", p, obj("worker_id", "w2", "results",
+                    List.of(obj("run_id", UNKNOWN, "result", 1), obj("run_id", executing, "result", 1))), 200, a -> {
+                        JsonNode data = a.json().get("data");
+                        assertThat(data.get(0).get("ok").asBoolean()).isFalse();
+                        assertThat(data.get(0).path("error").path("code").asText()).isEqualTo("not_found");
+                        assertThat(data.get(1).get("ok").asBoolean()).isFalse();
+                        assertThat(data.get(1).path("error").path("code").asText()).isEqualTo("not_held");
+                    });
+        }));
+        String ex = "/v1/runs/" + executing;
+        t.put("POST /v1/runs/{id}/heartbeat", route("POST", ex + "/heartbeat", () -> {
+            unknownRuns("/heartbeat", obj("worker_id", w1));
+            bad("another worker", ex + "/heartbeat", obj("worker_id", "w2"), 409, "not_held", null);
+            bad("a queued run", "/v1/runs/" + queued + "/heartbeat", obj("worker_id", w1), 409, "not_held", null);
+            bad("lease_ms too long", ex + "/heartbeat", obj("worker_id", w1, "lease_ms", 3_600_001), 422,
+                    "validation_failed", "lease_ms");
+            bad("worker_id missing", ex + "/heartbeat", obj(), 422, "validation_failed", "worker_id");
+        }));
+        t.put("POST /v1/runs/{id}/complete", route("POST", ex + "/complete", () -> {
+            unknownRuns("/complete", obj("worker_id", w1));
+            bad("another worker", ex + "/complete", obj("worker_id", "w2"), 409, "not_held", null);
+            bad("a completed run", "/v1/runs/" + completed + "/complete", obj("worker_id", w1), 409, "not_held",
+                    null);
+            bad("a queued run", "/v1/runs/" + queued + "/complete", obj("worker_id", w1), 409, "not_held", null);
+            bad("unknown field", ex + "/complete", obj("worker_id", w1, "results", 1), 422, "unknown_field",
+                    "results");
+            bad("NUL in the result", ex + "/complete", obj("worker_id", w1, "result", obj("\u0000", 1)), 422,
+                    "validation_failed", "result.\\u0000");
+        }));
+        t.put("POST /v1/runs/{id}/fail", route("POST", ex + "/fail", () -> {
+            unknownRuns("/fail", obj("worker_id", w1));
+            bad("another worker", ex + "/fail", obj("worker_id", "w2"), 409, "not_held", null);
+            bad("error a string", ex + "/fail", obj("worker_id", w1, "error", "boom"), 400, "invalid_type", "error");
+            bad("error.message a number", ex + "/fail", obj("worker_id", w1, "error", obj("message", 5)), 400,
+                    "invalid_type", "error.message");
+            bad("error unknown field", ex + "/fail", obj("worker_id", w1, "error", obj("msg", "x")), 422,
+                    "unknown_field", "error.msg");
+            bad("retryable a string", ex + "/fail", obj("worker_id", w1, "retryable", "yes"), 400, "invalid_type",
+                    "retryable");
+            bad("NUL in the message", ex + "/fail", obj("worker_id", w1, "error", obj("message", "\u0000")), 422,
+                    "validation_failed", "error.message");
+        }));
+        t.put("POST /v1/runs/{id}/release", route("POST", ex + "/release", () -> {
+            unknownRuns("/release", obj("worker_id", w1));
+            bad("another worker", ex + "/release", obj("worker_id", "w2"), 409, "not_held", null);
+            bad("a queued run", "/v1/runs/" + queued + "/release", obj("worker_id", w1), 409, "not_held", null);
+            bad("unknown field", ex + "/release", obj("worker_id", w1, "requeue", true), 422, "unknown_field",
+                    "requeue");
+        }));
+        t.put("POST /v1/runs/{id}/wait", route("POST", ex + "/wait", () -> {
+            unknownRuns("/wait", obj("worker_id", w1));
+            bad("another worker", ex + "/wait", obj("worker_id", "w2"), 409, "not_held", null);
+            bad("timeout_secs 0", ex + "/wait", obj("worker_id", w1, "timeout_secs", 0), 422, "validation_failed",
+                    "timeout_secs");
+            bad("reason a number", ex + "/wait", obj("worker_id", w1, "reason", 5), 400, "invalid_type", "reason");
+        }));
+        t.put("POST /v1/runs/{id}/resume", route("POST", ex + "/resume", () -> {
+            unknownRuns("/resume", obj("worker_id", w1));
+            bad("an executing run (not waiting)", ex + "/resume", obj("worker_id", w1), 409, "not_held", null);
+            bad("lease_ms a string", ex + "/resume", obj("worker_id", w1, "lease_ms", "1"), 400, "invalid_type",
+                    "lease_ms");
+        }));
+        return t;
+    }
+
+    /** limit and cursor of a list endpoint. */
+    private void listParams(String p) {
+        bad("limit=0", p + "?limit=0", null, 400, "invalid_parameter", null);
+        bad("limit=501", p + "?limit=501", null, 400, "invalid_parameter", null);
+        bad("limit=-1", p + "?limit=-1", null, 400, "invalid_parameter", null);
+        bad("limit=x", p + "?limit=x", null, 400, "invalid_parameter", null);
+        bad("limit=1.5", p + "?limit=1.5", null, 400, "invalid_parameter", null);
+        bad("cursor=garbage", p + "?cursor=garbage", null, 400, "invalid_cursor", null);
+        bad("cursor=!!!", p + "?cursor=!!!", null, 400, "invalid_cursor", null);
+        bad("cursor of an event list", p + "?cursor=czEy", null, 400, "invalid_cursor", null);
+    }
+
+    /** Unknown jobs: a random UUIDv7, slugs that name nothing, and strings no slug can be. */
+    private void unknownJobs(String suffix) {
+        unknownJobs(suffix, null);
+    }
+
+    private void unknownJobs(String suffix, Object body) {
+        bad("unknown job id (UUIDv7)", "/v1/jobs/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        bad("unknown slug", "/v1/jobs/no-such-job" + suffix, body, 404, "not_found", null);
+        bad("slug that is not a slug", "/v1/jobs/Not%20A%20Slug" + suffix, body, 404, "not_found", null);
+        // Jetty itself refuses an encoded NUL in a path as an ambiguous URI, before any route: still our error shape
+        bad("slug with NUL", "/v1/jobs/a%00b" + suffix, body, 400, "bad_request", null);
+        bad("300-char slug", "/v1/jobs/" + "s".repeat(300) + suffix, body, 404, "not_found", null);
+    }
+
+    /** Unknown runs: a random UUIDv7 and strings that are not UUIDs. */
+    private void unknownRuns(String suffix, Object body) {
+        bad("unknown run id (UUIDv7)", "/v1/runs/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        for (String id : NOT_IDS) {
+            bad("run id '" + (id.length() > 20 ? id.substring(0, 20) + "..." : id) + "'", "/v1/runs/" + id + suffix,
+                    body, 404, "not_found", null);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ the test
+
+    @Test
+    void everyRouteRefusesBadInputWithTheErrorShapeAndChangesNothing() {
+        Map<String, RouteCases> table = table();
+        Set<String> routes = new TreeSet<>();
+        for (Route r : server.server().routes()) {
+            routes.add(r.method() + " " + r.path());
+        }
+        assertThat(table.keySet()).as("routes with bad-input cases (add cases for new routes)")
+                .containsExactlyInAnyOrderElementsOf(routes);
+
+        List<String> failures = new ArrayList<>();
+        int sent = 0;
+        Snapshot before = Snapshot.of(server.db());
+        for (Route r : server.server().routes()) {
+            String key = r.method() + " " + r.path();
+            RouteCases rc = table.get(key);
+            List<Case> cases = new ArrayList<>(generic(r, rc.samplePath()));
+            cases.addAll(rc.cases());
+            assertThat(rc.cases()).as("specific cases for " + key).isNotEmpty();
+            for (Case c : cases) {
+                sent++;
+                String where = key + " [" + c.label() + "] " + c.method() + " " + abbreviate(c.path());
+                Api.Answer a;
+                try {
+                    a = send(c);
+                } catch (RuntimeException e) {
+                    failures.add(where + ": request failed: " + e);
+                    continue;
+                }
+                try {
+                    verify(c, a);
+                } catch (AssertionError e) {
+                    failures.add(where + ": " + e.getMessage().strip() + "\n      answer " + a.status() + " "
+                            + abbreviate(a.text()));
+                }
+                Snapshot after = Snapshot.of(server.db());
+                String diff = before.diff(after);
+                if (!diff.isEmpty()) {
+                    failures.add(where + ": stored data changed: " + diff);
+                    before = after; // report each change once
+                }
+            }
+        }
+        assertThat(sent).isGreaterThan(250);
+        assertThat(failures).as(failures.size() + " of " + sent + " bad requests misbehaved:\n  "
+                + String.join("\n  ", failures)).isEmpty();
+    }
+
+    /** Cases every route of its kind gets: bad keys, bad bodies, oversized bodies. */
+    private List<Case> generic(Route r, String sample) {
+        List<Case> out = new ArrayList<>();
+        String m = r.method();
+        if (r.role() != null) {
+            out.add(new Case("no Authorization", m, sample, NO_KEY, null, 401, "unauthorized", null, null));
+            out.add(new Case("unknown key", m, sample, "Bearer drv_not_a_real_key", null, 401, "unauthorized", null,
+                    null));
+            out.add(new Case("empty bearer", m, sample, "Bearer ", null, 401, "unauthorized", null, null));
+            out.add(new Case("Basic scheme with the admin key", m, sample, "Basic " + TestServer.ADMIN_KEY, null,
+                    401, "unauthorized", null, null));
+            out.add(new Case("admin key with a suffix", m, sample, "Bearer " + TestServer.ADMIN_KEY + "x", null, 401,
+                    "unauthorized", null, null));
+            out.add(new Case("over-long key", m, sample, "Bearer " + "k".repeat(4000), null, 401, "unauthorized",
+                    null, null));
+        }
+        if (m.equals("POST") || m.equals("PATCH")) {
+            String k = TestServer.ADMIN_KEY;
+            out.add(new Case("malformed JSON", m, sample, k, "{\"worker_id\": ", 400, "malformed_json", null, null));
+            out.add(new Case("not JSON at all", m, sample, k, "worker_id=w1", 400, "malformed_json", null, null));
+            out.add(new Case("JSON string instead of object", m, sample, k, "\"x\"", 400, null, null, null));
+            out.add(new Case("JSON array instead of object", m, sample, k, "[]", 400, null, null, null));
+            out.add(new Case("nested 1000 deep", m, sample, k, "[".repeat(1000) + "]".repeat(1000), 400,
+                    "malformed_json", null, null));
+            out.add(new Case("over 1 MiB (Content-Length)", m, sample, k, oversize(), 413, "body_too_large", null,
+                    null));
+            out.add(new Case("over 1 MiB (chunked)", m, sample, k, "CHUNKED" + oversize(), 413, "body_too_large",
+                    null, null));
+        }
+        if (m.equals("DELETE")) {
+            out.add(new Case("over 1 MiB (Content-Length)", m, sample, TestServer.ADMIN_KEY, oversize(), 413,
+                    "body_too_large", null, null));
+        }
+        return out;
+    }
+
+    private static String oversize() {
+        return "{\"worker_id\":\"w1\",\"pad\":\"" + "x".repeat(MIB) + "\"}";
+    }
+
+    private static void verify(Case c, Api.Answer a) {
+        assertThat(a.status()).as("never a 5xx").isLessThan(500);
+        assertThat(a.status()).as("status").isEqualTo(c.status());
+        if (c.status() >= 400) {
+            assertErrorShape(a);
+            if (c.code() != null) {
+                assertThat(a.errorCode()).as("error.code").isEqualTo(c.code());
+            }
+            if (c.field() != null) {
+                assertThat(a.json().path("error").path("details").path("field").asText(null))
+                        .as("error.details.field").isEqualTo(c.field());
+            }
+        }
+        if (c.more() != null) {
+            c.more().accept(a);
+        }
+    }
+
+    static void assertErrorShape(Api.Answer a) {
+        assertThat(a.json()).as("a JSON body").isNotNull();
+        assertThat(a.json().size()).as("only the error member").isEqualTo(1);
+        JsonNode e = a.json().path("error");
+        assertThat(e.isObject()).as("error is an object").isTrue();
+        assertThat(e.path("code").isTextual() && CODE.matcher(e.path("code").asText()).matches())
+                .as("error.code is snake_case").isTrue();
+        assertThat(e.path("message").isTextual() && !e.path("message").asText().isBlank())
+                .as("error.message is a sentence").isTrue();
+        assertThat(e.path("details").isObject()).as("error.details is an object").isTrue();
+    }
+
+    private static String abbreviate(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() > 160 ? s.substring(0, 160) + "...(" + s.length() + " chars)" : s;
+    }
+
+    /** Sends a case as it is: any Authorization header (or none), any body (chunked when marked). */
+    private static Api.Answer send(Case c) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + c.path()))
+                    .timeout(Duration.ofSeconds(30));
+            if (!NO_KEY.equals(c.auth())) {
+                b.header("Authorization", c.auth().startsWith("Bearer ") || c.auth().startsWith("Basic ")
+                        ? c.auth() : "Bearer " + c.auth());
+            }
+            if (c.body() == null) {
+                b.method(c.method(), HttpRequest.BodyPublishers.noBody());
+            } else if (c.body().startsWith("CHUNKED")) {
+                byte[] bytes = c.body().substring("CHUNKED".length()).getBytes(StandardCharsets.UTF_8);
+                b.header("Content-Type", "application/json").method(c.method(),
+                        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)));
+            } else {
+                b.header("Content-Type", "application/json").method(c.method(),
+                        HttpRequest.BodyPublishers.ofString(c.body()));
+            }
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json = null;
+            try {
+                json = r.body().isEmpty() ? null : MAPPER.readTree(r.body());
+            } catch (IOException e) {
+                // not JSON: verify() says so
+            }
+            return new Api.Answer(r.statusCode(), json, r.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.drover.testing;
+
+import io.drover.store.Db;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The stored state of the tables a request can change, as row count and an md5 over every row in
+ * a fixed order per table. Two equal snapshots mean no row was added, removed or modified, which
+ * is stronger than comparing counts (a rejected PATCH that bumped a version in place would show).
+ */
+public record Snapshot(Map<String, String> tables) {
+    private static final Map<String, String> ORDER = orderBy();
+
+    private static Map<String, String> orderBy() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("jobs", "id");
+        m.put("job_versions", "job_id, version");
+        m.put("runs", "id");
+        m.put("run_events", "seq");
+        m.put("schedules", "id");
+        m.put("schedule_ticks", "schedule_id, fire_at");
+        return m;
+    }
+
+    public static Snapshot of(Db db) {
+        return db.read(c -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (var e : ORDER.entrySet()) {
+                String sql = "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY " + e.getValue()
+                        + ")), '-') FROM " + e.getKey() + " t";
+                try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    out.put(e.getKey(), rs.getLong(1) + " rows, md5 " + rs.getString(2));
+                }
+            }
+            return new Snapshot(out);
+        });
+    }
+
+    /** The tables whose content differs from {@code other}, with both states; empty when equal. */
+    public String diff(Snapshot other) {
+        StringBuilder sb = new StringBuilder();
+        for (var e : tables.entrySet()) {
+            String theirs = other.tables.get(e.getKey());
+            if (!e.getValue().equals(theirs)) {
+                sb.append(e.getKey()).append(": ").append(e.getValue()).append(" -> ").append(theirs).append("; ");
+            }
+        }
+        return sb.toString();
+    }
+}
