@@ -33,7 +33,9 @@ public record ScheduleSpec(String cron, Long intervalSecs, Instant at, String ti
 
     public Instant nextAfter(Instant after) {
         if (cron != null) {
-            ZonedDateTime from = after.atZone(ZoneId.of(timezone));
+            // whole seconds: cron-utils keeps the fraction of its start time, so a tick planned from
+            // 10:00:00.187 would fire at 10:00:01.187 and every later tick with the same offset
+            ZonedDateTime from = after.atZone(ZoneId.of(timezone)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
             Optional<ZonedDateTime> next = ExecutionTime.forCron(parseCron(cron)).nextExecution(from);
             return next.map(ZonedDateTime::toInstant).orElse(null);
         }
