@@ -1,0 +1,254 @@
+package io.drover.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.drover.crypto.Keys;
+import io.drover.identity.ApiKeys;
+import io.drover.identity.Role;
+import io.drover.store.UuidV7;
+import io.drover.testing.Api;
+import io.drover.testing.Await;
+import io.drover.testing.Snapshot;
+import io.drover.testing.TestServer;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Roles on every route: a viewer reads and may not write, an operator runs work but may not
+ * change jobs; revoked and expired keys are 401. Keys are inserted the way the server stores
+ * them (HMAC under the pepper derived from the secrets key), not made through a back door.
+ */
+class AuthTest {
+    static TestServer server;
+    static Api admin;
+    static ApiKeys keys;
+    static String queued;
+    static String executing;
+    static String completed;
+
+    static final String VIEWER = "drv_test_viewer_key_000000000001";
+    static final String OPERATOR = "drv_test_operator_key_0000000001";
+    static final String REVOKED = "drv_test_revoked_key_00000000001";
+    static final String EXPIRED = "drv_test_expired_key_00000000001";
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = new Api(server);
+        keys = new ApiKeys(server.db(), Keys.of(Base64.getDecoder().decode(TestServer.SECRETS_KEY)));
+        insertKey(VIEWER, Role.VIEWER, null, null);
+        insertKey(OPERATOR, Role.OPERATOR, null, null);
+        insertKey(REVOKED, Role.ADMIN, Instant.now().minusSeconds(60), null);
+        insertKey(EXPIRED, Role.ADMIN, null, Instant.now().minusSeconds(60));
+
+        assertThat(admin.post("/v1/jobs", Map.of("slug", "auth-job", "queue", "authq")).status()).isEqualTo(201);
+        completed = admin.post("/v1/jobs/auth-job/trigger", Map.of()).json().get("id").asText();
+        claim(completed);
+        assertThat(admin.post("/v1/runs/" + completed + "/complete", Map.of("worker_id", "w")).status())
+                .isEqualTo(200);
+        executing = admin.post("/v1/jobs/auth-job/trigger", Map.of()).json().get("id").asText();
+        claim(executing);
+        queued = admin.post("/v1/jobs/auth-job/trigger", Map.of()).json().get("id").asText();
+    }
+
+    private static void claim(String expected) {
+        var c = admin.post("/v1/worker/claim", Map.of("worker_id", "w", "queues", List.of("authq"),
+                "lease_ms", 3_600_000));
+        assertThat(c.json().get("data").get(0).get("id").asText()).isEqualTo(expected);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static UUID insertKey(String key, Role role, Instant revokedAt, Instant expiresAt) {
+        UUID id = UuidV7.next();
+        server.db().read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO api_keys (id, project_id, name, prefix, key_hash, role, revoked_at, expires_at)
+                    SELECT ?, id, ?, ?, ?, ?, ?, ? FROM projects WHERE slug = 'default'""")) {
+                ps.setObject(1, id);
+                ps.setString(2, "test " + role.db());
+                ps.setString(3, key.substring(0, 8));
+                ps.setBytes(4, keys.hash(key));
+                ps.setString(5, role.db());
+                ps.setTimestamp(6, revokedAt == null ? null : Timestamp.from(revokedAt));
+                ps.setTimestamp(7, expiresAt == null ? null : Timestamp.from(expiresAt));
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+            return null;
+        });
+        return id;
+    }
+
+    record Req(String method, String path, Object body) {}
+
+    /** For every route: a request an admin could make successfully (or that fails only on state). */
+    private static Map<String, Req> samples() {
+        Map<String, Req> m = new LinkedHashMap<>();
+        String e = "/v1/runs/" + executing;
+        m.put("GET /healthz", new Req("GET", "/healthz", null));
+        m.put("GET /readyz", new Req("GET", "/readyz", null));
+        m.put("GET /metrics", new Req("GET", "/metrics", null));
+        m.put("GET /openapi.json", new Req("GET", "/openapi.json", null));
+        m.put("POST /v1/jobs", new Req("POST", "/v1/jobs", Map.of("slug", "made-by-role")));
+        m.put("GET /v1/jobs", new Req("GET", "/v1/jobs", null));
+        m.put("GET /v1/jobs/{job}", new Req("GET", "/v1/jobs/auth-job", null));
+        m.put("PATCH /v1/jobs/{job}", new Req("PATCH", "/v1/jobs/auth-job", Map.of("name", "renamed")));
+        m.put("DELETE /v1/jobs/{job}", new Req("DELETE", "/v1/jobs/auth-job", null));
+        m.put("GET /v1/jobs/{job}/versions", new Req("GET", "/v1/jobs/auth-job/versions", null));
+        m.put("POST /v1/jobs/{job}/trigger", new Req("POST", "/v1/jobs/auth-job/trigger", Map.of()));
+        m.put("POST /v1/jobs/{job}/trigger/batch", new Req("POST", "/v1/jobs/auth-job/trigger/batch",
+                Map.of("runs", List.of(Map.of()))));
+        m.put("GET /v1/runs", new Req("GET", "/v1/runs", null));
+        m.put("GET /v1/runs/{id}", new Req("GET", "/v1/runs/" + queued, null));
+        m.put("GET /v1/runs/{id}/events", new Req("GET", "/v1/runs/" + queued + "/events", null));
+        m.put("POST /v1/runs/{id}/cancel", new Req("POST", "/v1/runs/" + queued + "/cancel", Map.of()));
+        m.put("POST /v1/runs/{id}/replay", new Req("POST", "/v1/runs/" + completed + "/replay", Map.of()));
+        m.put("POST /v1/worker/claim", new Req("POST", "/v1/worker/claim", Map.of("worker_id", "w2",
+                "queues", List.of("authq"))));
+        m.put("POST /v1/worker/heartbeat", new Req("POST", "/v1/worker/heartbeat", Map.of("worker_id", "w",
+                "run_ids", List.of(executing))));
+        m.put("POST /v1/worker/complete", new Req("POST", "/v1/worker/complete", Map.of("worker_id", "w",
+                "results", List.of(Map.of("run_id", executing, "result", 1)))));
+        m.put("POST /v1/runs/{id}/heartbeat", new Req("POST", e + "/heartbeat", Map.of("worker_id", "w")));
+        m.put("POST /v1/runs/{id}/complete", new Req("POST", e + "/complete", Map.of("worker_id", "w")));
+        m.put("POST /v1/runs/{id}/fail", new Req("POST", e + "/fail", Map.of("worker_id", "w")));
+        m.put("POST /v1/runs/{id}/release", new Req("POST", e + "/release", Map.of("worker_id", "w")));
+        m.put("POST /v1/runs/{id}/wait", new Req("POST", e + "/wait", Map.of("worker_id", "w")));
+        m.put("POST /v1/runs/{id}/resume", new Req("POST", e + "/resume", Map.of("worker_id", "w")));
+        return m;
+    }
+
+    private static List<Route> routes() {
+        List<Route> routes = server.server().routes();
+        Map<String, Req> samples = samples();
+        List<String> keys = routes.stream().map(r -> r.method() + " " + r.path()).toList();
+        assertThat(samples.keySet()).as("a sample request for every route (add one for a new route)")
+                .containsExactlyInAnyOrderElementsOf(keys);
+        return routes;
+    }
+
+    /** Checks the key's role on every route: refused (403, nothing changed) below the route's role. */
+    private static void checkRole(String key, Role role, List<String> failures) {
+        Api api = admin.withKey(key);
+        Map<String, Req> samples = samples();
+        for (Route r : routes()) {
+            if (r.role() == null || role.atLeast(r.role())) {
+                continue;
+            }
+            Req q = samples.get(r.method() + " " + r.path());
+            Snapshot before = Snapshot.of(server.db());
+            var answer = api.send(q.method(), q.path(), q.body());
+            String where = role.db() + " " + q.method() + " " + q.path();
+            if (answer.status() != 403 || !"forbidden".equals(answer.errorCode())) {
+                failures.add(where + ": expected 403 forbidden, got " + answer.status() + " " + answer.text());
+            } else {
+                BadInputTest.assertErrorShape(answer);
+            }
+            String diff = before.diff(Snapshot.of(server.db()));
+            if (!diff.isEmpty()) {
+                failures.add(where + ": refused but stored data changed: " + diff);
+            }
+        }
+    }
+
+    @Test
+    void aViewerReadsEverythingAndMayNotWriteAnything() {
+        List<String> failures = new ArrayList<>();
+        checkRole(VIEWER, Role.VIEWER, failures);
+        Api viewer = admin.withKey(VIEWER);
+        Map<String, Req> samples = samples();
+        int reads = 0;
+        for (Route r : routes()) {
+            if (r.role() == Role.VIEWER) {
+                Req q = samples.get(r.method() + " " + r.path());
+                var answer = viewer.send(q.method(), q.path(), q.body());
+                reads++;
+                if (answer.status() != 200) {
+                    failures.add("viewer " + q.method() + " " + q.path() + ": expected 200, got " + answer.status());
+                }
+            }
+        }
+        assertThat(reads).isGreaterThanOrEqualTo(6);
+        assertThat(failures).as(String.join("\n", failures)).isEmpty();
+    }
+
+    @Test
+    void anOperatorRunsWorkButMayNotChangeJobs() {
+        List<String> failures = new ArrayList<>();
+        checkRole(OPERATOR, Role.OPERATOR, failures);
+        assertThat(failures).as(String.join("\n", failures)).isEmpty();
+        Api operator = admin.withKey(OPERATOR);
+        var triggered = operator.post("/v1/jobs/auth-job/trigger", Map.of("payload", 1));
+        assertThat(triggered.status()).isEqualTo(201);
+        var claimed = operator.post("/v1/worker/claim", Map.of("worker_id", "op", "queues", List.of("authq"),
+                "max", 10));
+        assertThat(claimed.status()).isEqualTo(200);
+        assertThat(claimed.json().get("data").size()).isPositive();
+        assertThat(operator.get("/v1/runs?job=auth-job").status()).isEqualTo(200);
+    }
+
+    @Test
+    void theRoleCheckComesBeforeValidation() {
+        // a viewer learns nothing about what a write would have said: 403 even for a malformed body
+        Api viewer = admin.withKey(VIEWER);
+        var answer = viewer.send("POST", "/v1/jobs", "{not json");
+        assertThat(answer.status()).isEqualTo(403);
+        assertThat(viewer.send("DELETE", "/v1/jobs/no-such-job", null).status()).isEqualTo(403);
+    }
+
+    @Test
+    void revokedAndExpiredKeysAre401() {
+        for (String key : List.of(REVOKED, EXPIRED)) {
+            var answer = admin.withKey(key).get("/v1/jobs");
+            assertThat(answer.status()).as(key).isEqualTo(401);
+            assertThat(answer.errorCode()).isEqualTo("unauthorized");
+            BadInputTest.assertErrorShape(answer);
+            assertThat(admin.withKey(key).post("/v1/jobs", Map.of("slug", "by-revoked")).status()).isEqualTo(401);
+        }
+        assertThat(admin.get("/v1/jobs/by-revoked").status()).isEqualTo(404);
+    }
+
+    @Test
+    void aKeyRevokedWhileInUseStopsWorkingWithinSeconds() {
+        String key = "drv_test_soon_revoked_key_000001";
+        UUID id = insertKey(key, Role.OPERATOR, null, null);
+        Api api = admin.withKey(key);
+        assertThat(api.get("/v1/jobs").status()).isEqualTo(200);
+        server.db().read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET revoked_at = now() WHERE id = ?")) {
+                ps.setObject(1, id);
+                return ps.executeUpdate();
+            }
+        });
+        Instant revoked = Instant.now();
+        Await.until("the revoked key to be refused", Duration.ofSeconds(10), () -> api.get("/v1/jobs").status() == 401);
+        assertThat(Duration.between(revoked, Instant.now())).as("key lookups are cached for a few seconds only")
+                .isLessThan(Duration.ofSeconds(5));
+        // last_used_at was recorded for the use before revocation
+        Timestamp lastUsed = server.db().read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_used_at FROM api_keys WHERE id = ?")) {
+                ps.setObject(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getTimestamp(1);
+                }
+            }
+        });
+        assertThat(lastUsed).isNotNull();
+    }
+}
