@@ -76,13 +76,38 @@ public final class JobRoutes {
         return Reply.ok(json);
     }
 
+    /** A list like the others (limit, cursor): the cursor is the last version shown. */
     private Reply versions(Call c) {
-        List<Job> versions = jobs.versions(c.projectId(), c.path("job"));
+        int limit = Page.limit(c.query("limit"));
+        int before = decodeVersion(c.query("cursor"));
+        List<Job> versions = jobs.versions(c.projectId(), c.path("job"), before, limit + 1);
+        boolean more = versions.size() > limit;
+        List<Job> page = more ? versions.subList(0, limit) : versions;
         ObjectNode out = Json.object();
         var arr = out.putArray("data");
-        versions.forEach(v -> arr.add(v.toJson()));
-        out.putNull("next_cursor");
+        page.forEach(v -> arr.add(v.toJson()));
+        out.put("next_cursor", more ? encodeVersion(page.get(page.size() - 1).version()) : null);
         return Reply.ok(out);
+    }
+
+    static String encodeVersion(int version) {
+        return java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(("v" + version).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    static int decodeVersion(String cursor) {
+        if (cursor == null || cursor.isEmpty()) {
+            return Integer.MAX_VALUE;
+        }
+        try {
+            String s = new String(java.util.Base64.getUrlDecoder().decode(cursor), java.nio.charset.StandardCharsets.US_ASCII);
+            if (s.startsWith("v")) {
+                return Integer.parseInt(s.substring(1));
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through (NumberFormatException is one)
+        }
+        throw new ApiError(400, "invalid_cursor", "cursor is not one this server issued", Map.of("parameter", "cursor"));
     }
 
     private Reply trigger(Call c) {

@@ -160,13 +160,16 @@ public final class JobStore {
         });
     }
 
-    public List<Job> versions(UUID projectId, String idOrSlug) {
+    /** Up to {@code max} versions of a job older than {@code beforeVersion}, newest first. */
+    public List<Job> versions(UUID projectId, String idOrSlug, int beforeVersion, int max) {
         Job job = get(projectId, idOrSlug);
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT v.job_id, v.project_id, v.version, v.spec::text, v.created_at, v.created_at
-                    FROM job_versions v WHERE v.job_id = ? ORDER BY v.version DESC""")) {
+                    FROM job_versions v WHERE v.job_id = ? AND v.version < ? ORDER BY v.version DESC LIMIT ?""")) {
                 ps.setObject(1, job.id());
+                ps.setInt(2, beforeVersion);
+                ps.setInt(3, max);
                 return all(ps);
             }
         });
