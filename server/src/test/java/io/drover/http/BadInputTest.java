@@ -266,6 +266,7 @@ class BadInputTest {
         t.put("DELETE /v1/jobs/{job}", route("DELETE", "/v1/jobs/fx", () -> unknownJobs("")));
         t.put("GET /v1/jobs/{job}/versions", route("GET", "/v1/jobs/fx/versions", () -> {
             unknownJobs("/versions");
+            listParams("/v1/jobs/fx/versions");
         }));
         t.put("POST /v1/jobs/{job}/trigger", route("POST", "/v1/jobs/fx/trigger", () -> {
             unknownJobs("/trigger", obj());

@@ -245,6 +245,30 @@ class OpsTest {
     }
 
     @Test
+    void jobVersionsPageByLimitAndCursor() {
+        assertThat(api.post("/v1/jobs", Map.of("slug", "versioned")).status()).isEqualTo(201);
+        for (int i = 1; i <= 6; i++) {
+            assertThat(api.patch("/v1/jobs/versioned", Map.of("priority", i)).status()).isEqualTo(200);
+        }
+        List<Integer> expected = List.of(7, 6, 5, 4, 3, 2, 1);
+        for (int limit : new int[] {1, 2, 3, 7, 500}) {
+            List<Integer> versions = new ArrayList<>();
+            String cursor = null;
+            do {
+                var page = api.get("/v1/jobs/versioned/versions?limit=" + limit
+                        + (cursor == null ? "" : "&cursor=" + cursor));
+                assertThat(page.status()).as(page.text()).isEqualTo(200);
+                assertThat(page.json().get("data").size()).isLessThanOrEqualTo(limit);
+                page.json().get("data").forEach(v -> versions.add(v.get("version").asInt()));
+                cursor = page.json().get("next_cursor").isNull() ? null : page.json().get("next_cursor").asText();
+            } while (cursor != null);
+            assertThat(versions).as("versions by " + limit).containsExactlyElementsOf(expected);
+        }
+        var second = api.get("/v1/jobs/versioned/versions?limit=1").json().get("data").get(0);
+        assertThat(second.get("priority").asInt()).isEqualTo(6);
+    }
+
+    @Test
     void runsPageWithJobAndStatusFilters() {
         String a = api.post("/v1/jobs", Map.of("slug", "pages-a", "queue", "pq-a")).json().get("id").asText();
         String b = api.post("/v1/jobs", Map.of("slug", "pages-b", "queue", "pq-b")).json().get("id").asText();
