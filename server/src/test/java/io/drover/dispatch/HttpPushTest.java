@@ -47,6 +47,7 @@ class HttpPushTest {
     private static final Set<String> TERMINAL = Set.of("completed", "failed", "timed_out", "crashed",
             "system_failed", "canceled", "expired", "dead_letter");
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(3);
 
     static TestServer server;
     static Api api;
@@ -92,8 +93,9 @@ class HttpPushTest {
         hook("nocontent", n -> new Object[] {204, null});
         endpoint.start();
         base = "http://127.0.0.1:" + endpoint.getAddress().getPort();
-        server = TestServer.start(Map.of("DROVER_PUSH_READ_TIMEOUT_MS", "1000", "DROVER_PUSH_CONNECT_TIMEOUT_MS",
-                "1000"));
+        // 3 s: long enough that a busy test machine never times out a quick answer, short for the slow case
+        server = TestServer.start(Map.of("DROVER_PUSH_READ_TIMEOUT_MS", Long.toString(READ_TIMEOUT.toMillis()),
+                "DROVER_PUSH_CONNECT_TIMEOUT_MS", "3000"));
         api = new Api(server);
     }
 
@@ -297,15 +299,21 @@ class HttpPushTest {
     @Test
     void anEndpointSlowerThanTheReadTimeoutIsRetried() {
         job("push-hang", base + "/hook/hang", 3);
+        job("push-hang-once", base + "/hook/hang", 1);
         String runId = trigger("push-hang", Map.of());
+        String onlyAttempt = trigger("push-hang-once", Map.of());
+        JsonNode once = settled(onlyAttempt);
+        assertThat(once.get("status").asText()).isEqualTo("dead_letter");
+        assertThat(once.get("error").get("type").asText()).isEqualTo("http_timeout");
         JsonNode run = settled(runId);
         assertThat(run.get("status").asText()).isEqualTo("completed");
         assertThat(run.get("attempt").asInt()).isEqualTo(2);
         assertThat(events(runId)).containsExactlyElementsOf(RETRIED_OK);
         List<Received> requests = requestsFor(runId);
         assertThat(requests).hasSize(2);
-        // the second attempt started after the first one's read timeout (1 s), not before
-        assertThat(Duration.between(requests.get(0).at(), requests.get(1).at())).isGreaterThan(Duration.ofMillis(900));
+        // the second attempt started after the first one's read timeout, not before
+        assertThat(Duration.between(requests.get(0).at(), requests.get(1).at()))
+                .isGreaterThan(READ_TIMEOUT.minusMillis(100));
         JsonNode failed = api.get("/v1/runs/" + runId + "/events").json().get("data").get(3);
         assertThat(failed.get("type").asText()).isEqualTo("attempt_failed");
     }
