@@ -148,8 +148,10 @@ public final class HttpPushDispatcher extends Service {
                 report(run, resultOf(response.body()), null, false);
             } else {
                 boolean retryable = status == 408 || status == 429 || status >= 500;
+                // U+0000 cannot be stored in jsonb: without this the report failed and the run sat
+                // executing until its lease ran out, then was retried as a crash
                 String text = new String(response.body(), 0, Math.min(response.body().length, MAX_ERROR_BODY),
-                        StandardCharsets.UTF_8);
+                        StandardCharsets.UTF_8).replace('\0', '\uFFFD');
                 report(run, null, Json.write(Json.object().put("type", "http_status")
                         .put("message", "endpoint answered " + status).put("status", status).put("body", text)),
                         retryable);
@@ -203,7 +205,10 @@ public final class HttpPushDispatcher extends Service {
             return null;
         }
         try {
-            return Json.write(Json.MAPPER.readTree(body));
+            var tree = Json.MAPPER.readTree(body);
+            // JSON holding U+0000 cannot be stored as the result: complete without one, as for a
+            // body that is not JSON, rather than fail the report and retry work the endpoint did
+            return tree == null || Json.nulPath(tree, "") != null ? null : Json.write(tree);
         } catch (java.io.IOException e) {
             return null; // not JSON: the run completes without a result
         }

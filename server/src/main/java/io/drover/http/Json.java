@@ -52,34 +52,41 @@ public final class Json {
         } catch (IOException e) {
             throw ApiError.badRequest("malformed_json", "request body could not be read", Map.of());
         }
-        rejectNul(tree, "");
+        String nul = nulPath(tree, "");
+        if (nul != null) {
+            throw ApiError.invalid(nul.isEmpty() ? "body" : nul,
+                    "must not contain the character U+0000, which cannot be stored");
+        }
         return tree;
     }
 
     /**
-     * PostgreSQL text and jsonb cannot hold U+0000, so a body with it anywhere (a value or a field
-     * name) could never be stored: refuse it here, naming the field, instead of failing in SQL (a 500).
+     * Where {@code node} holds U+0000 (in a value or a field name), as a field path such as
+     * {@code payload.items[2].name}; null when nowhere. PostgreSQL text and jsonb cannot store it, so
+     * such JSON is refused up front instead of failing in SQL.
      */
-    private static void rejectNul(JsonNode node, String path) {
+    public static String nulPath(JsonNode node, String path) {
         if (node.isTextual()) {
-            if (node.textValue().indexOf('\0') >= 0) {
-                throw ApiError.invalid(path.isEmpty() ? "body" : path,
-                        "must not contain the character U+0000, which cannot be stored");
-            }
-        } else if (node.isObject()) {
+            return node.textValue().indexOf('\0') >= 0 ? path : null;
+        }
+        if (node.isObject()) {
             for (var field : node.properties()) {
                 String name = field.getKey();
                 String child = (path.isEmpty() ? "" : path + ".") + name.replace("\0", "\\u0000");
-                if (name.indexOf('\0') >= 0) {
-                    throw ApiError.invalid(child, "field names must not contain the character U+0000");
+                String found = name.indexOf('\0') >= 0 ? child : nulPath(field.getValue(), child);
+                if (found != null) {
+                    return found;
                 }
-                rejectNul(field.getValue(), child);
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                rejectNul(node.get(i), path + "[" + i + "]");
+                String found = nulPath(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
             }
         }
+        return null;
     }
 
     /** Parses JSON text stored by Drover itself (jsonb columns). */
