@@ -91,6 +91,8 @@ class HttpPushTest {
         });
         hook("text", n -> new Object[] {200, "plain text, not JSON"});
         hook("nocontent", n -> new Object[] {204, null});
+        hook("nulresult", n -> new Object[] {200, "{\"x\":\"a\\u0000b\"}"});
+        hook("nulerror", n -> new Object[] {400, "binary\u0000garbage"});
         endpoint.start();
         base = "http://127.0.0.1:" + endpoint.getAddress().getPort();
         // 3 s: long enough that a busy test machine never times out a quick answer, short for the slow case
@@ -344,6 +346,25 @@ class HttpPushTest {
             assertThat(run.get("status").asText()).as(slug).isEqualTo("completed");
             assertThat(run.get("result").isNull()).as(slug + " result").isTrue();
         }
+    }
+
+    @Test
+    void answersThatPostgresCannotStoreStillSettleTheRun() {
+        // U+0000 cannot be stored in jsonb: a 2xx whose JSON holds it completes without a result
+        // (not retried: the endpoint did its work), and an error body keeps a readable excerpt
+        job("push-nul-ok", base + "/hook/nulresult", 3);
+        job("push-nul-bad", base + "/hook/nulerror", 3);
+        String ok = trigger("push-nul-ok", Map.of());
+        String bad = trigger("push-nul-bad", Map.of());
+        JsonNode okRun = settled(ok);
+        assertThat(okRun.get("status").asText()).isEqualTo("completed");
+        assertThat(okRun.get("attempt").asInt()).isEqualTo(1);
+        assertThat(okRun.get("result").isNull()).isTrue();
+        assertThat(requestsFor(ok)).hasSize(1);
+        JsonNode badRun = settled(bad);
+        assertThat(badRun.get("status").asText()).isEqualTo("failed");
+        assertThat(badRun.get("error").get("status").asInt()).isEqualTo(400);
+        assertThat(badRun.get("error").get("body").asText()).startsWith("binary").endsWith("garbage");
     }
 
     @Test
