@@ -56,7 +56,7 @@ public final class Transitions {
             return new Change(r.with(DELAYED, r.attempt(), r.workerId(), null, errorJson, at, at, null, null,
                     r.startedAt(), null, !r.limited()), outcome.retryEvent,
                     "attempt " + r.attempt() + " of " + r.maxAttempts() + " " + describe(outcome) + "; retry in " + delay + " ms",
-                    null);
+                    attemptData(outcome, errorJson));
         }
         RunStatus to;
         String message;
@@ -73,9 +73,17 @@ public final class Transitions {
         }
         require(r, to, "fail");
         String event = to == DEAD_LETTER ? "dead_lettered" : to.db();
-        ObjectNode data = Json.object().put("outcome", outcome.name().toLowerCase());
         return new Change(r.with(to, r.attempt(), r.workerId(), null, errorJson, r.scheduledAt(), null, null, null,
-                r.startedAt(), now, r.admitted()), event, message, Json.write(data));
+                r.startedAt(), now, r.admitted()), event, message, attemptData(outcome, errorJson));
+    }
+
+    /** The event data of an ended attempt: its outcome and its error, kept even after a later attempt succeeds. */
+    private static String attemptData(Outcome outcome, String errorJson) {
+        ObjectNode data = Json.object().put("outcome", outcome.name().toLowerCase());
+        if (errorJson != null) {
+            data.set("error", Json.read(errorJson));
+        }
+        return Json.write(data);
     }
 
     private static String describe(Outcome o) {
