@@ -8,11 +8,14 @@
 -- then see the first run, so 50 racing triggers with one key make exactly one run. Times come from
 -- the database clock (now()), the one clock every node shares: a run asked for later is 'delayed',
 -- and the TTL counts from the trigger.
+-- Rows are inserted in key order (then request order, so the first of a repeated key wins): two
+-- batches with the same keys in different orders would otherwise each hold a key the other waits
+-- for, and deadlock.
 WITH input AS (
     SELECT t.*, coalesce(t.at, now() + coalesce(t.delay_ms, 0) * interval '1 millisecond') AS sched
     FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[], ?::int[], ?::timestamptz[], ?::bigint[],
-                ?::text[])
-        AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key)
+                ?::text[]) WITH ORDINALITY
+        AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key, ord)
 ), inserted AS (
     INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
                       max_attempts, timeout_secs, replay_of, schedule_id, expires_at,
@@ -21,6 +24,7 @@ WITH input AS (
            CASE WHEN i.sched > now() THEN 'delayed'::run_status ELSE 'queued'::run_status END,
            i.idempotency_key, i.payload, i.metadata, i.priority, i.sched, i.concurrency_key
     FROM input i
+    ORDER BY i.idempotency_key, i.ord
     ON CONFLICT (job_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING RUN_COLUMNS
 ), events AS (
