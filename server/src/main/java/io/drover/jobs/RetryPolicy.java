@@ -42,10 +42,6 @@ public record RetryPolicy(String strategy, long initialDelayMs, long maxDelayMs,
         in.allowOnly(Set.of("strategy", "initial_delay_ms", "max_delay_ms", "delays_ms", "jitter"));
         String strategy = in.oneOf("strategy", "exponential", STRATEGIES);
         long initial = in.longValue("initial_delay_ms", 1_000L, 0, MAX_DELAY);
-        long max = in.longValue("max_delay_ms", Math.max(initial, 3_600_000L), 0, MAX_DELAY);
-        if (max < initial) {
-            throw ApiError.invalid(in.name("max_delay_ms"), "must be at least initial_delay_ms");
-        }
         List<Long> delays = List.of();
         if (in.has("delays_ms")) {
             var node = in.get("delays_ms");
@@ -66,6 +62,12 @@ public record RetryPolicy(String strategy, long initialDelayMs, long maxDelayMs,
                 list.add(d.longValue());
             }
             delays = List.copyOf(list);
+        }
+        // The default cap never cuts a delay the policy asks for (initial_delay_ms or a custom delay).
+        long asked = Math.max(initial, delays.stream().mapToLong(Long::longValue).max().orElse(0));
+        long max = in.longValue("max_delay_ms", Math.max(asked, 3_600_000L), 0, MAX_DELAY);
+        if (max < initial) {
+            throw ApiError.invalid(in.name("max_delay_ms"), "must be at least initial_delay_ms");
         }
         if (strategy.equals("custom") && delays.isEmpty()) {
             throw ApiError.invalid(in.name("delays_ms"), "is required for the custom strategy");
