@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Many workers competing for one queue while it fills: every run is claimed by exactly one worker
- * and completed exactly once (SKIP LOCKED claims, batched completions).
+ * and completed exactly once (SKIP LOCKED claims, batched completions). The workers are spread over
+ * two nodes on one database, so the second node learns of new runs only through LISTEN/NOTIFY.
  */
 class CompetingWorkersTest {
     static final int RUNS = 10_000;
@@ -29,16 +30,21 @@ class CompetingWorkersTest {
     static final int WORKERS = 8;
 
     static TestServer server;
+    static TestServer otherNode;
     static RunFixture q;
 
     @BeforeAll
     static void start() {
         server = TestServer.start(Map.of("DROVER_PUSH_ENABLED", "false"));
+        otherNode = TestServer.startOn(server.jdbcUrl(), Map.of("DROVER_PUSH_ENABLED", "false"));
         q = new RunFixture(server);
     }
 
     @AfterAll
     static void stop() {
+        if (otherNode != null) {
+            otherNode.close();
+        }
         server.close();
     }
 
@@ -57,7 +63,7 @@ class CompetingWorkersTest {
             for (int w = 0; w < WORKERS; w++) {
                 String worker = "worker-" + w;
                 int max = new int[] {10, 25, 50, 100}[w % 4];
-                Api api = new Api(server); // its own HTTP client and connections
+                Api api = new Api(w % 2 == 0 ? server : otherNode); // its own HTTP client and connections
                 workers.add(pool.submit(() -> {
                     int mine = 0;
                     while (done.get() < RUNS && System.nanoTime() < deadline) {
@@ -113,6 +119,11 @@ class CompetingWorkersTest {
             assertThat(total).isEqualTo(RUNS);
             assertThat(perWorker.stream().filter(n -> n > 0).count()).as("workers that got runs: %s", perWorker)
                     .isGreaterThanOrEqualTo(WORKERS / 2);
+            int onOtherNode = 0;
+            for (int w = 1; w < WORKERS; w += 2) {
+                onOtherNode += perWorker.get(w);
+            }
+            assertThat(onOtherNode).as("runs completed through the node that did not trigger them").isPositive();
         } finally {
             pool.shutdownNow();
         }

@@ -192,6 +192,7 @@ class StateMachineApiTest {
     void queuedToDequeued() {
         httpJob(q, "q-dequeued", "http://127.0.0.1:9/never");
         String id = q.triggerId("q-dequeued");
+        assertThat(q.claim("w", "q-dequeued", 10, 60_000, 0)).as("workers do not claim http runs").isEmpty();
         dequeue(id, 60_000);
         JsonNode run = q.run(id);
         assertThat(run.get("status").asText()).isEqualTo("dequeued");
