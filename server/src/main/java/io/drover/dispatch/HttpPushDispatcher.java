@@ -162,6 +162,10 @@ public final class HttpPushDispatcher extends Service {
         } catch (java.io.IOException e) {
             report(run, null, Json.write(Json.object().put("type", "http_connection")
                     .put("message", e.getClass().getSimpleName() + ": " + e.getMessage())), true);
+        } catch (IllegalArgumentException e) {
+            // The client refused the request before sending it (e.g. a port out of range): no endpoint
+            // was reached, so this is not the endpoint's failure, and retrying cannot help.
+            systemFail(run, "endpoint_url cannot be used: " + e.getMessage());
         } catch (InterruptedException e) {
             // Shutdown cut the request short: give the run back so another node sends it at once
             // (the attempt is not counted), instead of leaving it to expire as a crash.
