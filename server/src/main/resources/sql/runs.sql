@@ -100,13 +100,15 @@ SELECT * FROM taken
 
 -- name: complete_batch
 -- Completes many runs of one worker in one statement. Only runs this worker still holds
--- (executing or waiting, same worker_id) are completed; the others are reported back as not ok.
+-- (executing or waiting, same worker_id, and the same attempt when the worker names it) are
+-- completed; the others are reported back as not ok.
 WITH input AS (
-    SELECT * FROM unnest(?::uuid[], ?::jsonb[]) AS t(id, result)
+    SELECT * FROM unnest(?::uuid[], ?::jsonb[], ?::int[]) AS t(id, result, attempt)
 ), held AS MATERIALIZED (
     SELECT r.id, r.status AS from_status, i.result
     FROM runs r JOIN input i ON i.id = r.id
     WHERE r.project_id = ? AND r.worker_id = ? AND r.status IN ('executing', 'waiting')
+      AND (i.attempt IS NULL OR i.attempt = r.attempt)
     FOR UPDATE OF r
 ), done AS (
     UPDATE runs r

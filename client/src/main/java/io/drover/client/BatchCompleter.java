@@ -168,6 +168,9 @@ final class BatchCompleter {
         } else if (batch.get(0).isSuccess() && depth < 64) {
             Outcome tooLarge = Outcome.failure(batch.get(0).runId(), new ErrorInfo("ResultTooLarge",
                     "the handler's result is larger than the server accepts", null), false);
+            if (batch.get(0).attempt() != null) {
+                tooLarge = tooLarge.withAttempt(batch.get(0).attempt());
+            }
             deliver(List.of(tooLarge), 64);
         } else {
             callback.dropped(batch, new DroverException("outcome larger than the server accepts", null));

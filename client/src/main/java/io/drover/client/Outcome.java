@@ -11,8 +11,30 @@ import com.fasterxml.jackson.databind.node.NullNode;
  * @param result the handler's return value, for a success
  * @param error what went wrong, for a failure
  * @param retryable for a failure, whether the run may be retried
+ * @param attempt the attempt this outcome ends, or null; with it the server refuses a late report
+ *     of an earlier attempt of a run that was re-claimed meanwhile
  */
-public record Outcome(String runId, JsonNode result, ErrorInfo error, Boolean retryable) {
+public record Outcome(String runId, JsonNode result, ErrorInfo error, Boolean retryable, Integer attempt) {
+
+    /**
+     * The outcome without an attempt number (accepted for any attempt the worker holds).
+     *
+     * @param runId the run
+     * @param result the result, for a success
+     * @param error the error, for a failure
+     * @param retryable for a failure, whether the run may be retried
+     */
+    public Outcome(String runId, JsonNode result, ErrorInfo error, Boolean retryable) {
+        this(runId, result, error, retryable, null);
+    }
+
+    /**
+     * @param n the attempt this outcome ends
+     * @return this outcome tied to that attempt
+     */
+    public Outcome withAttempt(int n) {
+        return new Outcome(runId, result, error, retryable, n);
+    }
 
     /**
      * Creates a success outcome.

@@ -46,7 +46,7 @@ final class RunExecutor {
         Outcome outcome;
         try {
             notifier.onRunStarted(ctx);
-            outcome = invoke(ctx);
+            outcome = invoke(ctx).withAttempt(ctx.attempt());
             if (ctx.tryFinish()) {
                 report(outcome);
             }

@@ -85,6 +85,9 @@ public record Config(
         if (pushConcurrency < 1 || pushConcurrency > 10_000) {
             problems.add("DROVER_PUSH_CONCURRENCY must be 1..10000, got " + pushConcurrency);
         }
+        if (pushConnectTimeoutMs < 1 || pushReadTimeoutMs < 1) {
+            problems.add("DROVER_PUSH_CONNECT_TIMEOUT_MS and DROVER_PUSH_READ_TIMEOUT_MS must be at least 1");
+        }
         if (pollIntervalMs < 10 || reaperIntervalMs < 10) {
             problems.add("DROVER_POLL_INTERVAL_MS and DROVER_REAPER_INTERVAL_MS must be at least 10");
         }

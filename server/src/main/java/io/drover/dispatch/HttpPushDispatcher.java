@@ -189,7 +189,7 @@ public final class HttpPushDispatcher extends Service {
 
     private void report(Run run, String result, String error, boolean retryable) {
         var reported = runs.report(run.projectId(), dispatcherId,
-                List.of(new RunStore.Report(run.id(), result, error, retryable))).get(0);
+                List.of(new RunStore.Report(run.id(), result, error, retryable, run.attempt()))).get(0);
         if (!reported.ok()) {
             log.info("push result for run {} dropped: {}", run.id(), reported.error().getMessage());
         }
@@ -197,8 +197,12 @@ public final class HttpPushDispatcher extends Service {
 
     private void systemFail(Run run, String message) {
         try {
-            runs.change(run.projectId(), run.id(), (c, locked) -> Transitions.systemFail(locked.run(), message,
-                    locked.now()));
+            runs.change(run.projectId(), run.id(), (c, locked) -> {
+                if (!dispatcherId.equals(locked.run().workerId()) || locked.run().attempt() != run.attempt()) {
+                    throw new io.drover.http.ApiError(409, "not_held", "no longer ours", java.util.Map.of());
+                }
+                return Transitions.systemFail(locked.run(), message, locked.now());
+            });
         } catch (RuntimeException e) {
             log.warn("could not mark run {} system_failed: {}", run.id(), e.toString());
         }

@@ -123,19 +123,21 @@ public final class WorkerRoutes {
     private Reply complete(Call c) {
         UUID id = c.pathUuid("id", "run");
         Input in = Input.body(c.body(), false);
-        in.allowOnly(Set.of("worker_id", "result"));
+        in.allowOnly(Set.of("worker_id", "result", "attempt"));
         String worker = workerId(in);
-        return Reply.ok(runs.complete(c.projectId(), id, worker, resultOf(in)).toJson());
+        Integer attempt = in.intValue("attempt", null, 1, 1_000_000);
+        return Reply.ok(runs.complete(c.projectId(), id, worker, resultOf(in), attempt).toJson());
     }
 
     private Reply fail(Call c) {
         UUID id = c.pathUuid("id", "run");
         Input in = Input.body(c.body(), false);
-        in.allowOnly(Set.of("worker_id", "error", "retryable"));
+        in.allowOnly(Set.of("worker_id", "error", "retryable", "attempt"));
         String worker = workerId(in);
         String error = errorOf(in, "error");
         boolean retryable = in.bool("retryable", true);
-        return Reply.ok(runs.fail(c.projectId(), id, worker, error, retryable).toJson());
+        Integer attempt = in.intValue("attempt", null, 1, 1_000_000);
+        return Reply.ok(runs.fail(c.projectId(), id, worker, error, retryable, attempt).toJson());
     }
 
     private Reply report(Call c) {
@@ -157,15 +159,17 @@ public final class WorkerRoutes {
         for (int i = 0; i < results.size(); i++) {
             String prefix = "results[" + i + "]";
             Input item = Input.of(results.get(i), prefix);
-            item.allowOnly(Set.of("run_id", "result", "error", "retryable"));
+            item.allowOnly(Set.of("run_id", "result", "error", "retryable", "attempt"));
             UUID runId = parseUuid(item.requiredString("run_id", 36), prefix + ".run_id");
             if (!seen.add(runId)) {
                 throw ApiError.invalid(prefix + ".run_id", "run " + runId + " appears twice");
             }
+            Integer attempt = item.intValue("attempt", null, 1, 1_000_000);
             if (item.has("error")) {
-                reports.add(new RunStore.Report(runId, null, errorOf(item, "error"), item.bool("retryable", true)));
+                reports.add(new RunStore.Report(runId, null, errorOf(item, "error"), item.bool("retryable", true),
+                        attempt));
             } else {
-                reports.add(new RunStore.Report(runId, resultOf(item), null, false));
+                reports.add(new RunStore.Report(runId, resultOf(item), null, false, attempt));
             }
         }
         List<ObjectNode> out = new ArrayList<>();

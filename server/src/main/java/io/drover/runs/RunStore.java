@@ -262,7 +262,11 @@ public final class RunStore {
     }
 
     /** One item of a batched completion: a result, or an error with its retryability. */
-    public record Report(UUID runId, String resultJson, String errorJson, boolean retryable) {
+    public record Report(UUID runId, String resultJson, String errorJson, boolean retryable, Integer attempt) {
+        public Report(UUID runId, String resultJson, String errorJson, boolean retryable) {
+            this(runId, resultJson, errorJson, retryable, null);
+        }
+
         public boolean success() {
             return errorJson == null;
         }
@@ -288,8 +292,9 @@ public final class RunStore {
                     ps.setArray(1, c.createArrayOf("uuid", successes.stream().map(Report::runId).toArray()));
                     ps.setArray(2, c.createArrayOf("text", successes.stream()
                             .map(r -> r.resultJson() == null ? "null" : r.resultJson()).toArray()));
-                    ps.setObject(3, projectId);
-                    ps.setString(4, workerId);
+                    ps.setArray(3, c.createArrayOf("int4", successes.stream().map(Report::attempt).toArray()));
+                    ps.setObject(4, projectId);
+                    ps.setString(5, workerId);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             UUID id = rs.getObject(1, UUID.class);
@@ -309,7 +314,7 @@ public final class RunStore {
                     continue;
                 }
                 try {
-                    Run after = failHeld(c, projectId, r.runId(), workerId, r.errorJson(), r.retryable());
+                    Run after = failHeld(c, projectId, r.runId(), workerId, r.errorJson(), r.retryable(), r.attempt());
                     byId.put(r.runId(), new Reported(r.runId(), true, after.status().db(), null));
                     if (after.limited()) {
                         limitedJobs.add(after.jobId());
@@ -356,10 +361,11 @@ public final class RunStore {
     }
 
     private Run failHeld(Connection c, UUID projectId, UUID runId, String workerId, String errorJson,
-            boolean retryable) throws SQLException {
+            boolean retryable, Integer attempt) throws SQLException {
         Locked locked = lock(c, projectId, runId).orElseThrow(() -> ApiError.notFound("run", runId.toString()));
         Run r = locked.run();
-        if (!(r.status() == RunStatus.EXECUTING || r.status() == RunStatus.WAITING) || !workerId.equals(r.workerId())) {
+        if (!(r.status() == RunStatus.EXECUTING || r.status() == RunStatus.WAITING) || !workerId.equals(r.workerId())
+                || (attempt != null && attempt != r.attempt())) {
             throw ApiError.conflict("not_held", "run is " + r.status().db() + "; this worker no longer holds it",
                     Map.of("status", r.status().db()));
         }
@@ -376,7 +382,11 @@ public final class RunStore {
     }
 
     public Run complete(UUID projectId, UUID runId, String workerId, String resultJson) {
-        Reported r = report(projectId, workerId, List.of(new Report(runId, resultJson, null, false))).get(0);
+        return complete(projectId, runId, workerId, resultJson, null);
+    }
+
+    public Run complete(UUID projectId, UUID runId, String workerId, String resultJson, Integer attempt) {
+        Reported r = report(projectId, workerId, List.of(new Report(runId, resultJson, null, false, attempt))).get(0);
         if (!r.ok()) {
             throw r.error();
         }
@@ -384,7 +394,12 @@ public final class RunStore {
     }
 
     public Run fail(UUID projectId, UUID runId, String workerId, String errorJson, boolean retryable) {
-        Reported r = report(projectId, workerId, List.of(new Report(runId, null, errorJson, retryable))).get(0);
+        return fail(projectId, runId, workerId, errorJson, retryable, null);
+    }
+
+    public Run fail(UUID projectId, UUID runId, String workerId, String errorJson, boolean retryable,
+            Integer attempt) {
+        Reported r = report(projectId, workerId, List.of(new Report(runId, null, errorJson, retryable, attempt))).get(0);
         if (!r.ok()) {
             throw r.error();
         }
