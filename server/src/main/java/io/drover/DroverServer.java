@@ -10,7 +10,9 @@ import io.drover.dispatch.WorkerRoutes;
 import io.drover.http.HttpApi;
 import io.drover.http.Route;
 import io.drover.identity.ApiKeys;
+import io.drover.identity.Identity;
 import io.drover.jobs.JobRoutes;
+import io.drover.mail.SmtpMailer;
 import io.drover.jobs.JobStore;
 import io.drover.maintenance.DelayedPromoter;
 import io.drover.maintenance.LeaseReaper;
@@ -92,13 +94,16 @@ public final class DroverServer implements AutoCloseable {
         Keys keys = Keys.load(config.secretsKey(), config.dataDir());
         ApiKeys apiKeys = new ApiKeys(db, keys);
         apiKeys.bootstrap(config.adminApiKey(), config.dataDir());
+        Identity identity = Identity.wire(db, keys, apiKeys, SmtpMailer.fromEnv(System.getenv()));
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
         QueueMetrics metrics = new QueueMetrics(registry);
         JobStore jobs = new JobStore(db, new SecretBox(keys), Clock.systemUTC());
+        jobs.setAudit(identity.audit());
         runs = new RunStore(db, jobs, metrics);
+        runs.setAudit(identity.audit());
         RunMaintenance maintenance = new RunMaintenance(runs);
 
         ClaimSignal signal = new ClaimSignal();
@@ -106,7 +111,8 @@ public final class DroverServer implements AutoCloseable {
         reaper = new LeaseReaper(maintenance, config.reaperIntervalMs());
         ticker = new ScheduleTicker(db, jobs, runs, config.pollIntervalMs());
         push = new HttpPushDispatcher(runs, jobs, "push:" + nodeId, config.pushConcurrency(),
-                config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs());
+                config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs())
+                .withSecrets(identity.secrets());
         runs.setEvents(new QueueEvents() {
             @Override
             public void ready(Collection<String> queues) {
@@ -130,7 +136,8 @@ public final class DroverServer implements AutoCloseable {
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs, runs).routes());
-        routes.addAll(new RunRoutes(runs, jobs).routes());
+        routes.addAll(new RunRoutes(runs, jobs, identity.outlets()).routes());
+        routes.addAll(identity.routes());
         routes.addAll(new WorkerRoutes(runs, signal, config.pollIntervalMs()).routes());
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
@@ -145,7 +152,7 @@ public final class DroverServer implements AutoCloseable {
         if (config.pushEnabled()) {
             push.start();
         }
-        http = new HttpApi(routes, apiKeys, config.maxBodyBytes(), config.bindHost(), config.port()).start();
+        http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port()).start();
         ready = true;
         log.info("drover {} node {} listening on port {} ({})", VERSION, nodeId, http.port(),
                 embedded != null ? "embedded PostgreSQL in " + config.dataDir().toAbsolutePath() : "external PostgreSQL");

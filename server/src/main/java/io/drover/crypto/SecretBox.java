@@ -12,7 +12,7 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code keyId(1) | nonce(12) | ciphertext+tag}, so a future key rotation can tell keys apart.
  */
 public final class SecretBox {
-    private static final byte KEY_ID = 1;
+    public static final byte KEY_ID = 1;
     private final SecretKeySpec key;
     private final SecureRandom random = new SecureRandom();
 

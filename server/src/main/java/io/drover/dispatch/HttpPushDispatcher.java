@@ -44,6 +44,7 @@ public final class HttpPushDispatcher extends Service {
     private final long pollMs;
     private final HttpClient client;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile io.drover.secrets.SecretStore secrets;
 
     public HttpPushDispatcher(RunStore runs, JobStore jobs, String dispatcherId, int concurrency,
             int connectTimeoutMs, int readTimeoutMs, long pollMs) {
@@ -60,6 +61,25 @@ public final class HttpPushDispatcher extends Service {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(executor)
                 .build();
+    }
+
+    /** The project secrets that job headers may name as {@code {{secrets.NAME}}}. */
+    public HttpPushDispatcher withSecrets(io.drover.secrets.SecretStore store) {
+        this.secrets = store;
+        return this;
+    }
+
+    /** The job's extra headers with secret references filled in (values never logged). */
+    private java.util.Map<String, String> headers(Run run, JobSpec spec) {
+        if (spec.headers().isEmpty()) {
+            return java.util.Map.of();
+        }
+        boolean refs = spec.headers().values().stream().anyMatch(io.drover.secrets.SecretTemplate::hasRefs);
+        java.util.Map<String, String> values = refs && secrets != null
+                ? secrets.open(run.projectId(), io.drover.secrets.SecretStore.DEFAULT_ENV) : java.util.Map.of();
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        spec.headers().forEach((k, v) -> out.put(k, io.drover.secrets.SecretTemplate.render(v, values)));
+        return out;
     }
 
     @Override
@@ -99,6 +119,7 @@ public final class HttpPushDispatcher extends Service {
     private void push(Run dequeued, long leaseMs) {
         JobSpec spec;
         String secret;
+        java.util.Map<String, String> extraHeaders;
         try {
             spec = jobs.spec(dequeued.jobId(), dequeued.jobVersion());
             secret = jobs.signingSecret(dequeued.jobId());
@@ -106,6 +127,7 @@ public final class HttpPushDispatcher extends Service {
                 throw new IllegalStateException("the job has no signing secret");
             }
             URI.create(spec.endpointUrl());
+            extraHeaders = headers(dequeued, spec);
         } catch (RuntimeException e) {
             // Nothing was sent: the run cannot be pushed at all (dequeued -> system_failed).
             systemFail(dequeued, "cannot prepare the request: " + e.getMessage());
@@ -127,7 +149,9 @@ public final class HttpPushDispatcher extends Service {
         String signature = "t=" + t + ",v1=" + sign(secret, t, body);
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(URI.create(spec.endpointUrl()))
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(spec.endpointUrl()));
+            extraHeaders.forEach(builder::header);
+            request = builder
                     .timeout(run.timeoutSecs() == null ? readTimeout
                             : Duration.ofSeconds(Math.min(run.timeoutSecs(), readTimeout.toSeconds() + 1)))
                     .header("Content-Type", "application/json")

@@ -1,7 +1,9 @@
 package io.drover.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.identity.ApiKeys;
+import io.drover.audit.Actor;
+import io.drover.audit.AuditContext;
+import io.drover.identity.Authenticator;
 import io.drover.identity.Principal;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -9,7 +11,6 @@ import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,7 @@ public final class HttpApi {
     private final Javalin app;
     private final List<Route> routes;
 
-    public HttpApi(List<Route> routes, ApiKeys keys, long maxBodyBytes, String host, int port) {
+    public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port) {
         this.routes = List.copyOf(routes);
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
@@ -74,20 +75,21 @@ public final class HttpApi {
         };
     }
 
-    private static void handle(Context ctx, Route route, ApiKeys keys, long maxBody) throws Exception {
+    private static void handle(Context ctx, Route route, Authenticator auth, long maxBody) throws Exception {
         // Refused before any handler runs: one that ignores its body (DELETE) must not act on an oversized request.
         if (ctx.req().getContentLengthLong() > maxBody) {
             throw Call.tooLarge(maxBody);
         }
-        Principal principal = null;
-        if (route.role() != null) {
-            principal = authenticate(ctx, keys);
-            if (!principal.role().atLeast(route.role())) {
-                throw ApiError.forbidden("this key's role (" + principal.role().db() + ") cannot "
-                        + route.method() + " " + route.path() + "; it needs " + route.role().db() + " or higher");
-            }
+        Principal principal = route.needsCaller() ? auth.authenticate(ctx, route) : null;
+        AuditContext.set(principal == null ? Actor.anonymous(ctx.ip())
+                : principal.isUser() ? Actor.user(principal.userId(), ctx.ip())
+                : Actor.apiKey(principal.keyId(), ctx.ip()));
+        Reply reply;
+        try {
+            reply = route.handler().handle(new Call(ctx, principal, maxBody));
+        } finally {
+            AuditContext.clear();
         }
-        Reply reply = route.handler().handle(new Call(ctx, principal, maxBody));
         ctx.status(reply.status());
         if (reply.body() instanceof String s) {
             ctx.contentType(reply.contentType()).result(s);
@@ -96,18 +98,6 @@ public final class HttpApi {
         } else {
             ctx.contentType("application/json").result(Json.bytes(reply.body()));
         }
-    }
-
-    private static Principal authenticate(Context ctx, ApiKeys keys) {
-        String header = ctx.header("Authorization");
-        if (header == null || header.isBlank()) {
-            throw ApiError.unauthorized("missing Authorization: Bearer <api key>");
-        }
-        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw ApiError.unauthorized("Authorization must be 'Bearer <api key>'");
-        }
-        Optional<Principal> p = keys.authenticate(header.substring(7).strip());
-        return p.orElseThrow(() -> ApiError.unauthorized("invalid, revoked or expired API key"));
     }
 
     static void error(Context ctx, ApiError e) {
@@ -126,6 +116,7 @@ public final class HttpApi {
             case 405 -> "method_not_allowed";
             case 413 -> "body_too_large";
             case 414 -> "uri_too_long";
+            case 429 -> "too_many_requests";
             case 431 -> "headers_too_large";
             default -> "http_" + status;
         };

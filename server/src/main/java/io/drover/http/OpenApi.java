@@ -22,17 +22,21 @@ public final class OpenApi {
         doc.putObject("info").put("title", "Drover API").put("version", version)
                 .put("description", "Jobs, runs, workers and schedules on PostgreSQL. Errors are "
                         + "{\"error\": {\"code\", \"message\", \"details\"}}; lists take limit and cursor.");
-        doc.putObject("components").putObject("securitySchemes").putObject("bearer")
-                .put("type", "http").put("scheme", "bearer");
+        ObjectNode schemes = doc.putObject("components").putObject("securitySchemes");
+        schemes.putObject("bearer").put("type", "http").put("scheme", "bearer");
+        schemes.putObject("session").put("type", "apiKey").put("in", "cookie").put("name", "drover_session")
+                .put("description", "from POST /v1/auth/login; writes also need the X-CSRF-Token header");
         ObjectNode paths = doc.putObject("paths");
         for (Route r : routes) {
             ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
             ObjectNode op = path.putObject(r.method().toLowerCase());
             op.put("summary", r.summary());
             op.put("operationId", operationId(r));
-            if (r.role() != null) {
-                op.putArray("security").addObject().putArray("bearer");
-                op.put("x-drover-min-role", r.role().db());
+            if (r.needsCaller()) {
+                ArrayNode security = op.putArray("security");
+                security.addObject().putArray("bearer");
+                security.addObject().putArray("session");
+                op.put("x-drover-min-role", r.role() == null ? "any signed-in caller" : r.role().db());
             } else {
                 op.putArray("security");
             }

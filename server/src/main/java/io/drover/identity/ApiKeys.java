@@ -94,6 +94,11 @@ public final class ApiKeys {
         });
     }
 
+    /** Drops cached lookups (after a revoke or rotation, so this node sees it at once). */
+    public void forget() {
+        cache.clear();
+    }
+
     private void touch(UUID keyId, long now) {
         Long last = lastTouched.get(keyId);
         if (last != null && now - last < 60_000) {

@@ -7,6 +7,7 @@ import io.drover.http.Input;
 import io.drover.http.Json;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -31,13 +32,17 @@ public record JobSpec(
         ScheduleSpec schedule,
         List<String> tags,
         ObjectNode defaultMetadata,
-        boolean deadLetter) {
+        boolean deadLetter,
+        Map<String, String> headers) {
 
     public static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
     private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
     static final Set<String> FIELDS = Set.of("slug", "name", "description", "execution", "queue", "endpoint_url",
             "max_attempts", "retry", "timeout_secs", "ttl_secs", "priority", "max_concurrency",
-            "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter");
+            "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter", "headers");
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
+    private static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "host", "user-agent",
+            "connection", "upgrade", "expect", "transfer-encoding");
 
     public boolean isHttp() {
         return execution.equals("http");
@@ -100,7 +105,37 @@ public record JobSpec(
                 schedule,
                 tags == null ? List.of() : List.copyOf(tags),
                 meta == null ? Json.object() : meta,
-                in.bool("dead_letter", base == null || base.deadLetter));
+                in.bool("dead_letter", base == null || base.deadLetter),
+                in.raw().has("headers") ? headers(in) : base == null ? Map.of() : base.headers);
+    }
+
+    /**
+     * Extra headers of HTTP push requests; values may hold {@code {{secrets.NAME}}}, filled in at
+     * send time from the project's secrets (the stored spec keeps the reference, never the value).
+     */
+    private static Map<String, String> headers(Input in) {
+        ObjectNode h = in.object("headers");
+        if (h == null) {
+            return Map.of();
+        }
+        if (h.size() > 20) {
+            throw ApiError.invalid("headers", "at most 20 headers");
+        }
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (var e : h.properties()) {
+            String name = e.getKey();
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (!HEADER_NAME.matcher(name).matches() || RESERVED_HEADERS.contains(lower)
+                    || lower.startsWith("x-drover-")) {
+                throw ApiError.invalid("headers." + name, "is not a header name that a job may set");
+            }
+            if (!e.getValue().isTextual() || e.getValue().textValue().length() > 2000
+                    || e.getValue().textValue().matches("(?s).*[\\r\\n].*")) {
+                throw ApiError.invalid("headers." + name, "must be a single-line string of at most 2000 characters");
+            }
+            out.put(name, e.getValue().textValue());
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** An explicit JSON null clears an optional setting on PATCH. */
@@ -142,6 +177,8 @@ public record JobSpec(
         tags.forEach(arr::add);
         n.set("default_metadata", defaultMetadata);
         n.put("dead_letter", deadLetter);
+        ObjectNode h = n.putObject("headers");
+        headers.forEach(h::put);
         return n;
     }
 

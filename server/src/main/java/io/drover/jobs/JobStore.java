@@ -43,6 +43,19 @@ public final class JobStore {
         this.clock = clock;
     }
 
+    private volatile io.drover.audit.AuditLog audit;
+
+    /** Job changes append their audit row in the same transaction. */
+    public void setAudit(io.drover.audit.AuditLog audit) {
+        this.audit = audit;
+    }
+
+    private void audit(Connection c, Job job, String action, JsonNode details) throws SQLException {
+        if (audit != null) {
+            audit.append(c, job.projectId(), action, "job", job.id(), details);
+        }
+    }
+
     /** A created job and, for http jobs, the signing secret to show once. */
     public record Created(Job job, String signingSecret) {}
 
@@ -65,6 +78,8 @@ public final class JobStore {
                     Job created = one(ps);
                     insertVersion(c, created);
                     ScheduleStore.sync(c, created, clock.instant());
+                    audit(c, created, "job.create", Json.object().put("slug", created.spec().slug())
+                            .set("spec", created.spec().toJson()));
                     return created;
                 }
             });
@@ -98,6 +113,8 @@ public final class JobStore {
                 Job updated = one(ps);
                 insertVersion(c, updated);
                 ScheduleStore.sync(c, updated, clock.instant());
+                audit(c, updated, "job.update", Json.object().put("slug", updated.spec().slug())
+                        .put("version", updated.version()).set("patch", patch));
                 return updated;
             }
         });
@@ -113,6 +130,7 @@ public final class JobStore {
                 ps.executeUpdate();
             }
             ScheduleStore.remove(c, current.id());
+            audit(c, current, "job.delete", Json.object().put("slug", current.spec().slug()));
             return current;
         });
     }

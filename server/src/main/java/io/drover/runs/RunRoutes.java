@@ -25,17 +25,19 @@ import java.util.UUID;
 public final class RunRoutes {
     private final RunStore runs;
     private final JobStore jobs;
+    private final io.drover.redact.Outlets outlets;
 
-    public RunRoutes(RunStore runs, JobStore jobs) {
+    public RunRoutes(RunStore runs, JobStore jobs, io.drover.redact.Outlets outlets) {
         this.runs = runs;
         this.jobs = jobs;
+        this.outlets = outlets;
     }
 
     public List<Route> routes() {
         return List.of(
                 get("/v1/runs", Role.VIEWER, "List runs (filters: job, status)", this::list),
                 get("/v1/runs/{id}", Role.VIEWER, "Get a run",
-                        c -> Reply.ok(runs.get(c.projectId(), c.pathUuid("id", "run")).toJson())),
+                        c -> Reply.ok(outlets.run(c.principal(), runs.get(c.projectId(), c.pathUuid("id", "run")).toJson()))),
                 get("/v1/runs/{id}/events", Role.VIEWER, "A run's events, in order", this::events),
                 post("/v1/runs/{id}/cancel", Role.OPERATOR, "Cancel a run", c -> {
                     UUID id = c.pathUuid("id", "run");
@@ -65,7 +67,7 @@ public final class RunRoutes {
         }
         Page<Run> page = runs.list(c.projectId(), jobId, status, Page.decode(c.query("cursor")),
                 Page.limit(c.query("limit")));
-        return Reply.ok(page.toJson(Run::toJson));
+        return Reply.ok(page.toJson(r -> outlets.run(c.principal(), r.toJson())));
     }
 
     private Reply events(Call c) {
@@ -77,7 +79,7 @@ public final class RunRoutes {
         List<RunEvent> page = more ? events.subList(0, limit) : events;
         ObjectNode out = Json.object();
         var arr = out.putArray("data");
-        page.forEach(e -> arr.add(e.toJson()));
+        page.forEach(e -> arr.add(outlets.event(c.principal(), e.toJson())));
         out.put("next_cursor", more ? encodeSeq(page.get(page.size() - 1).seq()) : null);
         return Reply.ok(out);
     }

@@ -53,6 +53,20 @@ public final class RunStore {
         this.events = events;
     }
 
+    private volatile io.drover.audit.AuditLog audit;
+
+    /** Operator actions (cancel, replay) append their audit row in their own transaction. */
+    public void setAudit(io.drover.audit.AuditLog audit) {
+        this.audit = audit;
+    }
+
+    private void audit(Connection c, UUID projectId, String action, UUID runId,
+            com.fasterxml.jackson.databind.node.ObjectNode details) throws SQLException {
+        if (audit != null) {
+            audit.append(c, projectId, action, "run", runId, details);
+        }
+    }
+
     private static Sql loadSql() {
         return Sql.load("/sql/runs.sql", Map.of(
                 "RUN_COLUMNS_R", Arrays.stream(Run.COLUMNS.split(", ")).map(c -> "r." + c).collect(Collectors.joining(", ")),
@@ -465,7 +479,12 @@ public final class RunStore {
     // ------------------------------------------------------------------------------- operators
 
     public Run cancel(UUID projectId, UUID runId) {
-        return change(projectId, runId, (c, locked) -> Transitions.cancel(locked.run(), locked.now(), "canceled by request"));
+        return change(projectId, runId, (c, locked) -> {
+            Transitions.Change change = Transitions.cancel(locked.run(), locked.now(), "canceled by request");
+            audit(c, locked.run().projectId(), "run.cancel", runId,
+                    Json.object().put("from", locked.run().status().db()).put("job", locked.run().jobSlug()));
+            return change;
+        });
     }
 
     /** Replays a settled run: a dead-lettered run is queued again; a terminal one gets a new run. */
@@ -474,7 +493,12 @@ public final class RunStore {
     public Replayed replay(UUID projectId, UUID runId, Job currentJob) {
         Run run = get(projectId, runId);
         if (run.status() == RunStatus.DEAD_LETTER) {
-            return new Replayed(change(projectId, runId, (c, locked) -> Transitions.replayDeadLetter(locked.run())), false);
+            return new Replayed(change(projectId, runId, (c, locked) -> {
+                Transitions.Change change = Transitions.replayDeadLetter(locked.run());
+                audit(c, locked.run().projectId(), "run.replay", runId,
+                        Json.object().put("from", locked.run().status().db()).put("new_run", false));
+                return change;
+            }), false);
         }
         if (!run.status().isTerminal()) {
             throw ApiError.conflict("illegal_transition", "run is " + run.status().db()
@@ -486,8 +510,14 @@ public final class RunStore {
         var meta = (com.fasterxml.jackson.databind.node.ObjectNode) Json.read(run.metadata());
         TriggerRequest req = new TriggerRequest(Json.read(run.payload()), meta, null, null, null, run.priority(),
                 run.concurrencyKey());
-        Run fresh = trigger(currentJob, List.of(req), new Origin(run.id(), null)).runs().get(0);
-        return new Replayed(fresh, true);
+        Pending pending = db.tx(c -> {
+            Pending p = triggerIn(c, currentJob, List.of(req), new Origin(run.id(), null));
+            audit(c, run.projectId(), "run.replay", run.id(), Json.object().put("from", run.status().db())
+                    .put("new_run", true).put("new_run_id", p.triggered().runs().get(0).id().toString()));
+            return p;
+        });
+        afterTrigger(pending);
+        return new Replayed(pending.triggered().runs().get(0), true);
     }
 
     // ------------------------------------------------------------------------- change plumbing

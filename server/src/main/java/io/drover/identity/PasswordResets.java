@@ -1,0 +1,113 @@
+package io.drover.identity;
+
+import io.drover.audit.Actor;
+import io.drover.audit.AuditLog;
+import io.drover.http.ApiError;
+import io.drover.http.Json;
+import io.drover.mail.Mail;
+import io.drover.mail.Mailer;
+import io.drover.store.Db;
+import io.drover.store.UuidV7;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Password resets: a single-use token valid 60 minutes, mailed to the account's address and
+ * stored only as its HMAC. Requesting one answers the same for known and unknown emails. Using one
+ * sets the new (strong) password and signs the user out of every session.
+ */
+public final class PasswordResets {
+    public static final Duration TTL = Duration.ofMinutes(60);
+    private final Db db;
+    private final Tokens tokens;
+    private final Users users;
+    private final Passwords passwords;
+    private final Sessions sessions;
+    private final Mailer mailer;
+    private final AuditLog audit;
+
+    public PasswordResets(Db db, Tokens tokens, Users users, Passwords passwords, Sessions sessions, Mailer mailer,
+            AuditLog audit) {
+        this.db = db;
+        this.tokens = tokens;
+        this.users = users;
+        this.passwords = passwords;
+        this.sessions = sessions;
+        this.mailer = mailer;
+        this.audit = audit;
+    }
+
+    public void request(String email, String ip) {
+        Optional<User> user = users.byEmail(email);
+        if (user.isEmpty() || !user.get().active()) {
+            return;
+        }
+        User u = user.get();
+        String token = tokens.generate();
+        db.tx(c -> {
+            UUID id = UuidV7.next();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO password_resets (id, user_id, token_hash, expires_at)
+                    VALUES (?, ?, ?, now() + make_interval(secs => ?))""")) {
+                ps.setObject(1, id);
+                ps.setObject(2, u.id());
+                ps.setBytes(3, tokens.hash(token));
+                ps.setLong(4, TTL.toSeconds());
+                ps.executeUpdate();
+            }
+            mailer.send(c, new Mail(u.email(), "Reset your Drover password",
+                    "Someone asked to reset the password of this Drover account. If it was you, within 60 minutes:\n"
+                    + "POST /v1/password-resets/confirm with {\"token\": \"" + token + "\", \"password\": \"...\"}\n"
+                    + "Otherwise ignore this message.\n"));
+            audit.append(c, Actor.anonymous(ip), null, "password_reset.request", "user", u.id(), Json.object());
+            return null;
+        });
+    }
+
+    public User confirm(String token, String password, String ip) {
+        return db.tx(c -> {
+            if (token == null || token.length() > 200) {
+                throw invalid();
+            }
+            UUID id;
+            UUID userId;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = ? FOR UPDATE")) {
+                ps.setBytes(1, tokens.hash(token));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw invalid();
+                    }
+                    id = rs.getObject(1, UUID.class);
+                    userId = rs.getObject(2, UUID.class);
+                    if (rs.getTimestamp(4) != null) {
+                        throw new ApiError(410, "token_used", "this reset token was already used", Map.of());
+                    }
+                    if (!rs.getTimestamp(3).toInstant().isAfter(Instant.now())) {
+                        throw new ApiError(410, "token_expired", "this reset token has expired; ask for a new one",
+                                Map.of());
+                    }
+                }
+            }
+            User user = users.get(userId).orElseThrow(PasswordResets::invalid);
+            passwords.requireStrong(password, user.email());
+            users.setPassword(c, userId, passwords.hash(password));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE password_resets SET used_at = now() WHERE id = ?")) {
+                ps.setObject(1, id);
+                ps.executeUpdate();
+            }
+            sessions.deleteAll(c, userId);
+            audit.append(c, Actor.anonymous(ip), null, "password_reset.complete", "user", userId, Json.object());
+            return user;
+        });
+    }
+
+    static ApiError invalid() {
+        return new ApiError(404, "invalid_token", "no such reset token", Map.of());
+    }
+}

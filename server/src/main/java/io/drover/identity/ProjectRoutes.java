@@ -1,0 +1,125 @@
+package io.drover.identity;
+
+import static io.drover.http.Route.delete;
+import static io.drover.http.Route.get;
+import static io.drover.http.Route.patch;
+import static io.drover.http.Route.post;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.http.ApiError;
+import io.drover.http.Call;
+import io.drover.http.Input;
+import io.drover.http.Json;
+import io.drover.http.Reply;
+import io.drover.http.Route;
+import io.drover.jobs.JobSpec;
+import java.util.List;
+import java.util.Set;
+
+/** Projects, their settings and members, and invitations into them. */
+public final class ProjectRoutes {
+    private static final Set<String> ROLES = Set.of("owner", "admin", "operator", "viewer");
+    private final Projects projects;
+    private final Members members;
+    private final ProjectAdmin admin;
+    private final Invitations invitations;
+
+    public ProjectRoutes(Projects projects, Members members, ProjectAdmin admin, Invitations invitations) {
+        this.projects = projects;
+        this.members = members;
+        this.admin = admin;
+        this.invitations = invitations;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                Route.account("GET", "/v1/projects", "The caller's projects (a key sees its own)", this::list),
+                Route.account("POST", "/v1/projects", "Create a project {slug, name}; the signed-in user becomes owner",
+                        this::create),
+                get("/v1/projects/{project}", Role.VIEWER, "Get a project and its settings",
+                        c -> Reply.ok(projects.get(c.projectId()).toJson())),
+                patch("/v1/projects/{project}", Role.ADMIN,
+                        "Change a project's name or settings (retention_days, timezone, redaction)", this::update),
+                get("/v1/projects/{project}/members", Role.VIEWER, "List a project's members", this::members),
+                patch("/v1/projects/{project}/members/{user_id}", Role.ADMIN, "Change a member's role {role}",
+                        this::setRole),
+                delete("/v1/projects/{project}/members/{user_id}", Role.ADMIN, "Remove a member", c -> {
+                    admin.remove(c.principal(), c.pathUuid("user_id", "member"));
+                    return Reply.ok(Json.object().put("removed", true));
+                }),
+                post("/v1/invitations", Role.ADMIN, "Invite someone by email {email, role}; valid 72 hours",
+                        this::invite),
+                get("/v1/invitations", Role.ADMIN, "List the project's invitations", c -> {
+                    ObjectNode out = Json.object();
+                    var arr = out.putArray("data");
+                    invitations.list(c.projectId()).forEach(i -> arr.add(i.toJson()));
+                    out.putNull("next_cursor");
+                    return Reply.ok(out);
+                }),
+                delete("/v1/invitations/{id}", Role.ADMIN, "Revoke an invitation",
+                        c -> Reply.ok(invitations.revoke(c.principal(), c.pathUuid("id", "invitation")).toJson())));
+    }
+
+    private Reply list(Call c) {
+        ObjectNode out = Json.object();
+        var arr = out.putArray("data");
+        if (c.principal().isUser()) {
+            for (Projects.Membership m : projects.ofUser(c.principal().userId())) {
+                arr.add(projects.get(m.projectId()).toJson().put("role", m.role().db()));
+            }
+        } else {
+            arr.add(projects.get(c.projectId()).toJson().put("role", c.principal().role().db()));
+        }
+        out.putNull("next_cursor");
+        return Reply.ok(out);
+    }
+
+    private Reply create(Call c) {
+        if (!c.principal().isUser()) {
+            throw ApiError.forbidden("projects are created by signed-in users; an API key belongs to one project");
+        }
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("slug", "name"));
+        String slug = in.requiredString("slug", 100);
+        if (!JobSpec.SLUG.matcher(slug).matches()) {
+            throw ApiError.invalid("slug", "must match [a-z0-9][a-z0-9-_]* (at most 100 characters)");
+        }
+        return Reply.created(admin.create(c.principal().userId(), slug, in.string("name", slug, 200)).toJson());
+    }
+
+    private Reply update(Call c) {
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("name", "settings"));
+        return Reply.ok(admin.update(c.principal(), in.string("name", null, 200), in.object("settings")).toJson());
+    }
+
+    private Reply members(Call c) {
+        ObjectNode out = Json.object();
+        var arr = out.putArray("data");
+        members.list(c.projectId()).forEach(m -> arr.add(m.toJson()));
+        out.putNull("next_cursor");
+        return Reply.ok(out);
+    }
+
+    private Reply setRole(Call c) {
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("role"));
+        String role = in.oneOf("role", null, ROLES);
+        if (role == null) {
+            throw ApiError.invalid("role", "is required");
+        }
+        admin.setRole(c.principal(), c.pathUuid("user_id", "member"), Role.fromDb(role));
+        return Reply.ok(Json.object().put("user_id", c.path("user_id")).put("role", role));
+    }
+
+    private Reply invite(Call c) {
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("email", "role"));
+        String email = in.requiredString("email", 320).strip();
+        if (!email.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+            throw ApiError.invalid("email", "is not an email address");
+        }
+        String role = in.oneOf("role", "viewer", ROLES);
+        return Reply.created(invitations.create(c.principal(), email, Role.fromDb(role)).toJson());
+    }
+}
