@@ -166,7 +166,7 @@ public final class ApiKeyAdmin {
 
     private static void requireWithin(Principal caller, Role role, String verb) {
         if (!caller.role().atLeast(role)) {
-            throw ApiError.forbidden("a " + caller.role().db() + " cannot " + verb + " a key with role " + role.db());
+            throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot " + verb + " a key with role " + role.db());
         }
     }
 

@@ -67,11 +67,12 @@ public final class Invitations {
 
     public Invitation create(Principal caller, String email, Role role) {
         return db.tx(c -> {
-            if (!caller.role().atLeast(role)) {
-                throw ApiError.forbidden("a " + caller.role().db() + " cannot invite a " + role.db());
-            }
-            if (role == Role.OWNER && caller.role() != Role.OWNER && members.owners(c, caller.projectId()) > 0) {
-                throw ApiError.forbidden("only an owner can invite an owner");
+            if (role == Role.OWNER) {
+                if (caller.role() != Role.OWNER && members.owners(c, caller.projectId()) > 0) {
+                    throw ApiError.forbidden("only an owner can invite an owner");
+                }
+            } else if (!caller.role().atLeast(role)) {
+                throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot invite as " + role.db());
             }
             String token = tokens.generate();
             Invitation inv;
@@ -118,7 +119,7 @@ public final class Invitations {
                     throw ApiError.notFound("invitation", id.toString());
                 }
                 if (!caller.role().atLeast(found.get(0).role())) {
-                    throw ApiError.forbidden("a " + caller.role().db() + " cannot revoke an invitation as "
+                    throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot revoke an invitation as "
                             + found.get(0).role().db());
                 }
                 audit.append(c, caller.projectId(), "invitation.revoke", "invitation", id, Json.object());

@@ -100,7 +100,7 @@ public final class ProjectAdmin {
             throw ApiError.forbidden("only an owner can change an owner or make one");
         }
         if (!caller.role().atLeast(next)) {
-            throw ApiError.forbidden("a " + caller.role().db() + " cannot grant " + next.db());
+            throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot grant " + next.db());
         }
     }
 }
