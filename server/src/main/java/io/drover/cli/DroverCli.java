@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "drover", mixinStandardHelpOptions = true, version = "drover 0.1.0",
         description = "Drover: jobs, runs and schedules on PostgreSQL.",
-        subcommands = {ServerCommand.class, JobsCommand.class, TriggerCommand.class, RunsCommand.class},
+        subcommands = {ServerCommand.class, JobsCommand.class, TriggerCommand.class, RunsCommand.class,
+                KeysCommand.class, MembersCommand.class, AuditCommand.class},
         footer = ExitCodes.FOOTER)
 public final class DroverCli implements Runnable {
     private final Map<String, String> env;
