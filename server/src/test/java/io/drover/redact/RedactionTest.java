@@ -96,12 +96,19 @@ class RedactionTest {
     @Test
     void logLinesAreRedacted() {
         RedactingMessageConverter converter = new RedactingMessageConverter();
-        LoggingEvent e = new LoggingEvent("x", new LoggerContext().getLogger("t"), Level.INFO,
+        LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        LoggingEvent e = new LoggingEvent("x", context.getLogger("t"), Level.INFO,
                 "calling {} with password={} token: \"{}\" card {}", null,
                 new Object[] {"svc", "hunter2", "tok-1", "4111-1111-1111-1111"});
         String line = converter.convert(e);
         assertThat(line).startsWith("calling svc with password=[REDACTED]").doesNotContain("hunter2")
                 .doesNotContain("tok-1").doesNotContain("4111");
+        RedactingJsonEncoder json = new RedactingJsonEncoder();
+        json.setContext(context);
+        json.setWithFormattedMessage(true);
+        json.start();
+        String jsonLine = new String(json.encode(e), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(jsonLine).contains("password=[REDACTED]").doesNotContain("hunter2");
         // ids and times survive: only Luhn-valid digit runs are cards
         assertThat(Redactor.defaults().redactText("run 1234567890123 at 2026-01-01")).contains("1234567890123");
     }
