@@ -21,6 +21,9 @@ import java.util.UUID;
  * HMAC-SHA256(audit key, prev_row_hmac + "\n" + canonical row). A transaction-scoped advisory
  * lock serializes appends across threads and nodes: the previous row read under the lock is the
  * last committed one, so the chain never forks. Details are redacted by the project's rules first.
+ *
+ * <p>Call it as the last step of a transaction: the lock is held until commit, and a transaction
+ * that took it and then waited for a row lock could deadlock with another waiting for the lock.
  */
 public final class AuditLog {
     /** pg_advisory_xact_lock key for appends ("drover audit" in ASCII-ish hex). */

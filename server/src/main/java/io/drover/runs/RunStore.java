@@ -479,12 +479,9 @@ public final class RunStore {
     // ------------------------------------------------------------------------------- operators
 
     public Run cancel(UUID projectId, UUID runId) {
-        return change(projectId, runId, (c, locked) -> {
-            Transitions.Change change = Transitions.cancel(locked.run(), locked.now(), "canceled by request");
-            audit(c, locked.run().projectId(), "run.cancel", runId,
-                    Json.object().put("from", locked.run().status().db()).put("job", locked.run().jobSlug()));
-            return change;
-        });
+        return change(projectId, runId, (c, locked) -> Transitions.cancel(locked.run(), locked.now(), "canceled by request"),
+                (c, before, after) -> audit(c, before.projectId(), "run.cancel", runId,
+                        Json.object().put("from", before.status().db()).put("job", before.jobSlug())));
     }
 
     /** Replays a settled run: a dead-lettered run is queued again; a terminal one gets a new run. */
@@ -493,12 +490,9 @@ public final class RunStore {
     public Replayed replay(UUID projectId, UUID runId, Job currentJob) {
         Run run = get(projectId, runId);
         if (run.status() == RunStatus.DEAD_LETTER) {
-            return new Replayed(change(projectId, runId, (c, locked) -> {
-                Transitions.Change change = Transitions.replayDeadLetter(locked.run());
-                audit(c, locked.run().projectId(), "run.replay", runId,
-                        Json.object().put("from", locked.run().status().db()).put("new_run", false));
-                return change;
-            }), false);
+            return new Replayed(change(projectId, runId, (c, locked) -> Transitions.replayDeadLetter(locked.run()),
+                    (c, before, after) -> audit(c, before.projectId(), "run.replay", runId,
+                            Json.object().put("from", before.status().db()).put("new_run", false))), false);
         }
         if (!run.status().isTerminal()) {
             throw ApiError.conflict("illegal_transition", "run is " + run.status().db()
@@ -530,13 +524,31 @@ public final class RunStore {
         Transitions.Change compute(Connection c, Locked locked) throws SQLException;
     }
 
+    /** Work that ends a change's transaction (its audit row). */
+    @FunctionalInterface
+    public interface LastFn {
+        void run(Connection c, Run before, Run after) throws SQLException;
+    }
+
     /** Locks a run, computes a change, writes it with its event, and runs admission if needed. */
     public Run change(UUID projectId, UUID runId, ChangeFn fn) {
+        return change(projectId, runId, fn, null);
+    }
+
+    /**
+     * As {@link #change(UUID, UUID, ChangeFn)}, then {@code last} as the transaction's final step.
+     * Audit appends go there: they take a global advisory lock, and taking no row lock after it
+     * keeps audited transactions from deadlocking on each other.
+     */
+    public Run change(UUID projectId, UUID runId, ChangeFn fn, LastFn last) {
         Set<String> ready = new HashSet<>();
         Run after = db.tx(c -> {
             Locked locked = lock(c, projectId, runId).orElseThrow(() -> ApiError.notFound("run", runId.toString()));
             Run result = apply(c, locked.run(), fn.compute(c, locked));
             ready.addAll(afterChange(c, locked.run(), result));
+            if (last != null) {
+                last.run(c, locked.run(), result);
+            }
             return result;
         });
         afterCommit(after, ready);

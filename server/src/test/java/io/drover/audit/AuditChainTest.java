@@ -115,6 +115,21 @@ class AuditChainTest {
     }
 
     @Test
+    void operatorActionsAndLoginsAreAudited() {
+        Api api = new Api(a);
+        api.post("/v1/jobs", Map.of("slug", "ops"));
+        String run = api.post("/v1/jobs/ops/trigger", Map.of()).json().get("id").asText();
+        assertThat(api.post("/v1/runs/" + run + "/cancel", null).status()).isEqualTo(200);
+        assertThat(api.post("/v1/runs/" + run + "/cancel", null).status()).isEqualTo(409);
+        assertThat(api.post("/v1/runs/" + run + "/replay", null).status()).isEqualTo(201);
+        var rows = api.get("/v1/audit-events?target_type=run&target_id=" + run).json().get("data");
+        assertThat(rows).extracting(r -> r.get("action").asText()).containsExactly("run.replay", "run.cancel");
+        assertThat(rows.get(1).at("/details/from").asText()).isEqualTo("queued");
+        assertThat(api.delete("/v1/jobs/ops").status()).isEqualTo(200);
+        assertThat(api.get("/v1/audit-events?action=job.delete").json().get("data")).hasSize(1);
+    }
+
+    @Test
     void listFiltersPagesAndExports() {
         Api api = new Api(a);
         for (int i = 0; i < 5; i++) {
