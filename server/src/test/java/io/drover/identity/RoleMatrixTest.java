@@ -100,6 +100,19 @@ class RoleMatrixTest {
     }
 
     @Test
+    void theOpenApiDocumentListsEveryRouteWithItsRole() {
+        var doc = new Api(server.baseUrl(), null).get("/openapi.json").json();
+        for (Route r : server.server().routes()) {
+            var op = doc.at("/paths/" + r.path().replace("~", "~0").replace("/", "~1") + "/" + r.method().toLowerCase());
+            assertThat(op.isMissingNode()).as(r.method() + " " + r.path()).isFalse();
+            if (r.role() != null) {
+                assertThat(op.get("x-drover-min-role").asText()).isEqualTo(r.role().db());
+            }
+        }
+        assertThat(doc.at("/components/securitySchemes/session/in").asText()).isEqualTo("cookie");
+    }
+
+    @Test
     void accountRoutesNeedACallerButNoRole() {
         Api none = new Api(server.baseUrl(), null);
         for (Route r : server.server().routes()) {
