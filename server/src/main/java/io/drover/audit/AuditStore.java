@@ -102,7 +102,10 @@ public final class AuditStore {
     }
 
     private static String query(Filter f, String extra) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE project_id = ?");
+        // A project's rows, and the account rows (logins, resets) of users who are its members.
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE (project_id = ? OR "
+                + "(project_id IS NULL AND target_type = 'user' AND target_id IN "
+                + "(SELECT user_id::text FROM memberships WHERE project_id = ?)))");
         if (f.action() != null) {
             sql.append(" AND (action = ? OR action LIKE ?)");
         }
@@ -126,6 +129,7 @@ public final class AuditStore {
 
     private static int bind(PreparedStatement ps, Filter f) throws SQLException {
         int i = 1;
+        ps.setObject(i++, f.projectId());
         ps.setObject(i++, f.projectId());
         if (f.action() != null) {
             ps.setString(i++, f.action());

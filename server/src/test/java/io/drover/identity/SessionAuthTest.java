@@ -136,6 +136,9 @@ class SessionAuthTest {
             }
         });
         assertThat(failures).isGreaterThanOrEqualTo(LoginThrottle.EMAIL_LIMIT + 1);
+        // the project's admins see their members' sign-ins in the project's audit list
+        var seen = admin.get("/v1/audit-events?action=auth.&limit=500").json().get("data");
+        assertThat(seen).extracting(r -> r.get("action").asText()).contains("auth.login", "auth.login_failed");
     }
 
     @Test
