@@ -32,11 +32,12 @@ public record Identity(Authenticator authenticator, AuditLog audit, AuditStore a
         Members members = new Members(db);
         Passwords passwords = new Passwords();
         Sessions sessions = new Sessions(db, keys);
-        Login login = new Login(db, users, passwords, sessions, new LoginThrottle(db), audit);
+        LoginThrottle throttle = new LoginThrottle(db);
+        Login login = new Login(db, users, passwords, sessions, throttle, audit);
         Invitations invitations = new Invitations(db, new Tokens(keys, "invitation", "dri_"), users, members,
                 passwords, mailer, audit);
         PasswordResets resets = new PasswordResets(db, new Tokens(keys, "password reset", "drp_"), users, passwords,
-                sessions, mailer, audit);
+                sessions, mailer, audit, throttle);
         SecretStore secrets = new SecretStore(db, new SecretBox(keys), audit);
 
         List<Route> routes = new ArrayList<>();

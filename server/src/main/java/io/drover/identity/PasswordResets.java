@@ -23,6 +23,8 @@ import java.util.UUID;
  */
 public final class PasswordResets {
     public static final Duration TTL = Duration.ofMinutes(60);
+    /** Reset requests one address may make per throttle window, whatever the emails. */
+    public static final int REQUESTS_PER_IP = 20;
     private final Db db;
     private final Tokens tokens;
     private final Users users;
@@ -30,9 +32,11 @@ public final class PasswordResets {
     private final Sessions sessions;
     private final Mailer mailer;
     private final AuditLog audit;
+    private final LoginThrottle throttle;
 
     public PasswordResets(Db db, Tokens tokens, Users users, Passwords passwords, Sessions sessions, Mailer mailer,
-            AuditLog audit) {
+            AuditLog audit, LoginThrottle throttle) {
+        this.throttle = throttle;
         this.db = db;
         this.tokens = tokens;
         this.users = users;
@@ -43,6 +47,13 @@ public final class PasswordResets {
     }
 
     public void request(String email, String ip) {
+        // Counted per address for known and unknown emails alike, so the limit says nothing about accounts.
+        String key = "reset:" + LoginThrottle.ipKey(ip);
+        throttle.check(key);
+        db.tx(c -> {
+            throttle.failed(c, key, REQUESTS_PER_IP);
+            return null;
+        });
         Optional<User> user = users.byEmail(email);
         if (user.isEmpty() || !user.get().active()) {
             return;

@@ -97,6 +97,22 @@ class TokenFlowsTest {
                 .errorCode()).isEqualTo("token_expired");
     }
 
+    @Test
+    void resetRequestsAreThrottledPerAddress() {
+        Browser anon = new Browser(server.baseUrl());
+        int accepted = 0;
+        for (int i = 0; i < PasswordResets.REQUESTS_PER_IP + 2; i++) {
+            var r = anon.post("/v1/password-resets", Map.of("email", "flood" + i + "@example.com"));
+            if (r.status() == 202) {
+                accepted++;
+            } else {
+                assertThat(r.status()).isEqualTo(429);
+            }
+        }
+        assertThat(accepted).isLessThanOrEqualTo(PasswordResets.REQUESTS_PER_IP);
+        IdentityKit.sql(server, "DELETE FROM login_failures WHERE key LIKE 'reset:%'");
+    }
+
     /** Whether any column of the table holds the token's text (it must not: only HMACs are stored). */
     static boolean tableHolds(String table, String token) {
         return server.db().read(c -> {
