@@ -138,7 +138,8 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new JobRoutes(jobs, runs).routes());
         routes.addAll(new RunRoutes(runs, jobs, identity.outlets()).routes());
         routes.addAll(identity.routes());
-        routes.addAll(new WorkerRoutes(runs, signal, config.pollIntervalMs()).routes());
+        routes.addAll(new WorkerRoutes(runs, signal, config.pollIntervalMs())
+                .withSecrets(new io.drover.secrets.ClaimSecrets(identity.secrets(), jobs)).routes());
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());

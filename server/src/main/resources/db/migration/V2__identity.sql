@@ -79,6 +79,8 @@ CREATE TABLE login_failures (
 
 ALTER TABLE api_keys ADD COLUMN created_by uuid;
 ALTER TABLE api_keys ADD COLUMN rotated_to uuid;
+-- Keys allowed to receive the secrets a job names, in claim responses (worker keys that need them).
+ALTER TABLE api_keys ADD COLUMN read_secrets boolean NOT NULL DEFAULT false;
 
 CREATE TABLE secrets (
     id           uuid PRIMARY KEY,

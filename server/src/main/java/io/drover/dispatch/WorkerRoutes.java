@@ -38,6 +38,14 @@ public final class WorkerRoutes {
         this.pollMs = pollMs;
     }
 
+    private volatile io.drover.secrets.ClaimSecrets secrets;
+
+    /** Claimed runs carry the secrets their job names, for keys that may read them. */
+    public WorkerRoutes withSecrets(io.drover.secrets.ClaimSecrets claimSecrets) {
+        this.secrets = claimSecrets;
+        return this;
+    }
+
     public List<Route> routes() {
         return List.of(
                 post("/v1/worker/claim", Role.OPERATOR, "Claim ready runs (long-polls up to wait_ms)", this::claim),
@@ -83,7 +91,8 @@ public final class WorkerRoutes {
             // so that work made by another node whose NOTIFY we missed is still found.
             signal.await(seen, Math.min(leftMs, pollMs));
         }
-        return Reply.ok(data(claimed.stream().map(Run::toJson).toList()));
+        return Reply.ok(data(secrets == null ? claimed.stream().map(Run::toJson).toList()
+                : secrets.render(c.principal(), claimed)));
     }
 
     private Reply heartbeat(Call c) {

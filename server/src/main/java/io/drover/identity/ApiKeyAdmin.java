@@ -24,7 +24,7 @@ import java.util.UUID;
  */
 public final class ApiKeyAdmin {
     private static final String COLUMNS = "id, project_id, name, prefix, role, created_at, last_used_at, expires_at, "
-            + "revoked_at, rotated_to, created_by";
+            + "revoked_at, rotated_to, created_by, read_secrets";
     private final Db db;
     private final ApiKeys keys;
     private final AuditLog audit;
@@ -37,7 +37,8 @@ public final class ApiKeyAdmin {
 
     /** A key as lists show it; {@code plaintext} is set only in the answer that creates it. */
     public record Key(UUID id, UUID projectId, String name, String prefix, Role role, Instant createdAt,
-            Instant lastUsedAt, Instant expiresAt, Instant revokedAt, UUID rotatedTo, UUID createdBy, String plaintext) {
+            Instant lastUsedAt, Instant expiresAt, Instant revokedAt, UUID rotatedTo, UUID createdBy, boolean readSecrets,
+            String plaintext) {
         public ObjectNode toJson() {
             ObjectNode n = Json.object();
             n.put("id", id.toString());
@@ -51,6 +52,7 @@ public final class ApiKeyAdmin {
             n.put("revoked_at", str(revokedAt));
             n.put("rotated_to", rotatedTo == null ? null : rotatedTo.toString());
             n.put("created_by", createdBy == null ? null : createdBy.toString());
+            n.put("read_secrets", readSecrets);
             if (plaintext != null) {
                 n.put("key", plaintext); // shown once
             }
@@ -62,12 +64,12 @@ public final class ApiKeyAdmin {
         }
     }
 
-    public Key create(Principal caller, String name, Role role, Instant expiresAt) {
+    public Key create(Principal caller, String name, Role role, Instant expiresAt, boolean readSecrets) {
         requireWithin(caller, role, "create");
         return db.tx(c -> {
-            Key k = insert(c, caller, name, role, expiresAt);
-            audit.append(c, caller.projectId(), "api_key.create", "api_key", k.id(),
-                    Json.object().put("name", name).put("role", role.db()).put("prefix", k.prefix()));
+            Key k = insert(c, caller, name, role, expiresAt, readSecrets);
+            audit.append(c, caller.projectId(), "api_key.create", "api_key", k.id(), Json.object().put("name", name)
+                    .put("role", role.db()).put("prefix", k.prefix()).put("read_secrets", readSecrets));
             return k;
         });
     }
@@ -113,7 +115,7 @@ public final class ApiKeyAdmin {
             if (old.revokedAt() != null || (old.expiresAt() != null && old.expiresAt().isBefore(Instant.now()))) {
                 throw ApiError.conflict("key_inactive", "a revoked or expired key cannot be rotated", Map.of("id", id));
             }
-            Key fresh = insert(c, caller, old.name(), old.role(), old.expiresAt());
+            Key fresh = insert(c, caller, old.name(), old.role(), old.expiresAt(), old.readSecrets());
             Key updated;
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE api_keys SET rotated_to = ?,
@@ -134,11 +136,12 @@ public final class ApiKeyAdmin {
 
     public record Rotated(Key fresh, Key old) {}
 
-    private Key insert(Connection c, Principal caller, String name, Role role, Instant expiresAt) throws SQLException {
+    private Key insert(Connection c, Principal caller, String name, Role role, Instant expiresAt, boolean readSecrets)
+            throws SQLException {
         String plaintext = keys.generate();
         try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO api_keys (id, project_id, name, prefix, key_hash, role, expires_at, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING""" + " " + COLUMNS)) {
+                INSERT INTO api_keys (id, project_id, name, prefix, key_hash, role, expires_at, created_by, read_secrets)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING""" + " " + COLUMNS)) {
             ps.setObject(1, UuidV7.next());
             ps.setObject(2, caller.projectId());
             ps.setString(3, name);
@@ -147,6 +150,7 @@ public final class ApiKeyAdmin {
             ps.setString(6, role.db());
             ps.setTimestamp(7, expiresAt == null ? null : Timestamp.from(expiresAt));
             ps.setObject(8, caller.userId());
+            ps.setBoolean(9, readSecrets);
             return all(ps, plaintext).get(0);
         }
     }
@@ -176,7 +180,7 @@ public final class ApiKeyAdmin {
             while (rs.next()) {
                 out.add(new Key(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                         rs.getString(4), Role.fromDb(rs.getString(5)), t(rs, 6), t(rs, 7), t(rs, 8), t(rs, 9),
-                        rs.getObject(10, UUID.class), rs.getObject(11, UUID.class), plaintext));
+                        rs.getObject(10, UUID.class), rs.getObject(11, UUID.class), rs.getBoolean(12), plaintext));
             }
         }
         return out;

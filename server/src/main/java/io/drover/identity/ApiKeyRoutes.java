@@ -26,7 +26,7 @@ public final class ApiKeyRoutes {
 
     public List<Route> routes() {
         return List.of(
-                post("/v1/api-keys", Role.ADMIN, "Create an API key {name, role, expires_at}; the key is shown once",
+                post("/v1/api-keys", Role.ADMIN, "Create an API key {name, role, expires_at, read_secrets}; the key is shown once",
                         this::create),
                 get("/v1/api-keys", Role.ADMIN, "List the project's API keys (never the keys themselves)", c -> {
                     var out = Json.object();
@@ -46,14 +46,15 @@ public final class ApiKeyRoutes {
 
     private Reply create(Call c) {
         Input in = Input.body(c.body(), false);
-        in.allowOnly(Set.of("name", "role", "expires_at"));
+        in.allowOnly(Set.of("name", "role", "expires_at", "read_secrets"));
         String name = in.requiredString("name", 200);
         Role role = Role.fromDb(in.oneOf("role", "viewer", ROLES));
         Instant expires = in.instant("expires_at");
         if (expires != null && !expires.isAfter(Instant.now())) {
             throw ApiError.invalid("expires_at", "must be in the future");
         }
-        return Reply.created(admin.create(c.principal(), name, role, expires).toJson());
+        boolean readSecrets = in.bool("read_secrets", false);
+        return Reply.created(admin.create(c.principal(), name, role, expires, readSecrets).toJson());
     }
 
     private Reply rotate(Call c) {

@@ -80,15 +80,15 @@ public final class ApiKeys {
     private Cached load(byte[] hash, long now) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT id, project_id, role, key_hash FROM api_keys
+                    SELECT id, project_id, role, key_hash, read_secrets FROM api_keys
                     WHERE key_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())""")) {
                 ps.setBytes(1, hash);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return new Cached(null, hash, now);
                     }
-                    return new Cached(new Principal(rs.getObject(2, UUID.class), rs.getObject(1, UUID.class),
-                            Role.fromDb(rs.getString(3))), rs.getBytes(4), now);
+                    return new Cached(Principal.key(rs.getObject(2, UUID.class), rs.getObject(1, UUID.class),
+                            Role.fromDb(rs.getString(3)), rs.getBoolean(5)), rs.getBytes(4), now);
                 }
             }
         });

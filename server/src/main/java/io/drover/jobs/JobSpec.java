@@ -33,13 +33,14 @@ public record JobSpec(
         List<String> tags,
         ObjectNode defaultMetadata,
         boolean deadLetter,
-        Map<String, String> headers) {
+        Map<String, String> headers,
+        List<String> secrets) {
 
     public static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
     private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
     static final Set<String> FIELDS = Set.of("slug", "name", "description", "execution", "queue", "endpoint_url",
             "max_attempts", "retry", "timeout_secs", "ttl_secs", "priority", "max_concurrency",
-            "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter", "headers");
+            "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter", "headers", "secrets");
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
     private static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "host", "user-agent",
             "connection", "upgrade", "expect", "transfer-encoding");
@@ -106,7 +107,22 @@ public record JobSpec(
                 tags == null ? List.of() : List.copyOf(tags),
                 meta == null ? Json.object() : meta,
                 in.bool("dead_letter", base == null || base.deadLetter),
-                in.raw().has("headers") ? headers(in) : base == null ? Map.of() : base.headers);
+                in.raw().has("headers") ? headers(in) : base == null ? Map.of() : base.headers,
+                in.raw().has("secrets") ? secretNames(in) : base == null ? List.of() : base.secrets);
+    }
+
+    /** Names of project secrets that claim responses carry to workers whose key may read secrets. */
+    private static List<String> secretNames(Input in) {
+        List<String> names = in.strings("secrets", 50, 128);
+        if (names == null) {
+            return List.of();
+        }
+        for (String n : names) {
+            if (!n.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw ApiError.invalid("secrets", "'" + n + "' is not a secret name ([A-Za-z_][A-Za-z0-9_]*)");
+            }
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(names));
     }
 
     /**
@@ -179,6 +195,8 @@ public record JobSpec(
         n.put("dead_letter", deadLetter);
         ObjectNode h = n.putObject("headers");
         headers.forEach(h::put);
+        var s = n.putArray("secrets");
+        secrets.forEach(s::add);
         return n;
     }
 

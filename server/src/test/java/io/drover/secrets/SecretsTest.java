@@ -94,6 +94,34 @@ class SecretsTest {
         assertThat(logs.list).noneMatch(e -> e.getFormattedMessage().contains(VALUE));
     }
 
+    @Test
+    void workersWhoseKeyMayReadSecretsGetTheJobsSecretsInTheClaim() {
+        try (TestServer server = TestServer.start()) {
+            Api admin = new Api(server);
+            admin.post("/v1/secrets", Map.of("name", "DB_PASSWORD", "value", VALUE));
+            var job = admin.post("/v1/jobs", Map.of("slug", "needs-db", "queue", "db",
+                    "secrets", List.of("DB_PASSWORD", "NOT_SET")));
+            assertThat(job.status()).as(job.text()).isEqualTo(201);
+            assertThat(job.text()).doesNotContain(VALUE);
+            Api plain = admin.withKey(admin.post("/v1/api-keys", Map.of("name", "w", "role", "operator"))
+                    .json().get("key").asText());
+            var reader = admin.post("/v1/api-keys", Map.of("name", "w2", "role", "operator", "read_secrets", true));
+            assertThat(reader.json().get("read_secrets").asBoolean()).isTrue();
+            Api trusted = admin.withKey(reader.json().get("key").asText());
+            admin.post("/v1/jobs/needs-db/trigger", Map.of());
+            admin.post("/v1/jobs/needs-db/trigger", Map.of());
+            var claim = Map.of("worker_id", "w", "queues", List.of("db"), "max", 1);
+            var withoutSecrets = plain.post("/v1/worker/claim", claim);
+            assertThat(withoutSecrets.json().at("/data/0").has("secrets")).isFalse();
+            assertThat(withoutSecrets.text()).doesNotContain(VALUE);
+            var withSecrets = trusted.post("/v1/worker/claim", claim);
+            assertThat(withSecrets.json().at("/data/0/secrets/DB_PASSWORD").asText()).isEqualTo(VALUE);
+            assertThat(withSecrets.json().at("/data/0/secrets").has("NOT_SET")).isFalse();
+            assertThat(admin.post("/v1/jobs", Map.of("slug", "x", "secrets", List.of("bad name"))).status())
+                    .isEqualTo(422);
+        }
+    }
+
     static long countLike(TestServer s, String table) {
         return s.db().read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table + " t WHERE t::text LIKE ?")) {
