@@ -76,7 +76,7 @@ public final class HttpPushDispatcher extends Service {
         }
         boolean refs = spec.headers().values().stream().anyMatch(io.drover.secrets.SecretTemplate::hasRefs);
         java.util.Map<String, String> values = refs && secrets != null
-                ? secrets.open(run.projectId(), io.drover.secrets.SecretStore.DEFAULT_ENV) : java.util.Map.of();
+                ? secrets.open(run.projectId(), spec.secretsEnvironment()) : java.util.Map.of();
         java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
         spec.headers().forEach((k, v) -> out.put(k, io.drover.secrets.SecretTemplate.render(v, values)));
         return out;

@@ -34,13 +34,16 @@ public record JobSpec(
         ObjectNode defaultMetadata,
         boolean deadLetter,
         Map<String, String> headers,
-        List<String> secrets) {
+        List<String> secrets,
+        String secretsEnvironment) {
 
     public static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
     private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
     static final Set<String> FIELDS = Set.of("slug", "name", "description", "execution", "queue", "endpoint_url",
             "max_attempts", "retry", "timeout_secs", "ttl_secs", "priority", "max_concurrency",
-            "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter", "headers", "secrets");
+            "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter", "headers", "secrets",
+            "secrets_environment");
+    private static final Pattern ENVIRONMENT = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
     private static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "host", "user-agent",
             "connection", "upgrade", "expect", "transfer-encoding");
@@ -108,7 +111,20 @@ public record JobSpec(
                 meta == null ? Json.object() : meta,
                 in.bool("dead_letter", base == null || base.deadLetter),
                 in.raw().has("headers") ? headers(in) : base == null ? Map.of() : base.headers,
-                in.raw().has("secrets") ? secretNames(in) : base == null ? List.of() : base.secrets);
+                in.raw().has("secrets") ? secretNames(in) : base == null ? List.of() : base.secrets,
+                secretsEnvironment(in, base));
+    }
+
+    /** Which environment's secrets fill {@code {{secrets.NAME}}} and {@code secrets}; default "default". */
+    private static String secretsEnvironment(Input in, JobSpec base) {
+        String env = in.string("secrets_environment", base == null ? "default" : base.secretsEnvironment, 64);
+        if (env == null) {
+            return "default";
+        }
+        if (!ENVIRONMENT.matcher(env).matches()) {
+            throw ApiError.invalid("secrets_environment", "must match [a-z0-9][a-z0-9_-]* (at most 64 characters)");
+        }
+        return env;
     }
 
     /** Names of project secrets that claim responses carry to workers whose key may read secrets. */
@@ -197,6 +213,7 @@ public record JobSpec(
         headers.forEach(h::put);
         var s = n.putArray("secrets");
         secrets.forEach(s::add);
+        n.put("secrets_environment", secretsEnvironment);
         return n;
     }
 

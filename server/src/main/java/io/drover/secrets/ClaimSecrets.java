@@ -8,7 +8,6 @@ import io.drover.runs.Run;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Claimed runs as the worker receives them: a job that names secrets ({@code "secrets": ["NAME"]})
@@ -25,7 +24,7 @@ public final class ClaimSecrets {
     }
 
     public List<ObjectNode> render(Principal caller, List<Run> runs) {
-        Map<UUID, Map<String, String>> opened = new HashMap<>();
+        Map<String, Map<String, String>> opened = new HashMap<>();
         return runs.stream().map(run -> {
             ObjectNode json = run.toJson();
             if (caller == null || !caller.readSecrets()) {
@@ -35,8 +34,8 @@ public final class ClaimSecrets {
             if (spec.secrets().isEmpty()) {
                 return json;
             }
-            Map<String, String> values = opened.computeIfAbsent(run.projectId(),
-                    p -> store.open(p, SecretStore.DEFAULT_ENV));
+            Map<String, String> values = opened.computeIfAbsent(run.projectId() + "/" + spec.secretsEnvironment(),
+                    k -> store.open(run.projectId(), spec.secretsEnvironment()));
             ObjectNode out = json.putObject("secrets");
             for (String name : spec.secrets()) {
                 if (values.containsKey(name)) {

@@ -119,6 +119,13 @@ class SecretsTest {
             assertThat(withSecrets.json().at("/data/0/secrets").has("NOT_SET")).isFalse();
             assertThat(admin.post("/v1/jobs", Map.of("slug", "x", "secrets", List.of("bad name"))).status())
                     .isEqualTo(422);
+            // another environment's value is used when the job names that environment
+            admin.post("/v1/secrets", Map.of("name", "DB_PASSWORD", "value", "staging-pw", "environment", "staging"));
+            admin.post("/v1/jobs", Map.of("slug", "staging-db", "queue", "stg", "secrets", List.of("DB_PASSWORD"),
+                    "secrets_environment", "staging"));
+            admin.post("/v1/jobs/staging-db/trigger", Map.of());
+            var staged = trusted.post("/v1/worker/claim", Map.of("worker_id", "w", "queues", List.of("stg")));
+            assertThat(staged.json().at("/data/0/secrets/DB_PASSWORD").asText()).isEqualTo("staging-pw");
         }
     }
 
