@@ -10,7 +10,6 @@ import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
 import io.drover.identity.Role;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -60,9 +59,8 @@ public final class AuditRoutes {
     }
 
     private Reply export(Call c) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        store.export(filter(c), buf);
-        return new Reply(200, buf.toString(StandardCharsets.UTF_8), "application/x-ndjson");
+        AuditStore.Filter filter = filter(c); // parameters are checked before the first byte is sent
+        return Reply.stream(out -> store.export(filter, out), "application/x-ndjson");
     }
 
     private static AuditStore.Filter filter(Call c) {

@@ -93,6 +93,11 @@ public final class HttpApi {
         ctx.status(reply.status());
         if (reply.body() instanceof String s) {
             ctx.contentType(reply.contentType()).result(s);
+        } else if (reply.body() instanceof Reply.Streamed streamed) {
+            ctx.contentType(reply.contentType());
+            try (java.io.OutputStream out = ctx.outputStream()) {
+                streamed.writeTo(out);
+            }
         } else if (reply.body() instanceof byte[] b) {
             ctx.contentType(reply.contentType()).result(b);
         } else {

@@ -10,6 +10,16 @@ public record Reply(int status, Object body, String contentType) {
         return new Reply(201, body, "application/json");
     }
 
+    /** A body written straight to the response as it is produced (exports), not held in memory. */
+    @FunctionalInterface
+    public interface Streamed {
+        void writeTo(java.io.OutputStream out) throws java.io.IOException;
+    }
+
+    public static Reply stream(Streamed body, String contentType) {
+        return new Reply(200, body, contentType);
+    }
+
     public static Reply text(String body, String contentType) {
         return new Reply(200, body, contentType);
     }
