@@ -25,6 +25,24 @@ public record Page<T>(List<T> data, String nextCursor) {
         return new Page<>(page, encode(id.apply(page.get(limit - 1))));
     }
 
+    /**
+     * A page of a short list held in memory (a project's keys, members, secrets): rows newest
+     * first by id, those after {@code cursor}, at most {@code limit}.
+     */
+    public static <T> Page<T> slice(List<T> rows, UUID cursor, int limit, Function<T, UUID> id) {
+        List<T> sorted = new java.util.ArrayList<>(rows);
+        sorted.sort(java.util.Comparator.comparing(id).reversed());
+        if (cursor != null) {
+            sorted.removeIf(r -> id.apply(r).compareTo(cursor) >= 0);
+        }
+        return of(sorted.size() > limit + 1 ? sorted.subList(0, limit + 1) : sorted, limit, id);
+    }
+
+    /** The page of a short list for a request's {@code limit} and {@code cursor} query parameters. */
+    public static <T> Page<T> slice(List<T> rows, Call c, Function<T, UUID> id) {
+        return slice(rows, decode(c.query("cursor")), limit(c.query("limit")), id);
+    }
+
     public ObjectNode toJson(Function<T, ObjectNode> render) {
         ObjectNode n = Json.object();
         var arr = n.putArray("data");

@@ -7,7 +7,7 @@ import static io.drover.http.Route.post;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
-import io.drover.http.Json;
+import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
 import java.time.Instant;
@@ -28,13 +28,9 @@ public final class ApiKeyRoutes {
         return List.of(
                 post("/v1/api-keys", Role.ADMIN, "Create an API key {name, role, expires_at, read_secrets}; the key is shown once",
                         this::create),
-                get("/v1/api-keys", Role.ADMIN, "List the project's API keys (never the keys themselves)", c -> {
-                    var out = Json.object();
-                    var arr = out.putArray("data");
-                    admin.list(c.projectId()).forEach(k -> arr.add(k.toJson()));
-                    out.putNull("next_cursor");
-                    return Reply.ok(out);
-                }),
+                get("/v1/api-keys", Role.ADMIN, "List the project's API keys (never the keys themselves)",
+                        c -> Reply.ok(Page.slice(admin.list(c.projectId()), c, ApiKeyAdmin.Key::id)
+                                .toJson(ApiKeyAdmin.Key::toJson))),
                 get("/v1/api-keys/{id}", Role.ADMIN, "Get an API key's metadata",
                         c -> Reply.ok(admin.get(c.projectId(), c.pathUuid("id", "api key")).toJson())),
                 delete("/v1/api-keys/{id}", Role.ADMIN, "Revoke an API key (at once)",

@@ -61,6 +61,7 @@ public final class AuthRoutes {
     }
 
     private Reply logout(Call c) {
+        Input.body(c.body(), true).allowOnly(Set.of());
         String token = c.ctx().cookie(Sessions.COOKIE);
         if (c.principal().isUser() && token != null) {
             sessions.authenticate(token).ifPresent(live -> login.logout(live, c.ctx().ip()));

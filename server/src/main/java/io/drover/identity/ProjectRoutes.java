@@ -10,6 +10,7 @@ import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
 import io.drover.http.Json;
+import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
 import io.drover.jobs.JobSpec;
@@ -49,36 +50,25 @@ public final class ProjectRoutes {
                 }),
                 post("/v1/invitations", Role.ADMIN, "Invite someone by email {email, role}; valid 72 hours",
                         this::invite),
-                get("/v1/invitations", Role.ADMIN, "List the project's invitations", c -> {
-                    ObjectNode out = Json.object();
-                    var arr = out.putArray("data");
-                    invitations.list(c.projectId()).forEach(i -> arr.add(i.toJson()));
-                    out.putNull("next_cursor");
-                    return Reply.ok(out);
-                }),
+                get("/v1/invitations", Role.ADMIN, "List the project's invitations",
+                        c -> Reply.ok(Page.slice(invitations.list(c.projectId()), c, Invitations.Invitation::id)
+                                .toJson(Invitations.Invitation::toJson))),
                 delete("/v1/invitations/{id}", Role.ADMIN, "Revoke an invitation",
                         c -> Reply.ok(invitations.revoke(c.principal(), c.pathUuid("id", "invitation")).toJson())));
     }
 
     private Reply list(Call c) {
-        ObjectNode out = Json.object();
-        var arr = out.putArray("data");
-        if (c.principal().isUser()) {
-            for (Projects.Membership m : projects.ofUser(c.principal().userId())) {
-                arr.add(projects.get(m.projectId()).toJson().put("role", m.role().db()));
-            }
-        } else {
-            arr.add(projects.get(c.projectId()).toJson().put("role", c.principal().role().db()));
-        }
-        out.putNull("next_cursor");
-        return Reply.ok(out);
+        List<Projects.Membership> mine = c.principal().isUser() ? projects.ofUser(c.principal().userId())
+                : List.of(new Projects.Membership(c.projectId(), null, null, c.principal().role()));
+        return Reply.ok(Page.slice(mine, c, Projects.Membership::projectId)
+                .toJson(m -> projects.get(m.projectId()).toJson().put("role", m.role().db())));
     }
 
     private Reply create(Call c) {
+        Input in = Input.body(c.body(), false);
         if (!c.principal().isUser()) {
             throw ApiError.forbidden("projects are created by signed-in users; an API key belongs to one project");
         }
-        Input in = Input.body(c.body(), false);
         in.allowOnly(Set.of("slug", "name"));
         String slug = in.requiredString("slug", 100);
         if (!JobSpec.SLUG.matcher(slug).matches()) {
@@ -94,11 +84,8 @@ public final class ProjectRoutes {
     }
 
     private Reply members(Call c) {
-        ObjectNode out = Json.object();
-        var arr = out.putArray("data");
-        members.list(c.projectId()).forEach(m -> arr.add(m.toJson()));
-        out.putNull("next_cursor");
-        return Reply.ok(out);
+        return Reply.ok(Page.slice(members.list(c.projectId()), c, Members.Member::userId)
+                .toJson(Members.Member::toJson));
     }
 
     private Reply setRole(Call c) {

@@ -10,6 +10,7 @@ import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
 import io.drover.http.Json;
+import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
 import io.drover.identity.Role;
@@ -30,13 +31,9 @@ public final class SecretRoutes {
     public List<Route> routes() {
         return List.of(
                 post("/v1/secrets", Role.ADMIN, "Create or replace a secret {name, value, environment}", this::create),
-                get("/v1/secrets", Role.ADMIN, "List secrets (names and dates, never values)", c -> {
-                    ObjectNode out = Json.object();
-                    var arr = out.putArray("data");
-                    store.list(c.projectId(), envParam(c)).forEach(m -> arr.add(m.toJson()));
-                    out.putNull("next_cursor");
-                    return Reply.ok(out);
-                }),
+                get("/v1/secrets", Role.ADMIN, "List secrets (names and dates, never values)",
+                        c -> Reply.ok(Page.slice(store.list(c.projectId(), envParam(c)), c, SecretStore.Meta::id)
+                                .toJson(SecretStore.Meta::toJson))),
                 get("/v1/secrets/{name}", Role.ADMIN, "Get a secret's metadata (never its value)",
                         c -> Reply.ok(store.get(c.projectId(), env(c), c.path("name")).toJson())),
                 put("/v1/secrets/{name}", Role.ADMIN, "Set a secret's value {value, environment}", this::putValue),

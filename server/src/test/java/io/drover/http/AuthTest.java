@@ -130,6 +130,40 @@ class AuthTest {
         m.put("POST /v1/runs/{id}/release", new Req("POST", e + "/release", Map.of("worker_id", "w")));
         m.put("POST /v1/runs/{id}/wait", new Req("POST", e + "/wait", Map.of("worker_id", "w")));
         m.put("POST /v1/runs/{id}/resume", new Req("POST", e + "/resume", Map.of("worker_id", "w")));
+        // identity: public and account routes first, then the project's
+        String someone = UuidV7.next().toString();
+        m.put("POST /v1/auth/login", new Req("POST", "/v1/auth/login", Map.of("email", "x@example.com", "password", "x")));
+        m.put("POST /v1/auth/logout", new Req("POST", "/v1/auth/logout", null));
+        m.put("GET /v1/me", new Req("GET", "/v1/me", null));
+        m.put("POST /v1/invitations/accept", new Req("POST", "/v1/invitations/accept", Map.of("token", "dri_x")));
+        m.put("POST /v1/password-resets", new Req("POST", "/v1/password-resets", Map.of("email", "x@example.com")));
+        m.put("POST /v1/password-resets/confirm", new Req("POST", "/v1/password-resets/confirm",
+                Map.of("token", "drp_x", "password", "x")));
+        m.put("GET /v1/projects", new Req("GET", "/v1/projects", null));
+        m.put("POST /v1/projects", new Req("POST", "/v1/projects", Map.of("slug", "p2")));
+        m.put("GET /v1/projects/{project}", new Req("GET", "/v1/projects/default", null));
+        m.put("PATCH /v1/projects/{project}", new Req("PATCH", "/v1/projects/default", Map.of("name", "Default")));
+        m.put("GET /v1/projects/{project}/members", new Req("GET", "/v1/projects/default/members", null));
+        m.put("PATCH /v1/projects/{project}/members/{user_id}", new Req("PATCH",
+                "/v1/projects/default/members/" + someone, Map.of("role", "viewer")));
+        m.put("DELETE /v1/projects/{project}/members/{user_id}", new Req("DELETE",
+                "/v1/projects/default/members/" + someone, null));
+        m.put("POST /v1/invitations", new Req("POST", "/v1/invitations", Map.of("email", "i@example.com")));
+        m.put("GET /v1/invitations", new Req("GET", "/v1/invitations", null));
+        m.put("DELETE /v1/invitations/{id}", new Req("DELETE", "/v1/invitations/" + someone, null));
+        m.put("POST /v1/api-keys", new Req("POST", "/v1/api-keys", Map.of("name", "k", "role", "viewer")));
+        m.put("GET /v1/api-keys", new Req("GET", "/v1/api-keys", null));
+        m.put("GET /v1/api-keys/{id}", new Req("GET", "/v1/api-keys/" + someone, null));
+        m.put("DELETE /v1/api-keys/{id}", new Req("DELETE", "/v1/api-keys/" + someone, null));
+        m.put("POST /v1/api-keys/{id}/rotate", new Req("POST", "/v1/api-keys/" + someone + "/rotate", Map.of()));
+        m.put("POST /v1/secrets", new Req("POST", "/v1/secrets", Map.of("name", "S", "value", "v")));
+        m.put("GET /v1/secrets", new Req("GET", "/v1/secrets", null));
+        m.put("GET /v1/secrets/{name}", new Req("GET", "/v1/secrets/S", null));
+        m.put("PUT /v1/secrets/{name}", new Req("PUT", "/v1/secrets/S", Map.of("value", "v")));
+        m.put("DELETE /v1/secrets/{name}", new Req("DELETE", "/v1/secrets/S", null));
+        m.put("GET /v1/audit-events", new Req("GET", "/v1/audit-events", null));
+        m.put("GET /v1/audit-events/verify", new Req("GET", "/v1/audit-events/verify", null));
+        m.put("GET /v1/audit-events/export", new Req("GET", "/v1/audit-events/export", null));
         return m;
     }
 

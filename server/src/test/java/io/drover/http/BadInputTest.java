@@ -464,7 +464,167 @@ class BadInputTest {
             bad("lease_ms a string", ex + "/resume", obj("worker_id", w1, "lease_ms", "1"), 400, "invalid_type",
                     "lease_ms");
         }));
+        identity(t);
         return t;
+    }
+
+    private void noKey(String path) {
+        building.add(new Case("no key", method, path, NO_KEY, null, 401, "unauthorized", null, null));
+        building.add(new Case("unknown key", method, path, "Bearer drv_not_a_real_key", null, 401, "unauthorized",
+                null, null));
+    }
+
+    /** Users, projects, members, invitations, resets, API keys, secrets and the audit log. */
+    private void identity(Map<String, RouteCases> t) {
+        t.put("POST /v1/auth/login", route("POST", "/v1/auth/login", () -> {
+            String p = "/v1/auth/login";
+            bad("email missing", p, obj("password", "x"), 422, "validation_failed", "email");
+            bad("email a number", p, obj("email", 5, "password", "x"), 400, "invalid_type", "email");
+            bad("password missing", p, obj("email", "a@example.com"), 422, "validation_failed", "password");
+            bad("unknown field", p, obj("email", "a@example.com", "password", "x", "remember", true), 422,
+                    "unknown_field", "remember");
+        }));
+        t.put("POST /v1/auth/logout", route("POST", "/v1/auth/logout", () -> {
+            noKey("/v1/auth/logout");
+            bad("unknown field", "/v1/auth/logout", obj("everywhere", true), 422, "unknown_field", "everywhere");
+        }));
+        t.put("GET /v1/me", route("GET", "/v1/me", () -> noKey("/v1/me")));
+        t.put("POST /v1/invitations/accept", route("POST", "/v1/invitations/accept", () -> {
+            String p = "/v1/invitations/accept";
+            bad("token missing", p, obj("password", "x"), 422, "validation_failed", "token");
+            bad("token a number", p, obj("token", 5), 400, "invalid_type", "token");
+            bad("wrong token", p, obj("token", "dri_wrong", "password", "long enough passphrase 1"), 404,
+                    "invalid_token", null);
+            bad("unknown field", p, obj("token", "dri_x", "role", "owner"), 422, "unknown_field", "role");
+        }));
+        t.put("POST /v1/password-resets", route("POST", "/v1/password-resets", () -> {
+            String p = "/v1/password-resets";
+            bad("email missing", p, obj(), 422, "validation_failed", "email");
+            bad("email a list", p, obj("email", List.of("a")), 400, "invalid_type", "email");
+            bad("unknown field", p, obj("email", "a@example.com", "user", 1), 422, "unknown_field", "user");
+        }));
+        t.put("POST /v1/password-resets/confirm", route("POST", "/v1/password-resets/confirm", () -> {
+            String p = "/v1/password-resets/confirm";
+            bad("token missing", p, obj("password", "x"), 422, "validation_failed", "token");
+            bad("password missing", p, obj("token", "drp_x"), 422, "validation_failed", "password");
+            bad("wrong token", p, obj("token", "drp_wrong", "password", "long enough passphrase 1"), 404,
+                    "invalid_token", null);
+        }));
+        t.put("GET /v1/projects", route("GET", "/v1/projects", () -> {
+            noKey("/v1/projects");
+            listParams("/v1/projects");
+        }));
+        t.put("POST /v1/projects", route("POST", "/v1/projects", () -> {
+            noKey("/v1/projects");
+            bad("by an API key", "/v1/projects", obj("slug", "p2"), 403, "forbidden", null);
+        }));
+        String project = "/v1/projects/default";
+        t.put("GET /v1/projects/{project}", route("GET", project, () -> {
+            bad("unknown project id", "/v1/projects/" + UNKNOWN, null, 404, "not_found", null);
+            bad("unknown slug", "/v1/projects/no-such-project", null, 404, "not_found", null);
+        }));
+        t.put("PATCH /v1/projects/{project}", route("PATCH", project, () -> {
+            bad("settings a string", project, obj("settings", "all"), 400, "invalid_type", "settings");
+            bad("retention_days 0", project, obj("settings", obj("retention_days", 0)), 422, "validation_failed",
+                    "settings.retention_days");
+            bad("unknown setting", project, obj("settings", obj("colour", "red")), 422, "unknown_field",
+                    "settings.colour");
+            bad("unknown time zone", project, obj("settings", obj("timezone", "Mars/Base")), 422,
+                    "validation_failed", "settings.timezone");
+            bad("bad redaction pattern", project, obj("settings", obj("redaction", obj("patterns", List.of("(")))),
+                    422, "validation_failed", "settings.redaction.patterns");
+            bad("name a number", project, obj("name", 5), 400, "invalid_type", "name");
+            bad("another project", "/v1/projects/" + UNKNOWN, obj("name", "x"), 404, "not_found", null);
+        }));
+        t.put("GET /v1/projects/{project}/members", route("GET", project + "/members", () -> {
+            listParams(project + "/members");
+            bad("unknown project", "/v1/projects/" + UNKNOWN + "/members", null, 404, "not_found", null);
+        }));
+        String member = project + "/members/" + UNKNOWN;
+        t.put("PATCH /v1/projects/{project}/members/{user_id}", route("PATCH", member, () -> {
+            bad("unknown member", member, obj("role", "viewer"), 404, "not_found", null);
+            bad("not a user id", project + "/members/not-a-uuid", obj("role", "viewer"), 404, "not_found", null);
+            bad("role missing", member, obj(), 422, "validation_failed", "role");
+            bad("unknown role", member, obj("role", "boss"), 422, "validation_failed", "role");
+        }));
+        t.put("DELETE /v1/projects/{project}/members/{user_id}", route("DELETE", member, () -> {
+            bad("unknown member", member, null, 404, "not_found", null);
+            bad("not a user id", project + "/members/123", null, 404, "not_found", null);
+        }));
+        t.put("POST /v1/invitations", route("POST", "/v1/invitations", () -> {
+            String p = "/v1/invitations";
+            bad("email missing", p, obj("role", "viewer"), 422, "validation_failed", "email");
+            bad("not an email", p, obj("email", "nobody"), 422, "validation_failed", "email");
+            bad("unknown role", p, obj("email", "a@example.com", "role", "god"), 422, "validation_failed", "role");
+            bad("unknown field", p, obj("email", "a@example.com", "project", "x"), 422, "unknown_field", "project");
+        }));
+        t.put("GET /v1/invitations", route("GET", "/v1/invitations", () -> listParams("/v1/invitations")));
+        t.put("DELETE /v1/invitations/{id}", route("DELETE", "/v1/invitations/" + UNKNOWN, () -> {
+            bad("unknown invitation", "/v1/invitations/" + UNKNOWN, null, 404, "not_found", null);
+            bad("not an id", "/v1/invitations/not-a-uuid", null, 404, "not_found", null);
+        }));
+        t.put("POST /v1/api-keys", route("POST", "/v1/api-keys", () -> {
+            String p = "/v1/api-keys";
+            bad("name missing", p, obj("role", "viewer"), 422, "validation_failed", "name");
+            bad("unknown role", p, obj("name", "k", "role", "root"), 422, "validation_failed", "role");
+            bad("expires_at in the past", p, obj("name", "k", "expires_at", "2001-01-01T00:00:00Z"), 422,
+                    "validation_failed", "expires_at");
+            bad("expires_at not a time", p, obj("name", "k", "expires_at", "tomorrow"), 422, "validation_failed",
+                    "expires_at");
+            bad("read_secrets a string", p, obj("name", "k", "read_secrets", "yes"), 400, "invalid_type",
+                    "read_secrets");
+            bad("above the caller's role", p, obj("name", "k", "role", "owner"), 403, "forbidden", null);
+        }));
+        t.put("GET /v1/api-keys", route("GET", "/v1/api-keys", () -> listParams("/v1/api-keys")));
+        String key = "/v1/api-keys/" + UNKNOWN;
+        t.put("GET /v1/api-keys/{id}", route("GET", key, () -> {
+            bad("unknown key", key, null, 404, "not_found", null);
+            bad("not an id", "/v1/api-keys/not-a-uuid", null, 404, "not_found", null);
+        }));
+        t.put("DELETE /v1/api-keys/{id}", route("DELETE", key, () -> {
+            bad("unknown key", key, null, 404, "not_found", null);
+            bad("not an id", "/v1/api-keys/123", null, 404, "not_found", null);
+        }));
+        t.put("POST /v1/api-keys/{id}/rotate", route("POST", key + "/rotate", () -> {
+            bad("unknown key", key + "/rotate", obj(), 404, "not_found", null);
+            bad("negative grace", key + "/rotate", obj("grace_secs", -1), 422, "validation_failed", "grace_secs");
+            bad("grace over 30 days", key + "/rotate", obj("grace_secs", 40L * 86400), 422, "validation_failed",
+                    "grace_secs");
+            bad("grace a string", key + "/rotate", obj("grace_secs", "soon"), 400, "invalid_type", "grace_secs");
+        }));
+        t.put("POST /v1/secrets", route("POST", "/v1/secrets", () -> {
+            String p = "/v1/secrets";
+            bad("name missing", p, obj("value", "v"), 422, "validation_failed", "name");
+            bad("name with a space", p, obj("name", "A B", "value", "v"), 422, "validation_failed", "name");
+            bad("value missing", p, obj("name", "A"), 422, "validation_failed", "value");
+            bad("value a number", p, obj("name", "A", "value", 5), 400, "invalid_type", "value");
+            bad("bad environment", p, obj("name", "A", "value", "v", "environment", "Prod!"), 422,
+                    "validation_failed", "environment");
+            bad("unknown field", p, obj("name", "A", "value", "v", "public", true), 422, "unknown_field", "public");
+        }));
+        t.put("GET /v1/secrets", route("GET", "/v1/secrets", () -> {
+            listParams("/v1/secrets");
+            bad("bad environment", "/v1/secrets?environment=..", null, 422, "validation_failed", "environment");
+        }));
+        t.put("GET /v1/secrets/{name}", route("GET", "/v1/secrets/NOPE", () ->
+                bad("unknown secret", "/v1/secrets/NOPE", null, 404, "not_found", null)));
+        t.put("PUT /v1/secrets/{name}", route("PUT", "/v1/secrets/NOPE", () -> {
+            bad("bad name", "/v1/secrets/bad-name", obj("value", "v"), 422, "validation_failed", "name");
+            bad("value missing", "/v1/secrets/NOPE", obj(), 422, "validation_failed", "value");
+            raw("malformed JSON", "/v1/secrets/NOPE", "{\"value\": ", 400, "malformed_json", null);
+        }));
+        t.put("DELETE /v1/secrets/{name}", route("DELETE", "/v1/secrets/NOPE", () ->
+                bad("unknown secret", "/v1/secrets/NOPE", null, 404, "not_found", null)));
+        t.put("GET /v1/audit-events", route("GET", "/v1/audit-events", () -> {
+            listParams("/v1/audit-events");
+            bad("since not a time", "/v1/audit-events?since=yesterday", null, 400, "invalid_parameter", null);
+            bad("action too long", "/v1/audit-events?action=" + "a".repeat(300), null, 400, "invalid_parameter", null);
+        }));
+        t.put("GET /v1/audit-events/verify", route("GET", "/v1/audit-events/verify", () ->
+                open("query parameters are ignored", "/v1/audit-events/verify?limit=0", TestServer.ADMIN_KEY)));
+        t.put("GET /v1/audit-events/export", route("GET", "/v1/audit-events/export", () -> {
+            bad("until not a time", "/v1/audit-events/export?until=2026-13-01", null, 400, "invalid_parameter", null);
+        }));
     }
 
     /** limit and cursor of a list endpoint. */

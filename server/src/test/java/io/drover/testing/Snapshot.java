@@ -22,6 +22,17 @@ public record Snapshot(Map<String, String> tables) {
         m.put("run_events", "seq");
         m.put("schedules", "id");
         m.put("schedule_ticks", "schedule_id, fire_at");
+        m.put("projects", "id");
+        m.put("users", "id");
+        m.put("memberships", "project_id, user_id");
+        m.put("invitations", "id");
+        m.put("password_resets", "id");
+        m.put("mail_outbox", "id");
+        m.put("secrets", "id");
+        m.put("audit_log", "seq");
+        // api_keys without last_used_at, which every accepted request may touch
+        m.put("(SELECT id, project_id, name, prefix, key_hash, role, expires_at, revoked_at, rotated_to, read_secrets "
+                + "FROM api_keys)", "id");
         return m;
     }
 
