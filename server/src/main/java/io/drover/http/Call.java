@@ -65,11 +65,12 @@ public final class Call {
     private byte[] readBody() {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBody) {
-            throw tooLarge();
+            throw oversize(ctx, maxBody);
         }
         try (InputStream in = ctx.req().getInputStream()) {
             byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBody + 1));
             if (data.length > maxBody) {
+                drain(in, maxBody);
                 throw tooLarge();
             }
             return data;
@@ -80,6 +81,33 @@ public final class Call {
 
     private ApiError tooLarge() {
         return tooLarge(maxBody);
+    }
+
+    /**
+     * The 413 for a request whose body is over the limit, after reading and dropping what the
+     * client still sends (up to 8 times the limit): a server that answers and closes while the
+     * client is mid-upload resets the connection, and the client never sees the 413.
+     */
+    static ApiError oversize(Context ctx, long maxBody) {
+        try (InputStream in = ctx.req().getInputStream()) {
+            drain(in, maxBody);
+        } catch (IOException e) {
+            // the client went away; the answer below is all that is left to try
+        }
+        return tooLarge(maxBody);
+    }
+
+    private static void drain(InputStream in, long maxBody) {
+        try {
+            long left = 8 * maxBody;
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // as above
+        }
     }
 
     static ApiError tooLarge(long maxBody) {

@@ -78,7 +78,7 @@ public final class HttpApi {
     private static void handle(Context ctx, Route route, Authenticator auth, long maxBody) throws Exception {
         // Refused before any handler runs: one that ignores its body (DELETE) must not act on an oversized request.
         if (ctx.req().getContentLengthLong() > maxBody) {
-            throw Call.tooLarge(maxBody);
+            throw Call.oversize(ctx, maxBody);
         }
         Principal principal = route.needsCaller() ? auth.authenticate(ctx, route) : null;
         AuditContext.set(principal == null ? Actor.anonymous(ctx.ip())
