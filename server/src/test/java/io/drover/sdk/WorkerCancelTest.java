@@ -70,7 +70,8 @@ class WorkerCancelTest {
             assertThat(client.cancelRun(run.id()).status()).isEqualTo(RunStatus.CANCELED);
 
             Await.until("the handler to see the cancel", Duration.ofSeconds(10), () -> sawCancel.contains(run.id()));
-            assertThat(lost).containsKey(run.id());
+            // the context is marked canceled before the listener hears of it (RunContext.tryAbandon), so wait
+            Await.until("the listener to hear of the lost run", Duration.ofSeconds(10), () -> lost.containsKey(run.id()));
             Await.until("the worker to let go of the run", Duration.ofSeconds(10), () -> worker.heldRuns() == 0);
             Run after = client.getRun(run.id());
             assertThat(after.status()).isEqualTo(RunStatus.CANCELED);
