@@ -5,7 +5,6 @@ import static io.drover.http.Route.get;
 import static io.drover.http.Route.post;
 import static io.drover.http.Route.put;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
