@@ -14,15 +14,16 @@
 WITH input AS (
     SELECT t.*, coalesce(t.at, now() + coalesce(t.delay_ms, 0) * interval '1 millisecond') AS sched
     FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[], ?::int[], ?::timestamptz[], ?::bigint[],
-                ?::text[]) WITH ORDINALITY
-        AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key, ord)
+                ?::text[], ?::text[]) WITH ORDINALITY
+        AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key, step_id, ord)
 ), inserted AS (
     INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
                       max_attempts, timeout_secs, replay_of, schedule_id, expires_at,
-                      status, idempotency_key, payload, metadata, priority, scheduled_at, concurrency_key)
+                      status, idempotency_key, payload, metadata, priority, scheduled_at, concurrency_key,
+                      workflow_run_id, step_id)
     SELECT i.id, ?, ?, ?, ?, ?, ?, ?, NOT ?, ?, ?, ?, ?, now() + ?::int * interval '1 second',
            CASE WHEN i.sched > now() THEN 'delayed'::run_status ELSE 'queued'::run_status END,
-           i.idempotency_key, i.payload, i.metadata, i.priority, i.sched, i.concurrency_key
+           i.idempotency_key, i.payload, i.metadata, i.priority, i.sched, i.concurrency_key, ?::uuid, i.step_id
     FROM input i
     ORDER BY i.idempotency_key, i.ord
     ON CONFLICT (job_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -115,15 +116,21 @@ WITH input AS (
     SET status = 'completed', result = held.result, finished_at = now(), lease_expires_at = NULL, deadline_at = NULL
     FROM held
     WHERE r.id = held.id
-    RETURNING r.id, r.project_id, r.attempt, r.job_id, r.limited, r.queue, held.from_status
+    RETURNING r.id, r.project_id, r.attempt, r.job_id, r.limited, r.queue, held.from_status, r.workflow_run_id,
+              r.step_id, r.result::text
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt)
     SELECT project_id, id, 'completed', from_status, 'completed', attempt FROM done
 )
-SELECT id, job_id, limited, queue FROM done
+SELECT id, job_id, limited, queue, workflow_run_id, step_id, result FROM done
 
 -- name: lock_run
 SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? AND project_id = ? FOR UPDATE
+
+-- name: lock_run_skip_locked
+-- Cancels that must not wait (a workflow canceling its steps): a run locked by another
+-- transaction is being settled by it, and the workflow engine sees that settle afterwards.
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? FOR UPDATE SKIP LOCKED
 
 -- name: lock_run_any_project
 SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? FOR UPDATE

@@ -58,6 +58,7 @@ public final class DroverServer implements AutoCloseable {
     private DelayedPromoter promoter;
     private LeaseReaper reaper;
     private ScheduleTicker ticker;
+    private io.drover.workflows.WorkflowTimers workflowTimers;
     private HttpPushDispatcher push;
     private HttpApi http;
     private RunStore runs;
@@ -134,12 +135,24 @@ public final class DroverServer implements AutoCloseable {
             signal.wake(queues);
         });
 
+        // Workflows advance inside the transactions that settle their steps' runs (RunSettledHook).
+        var workflows = new io.drover.workflows.WorkflowStore(db, jobs);
+        var engine = new io.drover.workflows.Engine(db, workflows, jobs, runs);
+        runs.setSettledHook(engine);
+        var eventService = new io.drover.events.EventService(db, engine);
+        var approvalService = new io.drover.events.ApprovalService(db, eventService);
+        workflowTimers = new io.drover.workflows.WorkflowTimers(db, engine, approvalService, config.pollIntervalMs());
+        engine.setTimerWake(workflowTimers::wake);
+
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs, runs).routes());
         routes.addAll(new RunRoutes(runs, jobs, identity.outlets()).routes());
         routes.addAll(identity.routes());
         routes.addAll(new WorkerRoutes(runs, signal, config.pollIntervalMs())
                 .withSecrets(new io.drover.secrets.ClaimSecrets(identity.secrets(), jobs)).routes());
+        routes.addAll(new io.drover.workflows.WorkflowRoutes(workflows,
+                new io.drover.workflows.WorkflowRuns(db, workflows, engine)).routes());
+        routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());
@@ -150,6 +163,7 @@ public final class DroverServer implements AutoCloseable {
         promoter.start();
         reaper.start();
         ticker.start();
+        workflowTimers.start();
         if (config.pushEnabled()) {
             push.start();
         }
@@ -190,7 +204,7 @@ public final class DroverServer implements AutoCloseable {
         if (push != null) {
             push.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {ticker, reaper, promoter}) {
+        for (var service : new io.drover.maintenance.Service[] {workflowTimers, ticker, reaper, promoter}) {
             if (service != null) {
                 service.stop();
             }

@@ -21,14 +21,17 @@ public record Run(
         String idempotencyKey, String concurrencyKey, String workerId,
         Instant scheduledAt, Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant expiresAt,
         Integer timeoutSecs, UUID replayOf, UUID scheduleId,
-        Instant createdAt, Instant startedAt, Instant finishedAt) {
+        Instant createdAt, Instant startedAt, Instant finishedAt, UUID workflowRunId, String stepId) {
+
+    /** Index of the {@code now()} column that lock queries select after {@link #COLUMNS}. */
+    public static final int NOW_INDEX = 34;
 
     /** The column list every run query selects, in the order {@link #map} reads. */
     public static final String COLUMNS = "id, project_id, job_id, job_slug, job_version, queue, execution, status, "
             + "admitted, limited, attempt, max_attempts, priority, payload::text, metadata::text, result::text, "
             + "error::text, idempotency_key, concurrency_key, worker_id, scheduled_at, next_retry_at, "
             + "lease_expires_at, deadline_at, expires_at, timeout_secs, replay_of, schedule_id, created_at, "
-            + "started_at, finished_at";
+            + "started_at, finished_at, workflow_run_id, step_id";
 
     public static Run map(ResultSet rs) throws SQLException {
         return new Run(
@@ -39,7 +42,7 @@ public record Run(
                 rs.getString(18), rs.getString(19), rs.getString(20),
                 ts(rs, 21), ts(rs, 22), ts(rs, 23), ts(rs, 24), ts(rs, 25),
                 (Integer) rs.getObject(26), rs.getObject(27, UUID.class), rs.getObject(28, UUID.class),
-                ts(rs, 29), ts(rs, 30), ts(rs, 31));
+                ts(rs, 29), ts(rs, 30), ts(rs, 31), rs.getObject(32, UUID.class), rs.getString(33));
     }
 
     private static Instant ts(ResultSet rs, int i) throws SQLException {
@@ -76,6 +79,8 @@ public record Run(
         time(n, "created_at", createdAt);
         time(n, "started_at", startedAt);
         time(n, "finished_at", finishedAt);
+        n.put("workflow_run_id", workflowRunId == null ? null : workflowRunId.toString());
+        n.put("step_id", stepId);
         return n;
     }
 
@@ -95,7 +100,7 @@ public record Run(
         return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
-                createdAt, startedAt, finishedAt);
+                createdAt, startedAt, finishedAt, workflowRunId, stepId);
     }
 
     /** A copy with the mutable columns replaced (the ones {@code RunStore.apply} writes). */
@@ -105,6 +110,6 @@ public record Run(
         return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
-                createdAt, startedAt, finishedAt);
+                createdAt, startedAt, finishedAt, workflowRunId, stepId);
     }
 }

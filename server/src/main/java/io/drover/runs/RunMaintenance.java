@@ -157,7 +157,7 @@ public final class RunMaintenance {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new RunStore.Locked(Run.map(rs), rs.getTimestamp(32).toInstant()));
+                    out.add(new RunStore.Locked(Run.map(rs), rs.getTimestamp(Run.NOW_INDEX).toInstant()));
                 }
             }
         }

@@ -42,6 +42,7 @@ public final class RunStore {
     private final JobStore jobs;
     private final QueueMetrics metrics;
     private volatile QueueEvents events = QueueEvents.NONE;
+    private volatile RunSettledHook settledHook = RunSettledHook.NONE;
 
     public RunStore(Db db, JobStore jobs, QueueMetrics metrics) {
         this.db = db;
@@ -65,6 +66,11 @@ public final class RunStore {
         if (audit != null) {
             audit.append(c, projectId, action, "run", runId, details);
         }
+    }
+
+    /** Who hears about settled workflow-step runs, in the settling transaction (the workflow engine). */
+    public void setSettledHook(RunSettledHook hook) {
+        this.settledHook = hook;
     }
 
     private static Sql loadSql() {
@@ -103,6 +109,14 @@ public final class RunStore {
     }
 
     public Pending triggerIn(Connection c, Job job, List<TriggerRequest> requests, Origin origin) throws SQLException {
+        return triggerIn(c, job, requests, origin, null);
+    }
+
+    /** The workflow step each run of a trigger executes: one step id per request. */
+    public record StepLink(UUID workflowRunId, List<String> stepIds) {}
+
+    public Pending triggerIn(Connection c, Job job, List<TriggerRequest> requests, Origin origin, StepLink link)
+            throws SQLException {
         JobSpec spec = job.spec();
         int n = requests.size();
         UUID[] ids = new UUID[n];
@@ -141,6 +155,7 @@ public final class RunStore {
             ps.setArray(p++, c.createArrayOf("timestamptz", at));
             ps.setArray(p++, c.createArrayOf("int8", delays));
             ps.setArray(p++, c.createArrayOf("text", concurrencyKeys));
+            ps.setArray(p++, c.createArrayOf("text", link == null ? new String[n] : link.stepIds().toArray()));
             ps.setObject(p++, job.projectId());
             ps.setObject(p++, job.id());
             ps.setString(p++, spec.slug());
@@ -154,6 +169,7 @@ public final class RunStore {
             ps.setObject(p++, origin.replayOf());
             ps.setObject(p++, origin.scheduleId());
             ps.setObject(p++, spec.ttlSecs(), java.sql.Types.INTEGER);
+            ps.setObject(p++, link == null ? null : link.workflowRunId());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Run run = Run.map(rs);
@@ -267,6 +283,29 @@ public final class RunStore {
         return taken;
     }
 
+    /**
+     * Cancels a run inside a caller's transaction unless another transaction holds it (that one is
+     * settling it). Returns the canceled run, or empty when it was locked, unknown or already final.
+     */
+    public Optional<Run> cancelIfFree(Connection c, UUID runId, String reason) throws SQLException {
+        Locked locked;
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("lock_run_skip_locked"))) {
+            ps.setObject(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                locked = new Locked(Run.map(rs), rs.getTimestamp(Run.NOW_INDEX).toInstant());
+            }
+        }
+        if (!locked.run().status().canMoveTo(RunStatus.CANCELED)) {
+            return Optional.empty();
+        }
+        Run after = apply(c, locked.run(), Transitions.cancel(locked.run(), locked.now(), reason));
+        afterChange(c, locked.run(), after);
+        return Optional.of(after);
+    }
+
     /** Cancels a run inside a caller's transaction (schedules with overlap policy cancel_running). */
     public Run cancelIn(Connection c, UUID projectId, UUID runId, String reason) throws SQLException {
         Locked locked = lock(c, projectId, runId).orElseThrow(() -> ApiError.notFound("run", runId.toString()));
@@ -300,6 +339,7 @@ public final class RunStore {
         Instant[] earliestDelay = new Instant[1];
         List<Reported> out = db.tx(c -> {
             Map<UUID, Reported> byId = new HashMap<>();
+            List<RunSettledHook.Settled> settled = new ArrayList<>();
             List<Report> successes = reports.stream().filter(Report::success).toList();
             if (!successes.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement(SQL.get("complete_batch"))) {
@@ -316,8 +356,16 @@ public final class RunStore {
                             if (rs.getBoolean(3)) {
                                 limitedJobs.add(rs.getObject(2, UUID.class));
                             }
+                            UUID workflowRun = rs.getObject(5, UUID.class);
+                            if (workflowRun != null) {
+                                settled.add(new RunSettledHook.Settled(id, workflowRun, rs.getString(6),
+                                        RunStatus.COMPLETED, rs.getString(7), null));
+                            }
                         }
                     }
+                }
+                if (!settled.isEmpty()) {
+                    settledHook.settled(c, settled);
                 }
                 for (Report r : successes) {
                     byId.computeIfAbsent(r.runId(), id -> new Reported(id, false, null, notHeld(c, projectId, id, workerId)));
@@ -588,7 +636,7 @@ public final class RunStore {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new Locked(Run.map(rs), rs.getTimestamp(32).toInstant()));
+                return Optional.of(new Locked(Run.map(rs), rs.getTimestamp(Run.NOW_INDEX).toInstant()));
             }
         }
     }
@@ -625,9 +673,19 @@ public final class RunStore {
                     throw ApiError.conflict("concurrent_change", "the run changed while this request ran; try again",
                             Map.of());
                 }
-                return Run.map(rs);
+                Run written = Run.map(rs);
+                rs.close();
+                if (written.workflowRunId() != null && isSettled(written.status())) {
+                    settledHook.settled(c, List.of(RunSettledHook.Settled.of(written)));
+                }
+                return written;
             }
         }
+    }
+
+    /** Final for a workflow step: terminal, or dead-lettered (replay makes a fresh attempt outside the step). */
+    static boolean isSettled(RunStatus s) {
+        return s.isTerminal() || s == RunStatus.DEAD_LETTER;
     }
 
     private static Timestamp ts(Instant i) {

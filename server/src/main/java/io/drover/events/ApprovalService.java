@@ -1,0 +1,75 @@
+package io.drover.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.http.ApiError;
+import io.drover.http.Json;
+import io.drover.store.Db;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Standalone approval requests: an agent asks for a human decision with a risk level and an
+ * expiry; approving, rejecting or expiring it sends its continuation event (if it names one), so a
+ * workflow step or a run waiting on that key goes on.
+ */
+public final class ApprovalService {
+    private final Db db;
+    private final EventService events;
+
+    public ApprovalService(Db db, EventService events) {
+        this.db = db;
+        this.events = events;
+    }
+
+    public Approval create(UUID projectId, String action, JsonNode details, String risk, int expiresInSecs,
+            String continuationEvent) {
+        return db.tx(c -> Approvals.insert(c, projectId, null, null, action, details == null ? null : Json.write(details),
+                risk, continuationEvent, Instant.now().plusSeconds(expiresInSecs)));
+    }
+
+    public Approval get(UUID projectId, UUID id) {
+        return db.read(c -> Approvals.get(c, projectId, id)).orElseThrow(() -> ApiError.notFound("approval", id.toString()));
+    }
+
+    public List<Approval> list(UUID projectId, String status, UUID cursor, int limit) {
+        return db.read(c -> Approvals.list(c, projectId, status, cursor, limit));
+    }
+
+    public Approval resolve(UUID projectId, UUID id, boolean approve, String comment, String by) {
+        return db.tx(c -> {
+            Approval current = Approvals.get(c, projectId, id).orElseThrow(() -> ApiError.notFound("approval", id.toString()));
+            if (current.workflowRunId() != null) {
+                throw ApiError.conflict("workflow_step_approval", "this approval belongs to step '" + current.stepId()
+                        + "' of workflow run " + current.workflowRunId() + "; resolve it there",
+                        Map.of("workflow_run_id", current.workflowRunId().toString()));
+            }
+            Approval done = Approvals.resolve(c, projectId, id, approve ? "approved" : "rejected", comment, by)
+                    .orElseThrow(() -> ApiError.conflict("not_pending", "approval is " + current.status()
+                            + "; only a pending request can be resolved", Map.of("status", current.status())));
+            continueWith(c, done);
+            return done;
+        });
+    }
+
+    /** Expires standalone requests past their time (timer service); returns how many. */
+    public int expireDue(int limit) {
+        return db.tx(c -> {
+            List<Approval> due = Approvals.expired(c, limit);
+            for (Approval a : due) {
+                Approval done = Approvals.resolve(c, a.projectId(), a.id(), "expired", null, null).orElseThrow();
+                continueWith(c, done);
+            }
+            return due.size();
+        });
+    }
+
+    private void continueWith(Connection c, Approval done) throws SQLException {
+        if (done.continuationEvent() != null) {
+            events.sendIn(c, done.projectId(), done.continuationEvent(), done.continuationPayload());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.drover.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.http.ApiError;
+import io.drover.http.Json;
+import io.drover.store.Db;
+import io.drover.workflows.Engine;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Sending events: by key (recorded, so a repeat with the same payload is a no-op and a different
+ * payload a 409) or by prefix (resolves the waiters present now). Each resolved waiter's workflow
+ * step completes in the sending transaction.
+ */
+public final class EventService {
+    private final Db db;
+    private final Engine engine;
+
+    public EventService(Db db, Engine engine) {
+        this.db = db;
+        this.engine = engine;
+    }
+
+    /** What a send did: how many waiters it resolved, and whether it repeated an earlier send. */
+    public record Sent(String key, int resolved, boolean duplicate) {}
+
+    public Sent send(UUID projectId, String key, JsonNode payload) {
+        return db.tx(c -> sendIn(c, projectId, key, payload));
+    }
+
+    public Sent sendIn(Connection c, UUID projectId, String key, JsonNode payload) throws SQLException {
+        String json = Json.write(payload);
+        Optional<String> first = EventWaits.record(c, projectId, key, json);
+        if (first.isPresent()) {
+            if (Json.read(first.get()).equals(payload)) {
+                return new Sent(key, 0, true);
+            }
+            throw ApiError.conflict("event_already_sent", "event '" + key + "' was already sent with a different "
+                    + "payload; an event key resolves once", Map.of("event_key", key));
+        }
+        return new Sent(key, resume(c, EventWaits.resolve(c, projectId, key, false, json), json), false);
+    }
+
+    public Sent sendPrefix(UUID projectId, String prefix, JsonNode payload) {
+        String json = Json.write(payload);
+        return db.tx(c -> new Sent(prefix, resume(c, EventWaits.resolve(c, projectId, prefix, true, json), json), false));
+    }
+
+    private int resume(Connection c, List<EventWaits.Resolved> resolved, String json) throws SQLException {
+        List<EventWaits.Resolved> ordered = resolved.stream()
+                .sorted(Comparator.comparing(EventWaits.Resolved::workflowRunId)).toList();
+        for (EventWaits.Resolved r : ordered) {
+            if (r.workflowRunId() != null) {
+                engine.eventReceived(c, r.workflowRunId(), r.stepId(), r.eventKey(), json);
+            }
+        }
+        return resolved.size();
+    }
+}

@@ -1,0 +1,774 @@
+package io.drover.workflows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.events.Approvals;
+import io.drover.events.EventWaits;
+import io.drover.http.ApiError;
+import io.drover.http.Json;
+import io.drover.jobs.Job;
+import io.drover.runs.Run;
+import io.drover.runs.RunStatus;
+import io.drover.runs.RunStore;
+import io.drover.runs.TriggerRequest;
+import io.drover.store.UuidV7;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The work on one workflow run inside one transaction that holds its row lock. Settling a step
+ * bumps its dependents' counters; those that reach their total go on a work list (not the call
+ * stack, so a 1,000-step chain of instant steps is a loop, not a recursion). Job steps started in
+ * one pass are triggered together, one insert per job. Decisions are buffered and written at the
+ * end of the pass in one batch.
+ */
+public final class Advance {
+    private final Engine e;
+    private final Connection c;
+    private final WorkflowRun run;
+    private final Graph g;
+    private final ArrayDeque<Runnable0> work = new ArrayDeque<>();
+    private final List<JobStart> jobStarts = new ArrayList<>();
+    private final List<Object[]> decisions = new ArrayList<>();
+    private String status;
+    private boolean compensating;
+    private int stepsLeft;
+    private List<String> compQueue;
+
+    @FunctionalInterface
+    interface Runnable0 {
+        void run() throws SQLException;
+    }
+
+    private record JobStart(StepSpec step, Job job, JsonNode payload, String key, int attempt, long delayMs) {}
+
+    Advance(Engine e, Connection c, WorkflowRun run, Graph g) {
+        this.e = e;
+        this.c = c;
+        this.run = run;
+        this.g = g;
+        this.status = run.status();
+        this.compensating = run.compensating();
+        this.stepsLeft = run.stepsLeft();
+        this.compQueue = new ArrayList<>(run.compensationQueue());
+    }
+
+    private boolean active() {
+        return status.equals("running") && !compensating;
+    }
+
+    void begin() {
+        decide(null, "run_started", "run started on version " + run.version() + " with " + g.spec().steps().size()
+                + " steps; " + g.roots().size() + " have no dependencies and start now", null);
+        for (String id : g.roots()) {
+            work.add(() -> ready(id, false));
+        }
+    }
+
+    void drain() throws SQLException {
+        while (!work.isEmpty() || !jobStarts.isEmpty()) {
+            while (!work.isEmpty()) {
+                work.poll().run();
+            }
+            flushJobs();
+        }
+        if (active() && stepsLeft == 0) {
+            finishCompleted();
+        }
+        flushDecisions();
+    }
+
+    // ------------------------------------------------------------------------------ readiness
+
+    private void ready(String id, boolean upstreamBlocked) throws SQLException {
+        if (!active()) {
+            return;
+        }
+        StepSpec s = g.step(id);
+        if (upstreamBlocked) {
+            settle(id, "skipped", null, null, "upstream", "skipped_upstream_failed",
+                    "skipped: a step it depends on failed (skip_dependents) or was skipped for that reason");
+            return;
+        }
+        if (s.condition() != null) {
+            String cond = Json.write(s.conditionJson());
+            if (!s.condition().test(context(s.condition().paths(), null))) {
+                settle(id, "skipped", null, null, "condition", "skipped_by_condition",
+                        "skipped: its condition " + cond + " is false", s.conditionJson());
+                return;
+            }
+            decide(id, "condition_met", "its condition " + cond + " is true", null);
+        }
+        start(id, false);
+    }
+
+    private void start(String id, boolean unblocked) throws SQLException {
+        StepSpec s = g.step(id);
+        Template.Context ctx = context(pathsOf(s), null);
+        String key = Template.renderText(s.concurrencyKey(), ctx);
+        if (key != null && !key.isEmpty()) {
+            Rows.update(c, "lock_key", run.projectId().toString(), key);
+            if (keyHeld(key)) {
+                Rows.update(c, "step_block", key, run.id(), id);
+                decide(id, "blocked_by_concurrency_key", "ready, but waiting: concurrency key '" + key
+                        + "' is held by another running step", Json.object().put("concurrency_key", key));
+                return;
+            }
+            if (unblocked) {
+                decide(id, "unblocked", "concurrency key '" + key + "' is free again", null);
+            }
+        } else {
+            key = null;
+        }
+        switch (s.type()) {
+            case "job" -> startJob(s, ctx, key, 1, 0);
+            case "approval" -> startApproval(s, ctx, key);
+            case "wait_for_event" -> startEventWait(s, ctx, key);
+            case "sleep" -> startSleep(s, key);
+            default -> startSubWorkflow(s, ctx, key);
+        }
+    }
+
+    private boolean keyHeld(String key) throws SQLException {
+        try (PreparedStatement ps = Rows.prepare(c, "key_held", run.projectId(), key); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    void unblock(String id) throws SQLException {
+        Optional<StepRun> st = Rows.step(c, run.id(), id);
+        if (active() && st.isPresent() && st.get().status().equals("pending") && st.get().blocked()) {
+            start(id, true);
+        }
+    }
+
+    // --------------------------------------------------------------------------- starting steps
+
+    private void startJob(StepSpec s, Template.Context ctx, String key, int attempt, long delayMs) throws SQLException {
+        Optional<Job> job = e.jobs.find(c, run.projectId(), s.job(), false);
+        if (job.isEmpty()) {
+            settleFailed(s.id(), error("job_missing", "job '" + s.job() + "' no longer exists"));
+            return;
+        }
+        jobStarts.add(new JobStart(s, job.get(), Template.render(s.payload(), ctx), key, attempt, delayMs));
+    }
+
+    /** Triggers the job steps started in this pass: one insert per job, whatever the fan-out. */
+    private void flushJobs() throws SQLException {
+        if (jobStarts.isEmpty()) {
+            return;
+        }
+        List<JobStart> starts = List.copyOf(jobStarts);
+        jobStarts.clear();
+        if (!active()) {
+            return;
+        }
+        Map<UUID, List<JobStart>> byJob = new LinkedHashMap<>();
+        starts.forEach(j -> byJob.computeIfAbsent(j.job().id(), k -> new ArrayList<>()).add(j));
+        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("step_start"))) {
+            for (List<JobStart> group : byJob.values()) {
+                List<TriggerRequest> reqs = new ArrayList<>();
+                for (JobStart j : group) {
+                    ObjectNode meta = Json.object().put("workflow_run_id", run.id().toString())
+                            .put("step_id", j.step().id());
+                    reqs.add(new TriggerRequest(j.payload() == null ? Json.MAPPER.nullNode() : j.payload(), meta, null,
+                            j.delayMs() > 0 ? j.delayMs() : null, null, null, null));
+                }
+                RunStore.Pending p = e.runs.triggerIn(c, group.get(0).job(), reqs, RunStore.Origin.API,
+                        new RunStore.StepLink(run.id(), group.stream().map(j -> j.step().id()).toList()));
+                List<Run> made = p.triggered().runs();
+                for (int i = 0; i < group.size(); i++) {
+                    JobStart j = group.get(i);
+                    Run r = made.get(i);
+                    setStart(ps, j.step().id(), "running", j.attempt(), r.id(), null, j.key(), due(j.step().timeoutSecs()));
+                    ps.addBatch();
+                    if (j.attempt() == 1) {
+                        decide(j.step().id(), "started", "started: run " + r.id() + " of job '" + j.job().spec().slug()
+                                + "'", Json.object().put("run_id", r.id().toString()));
+                    } else {
+                        decide(j.step().id(), "retried", "retried: attempt " + j.attempt() + " of "
+                                + j.step().maxAttempts() + " is run " + r.id()
+                                + (j.delayMs() > 0 ? " after " + j.delayMs() + " ms" : ""),
+                                Json.object().put("run_id", r.id().toString()).put("attempt", j.attempt()));
+                    }
+                }
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void setStart(PreparedStatement ps, String id, String status, int attempt, UUID runId, UUID childId,
+            String key, Instant due) throws SQLException {
+        ps.setString(1, status);
+        ps.setInt(2, attempt);
+        ps.setObject(3, runId);
+        ps.setObject(4, childId);
+        ps.setString(5, key);
+        ps.setTimestamp(6, due == null ? null : java.sql.Timestamp.from(due));
+        ps.setObject(7, run.id());
+        ps.setString(8, id);
+    }
+
+    private void markStarted(String id, String status, int attempt, UUID runId, UUID childId, String key, Instant due)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("step_start"))) {
+            setStart(ps, id, status, attempt, runId, childId, key, due);
+            ps.executeUpdate();
+        }
+    }
+
+    private static Instant due(Integer secs) {
+        return secs == null ? null : Instant.now().plusSeconds(secs);
+    }
+
+    private void startApproval(StepSpec s, Template.Context ctx, String key) throws SQLException {
+        Integer secs = s.expiresInSecs() != null ? s.expiresInSecs() : s.timeoutSecs();
+        Instant expires = due(secs);
+        JsonNode details = Template.render(s.payload(), ctx);
+        Approvals.insert(c, run.projectId(), run.id(), s.id(), "approve step '" + s.id() + "' of workflow '"
+                + run.workflowSlug() + "'", details == null ? null : Json.write(details), "medium", null, expires);
+        markStarted(s.id(), "waiting", 1, null, null, key, expires);
+        decide(s.id(), "waiting_for_approval", "waiting for an operator to approve or reject"
+                + (expires == null ? "" : "; expires at " + expires), null);
+    }
+
+    private void startEventWait(StepSpec s, Template.Context ctx, String key) throws SQLException {
+        String eventKey = Template.renderText(s.eventKey(), ctx);
+        Instant expires = due(s.timeoutSecs());
+        markStarted(s.id(), "waiting", 1, null, null, key, expires);
+        Optional<String> sent = EventWaits.sent(c, run.projectId(), eventKey);
+        if (sent.isPresent()) {
+            settle(s.id(), "completed", sent.get(), null, null, "event_received",
+                    "event '" + eventKey + "' had already been sent; its payload is the step's output");
+            return;
+        }
+        EventWaits.wait(c, run.projectId(), eventKey, run.id(), s.id(), expires);
+        decide(s.id(), "waiting_for_event", "waiting for event '" + eventKey + "'"
+                + (expires == null ? "" : " until " + expires), Json.object().put("event_key", eventKey));
+    }
+
+    private void startSleep(StepSpec s, String key) throws SQLException {
+        Instant until = s.until() != null ? s.until() : Instant.now().plusSeconds(s.durationSecs());
+        if (!until.isAfter(Instant.now())) {
+            markStarted(s.id(), "running", 1, null, null, key, null);
+            settle(s.id(), "completed", Json.write(Json.object().put("slept_until", until.toString())), null, null,
+                    "woke", "sleep ended at once: " + until + " has passed");
+            return;
+        }
+        markStarted(s.id(), "waiting", 1, null, null, key, until);
+        decide(s.id(), "sleeping", "sleeping until " + until, null);
+    }
+
+    private void startSubWorkflow(StepSpec s, Template.Context ctx, String key) throws SQLException {
+        if (run.depth() + 1 > Engine.MAX_SUBWORKFLOW_DEPTH) {
+            markStarted(s.id(), "running", 1, null, null, key, null);
+            settleFailed(s.id(), error("max_depth", "sub-workflows nest at most " + Engine.MAX_SUBWORKFLOW_DEPTH
+                    + " deep; this one would be at depth " + (run.depth() + 1)));
+            return;
+        }
+        Optional<Workflow> wf = e.workflows.find(c, run.projectId(), s.workflow());
+        if (wf.isEmpty()) {
+            markStarted(s.id(), "running", 1, null, null, key, null);
+            settleFailed(s.id(), error("workflow_missing", "workflow '" + s.workflow() + "' no longer exists"));
+            return;
+        }
+        UUID childId = UuidV7.next();
+        markStarted(s.id(), "running", 1, null, childId, key, due(s.timeoutSecs()));
+        decide(s.id(), "sub_workflow_started", "started sub-workflow run " + childId + " of '" + s.workflow()
+                + "' version " + wf.get().version(), Json.object().put("child_run_id", childId.toString()));
+        JsonNode input = Template.render(s.payload(), ctx);
+        e.trigger(c, wf.get(), input == null ? Json.object() : input, null, childId, run.id(), s.id(), run.depth() + 1);
+    }
+
+    // -------------------------------------------------------------------------- things happen
+
+    void runDone(String stepId, UUID runId, RunStatus runStatus, String result, String runError) throws SQLException {
+        if (stepId.endsWith(COMPENSATE)) {
+            compensationDone(stepId.substring(0, stepId.length() - COMPENSATE.length()), runId, runStatus);
+            return;
+        }
+        Optional<StepRun> found = Rows.step(c, run.id(), stepId);
+        if (!active() || found.isEmpty() || !found.get().status().equals("running") || !runId.equals(found.get().runId())) {
+            return; // a run the step no longer waits for (canceled, timed out, replaced by a retry)
+        }
+        StepRun st = found.get();
+        StepSpec s = g.step(stepId);
+        if (runStatus == RunStatus.COMPLETED) {
+            settle(stepId, "completed", result == null ? "null" : result, null, null, "completed",
+                    "completed: run " + runId + " finished");
+            return;
+        }
+        if (runStatus != RunStatus.CANCELED && st.attempt() < s.maxAttempts()) {
+            startJob(s, context(pathsOf(s), null), st.concurrencyKey(), st.attempt() + 1, s.retryDelayMs());
+            return;
+        }
+        ObjectNode err = error("run_" + runStatus.db(), "run " + runId + " ended " + runStatus.db()
+                + (st.attempt() > 1 ? " on step attempt " + st.attempt() + " of " + s.maxAttempts() : ""));
+        err.put("run_id", runId.toString());
+        if (runError != null) {
+            err.set("run_error", Json.read(runError));
+        }
+        settleFailed(stepId, err);
+    }
+
+    void childDone(String stepId, UUID childId, String childStatus, String output, String childError)
+            throws SQLException {
+        Optional<StepRun> st = Rows.step(c, run.id(), stepId);
+        if (!active() || st.isEmpty() || !st.get().status().equals("running") || !childId.equals(st.get().childRunId())) {
+            return;
+        }
+        if (childStatus.equals("completed")) {
+            settle(stepId, "completed", output, null, null, "completed", "completed: sub-workflow run " + childId
+                    + " completed; its output is this step's output");
+            return;
+        }
+        ObjectNode err = error("sub_workflow_" + childStatus, "sub-workflow run " + childId + " " + childStatus);
+        err.put("child_run_id", childId.toString());
+        if (childError != null) {
+            err.set("child_error", Json.read(childError));
+        }
+        settleFailed(stepId, err);
+    }
+
+    void eventReceived(String stepId, String key, String payload) throws SQLException {
+        Optional<StepRun> st = Rows.step(c, run.id(), stepId);
+        if (active() && st.isPresent() && st.get().status().equals("waiting") && st.get().type().equals("wait_for_event")) {
+            settle(stepId, "completed", payload, null, null, "event_received", "event '" + key + "' received");
+        }
+    }
+
+    /** An operator approves or rejects a waiting approval step. */
+    public void resolveApproval(String stepId, boolean approve, String comment, String by) throws SQLException {
+        StepRun st = Rows.step(c, run.id(), stepId)
+                .orElseThrow(() -> ApiError.notFound("step", stepId));
+        if (!st.type().equals("approval")) {
+            throw ApiError.conflict("not_an_approval", "step '" + stepId + "' is a " + st.type() + " step, not an approval",
+                    Map.of("step_id", stepId));
+        }
+        if (!active() || !st.status().equals("waiting")) {
+            throw ApiError.conflict("not_waiting", "step '" + stepId + "' is " + st.status() + " in a " + status
+                    + " run; only a waiting approval can be " + (approve ? "approved" : "rejected"),
+                    Map.of("status", st.status()));
+        }
+        Approvals.resolveStep(c, run.id(), stepId, approve ? "approved" : "rejected", comment, by);
+        ObjectNode out = Json.object().put("approved", approve).put("comment", comment).put("by", by);
+        if (approve) {
+            settle(stepId, "completed", Json.write(out), null, null, "approved",
+                    "approved by " + by + (comment == null ? "" : ": " + comment));
+        } else {
+            ObjectNode err = error("rejected", comment == null ? "rejected by " + by : comment);
+            err.put("by", by);
+            settle(stepId, "failed", null, Json.write(err), null, "rejected",
+                    "rejected by " + by + (comment == null ? "" : ": " + comment));
+            onFailure(g.step(stepId), err);
+        }
+    }
+
+    void due(String stepId) throws SQLException {
+        Optional<StepRun> found = Rows.step(c, run.id(), stepId);
+        if (!active() || found.isEmpty() || !found.get().isActive() || found.get().dueAt() == null
+                || found.get().dueAt().isAfter(Instant.now())) {
+            return;
+        }
+        StepRun st = found.get();
+        switch (st.type()) {
+            case "sleep" -> settle(stepId, "completed", Json.write(Json.object().put("slept_until",
+                    st.dueAt().toString())), null, null, "woke", "woke: slept until " + st.dueAt());
+            case "approval" -> {
+                Approvals.resolveStep(c, run.id(), stepId, "expired", null, null);
+                settleFailed(stepId, error("approval_expired", "no one approved or rejected it by " + st.dueAt()),
+                        "approval_expired");
+            }
+            case "wait_for_event" -> {
+                EventWaits.end(c, run.id(), stepId, "timed_out");
+                settleFailed(stepId, error("event_timeout", "no event arrived by " + st.dueAt()), "event_timed_out");
+            }
+            default -> {
+                settleFailed(stepId, error("step_timeout", "the step ran past timeout_secs="
+                        + g.step(stepId).timeoutSecs()), "timed_out");
+                if (st.runId() != null) {
+                    e.runs.cancelIfFree(c, st.runId(), "workflow step '" + stepId + "' timed out");
+                }
+                if (st.childRunId() != null) {
+                    e.cancelNested(c, st.childRunId(), "parent step '" + stepId + "' timed out");
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ settling
+
+    private void settleFailed(String id, ObjectNode err) throws SQLException {
+        settleFailed(id, err, "failed");
+    }
+
+    private void settleFailed(String id, ObjectNode err, String decision) throws SQLException {
+        settle(id, "failed", null, Json.write(err), null, decision, "failed: " + err.path("message").asText());
+        onFailure(g.step(id), err);
+    }
+
+    private void settle(String id, String to, String output, String err, String skipReason, String decision,
+            String message) throws SQLException {
+        settle(id, to, output, err, skipReason, decision, message, null);
+    }
+
+    private void settle(String id, String to, String output, String err, String skipReason, String decision,
+            String message, JsonNode details) throws SQLException {
+        Rows.update(c, "step_settle", to, output, err, skipReason, run.id(), id);
+        decide(id, decision, message, details);
+        stepsLeft = stepsLeftMinus(1);
+        StepSpec s = g.step(id);
+        if (s.concurrencyKey() != null) {
+            e.wakeTimers(); // a key may be free: blocked steps of any run can go
+        }
+        switch (to) {
+            case "completed" -> propagate(id, false);
+            case "skipped" -> propagate(id, "upstream".equals(skipReason));
+            default -> { } // failed: onFailure decides; canceled: the run is ending
+        }
+    }
+
+    private int stepsLeftMinus(int n) throws SQLException {
+        try (PreparedStatement ps = Rows.prepare(c, "steps_left", n, run.id()); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private void propagate(String id, boolean blocked) throws SQLException {
+        List<String> deps = g.dependents(id);
+        if (deps.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = Rows.prepare(c, "advance_dependents", blocked ? 1 : 0, run.id(),
+                deps.toArray(String[]::new)); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (rs.getInt(2) == rs.getInt(3)) {
+                    String ready = rs.getString(1);
+                    boolean anyBlocked = rs.getInt(4) > 0;
+                    work.add(() -> ready(ready, anyBlocked));
+                }
+            }
+        }
+    }
+
+    private void onFailure(StepSpec s, ObjectNode err) throws SQLException {
+        if (!active()) {
+            return;
+        }
+        switch (s.onFailure()) {
+            case "continue" -> {
+                decide(s.id(), "failure_continued", "on_failure=continue: its dependents run as if it had completed", null);
+                propagate(s.id(), false);
+            }
+            case "skip_dependents" -> {
+                decide(s.id(), "failure_skips_dependents", "on_failure=skip_dependents: steps that depend on it are "
+                        + "skipped; the rest of the run goes on", null);
+                propagate(s.id(), true);
+            }
+            case "compensate" -> compensate(s.id(), err);
+            default -> failRun(s.id(), err);
+        }
+    }
+
+    private ObjectNode runError(String stepId, JsonNode err) {
+        ObjectNode n = Json.object().put("step_id", stepId).put("message", "step '" + stepId + "' failed");
+        n.set("error", err);
+        return n;
+    }
+
+    private void failRun(String stepId, JsonNode err) throws SQLException {
+        ObjectNode runErr = runError(stepId, err);
+        status = "failed";
+        cancelActive("the workflow run failed because step '" + stepId + "' failed");
+        Rows.update(c, "finish_run", "failed", null, Json.write(runErr), run.id());
+        decide(null, "run_failed", "run failed: step '" + stepId + "' failed and its on_failure is fail_workflow", null);
+        notifyParent("failed", null, Json.write(runErr));
+    }
+
+    /** Cancels the whole run (operator request, or a parent being canceled). */
+    public void cancelRun(String reason, boolean strict) throws SQLException {
+        if (!status.equals("running")) {
+            if (strict) {
+                throw ApiError.conflict("illegal_transition", "workflow run is " + status + " and cannot be canceled",
+                        Map.of("status", status));
+            }
+            return;
+        }
+        status = "canceled";
+        compensating = false;
+        cancelActive(reason);
+        Rows.update(c, "finish_run", "canceled", null, null, run.id());
+        decide(null, "run_canceled", "run canceled: " + reason, null);
+        notifyParent("canceled", null, null);
+    }
+
+    /** Cancels every step not yet settled, with their job runs, sub-workflows, approvals and event waits. */
+    private void cancelActive(String reason) throws SQLException {
+        List<Object[]> canceled = new ArrayList<>();
+        try (PreparedStatement ps = Rows.prepare(c, "cancel_active_steps", run.id(), run.id());
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                canceled.add(new Object[] {rs.getString(1), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),
+                        rs.getString(5)});
+            }
+        }
+        if (canceled.isEmpty()) {
+            return;
+        }
+        stepsLeft = stepsLeftMinus(canceled.size());
+        Approvals.resolveStep(c, run.id(), null, "canceled", null, null);
+        EventWaits.end(c, run.id(), null, "canceled");
+        for (Object[] row : canceled) {
+            String stepId = (String) row[0];
+            boolean wasActive = !"pending".equals(row[3]);
+            decide(stepId, "canceled", "canceled: " + reason, null);
+            if (wasActive && row[1] != null) {
+                e.runs.cancelIfFree(c, (UUID) row[1], reason);
+            }
+            if (wasActive && row[2] != null) {
+                e.cancelNested(c, (UUID) row[2], "its parent workflow run was canceled or failed");
+            }
+        }
+    }
+
+    // --------------------------------------------------------------------------- compensation
+
+    static final String COMPENSATE = "#compensate";
+
+    private void compensate(String failedId, JsonNode err) throws SQLException {
+        compensating = true;
+        cancelActive("step '" + failedId + "' failed and its on_failure is compensate");
+        String[] withCompensation = g.spec().steps().stream().filter(s -> s.compensate() != null).map(StepSpec::id)
+                .toArray(String[]::new);
+        List<String> queue = new ArrayList<>();
+        try (PreparedStatement ps = Rows.prepare(c, "compensable_steps", run.id(), withCompensation);
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                queue.add(rs.getString(1));
+            }
+        }
+        Rows.update(c, "start_compensation", queue.toArray(String[]::new), Json.write(runError(failedId, err)), run.id());
+        compQueue = queue;
+        decide(null, "compensating", "step '" + failedId + "' failed with on_failure=compensate: compensating "
+                + queue.size() + " completed step(s) in reverse order: " + queue, null);
+        nextCompensation();
+    }
+
+    private void nextCompensation() throws SQLException {
+        while (!compQueue.isEmpty()) {
+            String id = compQueue.remove(0);
+            Rows.update(c, "pop_compensation", run.id());
+            StepSpec s = g.step(id);
+            Optional<Job> job = e.jobs.find(c, run.projectId(), s.compensate().job(), false);
+            if (job.isEmpty()) {
+                decide(id, "compensation_failed", "compensation job '" + s.compensate().job() + "' no longer exists",
+                        null);
+                continue;
+            }
+            List<String> paths = new ArrayList<>(Template.paths(s.compensate().payload()));
+            JsonNode payload = Template.render(s.compensate().payload(), context(paths, id));
+            TriggerRequest req = new TriggerRequest(payload == null ? Json.MAPPER.nullNode() : payload,
+                    Json.object().put("workflow_run_id", run.id().toString()).put("step_id", id + COMPENSATE), null,
+                    null, null, null, null);
+            Run r = e.runs.triggerIn(c, job.get(), List.of(req), RunStore.Origin.API,
+                    new RunStore.StepLink(run.id(), List.of(id + COMPENSATE))).triggered().runs().get(0);
+            decide(id, "compensating", "compensating: run " + r.id() + " of job '" + s.compensate().job() + "'",
+                    Json.object().put("run_id", r.id().toString()));
+            return;
+        }
+        status = "failed";
+        compensating = false;
+        Rows.update(c, "finish_run", "failed", null, currentError(), run.id());
+        decide(null, "run_failed", "run failed after compensation finished", null);
+        notifyParent("failed", null, currentError());
+    }
+
+    private String currentError() throws SQLException {
+        return Rows.run(c, "lock_run", run.id()).orElseThrow().error();
+    }
+
+    private void compensationDone(String stepId, UUID runId, RunStatus runStatus) throws SQLException {
+        if (!status.equals("running") || !compensating) {
+            return;
+        }
+        if (runStatus == RunStatus.COMPLETED) {
+            Rows.update(c, "step_compensated", run.id(), stepId);
+            decide(stepId, "compensated", "compensated: run " + runId + " completed", null);
+        } else {
+            decide(stepId, "compensation_failed", "compensation run " + runId + " ended " + runStatus.db()
+                    + "; going on with the next one", null);
+        }
+        nextCompensation();
+    }
+
+    // ------------------------------------------------------------------------------ finishing
+
+    private void finishCompleted() throws SQLException {
+        JsonNode output;
+        if (g.spec().output() != null) {
+            output = Template.render(g.spec().output(), context(Template.paths(g.spec().output()), null));
+        } else {
+            Map<String, Template.StepState> leaves = states(g.leaves());
+            ObjectNode o = Json.object();
+            for (String leaf : g.leaves()) {
+                Template.StepState st = leaves.get(leaf);
+                if (st != null && st.status().equals("completed")) {
+                    o.set(leaf, st.output());
+                }
+            }
+            output = o;
+        }
+        status = "completed";
+        String out = Json.write(output);
+        Rows.update(c, "finish_run", "completed", out, null, run.id());
+        decide(null, "run_completed", "run completed: every step settled", null);
+        notifyParent("completed", out, null);
+    }
+
+    private void notifyParent(String childStatus, String output, String err) throws SQLException {
+        if (run.parentRunId() != null) {
+            e.childFinished(c, run.parentRunId(), run.parentStepId(), run.id(), childStatus, output, err);
+        }
+    }
+
+    // -------------------------------------------------------------------------- operator retry
+
+    /** Retries a failed step: it, what depends on it, and steps canceled with the run, start over. */
+    public void retryStep(String stepId) throws SQLException {
+        StepRun st = Rows.step(c, run.id(), stepId).orElseThrow(() -> ApiError.notFound("step", stepId));
+        if (!st.status().equals("failed")) {
+            throw ApiError.conflict("not_failed", "step '" + stepId + "' is " + st.status() + "; only a failed step "
+                    + "can be retried", Map.of("status", st.status()));
+        }
+        if (compensating || status.equals("canceled")) {
+            throw ApiError.conflict("illegal_transition", "the workflow run is " + (compensating ? "compensating" : status)
+                    + "; its steps cannot be retried", Map.of("status", status));
+        }
+        List<StepRun> all = Rows.steps(c, run.id());
+        if (all.stream().anyMatch(StepRun::compensated)) {
+            throw ApiError.conflict("compensated", "the workflow run was compensated; trigger a new run instead",
+                    Map.of());
+        }
+        Map<String, StepRun> byId = new HashMap<>();
+        all.forEach(s -> byId.put(s.stepId(), s));
+        Set<String> reset = new LinkedHashSet<>();
+        reset.add(stepId);
+        reset.addAll(g.descendants(stepId));
+        for (StepRun s : all) {
+            if (s.status().equals("canceled")) {
+                reset.add(s.stepId());
+                reset.addAll(g.descendants(s.stepId()));
+            }
+        }
+        for (String id : reset) {
+            int done = 0;
+            int blocked = 0;
+            for (String dep : g.step(id).dependsOn()) {
+                StepRun d = byId.get(dep);
+                if (reset.contains(dep) || d.status().equals("pending") || d.isActive()) {
+                    continue;
+                }
+                done++;
+                boolean skipsMe = d.status().equals("skipped") && "upstream".equals(d.skipReason())
+                        || d.status().equals("failed") && g.step(dep).onFailure().equals("skip_dependents");
+                blocked += skipsMe ? 1 : 0;
+            }
+            Rows.update(c, "reset_step", done, blocked, run.id(), id);
+            byId.put(id, new StepRun(run.id(), id, g.step(id).type(), "pending", g.step(id).dependsOn().size(), done,
+                    blocked, null, 0, null, null, null, false, null, null, null, false, null, null));
+        }
+        Rows.update(c, "reopen_run", reset.size(), run.id());
+        status = "running";
+        stepsLeft += reset.size();
+        decide(stepId, "retried_by_operator", "retried by an operator; " + reset.size() + " step(s) start over: "
+                + reset, null);
+        for (String id : reset) {
+            StepRun s = byId.get(id);
+            if (s.depsDone() == s.depsTotal()) {
+                work.add(() -> ready(id, s.depsBlocked() > 0));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------- context
+
+    private static Collection<String> pathsOf(StepSpec s) {
+        List<String> paths = new ArrayList<>(Template.paths(s.payload()));
+        if (s.eventKey() != null) {
+            paths.addAll(Template.pathsIn(s.eventKey()));
+        }
+        if (s.concurrencyKey() != null) {
+            paths.addAll(Template.pathsIn(s.concurrencyKey()));
+        }
+        return paths;
+    }
+
+    private Template.Context context(Collection<String> paths, String alsoStep) throws SQLException {
+        Set<String> ids = new LinkedHashSet<>();
+        for (String p : paths) {
+            String s = Template.stepOf(p);
+            if (s != null) {
+                ids.add(s);
+            }
+        }
+        if (alsoStep != null) {
+            ids.add(alsoStep);
+        }
+        return new Template.Context(Json.read(run.input()), ids.isEmpty() ? Map.of() : states(ids),
+                run.id().toString());
+    }
+
+    private Map<String, Template.StepState> states(Collection<String> ids) throws SQLException {
+        Map<String, Template.StepState> out = new HashMap<>();
+        try (PreparedStatement ps = Rows.prepare(c, "step_states", run.id(), ids.toArray(String[]::new));
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), new Template.StepState(rs.getString(2), Json.read(rs.getString(3))));
+            }
+        }
+        return out;
+    }
+
+    private static ObjectNode error(String type, String message) {
+        return Json.object().put("type", type).put("message", message);
+    }
+
+    private void decide(String stepId, String decision, String message, JsonNode details) {
+        decisions.add(new Object[] {stepId, decision, message, details == null ? null : Json.write(details)});
+    }
+
+    private void flushDecisions() throws SQLException {
+        if (decisions.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("decide"))) {
+            for (Object[] d : decisions) {
+                ps.setObject(1, run.projectId());
+                ps.setObject(2, run.id());
+                ps.setString(3, (String) d[0]);
+                ps.setString(4, (String) d[1]);
+                ps.setString(5, (String) d[2]);
+                ps.setString(6, (String) d[3]);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        decisions.clear();
+    }
+}

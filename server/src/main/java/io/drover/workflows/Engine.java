@@ -1,0 +1,159 @@
+package io.drover.workflows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.http.ApiError;
+import io.drover.http.Json;
+import io.drover.jobs.JobStore;
+import io.drover.runs.RunSettledHook;
+import io.drover.runs.RunStatus;
+import io.drover.runs.RunStore;
+import io.drover.store.Db;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The workflow engine's entry points. Each one locks the workflow run's row and hands the work to
+ * an {@link Advance}, which settles steps, bumps fan-in counters and starts what became ready, all
+ * in the caller's transaction: there is no scheduler loop on the hot path. The one exception is
+ * time (sleeps, expiries, timeouts), which {@link WorkflowTimers} drives from due times in rows.
+ *
+ * <p>Runs of job steps settle inside {@link RunStore}; the store calls {@link #settled} in the
+ * same transaction. An engine action can cause another one on the same run in the same transaction
+ * (canceling a step's job run settles it; a sub-workflow that finishes at once settles its parent's
+ * step): a per-thread registry hands such nested calls to the {@link Advance} already in progress.
+ */
+public final class Engine implements RunSettledHook {
+    /** Sub-workflows nest at most this deep. */
+    public static final int MAX_SUBWORKFLOW_DEPTH = 5;
+
+    final Db db;
+    final WorkflowStore workflows;
+    final JobStore jobs;
+    final RunStore runs;
+    private final ThreadLocal<Map<UUID, Advance>> active = ThreadLocal.withInitial(HashMap::new);
+    private volatile Runnable timerWake = () -> {};
+
+    public Engine(Db db, WorkflowStore workflows, JobStore jobs, RunStore runs) {
+        this.db = db;
+        this.workflows = workflows;
+        this.jobs = jobs;
+        this.runs = runs;
+    }
+
+    public void setTimerWake(Runnable wake) {
+        this.timerWake = wake;
+    }
+
+    void wakeTimers() {
+        timerWake.run();
+    }
+
+    /** Starts a workflow run (or returns the one with the same idempotency key). */
+    public record Started(WorkflowRun run, boolean created) {}
+
+    public Started trigger(Connection c, Workflow wf, JsonNode input, String idempotencyKey, UUID id,
+            UUID parentRunId, String parentStepId, int depth) throws SQLException {
+        Graph g = workflows.graph(wf.id(), wf.version());
+        Optional<WorkflowRun> inserted = Rows.run(c, "insert_run", id, wf.projectId(), wf.id(), wf.spec().slug(),
+                wf.version(), Json.write(input), idempotencyKey, parentRunId, parentStepId, depth,
+                g.spec().steps().size());
+        if (inserted.isEmpty()) {
+            return new Started(Rows.run(c, "find_run_by_key", wf.id(), idempotencyKey).orElseThrow(), false);
+        }
+        WorkflowRun run = inserted.get();
+        List<StepSpec> steps = g.spec().steps();
+        Rows.update(c, "insert_steps", run.id(), run.projectId(),
+                steps.stream().map(StepSpec::id).toArray(String[]::new),
+                steps.stream().map(StepSpec::type).toArray(String[]::new),
+                steps.stream().map(s -> s.dependsOn().size()).toArray(Integer[]::new));
+        with(c, run.id(), a -> a.begin());
+        return new Started(Rows.run(c, "lock_run", run.id()).orElseThrow(), true);
+    }
+
+    // ---------------------------------------------------------------------------- run settled
+
+    @Override
+    public void settled(Connection c, List<Settled> settled) throws SQLException {
+        // Lock workflow runs in id order, so that two batches never wait on each other in a circle.
+        Map<UUID, List<Settled>> byRun = new TreeMap<>();
+        for (Settled s : settled) {
+            byRun.computeIfAbsent(s.workflowRunId(), k -> new ArrayList<>()).add(s);
+        }
+        for (var e : byRun.entrySet()) {
+            with(c, e.getKey(), a -> {
+                for (Settled s : e.getValue()) {
+                    a.runDone(s.stepId(), s.runId(), s.status(), s.result(), s.error());
+                }
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------------------- entry points
+
+    void childFinished(Connection c, UUID parentRunId, String stepId, UUID childId, String status, String output,
+            String error) throws SQLException {
+        with(c, parentRunId, a -> a.childDone(stepId, childId, status, output, error));
+    }
+
+    void cancelNested(Connection c, UUID runId, String reason) throws SQLException {
+        with(c, runId, a -> a.cancelRun(reason, false));
+    }
+
+    public void due(Connection c, UUID runId, String stepId) throws SQLException {
+        with(c, runId, a -> a.due(stepId));
+    }
+
+    public void unblock(Connection c, UUID runId, String stepId) throws SQLException {
+        with(c, runId, a -> a.unblock(stepId));
+    }
+
+    public void eventReceived(Connection c, UUID runId, String stepId, String key, String payload)
+            throws SQLException {
+        with(c, runId, a -> a.eventReceived(stepId, key, payload));
+    }
+
+    /** Operator actions: each checks that the run belongs to the project and answers 404/409 clearly. */
+    public void operate(Connection c, UUID projectId, UUID runId, Action action) throws SQLException {
+        if (Rows.run(c, "get_run", runId, projectId).isEmpty()) {
+            throw ApiError.notFound("workflow run", runId.toString());
+        }
+        with(c, runId, action);
+    }
+
+    @FunctionalInterface
+    public interface Action {
+        void apply(Advance a) throws SQLException;
+    }
+
+    private void with(Connection c, UUID runId, Action action) throws SQLException {
+        Map<UUID, Advance> mine = active.get();
+        Advance current = mine.get(runId);
+        if (current != null) {
+            action.apply(current);
+            return;
+        }
+        Optional<WorkflowRun> run = Rows.run(c, "lock_run", runId);
+        if (run.isEmpty()) {
+            return;
+        }
+        Advance a = new Advance(this, c, run.get(), workflows.graph(run.get().workflowId(), run.get().version()));
+        mine.put(runId, a);
+        try {
+            action.apply(a);
+            a.drain();
+        } finally {
+            mine.remove(runId);
+        }
+    }
+
+    static boolean isSuccess(RunStatus s) {
+        return s == RunStatus.COMPLETED;
+    }
+}

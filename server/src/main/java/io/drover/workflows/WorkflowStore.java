@@ -1,0 +1,236 @@
+package io.drover.workflows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.http.ApiError;
+import io.drover.http.Json;
+import io.drover.http.Page;
+import io.drover.jobs.JobStore;
+import io.drover.store.Db;
+import io.drover.store.DbException;
+import io.drover.store.UuidV7;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Workflow definitions and their immutable versions. Every create or change writes a new version;
+ * the parsed graph of a version is cached forever, so the engine reads it without a query.
+ */
+public final class WorkflowStore {
+    private static final String COLUMNS = "w.id, w.project_id, v.version, v.spec::text, v.created_at, w.updated_at";
+
+    private final Db db;
+    private final JobStore jobs;
+    private final Map<String, Graph> graphs = new ConcurrentHashMap<>();
+
+    public WorkflowStore(Db db, JobStore jobs) {
+        this.db = db;
+        this.jobs = jobs;
+    }
+
+    public Workflow create(UUID projectId, WorkflowSpec spec) {
+        checkReferences(projectId, spec);
+        UUID id = UuidV7.next();
+        try {
+            return db.tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO workflows (id, project_id, slug, version) VALUES (?, ?, ?, 1)")) {
+                    ps.setObject(1, id);
+                    ps.setObject(2, projectId);
+                    ps.setString(3, spec.slug());
+                    ps.executeUpdate();
+                }
+                insertVersion(c, id, projectId, 1, spec);
+                return find(c, projectId, id.toString()).orElseThrow();
+            });
+        } catch (DbException e) {
+            if (e.isUniqueViolation()) {
+                throw ApiError.conflict("slug_taken", "a workflow with slug '" + spec.slug() + "' already exists",
+                        Map.of("field", "slug"));
+            }
+            throw e;
+        }
+    }
+
+    /** Applies a change (fields of the body replace the current ones) as a new version. */
+    public Workflow update(UUID projectId, String idOrSlug, JsonNode patch) {
+        Workflow current = get(projectId, idOrSlug);
+        if (patch == null || !patch.isObject()) {
+            throw ApiError.badRequest("invalid_body", "request body must be a JSON object", Map.of());
+        }
+        ObjectNode merged = current.spec().toJson();
+        merged.setAll((ObjectNode) patch);
+        if (!merged.get("slug").asText().equals(current.spec().slug())) {
+            throw ApiError.invalid("slug", "the slug of a workflow cannot change");
+        }
+        WorkflowSpec spec = WorkflowSpec.parse(merged);
+        checkReferences(projectId, spec);
+        return db.tx(c -> {
+            int version;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE workflows SET version = version + 1, updated_at = now()
+                    WHERE id = ? AND deleted_at IS NULL RETURNING version""")) {
+                ps.setObject(1, current.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw ApiError.notFound("workflow", idOrSlug);
+                    }
+                    version = rs.getInt(1);
+                }
+            }
+            insertVersion(c, current.id(), projectId, version, spec);
+            return find(c, projectId, current.id().toString()).orElseThrow();
+        });
+    }
+
+    public Workflow delete(UUID projectId, String idOrSlug) {
+        Workflow current = get(projectId, idOrSlug);
+        db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE workflows SET deleted_at = now() WHERE id = ?")) {
+                ps.setObject(1, current.id());
+                return ps.executeUpdate();
+            }
+        });
+        return current;
+    }
+
+    private void insertVersion(Connection c, UUID id, UUID projectId, int version, WorkflowSpec spec)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO workflow_versions (workflow_id, version, project_id, spec) VALUES (?, ?, ?, ?::jsonb)")) {
+            ps.setObject(1, id);
+            ps.setInt(2, version);
+            ps.setObject(3, projectId);
+            ps.setString(4, Json.write(spec.toJson()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Jobs named by job steps and compensations must exist; sub-workflows must exist (or be this one). */
+    private void checkReferences(UUID projectId, WorkflowSpec spec) {
+        for (int i = 0; i < spec.steps().size(); i++) {
+            StepSpec s = spec.steps().get(i);
+            Set<String> names = new LinkedHashSet<>();
+            if (s.job() != null) {
+                names.add(s.job());
+            }
+            if (s.compensate() != null) {
+                names.add(s.compensate().job());
+            }
+            for (String job : names) {
+                if (jobs.find(projectId, job) == null) {
+                    throw new ApiError(422, "unknown_job", "step '" + s.id() + "' refers to unknown job '" + job + "'",
+                            Map.of("field", "steps[" + i + "]." + (job.equals(s.job()) ? "job" : "compensate.job"),
+                                    "step", s.id(), "unknown", job));
+                }
+            }
+            if (s.workflow() != null && !s.workflow().equals(spec.slug()) && find(projectId, s.workflow()) == null) {
+                throw new ApiError(422, "unknown_workflow", "step '" + s.id() + "' refers to unknown workflow '"
+                        + s.workflow() + "'", Map.of("field", "steps[" + i + "].workflow", "step", s.id(),
+                        "unknown", s.workflow()));
+            }
+        }
+    }
+
+    public Workflow get(UUID projectId, String idOrSlug) {
+        Workflow w = find(projectId, idOrSlug);
+        if (w == null) {
+            throw ApiError.notFound("workflow", idOrSlug);
+        }
+        return w;
+    }
+
+    public Workflow find(UUID projectId, String idOrSlug) {
+        return db.read(c -> find(c, projectId, idOrSlug)).orElse(null);
+    }
+
+    /** The current version of a live workflow. */
+    public Optional<Workflow> find(Connection c, UUID projectId, String idOrSlug) throws SQLException {
+        UUID id = JobStore.parseUuid(idOrSlug);
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
+                 FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
+                WHERE w.project_id = ? AND w.deleted_at IS NULL AND """ + (id != null ? " w.id = ?" : " w.slug = ?"))) {
+            ps.setObject(1, projectId);
+            if (id != null) {
+                ps.setObject(2, id);
+            } else {
+                ps.setString(2, idOrSlug);
+            }
+            List<Workflow> all = all(ps);
+            return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+        }
+    }
+
+    public Page<Workflow> list(UUID projectId, UUID cursor, int limit) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
+                     FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
+                    WHERE w.project_id = ? AND w.deleted_at IS NULL AND (?::uuid IS NULL OR w.id < ?)
+                    ORDER BY w.id DESC LIMIT ?""")) {
+                ps.setObject(1, projectId);
+                ps.setObject(2, cursor);
+                ps.setObject(3, cursor);
+                ps.setInt(4, limit + 1);
+                return Page.of(all(ps), limit, Workflow::id);
+            }
+        });
+    }
+
+    public List<Workflow> versions(UUID projectId, String idOrSlug) {
+        Workflow w = get(projectId, idOrSlug);
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
+                     FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id
+                    WHERE w.id = ? ORDER BY v.version DESC""")) {
+                ps.setObject(1, w.id());
+                return all(ps);
+            }
+        });
+    }
+
+    /** The checked graph of one version (immutable, so cached). */
+    public Graph graph(UUID workflowId, int version) {
+        String key = workflowId + "/" + version;
+        Graph g = graphs.get(key);
+        if (g != null) {
+            return g;
+        }
+        g = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT spec::text FROM workflow_versions WHERE workflow_id = ? AND version = ?")) {
+                ps.setObject(1, workflowId);
+                ps.setInt(2, version);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("workflow version missing: " + key);
+                    }
+                    return Graph.of(WorkflowSpec.fromStored(Json.read(rs.getString(1))));
+                }
+            }
+        });
+        graphs.put(key, g);
+        return g;
+    }
+
+    private static List<Workflow> all(PreparedStatement ps) throws SQLException {
+        List<Workflow> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Workflow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getInt(3),
+                        WorkflowSpec.fromStored(Json.read(rs.getString(4))), rs.getTimestamp(5).toInstant(),
+                        rs.getTimestamp(6).toInstant()));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,103 @@
+package io.drover.workflows;
+
+import io.drover.events.ApprovalService;
+import io.drover.maintenance.Service;
+import io.drover.store.Db;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The time-driven side of workflows, from rows with due times (so a restart loses nothing):
+ * sleeps that end, approvals that expire, event waits and steps that time out, standalone
+ * approval requests that expire, and steps blocked on a concurrency key that became free. Runs on
+ * every node; the workflow run's row lock and status checks make a step's timer fire once.
+ */
+public final class WorkflowTimers extends Service {
+    private static final int BATCH = 500;
+    private final Db db;
+    private final Engine engine;
+    private final ApprovalService approvals;
+    private final long pollMs;
+
+    public WorkflowTimers(Db db, Engine engine, ApprovalService approvals, long pollMs) {
+        super("workflow-timers");
+        this.db = db;
+        this.engine = engine;
+        this.approvals = approvals;
+        this.pollMs = pollMs;
+    }
+
+    private record Ref(UUID runId, String stepId) {}
+
+    @Override
+    protected void runOnce() {
+        for (Ref due : refs("due_steps")) {
+            db.tx(c -> {
+                engine.due(c, due.runId(), due.stepId());
+                return null;
+            });
+        }
+        approvals.expireDue(BATCH);
+        unblockKeys();
+    }
+
+    private void unblockKeys() {
+        List<Object[]> keys = db.read(c -> {
+            List<Object[]> out = new ArrayList<>();
+            try (PreparedStatement ps = Rows.prepare(c, "blocked_keys", BATCH); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Object[] {rs.getObject(1, UUID.class), rs.getString(2)});
+                }
+            }
+            return out;
+        });
+        for (Object[] k : keys) {
+            db.tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT pg_try_advisory_xact_lock(hashtextextended(? || '/' || ?, 7))")) {
+                    ps.setString(1, k[0].toString());
+                    ps.setString(2, (String) k[1]);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (!rs.getBoolean(1)) {
+                            return null;
+                        }
+                    }
+                }
+                try (PreparedStatement ps = Rows.prepare(c, "key_held", k[0], k[1]); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        return null;
+                    }
+                }
+                try (PreparedStatement ps = Rows.prepare(c, "first_blocked", k[0], k[1]);
+                        ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        engine.unblock(c, rs.getObject(1, UUID.class), rs.getString(2));
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    private List<Ref> refs(String statement) {
+        return db.read(c -> {
+            List<Ref> out = new ArrayList<>();
+            try (PreparedStatement ps = Rows.prepare(c, statement, BATCH); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Ref(rs.getObject(1, UUID.class), rs.getString(2)));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    protected long nextWaitMs() {
+        return pollMs;
+    }
+}

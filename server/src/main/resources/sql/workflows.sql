@@ -1,0 +1,153 @@
+-- Workflow runs, step runs and the decision log. WF_COLUMNS and STEP_COLUMNS are replaced by
+-- WorkflowRun.COLUMNS and StepRun.COLUMNS when the file is loaded. Every statement here runs in
+-- a transaction that holds the workflow run's row lock (lock_run), so steps of one run never race.
+
+-- name: insert_run
+-- A repeated idempotency key for the same workflow makes no row; the caller then reads the first run.
+INSERT INTO workflow_runs (id, project_id, workflow_id, workflow_slug, version, status, input, idempotency_key,
+                           parent_run_id, parent_step_id, depth, steps_left, started_at)
+VALUES (?, ?, ?, ?, ?, 'running', ?::jsonb, ?, ?, ?, ?, ?, now())
+ON CONFLICT (workflow_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+RETURNING WF_COLUMNS
+
+-- name: find_run_by_key
+SELECT WF_COLUMNS FROM workflow_runs WHERE workflow_id = ? AND idempotency_key = ?
+
+-- name: lock_run
+SELECT WF_COLUMNS FROM workflow_runs WHERE id = ? FOR UPDATE
+
+-- name: get_run
+SELECT WF_COLUMNS FROM workflow_runs WHERE id = ? AND project_id = ?
+
+-- name: list_runs
+SELECT WF_COLUMNS FROM workflow_runs
+WHERE project_id = ?
+  AND (?::uuid IS NULL OR workflow_id = ?)
+  AND (?::text IS NULL OR status = ?)
+  AND (?::uuid IS NULL OR id < ?)
+ORDER BY id DESC
+LIMIT ?
+
+-- name: insert_steps
+-- All step runs of a new workflow run in one statement; deps_total is each step's fan-in counter.
+INSERT INTO workflow_step_runs (workflow_run_id, project_id, step_id, type, status, deps_total)
+SELECT ?, ?, t.step_id, t.type, 'pending', t.deps_total
+FROM unnest(?::text[], ?::text[], ?::int[]) AS t(step_id, type, deps_total)
+
+-- name: get_step
+SELECT STEP_COLUMNS FROM workflow_step_runs WHERE workflow_run_id = ? AND step_id = ?
+
+-- name: steps_of_run
+SELECT STEP_COLUMNS FROM workflow_step_runs WHERE workflow_run_id = ?
+
+-- name: step_states
+-- What templates and conditions of one step read: only the steps they name.
+SELECT step_id, status, output::text FROM workflow_step_runs WHERE workflow_run_id = ? AND step_id = ANY(?::text[])
+
+-- name: step_start
+UPDATE workflow_step_runs
+SET status = ?, attempt = ?, run_id = ?, child_run_id = ?, concurrency_key = ?, blocked = false, due_at = ?,
+    started_at = coalesce(started_at, now())
+WHERE workflow_run_id = ? AND step_id = ?
+
+-- name: step_block
+UPDATE workflow_step_runs SET blocked = true, concurrency_key = ? WHERE workflow_run_id = ? AND step_id = ?
+
+-- name: step_settle
+UPDATE workflow_step_runs
+SET status = ?, output = ?::jsonb, error = ?::jsonb, skip_reason = ?, due_at = NULL, blocked = false,
+    finished_at = now(), started_at = coalesce(started_at, now()), settled_seq = nextval('workflow_step_settled_seq')
+WHERE workflow_run_id = ? AND step_id = ?
+
+-- name: step_compensated
+UPDATE workflow_step_runs SET compensated = true WHERE workflow_run_id = ? AND step_id = ?
+
+-- name: advance_dependents
+-- Fan-in by counters: each settled step bumps its dependents once; the ones whose counter reaches
+-- deps_total are ready. Row locks serialize concurrent bumps, so exactly one transaction sees the last.
+UPDATE workflow_step_runs
+SET deps_done = deps_done + 1, deps_blocked = deps_blocked + ?
+WHERE workflow_run_id = ? AND step_id = ANY(?::text[]) AND status = 'pending'
+RETURNING step_id, deps_done, deps_total, deps_blocked
+
+-- name: steps_left
+UPDATE workflow_runs SET steps_left = steps_left - ? WHERE id = ? RETURNING steps_left
+
+-- name: finish_run
+UPDATE workflow_runs
+SET status = ?, output = ?::jsonb, error = ?::jsonb, compensating = false, compensation_queue = '{}',
+    finished_at = now()
+WHERE id = ?
+
+-- name: start_compensation
+UPDATE workflow_runs SET compensating = true, compensation_queue = ?::text[], error = ?::jsonb WHERE id = ?
+
+-- name: pop_compensation
+UPDATE workflow_runs SET compensation_queue = compensation_queue[2:] WHERE id = ?
+
+-- name: compensable_steps
+-- Completed steps with a compensation, most recently settled first: compensation runs in reverse order.
+SELECT step_id FROM workflow_step_runs
+WHERE workflow_run_id = ? AND status = 'completed' AND step_id = ANY(?::text[])
+ORDER BY settled_seq DESC
+
+-- name: cancel_active_steps
+-- Failing or canceling a run: every step not yet settled is canceled at once.
+UPDATE workflow_step_runs s
+SET status = 'canceled', finished_at = now(), due_at = NULL, blocked = false
+FROM (SELECT step_id, status AS old_status FROM workflow_step_runs
+      WHERE workflow_run_id = ? AND status IN ('pending', 'running', 'waiting') FOR UPDATE) old
+WHERE s.workflow_run_id = ? AND s.step_id = old.step_id
+RETURNING s.step_id, s.type, s.run_id, s.child_run_id, old.old_status
+
+-- name: reopen_run
+UPDATE workflow_runs
+SET status = 'running', output = NULL, error = NULL, finished_at = NULL, compensating = false,
+    compensation_queue = '{}', steps_left = steps_left + ?
+WHERE id = ?
+
+-- name: reset_step
+UPDATE workflow_step_runs
+SET status = 'pending', deps_done = ?, deps_blocked = ?, skip_reason = NULL, run_id = NULL, child_run_id = NULL,
+    blocked = false, due_at = NULL, output = NULL, error = NULL, settled_seq = NULL, attempt = 0,
+    started_at = NULL, finished_at = NULL
+WHERE workflow_run_id = ? AND step_id = ?
+
+-- name: decide
+INSERT INTO workflow_step_decisions (project_id, workflow_run_id, step_id, decision, message, details)
+VALUES (?, ?, ?, ?, ?, ?::jsonb)
+
+-- name: decisions
+SELECT step_id, decision, message, details::text, created_at FROM workflow_step_decisions
+WHERE workflow_run_id = ? ORDER BY seq
+
+-- name: due_steps
+-- The timer service: sleeps that end, approvals that expire, event waits and steps that time out.
+SELECT workflow_run_id, step_id FROM workflow_step_runs
+WHERE status IN ('running', 'waiting') AND due_at IS NOT NULL AND due_at <= now()
+ORDER BY due_at
+LIMIT ?
+
+-- name: blocked_keys
+SELECT DISTINCT project_id, concurrency_key FROM workflow_step_runs
+WHERE concurrency_key IS NOT NULL AND blocked AND status = 'pending'
+LIMIT ?
+
+-- name: key_held
+SELECT EXISTS (SELECT 1 FROM workflow_step_runs
+               WHERE project_id = ? AND concurrency_key = ? AND status IN ('running', 'waiting'))
+
+-- name: first_blocked
+SELECT workflow_run_id, step_id FROM workflow_step_runs
+WHERE project_id = ? AND concurrency_key = ? AND blocked AND status = 'pending'
+ORDER BY workflow_run_id, step_id
+LIMIT 1
+
+-- name: lock_key
+SELECT pg_advisory_xact_lock(hashtextextended(? || '/' || ?, 7))
+
+-- name: try_lock_run
+SELECT id FROM workflow_runs WHERE id = ? FOR UPDATE SKIP LOCKED
+
+-- name: children
+SELECT id FROM workflow_runs WHERE parent_run_id = ? AND status = 'running'
