@@ -21,7 +21,7 @@ public final class Approvals {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO approvals (id, project_id, workflow_run_id, step_id, action, details, risk_level,
                                        continuation_event, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?) RETURNING """ + Approval.COLUMNS)) {
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?) RETURNING""" + " " + Approval.COLUMNS)) {
             ps.setObject(1, UuidV7.next());
             ps.setObject(2, projectId);
             ps.setObject(3, workflowRunId);
@@ -57,7 +57,7 @@ public final class Approvals {
         try (PreparedStatement ps = c.prepareStatement("""
                 UPDATE approvals SET status = ?, comment = ?, resolved_by = ?, resolved_at = now()
                 WHERE id = ? AND project_id = ? AND status = 'pending' AND workflow_run_id IS NULL
-                RETURNING """ + Approval.COLUMNS)) {
+                RETURNING""" + " " + Approval.COLUMNS)) {
             ps.setString(1, status);
             ps.setString(2, comment);
             ps.setString(3, by);

@@ -121,7 +121,9 @@ public final class Advance {
         Template.Context ctx = context(pathsOf(s), null);
         String key = Template.renderText(s.concurrencyKey(), ctx);
         if (key != null && !key.isEmpty()) {
-            Rows.update(c, "lock_key", run.projectId().toString(), key);
+            try (PreparedStatement ps = Rows.prepare(c, "lock_key", run.projectId().toString(), key)) {
+                ps.execute(); // serializes starts on one key, so two steps never both see it free
+            }
             if (keyHeld(key)) {
                 Rows.update(c, "step_block", key, run.id(), id);
                 decide(id, "blocked_by_concurrency_key", "ready, but waiting: concurrency key '" + key
