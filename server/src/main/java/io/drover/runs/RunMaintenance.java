@@ -89,12 +89,18 @@ public final class RunMaintenance {
             Set<UUID> limitedJobs = new HashSet<>();
             int n = 0;
             for (RunStore.Locked locked : select(c, "expired_leases", limit, 3)) {
-                Run after = store.apply(c, locked.run(), leaseChange(locked));
+                Run after = applyUnlessSettled(c, locked, leaseChange(locked));
+                if (after == null) {
+                    continue;
+                }
                 n++;
                 collect(after, ready, limitedJobs, delayed);
             }
             for (RunStore.Locked locked : select(c, "ttl_expired", limit, 1)) {
-                Run after = store.apply(c, locked.run(), Transitions.expire(locked.run(), locked.now()));
+                Run after = applyUnlessSettled(c, locked, Transitions.expire(locked.run(), locked.now()));
+                if (after == null) {
+                    continue;
+                }
                 n++;
                 collect(after, ready, limitedJobs, delayed);
             }
@@ -112,6 +118,22 @@ public final class RunMaintenance {
         }
         delayed.forEach(r -> store.events().delayed(r.scheduledAt()));
         return handled;
+    }
+
+    /**
+     * Applies a reaper change, or returns null when the run changed earlier in this same pass: a
+     * workflow whose step run was reaped may cancel sibling runs that this pass also selected.
+     */
+    private Run applyUnlessSettled(Connection c, RunStore.Locked locked, Transitions.Change change)
+            throws SQLException {
+        try {
+            return store.apply(c, locked.run(), change);
+        } catch (io.drover.http.ApiError e) {
+            if (e.code().equals("concurrent_change")) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     private Transitions.Change leaseChange(RunStore.Locked locked) {

@@ -21,7 +21,14 @@ final class StepWorker implements AutoCloseable {
     private volatile boolean running = true;
     final Map<String, AtomicInteger> executions = new ConcurrentHashMap<>();
 
+    private final long leaseMs;
+
     StepWorker(Api api, String queue, Function<JsonNode, Object> handler) {
+        this(api, queue, handler, 30_000);
+    }
+
+    StepWorker(Api api, String queue, Function<JsonNode, Object> handler, long leaseMs) {
+        this.leaseMs = leaseMs;
         this.api = api;
         this.queue = queue;
         this.handler = handler;
@@ -32,7 +39,7 @@ final class StepWorker implements AutoCloseable {
         while (running) {
             try {
                 var claimed = api.post("/v1/worker/claim", Map.of("worker_id", "w-" + queue, "queues", List.of(queue),
-                        "max", 100, "wait_ms", 200));
+                        "max", 100, "wait_ms", 200, "lease_ms", leaseMs));
                 if (claimed.status() != 200) {
                     Thread.sleep(50);
                     continue;
@@ -40,6 +47,8 @@ final class StepWorker implements AutoCloseable {
                 for (JsonNode run : claimed.json().get("data")) {
                     String id = run.get("id").asText();
                     executions.computeIfAbsent(run.path("step_id").asText(""), k -> new AtomicInteger()).incrementAndGet();
+                    executions.computeIfAbsent(run.path("workflow_run_id").asText("") + "/" + run.path("step_id").asText(""),
+                            k -> new AtomicInteger()).incrementAndGet();
                     try {
                         Object result = handler.apply(run);
                         api.post("/v1/runs/" + id + "/complete", Map.of("worker_id", "w-" + queue,
