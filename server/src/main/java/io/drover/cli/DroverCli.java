@@ -11,9 +11,9 @@ import picocli.CommandLine.Spec;
  * read {@code DROVER_URL} and {@code DROVER_API_KEY} from the environment this object was made with.
  */
 @Command(name = "drover", mixinStandardHelpOptions = true, version = "drover 0.1.0",
-        description = "Drover: jobs, runs and schedules on PostgreSQL.",
+        description = "Drover: jobs, runs, schedules and workflows on PostgreSQL.",
         subcommands = {ServerCommand.class, JobsCommand.class, TriggerCommand.class, RunsCommand.class,
-                KeysCommand.class, MembersCommand.class, AuditCommand.class},
+                KeysCommand.class, MembersCommand.class, AuditCommand.class, ApplyCommand.class, DiffCommand.class},
         footer = ExitCodes.FOOTER)
 public final class DroverCli implements Runnable {
     private final Map<String, String> env;

@@ -55,6 +55,11 @@ public final class Output {
         }
     }
 
+    /** Prints a line of the answer on stdout (plans and reports that are the command's result). */
+    public void line(String line) {
+        out.println(line);
+    }
+
     /** Prints a line for people on stderr. */
     public void hint(String line) {
         err.println(line);

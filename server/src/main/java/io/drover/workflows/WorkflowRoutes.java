@@ -34,6 +34,9 @@ public final class WorkflowRoutes {
         return List.of(
                 post("/v1/workflows", Role.ADMIN, "Create a workflow (version 1)",
                         c -> Reply.created(workflows.create(c.projectId(), WorkflowSpec.parse(c.body())).toJson())),
+                post("/v1/workflows/validate", Role.VIEWER,
+                        "Check a definition without storing it; answers it as it would be stored (for diff)",
+                        c -> Reply.ok(WorkflowSpec.parse(c.body()).toJson())),
                 get("/v1/workflows", Role.VIEWER, "List workflows", this::list),
                 get("/v1/workflows/{wf}", Role.VIEWER, "Get a workflow's current version",
                         c -> Reply.ok(workflows.get(c.projectId(), c.path("wf")).toJson())),
