@@ -23,7 +23,11 @@ SELECT WF_COLUMNS FROM workflow_runs WHERE id = ? AND project_id = ?
 SELECT WF_COLUMNS FROM workflow_runs
 WHERE project_id = ?
   AND (?::uuid IS NULL OR workflow_id = ?)
-  AND (?::text IS NULL OR status = ?)
+  AND (?::text IS NULL OR status = ?
+       OR (?::text = 'waiting' AND status = 'running' AND NOT compensating
+           AND EXISTS (SELECT 1 FROM workflow_step_runs s WHERE s.workflow_run_id = workflow_runs.id AND s.status = 'waiting')
+           AND NOT EXISTS (SELECT 1 FROM workflow_step_runs s WHERE s.workflow_run_id = workflow_runs.id
+                           AND s.status = 'running')))
   AND (?::uuid IS NULL OR id < ?)
 ORDER BY id DESC
 LIMIT ?
@@ -127,6 +131,9 @@ SELECT workflow_run_id, step_id FROM workflow_step_runs
 WHERE status IN ('running', 'waiting') AND due_at IS NOT NULL AND due_at <= now()
 ORDER BY due_at
 LIMIT ?
+
+-- name: next_due
+SELECT min(due_at) FROM workflow_step_runs WHERE status IN ('running', 'waiting') AND due_at IS NOT NULL
 
 -- name: blocked_keys
 SELECT DISTINCT project_id, concurrency_key FROM workflow_step_runs

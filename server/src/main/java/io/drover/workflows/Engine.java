@@ -60,7 +60,7 @@ public final class Engine implements RunSettledHook {
 
     public Started trigger(Connection c, Workflow wf, JsonNode input, String idempotencyKey, UUID id,
             UUID parentRunId, String parentStepId, int depth) throws SQLException {
-        Graph g = workflows.graph(wf.id(), wf.version());
+        Graph g = workflows.graph(c, wf.id(), wf.version());
         Optional<WorkflowRun> inserted = Rows.run(c, "insert_run", id, wf.projectId(), wf.id(), wf.spec().slug(),
                 wf.version(), Json.write(input), idempotencyKey, parentRunId, parentStepId, depth,
                 g.spec().steps().size());
@@ -143,7 +143,7 @@ public final class Engine implements RunSettledHook {
         if (run.isEmpty()) {
             return;
         }
-        Advance a = new Advance(this, c, run.get(), workflows.graph(run.get().workflowId(), run.get().version()));
+        Advance a = new Advance(this, c, run.get(), workflows.graph(c, run.get().workflowId(), run.get().version()));
         mine.put(runId, a);
         try {
             action.apply(a);

@@ -100,8 +100,9 @@ public final class WorkflowRoutes {
     private Reply listRuns(Call c) {
         String status = c.query("status");
         if (status != null && !status.isEmpty()
-                && !Set.of("pending", "running", "completed", "failed", "canceled").contains(status)) {
-            throw new ApiError(400, "invalid_parameter", "status must be pending, running, completed, failed or canceled",
+                && !Set.of("pending", "running", "waiting", "completed", "failed", "canceled").contains(status)) {
+            throw new ApiError(400, "invalid_parameter",
+                    "status must be pending, running, waiting, completed, failed or canceled",
                     Map.of("parameter", "status"));
         }
         Page<WorkflowRun> page = runs.list(c.projectId(), c.query("workflow"), status == null || status.isEmpty()

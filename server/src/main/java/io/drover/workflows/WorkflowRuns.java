@@ -57,7 +57,7 @@ public final class WorkflowRuns {
 
     public Page<WorkflowRun> list(UUID projectId, String workflow, String status, UUID cursor, int limit) {
         UUID workflowId = workflow == null || workflow.isEmpty() ? null : workflows.get(projectId, workflow).id();
-        return db.read(c -> Page.of(Rows.runs(c, "list_runs", projectId, workflowId, workflowId, status, status, cursor,
+        return db.read(c -> Page.of(Rows.runs(c, "list_runs", projectId, workflowId, workflowId, status, status, status, cursor,
                 cursor, limit + 1), limit, WorkflowRun::id));
     }
 

@@ -200,24 +200,28 @@ public final class WorkflowStore {
 
     /** The checked graph of one version (immutable, so cached). */
     public Graph graph(UUID workflowId, int version) {
+        Graph g = graphs.get(workflowId + "/" + version);
+        return g != null ? g : db.read(c -> graph(c, workflowId, version));
+    }
+
+    /** The same, read on the caller's connection: the engine never takes a second one mid-transaction. */
+    public Graph graph(Connection c, UUID workflowId, int version) throws SQLException {
         String key = workflowId + "/" + version;
         Graph g = graphs.get(key);
         if (g != null) {
             return g;
         }
-        g = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT spec::text FROM workflow_versions WHERE workflow_id = ? AND version = ?")) {
-                ps.setObject(1, workflowId);
-                ps.setInt(2, version);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new IllegalStateException("workflow version missing: " + key);
-                    }
-                    return Graph.of(WorkflowSpec.fromStored(Json.read(rs.getString(1))));
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT spec::text FROM workflow_versions WHERE workflow_id = ? AND version = ?")) {
+            ps.setObject(1, workflowId);
+            ps.setInt(2, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("workflow version missing: " + key);
                 }
+                g = Graph.of(WorkflowSpec.fromStored(Json.read(rs.getString(1))));
             }
-        });
+        }
         graphs.put(key, g);
         return g;
     }

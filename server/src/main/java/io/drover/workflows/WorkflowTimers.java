@@ -96,8 +96,16 @@ public final class WorkflowTimers extends Service {
         });
     }
 
+    /** Until the next due step (a sleep of 300 ms wakes in 300 ms), at most the poll interval. */
     @Override
     protected long nextWaitMs() {
-        return pollMs;
+        Long untilDue = db.read(c -> {
+            try (PreparedStatement ps = Rows.prepare(c, "next_due"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                java.sql.Timestamp t = rs.getTimestamp(1);
+                return t == null ? null : t.getTime() - System.currentTimeMillis();
+            }
+        });
+        return untilDue == null ? pollMs : Math.max(10, Math.min(pollMs, untilDue));
     }
 }

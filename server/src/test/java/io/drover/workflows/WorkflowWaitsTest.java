@@ -43,6 +43,8 @@ class WorkflowWaitsTest {
                         "payload", Map.of("comment", "{{steps.ask.output.comment}}")))));
         String approved = trigger(api, "gate", Map.of("amount", 10));
         awaitStatus(api, approved, "waiting");
+        assertThat(api.get("/v1/workflow-runs?workflow=gate&status=waiting").json().get("data").toString())
+                .contains(approved);
         var ok = api.post("/v1/workflow-runs/" + approved + "/steps/ask/approve", Map.of("comment", "fine"));
         assertThat(ok.status()).as(ok.text()).isEqualTo(200);
         JsonNode run = awaitStatus(api, approved, "completed");
