@@ -68,8 +68,17 @@ public final class ApprovalService {
     }
 
     private void continueWith(Connection c, Approval done) throws SQLException {
-        if (done.continuationEvent() != null) {
+        if (done.continuationEvent() == null) {
+            return;
+        }
+        try {
             events.sendIn(c, done.projectId(), done.continuationEvent(), done.continuationPayload());
+        } catch (ApiError e) {
+            // The key was already sent with another payload: its waiters have their answer, and
+            // the decision on this request still stands (the refused send wrote nothing).
+            if (e.status() != 409) {
+                throw e;
+            }
         }
     }
 }

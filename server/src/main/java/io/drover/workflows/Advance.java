@@ -11,7 +11,6 @@ import io.drover.runs.Run;
 import io.drover.runs.RunStatus;
 import io.drover.runs.RunStore;
 import io.drover.runs.TriggerRequest;
-import io.drover.store.UuidV7;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,7 +20,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +35,12 @@ import java.util.UUID;
  * end of the pass in one batch.
  */
 public final class Advance {
-    private final Engine e;
-    private final Connection c;
-    private final WorkflowRun run;
-    private final Graph g;
+    final Engine e;
+    final Connection c;
+    final WorkflowRun run;
+    final Graph g;
     private final ArrayDeque<Runnable0> work = new ArrayDeque<>();
-    private final List<JobStart> jobStarts = new ArrayList<>();
+    private final StepStarts starts;
     private final List<Object[]> decisions = new ArrayList<>();
     private String status;
     private boolean compensating;
@@ -54,8 +52,6 @@ public final class Advance {
         void run() throws SQLException;
     }
 
-    private record JobStart(StepSpec step, Job job, JsonNode payload, String key, int attempt, long delayMs) {}
-
     Advance(Engine e, Connection c, WorkflowRun run, Graph g) {
         this.e = e;
         this.c = c;
@@ -65,9 +61,10 @@ public final class Advance {
         this.compensating = run.compensating();
         this.stepsLeft = run.stepsLeft();
         this.compQueue = new ArrayList<>(run.compensationQueue());
+        this.starts = new StepStarts(this);
     }
 
-    private boolean active() {
+    boolean active() {
         return status.equals("running") && !compensating;
     }
 
@@ -80,11 +77,11 @@ public final class Advance {
     }
 
     void drain() throws SQLException {
-        while (!work.isEmpty() || !jobStarts.isEmpty()) {
+        while (!work.isEmpty() || starts.pending()) {
             while (!work.isEmpty()) {
                 work.poll().run();
             }
-            flushJobs();
+            starts.flushJobs();
         }
         if (active() && stepsLeft == 0) {
             finishCompleted();
@@ -113,188 +110,14 @@ public final class Advance {
             }
             decide(id, "condition_met", "its condition " + cond + " is true", null);
         }
-        start(id, false);
-    }
-
-    private void start(String id, boolean unblocked) throws SQLException {
-        StepSpec s = g.step(id);
-        Template.Context ctx = context(pathsOf(s), null);
-        String key = Template.renderText(s.concurrencyKey(), ctx);
-        if (key != null && !key.isEmpty()) {
-            try (PreparedStatement ps = Rows.prepare(c, "lock_key", run.projectId().toString(), key)) {
-                ps.execute(); // serializes starts on one key, so two steps never both see it free
-            }
-            if (keyHeld(key)) {
-                Rows.update(c, "step_block", key, run.id(), id);
-                decide(id, "blocked_by_concurrency_key", "ready, but waiting: concurrency key '" + key
-                        + "' is held by another running step", Json.object().put("concurrency_key", key));
-                return;
-            }
-            if (unblocked) {
-                decide(id, "unblocked", "concurrency key '" + key + "' is free again", null);
-            }
-        } else {
-            key = null;
-        }
-        switch (s.type()) {
-            case "job" -> startJob(s, ctx, key, 1, 0);
-            case "approval" -> startApproval(s, ctx, key);
-            case "wait_for_event" -> startEventWait(s, ctx, key);
-            case "sleep" -> startSleep(s, key);
-            default -> startSubWorkflow(s, ctx, key);
-        }
-    }
-
-    private boolean keyHeld(String key) throws SQLException {
-        try (PreparedStatement ps = Rows.prepare(c, "key_held", run.projectId(), key); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
+        starts.start(id, false);
     }
 
     void unblock(String id) throws SQLException {
         Optional<StepRun> st = Rows.step(c, run.id(), id);
         if (active() && st.isPresent() && st.get().status().equals("pending") && st.get().blocked()) {
-            start(id, true);
+            starts.start(id, true);
         }
-    }
-
-    // --------------------------------------------------------------------------- starting steps
-
-    private void startJob(StepSpec s, Template.Context ctx, String key, int attempt, long delayMs) throws SQLException {
-        Optional<Job> job = e.jobs.find(c, run.projectId(), s.job(), false);
-        if (job.isEmpty()) {
-            settleFailed(s.id(), error("job_missing", "job '" + s.job() + "' no longer exists"));
-            return;
-        }
-        jobStarts.add(new JobStart(s, job.get(), Template.render(s.payload(), ctx), key, attempt, delayMs));
-    }
-
-    /** Triggers the job steps started in this pass: one insert per job, whatever the fan-out. */
-    private void flushJobs() throws SQLException {
-        if (jobStarts.isEmpty()) {
-            return;
-        }
-        List<JobStart> starts = List.copyOf(jobStarts);
-        jobStarts.clear();
-        if (!active()) {
-            return;
-        }
-        Map<UUID, List<JobStart>> byJob = new LinkedHashMap<>();
-        starts.forEach(j -> byJob.computeIfAbsent(j.job().id(), k -> new ArrayList<>()).add(j));
-        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("step_start"))) {
-            for (List<JobStart> group : byJob.values()) {
-                List<TriggerRequest> reqs = new ArrayList<>();
-                for (JobStart j : group) {
-                    ObjectNode meta = Json.object().put("workflow_run_id", run.id().toString())
-                            .put("step_id", j.step().id());
-                    reqs.add(new TriggerRequest(j.payload() == null ? Json.MAPPER.nullNode() : j.payload(), meta, null,
-                            j.delayMs() > 0 ? j.delayMs() : null, null, null, null));
-                }
-                RunStore.Pending p = e.runs.triggerIn(c, group.get(0).job(), reqs, RunStore.Origin.API,
-                        new RunStore.StepLink(run.id(), group.stream().map(j -> j.step().id()).toList()));
-                List<Run> made = p.triggered().runs();
-                for (int i = 0; i < group.size(); i++) {
-                    JobStart j = group.get(i);
-                    Run r = made.get(i);
-                    setStart(ps, j.step().id(), "running", j.attempt(), r.id(), null, j.key(), due(j.step().timeoutSecs()));
-                    ps.addBatch();
-                    if (j.attempt() == 1) {
-                        decide(j.step().id(), "started", "started: run " + r.id() + " of job '" + j.job().spec().slug()
-                                + "'", Json.object().put("run_id", r.id().toString()));
-                    } else {
-                        decide(j.step().id(), "retried", "retried: attempt " + j.attempt() + " of "
-                                + j.step().maxAttempts() + " is run " + r.id()
-                                + (j.delayMs() > 0 ? " after " + j.delayMs() + " ms" : ""),
-                                Json.object().put("run_id", r.id().toString()).put("attempt", j.attempt()));
-                    }
-                }
-            }
-            ps.executeBatch();
-        }
-    }
-
-    private void setStart(PreparedStatement ps, String id, String status, int attempt, UUID runId, UUID childId,
-            String key, Instant due) throws SQLException {
-        ps.setString(1, status);
-        ps.setInt(2, attempt);
-        ps.setObject(3, runId);
-        ps.setObject(4, childId);
-        ps.setString(5, key);
-        ps.setTimestamp(6, due == null ? null : java.sql.Timestamp.from(due));
-        ps.setObject(7, run.id());
-        ps.setString(8, id);
-    }
-
-    private void markStarted(String id, String status, int attempt, UUID runId, UUID childId, String key, Instant due)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("step_start"))) {
-            setStart(ps, id, status, attempt, runId, childId, key, due);
-            ps.executeUpdate();
-        }
-    }
-
-    private static Instant due(Integer secs) {
-        return secs == null ? null : Instant.now().plusSeconds(secs);
-    }
-
-    private void startApproval(StepSpec s, Template.Context ctx, String key) throws SQLException {
-        Integer secs = s.expiresInSecs() != null ? s.expiresInSecs() : s.timeoutSecs();
-        Instant expires = due(secs);
-        JsonNode details = Template.render(s.payload(), ctx);
-        Approvals.insert(c, run.projectId(), run.id(), s.id(), "approve step '" + s.id() + "' of workflow '"
-                + run.workflowSlug() + "'", details == null ? null : Json.write(details), "medium", null, expires);
-        markStarted(s.id(), "waiting", 1, null, null, key, expires);
-        decide(s.id(), "waiting_for_approval", "waiting for an operator to approve or reject"
-                + (expires == null ? "" : "; expires at " + expires), null);
-    }
-
-    private void startEventWait(StepSpec s, Template.Context ctx, String key) throws SQLException {
-        String eventKey = Template.renderText(s.eventKey(), ctx);
-        Instant expires = due(s.timeoutSecs());
-        markStarted(s.id(), "waiting", 1, null, null, key, expires);
-        Optional<String> sent = EventWaits.sent(c, run.projectId(), eventKey);
-        if (sent.isPresent()) {
-            settle(s.id(), "completed", sent.get(), null, null, "event_received",
-                    "event '" + eventKey + "' had already been sent; its payload is the step's output");
-            return;
-        }
-        EventWaits.wait(c, run.projectId(), eventKey, run.id(), s.id(), expires);
-        decide(s.id(), "waiting_for_event", "waiting for event '" + eventKey + "'"
-                + (expires == null ? "" : " until " + expires), Json.object().put("event_key", eventKey));
-    }
-
-    private void startSleep(StepSpec s, String key) throws SQLException {
-        Instant until = s.until() != null ? s.until() : Instant.now().plusSeconds(s.durationSecs());
-        if (!until.isAfter(Instant.now())) {
-            markStarted(s.id(), "running", 1, null, null, key, null);
-            settle(s.id(), "completed", Json.write(Json.object().put("slept_until", until.toString())), null, null,
-                    "woke", "sleep ended at once: " + until + " has passed");
-            return;
-        }
-        markStarted(s.id(), "waiting", 1, null, null, key, until);
-        decide(s.id(), "sleeping", "sleeping until " + until, null);
-    }
-
-    private void startSubWorkflow(StepSpec s, Template.Context ctx, String key) throws SQLException {
-        if (run.depth() + 1 > Engine.MAX_SUBWORKFLOW_DEPTH) {
-            markStarted(s.id(), "running", 1, null, null, key, null);
-            settleFailed(s.id(), error("max_depth", "sub-workflows nest at most " + Engine.MAX_SUBWORKFLOW_DEPTH
-                    + " deep; this one would be at depth " + (run.depth() + 1)));
-            return;
-        }
-        Optional<Workflow> wf = e.workflows.find(c, run.projectId(), s.workflow());
-        if (wf.isEmpty()) {
-            markStarted(s.id(), "running", 1, null, null, key, null);
-            settleFailed(s.id(), error("workflow_missing", "workflow '" + s.workflow() + "' no longer exists"));
-            return;
-        }
-        UUID childId = UuidV7.next();
-        markStarted(s.id(), "running", 1, null, childId, key, due(s.timeoutSecs()));
-        decide(s.id(), "sub_workflow_started", "started sub-workflow run " + childId + " of '" + s.workflow()
-                + "' version " + wf.get().version(), Json.object().put("child_run_id", childId.toString()));
-        JsonNode input = Template.render(s.payload(), ctx);
-        e.trigger(c, wf.get(), input == null ? Json.object() : input, null, childId, run.id(), s.id(), run.depth() + 1);
     }
 
     // -------------------------------------------------------------------------- things happen
@@ -316,7 +139,7 @@ public final class Advance {
             return;
         }
         if (runStatus != RunStatus.CANCELED && st.attempt() < s.maxAttempts()) {
-            startJob(s, context(pathsOf(s), null), st.concurrencyKey(), st.attempt() + 1, s.retryDelayMs());
+            starts.startJob(s, context(pathsOf(s), null), st.concurrencyKey(), st.attempt() + 1, s.retryDelayMs());
             return;
         }
         ObjectNode err = error("run_" + runStatus.db(), "run " + runId + " ended " + runStatus.db()
@@ -415,16 +238,16 @@ public final class Advance {
 
     // ------------------------------------------------------------------------------ settling
 
-    private void settleFailed(String id, ObjectNode err) throws SQLException {
+    void settleFailed(String id, ObjectNode err) throws SQLException {
         settleFailed(id, err, "failed");
     }
 
-    private void settleFailed(String id, ObjectNode err, String decision) throws SQLException {
+    void settleFailed(String id, ObjectNode err, String decision) throws SQLException {
         settle(id, "failed", null, Json.write(err), null, decision, "failed: " + err.path("message").asText());
         onFailure(g.step(id), err);
     }
 
-    private void settle(String id, String to, String output, String err, String skipReason, String decision,
+    void settle(String id, String to, String output, String err, String skipReason, String decision,
             String message) throws SQLException {
         settle(id, to, output, err, skipReason, decision, message, null);
     }
@@ -710,7 +533,7 @@ public final class Advance {
 
     // ------------------------------------------------------------------------------- context
 
-    private static Collection<String> pathsOf(StepSpec s) {
+    static Collection<String> pathsOf(StepSpec s) {
         List<String> paths = new ArrayList<>(Template.paths(s.payload()));
         if (s.eventKey() != null) {
             paths.addAll(Template.pathsIn(s.eventKey()));
@@ -721,7 +544,7 @@ public final class Advance {
         return paths;
     }
 
-    private Template.Context context(Collection<String> paths, String alsoStep) throws SQLException {
+    Template.Context context(Collection<String> paths, String alsoStep) throws SQLException {
         Set<String> ids = new LinkedHashSet<>();
         for (String p : paths) {
             String s = Template.stepOf(p);
@@ -747,11 +570,11 @@ public final class Advance {
         return out;
     }
 
-    private static ObjectNode error(String type, String message) {
+    static ObjectNode error(String type, String message) {
         return Json.object().put("type", type).put("message", message);
     }
 
-    private void decide(String stepId, String decision, String message, JsonNode details) {
+    void decide(String stepId, String decision, String message, JsonNode details) {
         decisions.add(new Object[] {stepId, decision, message, details == null ? null : Json.write(details)});
     }
 
