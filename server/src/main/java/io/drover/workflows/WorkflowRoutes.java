@@ -49,16 +49,27 @@ public final class WorkflowRoutes {
                 get("/v1/workflow-runs/{id}", Role.VIEWER, "Get a workflow run with its steps",
                         c -> Reply.ok(runs.json(c.projectId(), id(c)))),
                 post("/v1/workflow-runs/{id}/cancel", Role.OPERATOR, "Cancel a workflow run, its steps and sub-workflows",
-                        c -> Reply.ok(runs.act(c.projectId(), id(c), a -> a.cancelRun("canceled by request", true)))),
+                        c -> {
+                            noFields(c);
+                            return Reply.ok(runs.act(c.projectId(), id(c), a -> a.cancelRun("canceled by request", true)));
+                        }),
                 post("/v1/workflow-runs/{id}/steps/{step}/approve", Role.OPERATOR, "Approve a waiting approval step",
                         c -> approval(c, true)),
                 post("/v1/workflow-runs/{id}/steps/{step}/reject", Role.OPERATOR, "Reject a waiting approval step",
                         c -> approval(c, false)),
                 post("/v1/workflow-runs/{id}/steps/{step}/retry", Role.OPERATOR,
                         "Retry a failed step and the steps that depend on it",
-                        c -> Reply.ok(runs.act(c.projectId(), id(c), a -> a.retryStep(c.path("step"))))),
+                        c -> {
+                            noFields(c);
+                            return Reply.ok(runs.act(c.projectId(), id(c), a -> a.retryStep(c.path("step"))));
+                        }),
                 get("/v1/workflow-runs/{id}/explain", Role.VIEWER, "Why the run is where it is, step by step",
                         c -> Reply.ok(runs.explain(c.projectId(), id(c)))));
+    }
+
+    /** Bodies of actions without options: empty or {}; anything else is refused, not ignored. */
+    private static void noFields(Call c) {
+        Input.body(c.body(), true).allowOnly(Set.of());
     }
 
     private static UUID id(Call c) {

@@ -37,6 +37,8 @@ class AuthTest {
     static String queued;
     static String executing;
     static String completed;
+    static String waitingRun;
+    static String approvalId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -61,6 +63,12 @@ class AuthTest {
         executing = admin.post("/v1/jobs/auth-job/trigger", Map.of()).json().get("id").asText();
         claim(executing);
         queued = admin.post("/v1/jobs/auth-job/trigger", Map.of()).json().get("id").asText();
+
+        assertThat(admin.post("/v1/workflows", Map.of("slug", "auth-wf", "steps", List.of(
+                Map.of("id", "ask", "type", "approval"),
+                Map.of("id", "work", "job", "auth-job", "depends_on", List.of("ask"))))).status()).isEqualTo(201);
+        waitingRun = admin.post("/v1/workflows/auth-wf/trigger", Map.of()).json().get("id").asText();
+        approvalId = admin.post("/v1/approvals", Map.of("action", "auth")).json().get("id").asText();
     }
 
     private static void claim(String expected) {
@@ -164,6 +172,30 @@ class AuthTest {
         m.put("GET /v1/audit-events", new Req("GET", "/v1/audit-events", null));
         m.put("GET /v1/audit-events/verify", new Req("GET", "/v1/audit-events/verify", null));
         m.put("GET /v1/audit-events/export", new Req("GET", "/v1/audit-events/export", null));
+        Map<String, Object> wf = Map.of("slug", "auth-wf-2", "steps", List.of(Map.of("id", "a", "type", "approval")));
+        String wr = "/v1/workflow-runs/" + waitingRun;
+        m.put("POST /v1/workflows", new Req("POST", "/v1/workflows", wf));
+        m.put("POST /v1/workflows/validate", new Req("POST", "/v1/workflows/validate", wf));
+        m.put("GET /v1/workflows", new Req("GET", "/v1/workflows", null));
+        m.put("GET /v1/workflows/{wf}", new Req("GET", "/v1/workflows/auth-wf", null));
+        m.put("PATCH /v1/workflows/{wf}", new Req("PATCH", "/v1/workflows/auth-wf", Map.of("description", "x")));
+        m.put("DELETE /v1/workflows/{wf}", new Req("DELETE", "/v1/workflows/auth-wf", null));
+        m.put("GET /v1/workflows/{wf}/versions", new Req("GET", "/v1/workflows/auth-wf/versions", null));
+        m.put("POST /v1/workflows/{wf}/trigger", new Req("POST", "/v1/workflows/auth-wf/trigger", Map.of()));
+        m.put("GET /v1/workflow-runs", new Req("GET", "/v1/workflow-runs", null));
+        m.put("GET /v1/workflow-runs/{id}", new Req("GET", wr, null));
+        m.put("POST /v1/workflow-runs/{id}/cancel", new Req("POST", wr + "/cancel", Map.of()));
+        m.put("POST /v1/workflow-runs/{id}/steps/{step}/approve", new Req("POST", wr + "/steps/ask/approve", Map.of()));
+        m.put("POST /v1/workflow-runs/{id}/steps/{step}/reject", new Req("POST", wr + "/steps/ask/reject", Map.of()));
+        m.put("POST /v1/workflow-runs/{id}/steps/{step}/retry", new Req("POST", wr + "/steps/ask/retry", Map.of()));
+        m.put("GET /v1/workflow-runs/{id}/explain", new Req("GET", wr + "/explain", null));
+        m.put("POST /v1/events/{key}/send", new Req("POST", "/v1/events/auth-key/send", Map.of("payload", 1)));
+        m.put("POST /v1/events/prefix/{prefix}/send", new Req("POST", "/v1/events/prefix/auth-/send", Map.of()));
+        m.put("POST /v1/approvals", new Req("POST", "/v1/approvals", Map.of("action", "x")));
+        m.put("GET /v1/approvals", new Req("GET", "/v1/approvals", null));
+        m.put("GET /v1/approvals/{id}", new Req("GET", "/v1/approvals/" + approvalId, null));
+        m.put("POST /v1/approvals/{id}/approve", new Req("POST", "/v1/approvals/" + approvalId + "/approve", Map.of()));
+        m.put("POST /v1/approvals/{id}/reject", new Req("POST", "/v1/approvals/" + approvalId + "/reject", Map.of()));
         return m;
     }
 

@@ -51,6 +51,11 @@ class BadInputTest {
     static String executing;
     static String completed;
     static String delayed;
+    static String waitingRun;
+    static String doneRun;
+    static String pendingApproval;
+    static String resolvedApproval;
+    static String stepApproval;
 
     @BeforeAll
     static void start() {
@@ -72,6 +77,26 @@ class BadInputTest {
         claimOne(executing);
         queued = trigger(Map.of("payload", Map.of("n", 1)));
         delayed = trigger(Map.of("delay_ms", 86_400_000));
+
+        // workflows: a run waiting for approval (no expiry, so no timer touches it), a finished run,
+        // a pending and a resolved approval request, an event already sent
+        assertThat(api.post("/v1/workflows", Map.of("slug", "wfx", "steps", List.of(
+                Map.of("id", "ask", "type", "approval"),
+                Map.of("id", "after", "job", "fx", "depends_on", List.of("ask"))))).status()).isEqualTo(201);
+        assertThat(api.post("/v1/workflows", Map.of("slug", "wfdone", "steps", List.of(
+                Map.of("id", "nap", "type", "sleep", "duration_secs", 0)))).status()).isEqualTo(201);
+        waitingRun = api.post("/v1/workflows/wfx/trigger", Map.of()).json().get("id").asText();
+        doneRun = api.post("/v1/workflows/wfdone/trigger", Map.of()).json().get("id").asText();
+        assertThat(api.get("/v1/workflow-runs/" + doneRun).json().get("status").asText()).isEqualTo("completed");
+        pendingApproval = api.post("/v1/approvals", Map.of("action", "a")).json().get("id").asText();
+        resolvedApproval = api.post("/v1/approvals", Map.of("action", "b")).json().get("id").asText();
+        assertThat(api.post("/v1/approvals/" + resolvedApproval + "/approve", Map.of()).status()).isEqualTo(200);
+        for (JsonNode a : api.get("/v1/approvals?status=pending").json().get("data")) {
+            if (!a.get("workflow_run_id").isNull()) {
+                stepApproval = a.get("id").asText();
+            }
+        }
+        assertThat(api.post("/v1/events/fx-sent/send", Map.of("payload", 1)).status()).isEqualTo(200);
     }
 
     private static String trigger(Map<String, Object> body) {
@@ -465,6 +490,7 @@ class BadInputTest {
                     "lease_ms");
         }));
         identity(t);
+        workflowCases(t);
         return t;
     }
 
@@ -625,6 +651,159 @@ class BadInputTest {
         t.put("GET /v1/audit-events/export", route("GET", "/v1/audit-events/export", () -> {
             bad("until not a time", "/v1/audit-events/export?until=2026-13-01", null, 400, "invalid_parameter", null);
         }));
+    }
+
+    private void workflowCases(Map<String, RouteCases> t) {
+        Map<String, Object> step = obj("id", "a", "job", "fx");
+        t.put("POST /v1/workflows", route("POST", "/v1/workflows", () -> {
+            String p = "/v1/workflows";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("slug missing", p, obj("steps", List.of(step)), 422, "validation_failed", "slug");
+            bad("steps missing", p, obj("slug", "w1"), 422, "validation_failed", "steps");
+            bad("steps an object", p, obj("slug", "w1", "steps", obj()), 400, "invalid_type", "steps");
+            bad("steps empty", p, obj("slug", "w1", "steps", List.of()), 422, "validation_failed", "steps");
+            bad("a step not an object", p, obj("slug", "w1", "steps", List.of(5)), 400, "invalid_type", "steps[0]");
+            bad("step type unknown", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "type", "x"))), 422,
+                    "validation_failed", "steps[0].type");
+            bad("cycle", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "job", "fx", "depends_on",
+                    List.of("a")))), 422, "cycle", "steps");
+            bad("unknown job", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "job", "nope"))), 422,
+                    "unknown_job", "steps[0].job");
+            bad("unknown dependency", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "job", "fx",
+                    "depends_on", List.of("z")))), 422, "unknown_step", "steps[0].depends_on");
+            bad("bad template", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "job", "fx", "payload",
+                    "{{inputs.x}}"))), 422, "invalid_template", "steps[0]");
+            bad("bad condition", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "job", "fx", "condition",
+                    obj("path", "input.x", "like", 1)))), 422, "invalid_condition", "steps[0].condition");
+            bad("policy over the cap", p, obj("slug", "w1", "steps", List.of(step), "policy",
+                    obj("max_fan_out", 5000)), 422, "validation_failed", "policy.max_fan_out");
+            bad("unknown step field", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "job", "fx", "retries",
+                    2))), 422, "unknown_field", "steps[0].retries");
+            bad("slug taken", p, obj("slug", "wfx", "steps", List.of(step)), 409, "slug_taken", "slug");
+            bad("NUL in a payload", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "job", "fx", "payload",
+                    "\u0000"))), 422, "validation_failed", "steps[0].payload");
+        }));
+        t.put("POST /v1/workflows/validate", route("POST", "/v1/workflows/validate", () -> {
+            String p = "/v1/workflows/validate";
+            bad("steps missing", p, obj("slug", "w1"), 422, "validation_failed", "steps");
+            bad("cycle", p, obj("slug", "w1", "steps", List.of(obj("id", "a", "type", "approval", "depends_on",
+                    List.of("a")))), 422, "cycle", "steps");
+        }));
+        t.put("GET /v1/workflows", route("GET", "/v1/workflows", () -> listParams("/v1/workflows")));
+        t.put("GET /v1/workflows/{wf}", route("GET", "/v1/workflows/wfx", () -> unknownWorkflows("", null)));
+        t.put("PATCH /v1/workflows/{wf}", route("PATCH", "/v1/workflows/wfx", () -> {
+            unknownWorkflows("", obj("description", "x"));
+            String p = "/v1/workflows/wfx";
+            bad("slug changed", p, obj("slug", "other"), 422, "validation_failed", "slug");
+            bad("steps a string", p, obj("steps", "a"), 400, "invalid_type", "steps");
+            bad("cycle", p, obj("steps", List.of(obj("id", "a", "type", "approval", "depends_on", List.of("a")))),
+                    422, "cycle", "steps");
+            bad("unknown field", p, obj("stepz", List.of()), 422, "unknown_field", "stepz");
+        }));
+        t.put("DELETE /v1/workflows/{wf}", route("DELETE", "/v1/workflows/wfx", () -> unknownWorkflows("", null)));
+        t.put("GET /v1/workflows/{wf}/versions", route("GET", "/v1/workflows/wfx/versions",
+                () -> unknownWorkflows("/versions", null)));
+        t.put("POST /v1/workflows/{wf}/trigger", route("POST", "/v1/workflows/wfx/trigger", () -> {
+            unknownWorkflows("/trigger", obj());
+            String p = "/v1/workflows/wfx/trigger";
+            bad("idempotency_key empty", p, obj("idempotency_key", ""), 422, "validation_failed", "idempotency_key");
+            bad("idempotency_key a number", p, obj("idempotency_key", 1), 400, "invalid_type", "idempotency_key");
+            bad("unknown field", p, obj("inputs", obj()), 422, "unknown_field", "inputs");
+            bad("NUL in the input", p, obj("input", obj("x", "\u0000")), 422, "validation_failed", "input.x");
+        }));
+        t.put("GET /v1/workflow-runs", route("GET", "/v1/workflow-runs", () -> {
+            listParams("/v1/workflow-runs");
+            bad("status=nope", "/v1/workflow-runs?status=nope", null, 400, "invalid_parameter", null);
+            bad("workflow=<unknown>", "/v1/workflow-runs?workflow=nope", null, 404, "not_found", null);
+        }));
+        String wr = "/v1/workflow-runs/" + waitingRun;
+        t.put("GET /v1/workflow-runs/{id}", route("GET", wr, () -> unknownWorkflowRuns("", null)));
+        t.put("GET /v1/workflow-runs/{id}/explain", route("GET", wr + "/explain",
+                () -> unknownWorkflowRuns("/explain", null)));
+        t.put("POST /v1/workflow-runs/{id}/cancel", route("POST", wr + "/cancel", () -> {
+            unknownWorkflowRuns("/cancel", obj());
+            bad("a finished run", "/v1/workflow-runs/" + doneRun + "/cancel", obj(), 409, "illegal_transition", null);
+            bad("unknown field", wr + "/cancel", obj("force", true), 422, "unknown_field", "force");
+        }));
+        for (String action : List.of("approve", "reject")) {
+            t.put("POST /v1/workflow-runs/{id}/steps/{step}/" + action, route("POST", wr + "/steps/ask/" + action,
+                    () -> {
+                        unknownWorkflowRuns("/steps/ask/" + action, obj());
+                        bad("unknown step", wr + "/steps/nope/" + action, obj(), 404, "not_found", null);
+                        bad("not an approval step", wr + "/steps/after/" + action, obj(), 409, "not_an_approval",
+                                null);
+                        bad("a finished run", "/v1/workflow-runs/" + doneRun + "/steps/nap/" + action, obj(), 409,
+                                "not_an_approval", null);
+                        bad("comment a number", wr + "/steps/ask/" + action, obj("comment", 5), 400, "invalid_type",
+                                "comment");
+                        bad("unknown field", wr + "/steps/ask/" + action, obj("reason", "x"), 422, "unknown_field",
+                                "reason");
+                    }));
+        }
+        t.put("POST /v1/workflow-runs/{id}/steps/{step}/retry", route("POST", wr + "/steps/ask/retry", () -> {
+            unknownWorkflowRuns("/steps/ask/retry", obj());
+            bad("unknown step", wr + "/steps/nope/retry", obj(), 404, "not_found", null);
+            bad("a step that did not fail", wr + "/steps/ask/retry", obj(), 409, "not_failed", null);
+            bad("unknown field", wr + "/steps/ask/retry", obj("all", true), 422, "unknown_field", "all");
+        }));
+        t.put("POST /v1/events/{key}/send", route("POST", "/v1/events/fx-sent/send", () -> {
+            String p = "/v1/events/fx-sent/send";
+            bad("another payload for a sent key", p, obj("payload", 2), 409, "event_already_sent", null);
+            bad("key over 255 characters", "/v1/events/" + "k".repeat(256) + "/send", obj(), 422,
+                    "validation_failed", "key");
+            bad("unknown field", p, obj("data", 1), 422, "unknown_field", "data");
+        }));
+        t.put("POST /v1/events/prefix/{prefix}/send", route("POST", "/v1/events/prefix/fx-/send", () -> {
+            String p = "/v1/events/prefix/fx-/send";
+            bad("unknown field", p, obj("payloads", 1), 422, "unknown_field", "payloads");
+            bad("NUL in the payload", p, obj("payload", "\u0000"), 422, "validation_failed", "payload");
+        }));
+        t.put("POST /v1/approvals", route("POST", "/v1/approvals", () -> {
+            String p = "/v1/approvals";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("action missing", p, obj("risk_level", "low"), 422, "validation_failed", "action");
+            bad("action a number", p, obj("action", 1), 400, "invalid_type", "action");
+            bad("risk_level unknown", p, obj("action", "a", "risk_level", "extreme"), 422, "validation_failed",
+                    "risk_level");
+            bad("expires_in_secs 0", p, obj("action", "a", "expires_in_secs", 0), 422, "validation_failed",
+                    "expires_in_secs");
+            bad("unknown field", p, obj("action", "a", "risk", "low"), 422, "unknown_field", "risk");
+        }));
+        t.put("GET /v1/approvals", route("GET", "/v1/approvals", () -> {
+            listParams("/v1/approvals");
+            bad("status=nope", "/v1/approvals?status=nope", null, 400, "invalid_parameter", null);
+        }));
+        String ap = "/v1/approvals/" + pendingApproval;
+        t.put("GET /v1/approvals/{id}", route("GET", ap, () -> unknownApprovals("", null)));
+        for (String action : List.of("approve", "reject")) {
+            t.put("POST /v1/approvals/{id}/" + action, route("POST", ap + "/" + action, () -> {
+                unknownApprovals("/" + action, obj());
+                bad("already resolved", "/v1/approvals/" + resolvedApproval + "/" + action, obj(), 409, "not_pending",
+                        null);
+                bad("a workflow step's approval", "/v1/approvals/" + stepApproval + "/" + action, obj(), 409,
+                        "workflow_step_approval", null);
+                bad("comment a number", ap + "/" + action, obj("comment", 1), 400, "invalid_type", "comment");
+            }));
+        }
+    }
+
+    private void unknownWorkflows(String suffix, Object body) {
+        bad("unknown workflow id (UUIDv7)", "/v1/workflows/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        bad("unknown slug", "/v1/workflows/no-such-wf" + suffix, body, 404, "not_found", null);
+        bad("300-char slug", "/v1/workflows/" + "s".repeat(300) + suffix, body, 404, "not_found", null);
+    }
+
+    private void unknownWorkflowRuns(String suffix, Object body) {
+        bad("unknown workflow run id (UUIDv7)", "/v1/workflow-runs/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        for (String id : NOT_IDS) {
+            bad("workflow run id '" + (id.length() > 20 ? id.substring(0, 20) + "..." : id) + "'",
+                    "/v1/workflow-runs/" + id + suffix, body, 404, "not_found", null);
+        }
+    }
+
+    private void unknownApprovals(String suffix, Object body) {
+        bad("unknown approval id (UUIDv7)", "/v1/approvals/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        bad("approval id 'nope'", "/v1/approvals/nope" + suffix, body, 404, "not_found", null);
     }
 
     /** limit and cursor of a list endpoint. */

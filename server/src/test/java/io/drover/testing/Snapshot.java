@@ -33,6 +33,14 @@ public record Snapshot(Map<String, String> tables) {
         // api_keys without last_used_at, which every accepted request may touch
         m.put("(SELECT id, project_id, name, prefix, key_hash, role, expires_at, revoked_at, rotated_to, read_secrets "
                 + "FROM api_keys)", "id");
+        m.put("workflows", "id");
+        m.put("workflow_versions", "workflow_id, version");
+        m.put("workflow_runs", "id");
+        m.put("workflow_step_runs", "workflow_run_id, step_id");
+        m.put("workflow_step_decisions", "seq");
+        m.put("approvals", "id");
+        m.put("event_triggers", "id");
+        m.put("events", "project_id, event_key");
         return m;
     }
 
