@@ -21,6 +21,7 @@ public final class WorkflowTimers extends Service {
     private final Engine engine;
     private final ApprovalService approvals;
     private final long pollMs;
+    private final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WorkflowTimers.class);
 
     public WorkflowTimers(Db db, Engine engine, ApprovalService approvals, long pollMs) {
         super("workflow-timers");
@@ -35,10 +36,15 @@ public final class WorkflowTimers extends Service {
     @Override
     protected void runOnce() {
         for (Ref due : refs("due_steps")) {
-            db.tx(c -> {
-                engine.due(c, due.runId(), due.stepId());
-                return null;
-            });
+            try {
+                db.tx(c -> {
+                    engine.due(c, due.runId(), due.stepId());
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // one step's failure must not hold back the others' timers; it is retried next pass
+                log.warn("timer of step {} of workflow run {} failed: {}", due.stepId(), due.runId(), e.toString());
+            }
         }
         approvals.expireDue(BATCH);
         unblockKeys();
