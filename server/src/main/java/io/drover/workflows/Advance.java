@@ -490,43 +490,21 @@ public final class Advance {
             throw ApiError.conflict("compensated", "the workflow run was compensated; trigger a new run instead",
                     Map.of());
         }
-        Map<String, StepRun> byId = new HashMap<>();
-        all.forEach(s -> byId.put(s.stepId(), s));
-        Set<String> reset = new LinkedHashSet<>();
-        reset.add(stepId);
-        reset.addAll(g.descendants(stepId));
-        for (StepRun s : all) {
-            if (s.status().equals("canceled")) {
-                reset.add(s.stepId());
-                reset.addAll(g.descendants(s.stepId()));
-            }
+        RetryPlan plan = RetryPlan.of(g, all, stepId);
+        for (var e : plan.reset().entrySet()) {
+            Rows.update(c, "reset_step", e.getValue().depsDone(), e.getValue().depsBlocked(), run.id(), e.getKey());
         }
-        for (String id : reset) {
-            int done = 0;
-            int blocked = 0;
-            for (String dep : g.step(id).dependsOn()) {
-                StepRun d = byId.get(dep);
-                if (reset.contains(dep) || d.status().equals("pending") || d.isActive()) {
-                    continue;
-                }
-                done++;
-                boolean skipsMe = d.status().equals("skipped") && "upstream".equals(d.skipReason())
-                        || d.status().equals("failed") && g.step(dep).onFailure().equals("skip_dependents");
-                blocked += skipsMe ? 1 : 0;
-            }
-            Rows.update(c, "reset_step", done, blocked, run.id(), id);
-            byId.put(id, new StepRun(run.id(), id, g.step(id).type(), "pending", g.step(id).dependsOn().size(), done,
-                    blocked, null, 0, null, null, null, false, null, null, null, false, null, null));
-        }
-        Rows.update(c, "reopen_run", reset.size(), run.id());
+        // steps_left grows by the steps that had settled; reset steps that were still pending were never counted off
+        Rows.update(c, "reopen_run", plan.settledBefore(), run.id());
         status = "running";
-        stepsLeft += reset.size();
-        decide(stepId, "retried_by_operator", "retried by an operator; " + reset.size() + " step(s) start over: "
-                + reset, null);
-        for (String id : reset) {
-            StepRun s = byId.get(id);
-            if (s.depsDone() == s.depsTotal()) {
-                work.add(() -> ready(id, s.depsBlocked() > 0));
+        stepsLeft += plan.settledBefore();
+        decide(stepId, "retried_by_operator", "retried by an operator; " + plan.reset().size()
+                + " step(s) start over: " + plan.reset().keySet(), null);
+        for (var e : plan.reset().entrySet()) {
+            if (e.getValue().ready()) {
+                String id = e.getKey();
+                boolean blocked = e.getValue().depsBlocked() > 0;
+                work.add(() -> ready(id, blocked));
             }
         }
     }
