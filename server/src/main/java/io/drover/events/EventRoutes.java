@@ -89,7 +89,12 @@ public final class EventRoutes {
         in.allowOnly(Set.of("comment"));
         UUID id = c.pathUuid("id", "approval");
         ObjectNode out = approvals.resolve(c.projectId(), id, approve, in.string("comment", null, 2000),
-                "key:" + c.principal().keyId()).toJson();
+                actor(c)).toJson();
         return Reply.ok(out);
+    }
+
+    /** Who resolved an approval, as the approval row records it: a signed-in user or an API key. */
+    static String actor(Call c) {
+        return c.principal().isUser() ? "user:" + c.principal().userId() : "key:" + c.principal().keyId();
     }
 }

@@ -125,8 +125,13 @@ public final class WorkflowRoutes {
         Input in = Input.body(c.body(), true);
         in.allowOnly(Set.of("comment"));
         String comment = in.string("comment", null, 2000);
-        String by = "key:" + c.principal().keyId();
+        String by = actor(c);
         String step = c.path("step");
         return Reply.ok(runs.act(c.projectId(), id(c), a -> a.resolveApproval(step, approve, comment, by)));
+    }
+
+    /** Who resolved an approval, as the approval row records it: a signed-in user or an API key. */
+    static String actor(Call c) {
+        return c.principal().isUser() ? "user:" + c.principal().userId() : "key:" + c.principal().keyId();
     }
 }
