@@ -9,6 +9,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps one claim request open at a time, asking for as many runs as there are free slots, and
  * hands what comes back to the executor. Errors back off exponentially and never stop the loop.
+ * A run counts against the worker's concurrency until its outcome is acknowledged, not only while
+ * its handler runs: when reporting falls behind (a slow or unreachable server), the worker stops
+ * claiming instead of piling up finished runs whose leases it must keep extending and may lose.
  */
 final class ClaimLoop {
 
@@ -19,16 +22,19 @@ final class ClaimLoop {
     private final DroverClient client;
     private final WorkerConfig config;
     private final Semaphore slots;
+    private final InFlight inFlight;
     private final RunExecutor executor;
     private final Notifier notifier;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private Thread thread;
 
-    ClaimLoop(DroverClient client, WorkerConfig config, Semaphore slots, RunExecutor executor, Notifier notifier) {
+    ClaimLoop(DroverClient client, WorkerConfig config, Semaphore slots, InFlight inFlight, RunExecutor executor,
+              Notifier notifier) {
         this.client = client;
         this.config = config;
         this.slots = slots;
+        this.inFlight = inFlight;
         this.executor = executor;
         this.notifier = notifier;
     }
@@ -91,15 +97,21 @@ final class ClaimLoop {
         }
     }
 
-    /** Blocks until at least one slot is free, then takes every free slot; 0 when stopping. */
+    /**
+     * Blocks until at least one slot is free and fewer than {@code concurrency} runs are held
+     * (executing, or finished with the outcome not yet acknowledged), then takes as many slots as
+     * both allow; 0 when stopping.
+     */
     private int takeFreeSlots() {
         try {
             while (!stopping) {
-                if (slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                int room = inFlight.awaitRoom(config.concurrency(), 100);
+                if (room > 0 && slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                     int extra = slots.drainPermits();
-                    int surplus = Math.max(0, 1 + extra - MAX_PER_CLAIM);
+                    int taken = 1 + extra;
+                    int surplus = Math.max(0, taken - Math.min(room, MAX_PER_CLAIM));
                     slots.release(surplus);
-                    return 1 + extra - surplus;
+                    return taken - surplus;
                 }
             }
         } catch (InterruptedException e) {

@@ -49,7 +49,7 @@ public final class Worker implements AutoCloseable {
                 new CompletionCallback(), config.completionBatchSize(), config.completionLinger(),
                 config.completionRetries(), Duration.ofMillis(100));
         RunExecutor executor = new RunExecutor(handlers, client, config.workerId(), inFlight, slots, completer, notifier);
-        this.claimLoop = new ClaimLoop(client, config, slots, executor, notifier);
+        this.claimLoop = new ClaimLoop(client, config, slots, inFlight, executor, notifier);
         this.heartbeater = new Heartbeater(client, config, inFlight, notifier);
     }
 

@@ -65,7 +65,7 @@ public final class WorkerBuilder {
     /** Sets the worker id; the default is {@code <host>-<pid>-<random>}. */
     public WorkerBuilder workerId(String value) { workerId = value; return this; }
 
-    /** Sets the most runs executed at once. */
+    /** Sets the most runs executed at once; a run counts until its outcome is acknowledged by the server. */
     public WorkerBuilder concurrency(int value) { concurrency = value; return this; }
 
     /** Sets how long one claim waits on the server when nothing is ready (0 to 30 s). */
