@@ -46,8 +46,13 @@ public final class Bench {
                 for (int i = 1; i <= o.repeats; i++) {
                     System.err.printf("bench: (b) throughput, run %d of %d: %s%n", i, o.repeats, p.describe());
                     Throughput.Result r = Throughput.run(h, p, meter);
-                    System.err.printf("bench:     %.2f s, %,.0f runs/s (triggering took %.2f s); %s; %s%n", r.seconds(),
-                            r.runsPerSec(), r.triggerSeconds(), r.verification(o.runs), r.cpu().describe());
+                    System.err.printf("bench:     %.2f s, %,.0f runs/s (triggering took %.2f s); %s; %s; "
+                                    + "CPU %.3f ms per run%n", r.seconds(), r.runsPerSec(), r.triggerSeconds(),
+                            r.verification(o.runs), r.cpu().describe(), r.cpuMsPerRun());
+                    for (Statement st : r.statements()) {
+                        System.err.printf("bench:       %6d calls %9.0f ms total %8.2f ms mean  %s%n", st.calls(),
+                                st.totalMs(), st.meanMs(), oneLine(st.query(), 90));
+                    }
                     report.throughput.add(r);
                 }
             }
@@ -167,6 +172,12 @@ public final class Bench {
     /** Medians over repeated runs. */
     static <T> double median(List<T> results, ToDoubleFunction<T> f) {
         return Stats.median(results.stream().mapToDouble(f).toArray());
+    }
+
+    /** A statement on one line without its comments, cut at {@code max} characters. */
+    static String oneLine(String sql, int max) {
+        String q = sql.replaceAll("--[^\n]*", " ").replaceAll("\\s+", " ").strip();
+        return q.length() > max ? q.substring(0, max - 3) + "..." : q;
     }
 
     static String date(ZonedDateTime t) {

@@ -45,6 +45,9 @@ final class Report {
             rows.add(new Row("(b) throughput", "first trigger -> last completion, s",
                     String.format("%.2f", Bench.median(throughput, Throughput.Result::seconds))
                             + perRun(throughput, Throughput.Result::seconds, "%.2f"), "", "", ""));
+            rows.add(new Row("(b) throughput", "CPU per run (Drover JVM + PostgreSQL), ms -> runs/s if all cores were ours",
+                    String.format("%.3f -> %,.0f", Bench.median(throughput, Throughput.Result::cpuMsPerRun),
+                            Bench.median(throughput, Throughput.Result::ceiling)), "", "", ""));
             rows.add(new Row("(b) throughput", "exactly once (DB check)", ok ? "all runs OK" : "FAILED", "all",
                     ok ? "met" : "MISSED", ""));
         }
@@ -172,12 +175,12 @@ final class Report {
         if (!throughput.isEmpty()) {
             md.append("\n### (b) Throughput\n\n").append(throughputParams.describe()).append(".\n\n");
             md.append("| run | seconds | runs/s | triggering done at, s | DB span (max finished_at - min created_at), s | "
-                    + "verification | CPU during the run (cores) |\n|---|---|---|---|---|---|---|\n");
+                    + "verification | CPU during the run (cores) | CPU ms per run (JVM + PG) |\n|---|---|---|---|---|---|---|---|\n");
             int i = 1;
             for (Throughput.Result r : throughput) {
-                md.append(String.format("| %d | %.2f | %,.0f | %.2f | %.2f | %s | %s |%n", i++, r.seconds(),
+                md.append(String.format("| %d | %.2f | %,.0f | %.2f | %.2f | %s | %s | %.3f |%n", i++, r.seconds(),
                         r.runsPerSec(), r.triggerSeconds(), r.dbSpanSeconds(), r.verification(throughputParams.runs()),
-                        r.cpu().describe()));
+                        r.cpu().describe(), r.cpuMsPerRun()));
             }
             md.append("\nHot statements of the last run (pg_stat_statements, enabled in the benchmark's PostgreSQL only):\n\n");
             statements(md, throughput.get(throughput.size() - 1).statements());
@@ -223,10 +226,7 @@ final class Report {
     private static void statements(StringBuilder md, List<Bench.Statement> statements) {
         md.append("| calls | total ms | mean ms | rows | statement |\n|---|---|---|---|---|\n");
         for (Bench.Statement st : statements) {
-            String q = st.query().replaceAll("--[^\n]*", " ").replaceAll("\\s+", " ").strip();
-            if (q.length() > 110) {
-                q = q.substring(0, 107) + "...";
-            }
+            String q = Bench.oneLine(st.query(), 110);
             md.append(String.format("| %,d | %,.0f | %.3f | %,d | `%s` |%n", st.calls(), st.totalMs(), st.meanMs(),
                     st.rows(), q.replace("|", "\\|").replace("`", "'")));
         }

@@ -37,6 +37,16 @@ final class Throughput {
     record Result(double seconds, double runsPerSec, double triggerSeconds, double dbSpanSeconds, long total,
                   long completed, long claimedEvents, long distinctClaimed, long multiClaimed, long completedEvents,
                   long otherAttempts, CpuMeter.Usage cpu, List<Bench.Statement> statements) {
+        /** CPU milliseconds per run spent by the Drover JVM (server, SDK client and workers) and by PostgreSQL. */
+        double cpuMsPerRun() {
+            return (cpu.jvm() + cpu.postgres()) * seconds * 1000 / total;
+        }
+
+        /** The runs/s this CPU cost allows when every core is ours: cores / CPU per run. */
+        double ceiling() {
+            return Runtime.getRuntime().availableProcessors() * 1000 / cpuMsPerRun();
+        }
+
         boolean verified(int runs) {
             return total == runs && completed == runs && claimedEvents == runs && distinctClaimed == runs
                     && multiClaimed == 0 && completedEvents == runs && otherAttempts == 0;
@@ -123,7 +133,7 @@ final class Throughput {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("not every completion reached the database");
                     }
-                    Thread.sleep(2);
+                    Thread.sleep(10);
                 }
             }
             long t1 = System.nanoTime();
