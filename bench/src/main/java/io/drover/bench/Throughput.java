@@ -28,7 +28,7 @@ final class Throughput {
     record Params(int runs, int batch, int triggerThreads, int workers, int concurrency, int completionBatch,
                   Duration linger) {
         String describe() {
-            return String.format("%,d runs, trigger batches of %,d from %d client thread(s); %d SDK worker(s) x "
+            return String.format("%,d runs (after an uncounted warm-up run on its own database), trigger batches of %,d from %d client thread(s); %d SDK worker(s) x "
                     + "concurrency %d (claims up to min(free slots, 500)), completion batches up to %d, linger %d ms",
                     runs, batch, triggerThreads, workers, concurrency, completionBatch, linger.toMillis());
         }
