@@ -38,6 +38,9 @@ public final class Bench {
         Report report = new Report(o, startedAt, loadAtStart);
         try (Harness h = Harness.start()) {
             report.machine = Machine.describe(h);
+            report.commit = h.commitLatency();
+            System.err.printf("bench: durable commit of a one-row INSERT: p50 %.2f ms, p99 %.2f ms%n",
+                    report.commit.p50(), report.commit.p99());
             CpuMeter meter = new CpuMeter(h.pgDataDir());
             if (o.only.contains("b")) {
                 Throughput.Params p = new Throughput.Params(o.runs, o.batch, o.triggerThreads, o.workers, o.concurrency,
@@ -59,6 +62,8 @@ public final class Bench {
                     System.err.printf("bench:     %.2f s, %,.0f runs/s (triggering took %.2f s); %s; %s; "
                                     + "CPU %.3f ms per run%n", r.seconds(), r.runsPerSec(), r.triggerSeconds(),
                             r.verification(o.runs), r.cpu().describe(), r.cpuMsPerRun());
+                    System.err.println("bench:       active backends by wait event (average): "
+                            + WaitSampler.describe(r.waits()));
                     for (Statement st : r.statements()) {
                         System.err.printf("bench:       %6d calls %9.0f ms total %8.2f ms mean  %s%n", st.calls(),
                                 st.totalMs(), st.meanMs(), oneLine(st.query(), 90));
@@ -73,9 +78,9 @@ public final class Bench {
                     System.err.printf("bench: (c) latency, run %d of %d: %s%n", i, o.repeats, p.describe());
                     Latency.Result r = Latency.run(h, p, meter);
                     System.err.printf("bench:     trigger->handler p50 %.2f p95 %.2f p99 %.2f max %.2f ms; "
-                                    + "started_at-created_at p50 %.2f p99 %.2f ms; %s%n", r.endToEnd().p50(),
-                            r.endToEnd().p95(), r.endToEnd().p99(), r.endToEnd().max(), r.server().p50(),
-                            r.server().p99(), r.cpu().describe());
+                                    + "started_at-created_at p50 %.2f p99 %.2f ms; trigger call p50 %.2f ms; %s%n",
+                            r.endToEnd().p50(), r.endToEnd().p95(), r.endToEnd().p99(), r.endToEnd().max(),
+                            r.server().p50(), r.server().p99(), r.triggerCall().p50(), r.cpu().describe());
                     report.latency.add(r);
                 }
             }

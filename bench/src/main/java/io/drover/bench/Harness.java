@@ -79,6 +79,29 @@ final class Harness implements AutoCloseable {
         return new Harness(dir, pg, cleanup);
     }
 
+    /**
+     * The floor under every durable write: milliseconds per commit of a one-row INSERT (WAL flushed
+     * to disk), 300 of them one after another on an otherwise idle database.
+     */
+    Stats commitLatency() throws SQLException {
+        java.util.List<Double> ms = new java.util.ArrayList<>();
+        try (Connection c = admin(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS bench_commit (n int)");
+            try (var ps = c.prepareStatement("INSERT INTO bench_commit VALUES (?)")) {
+                for (int i = 0; i < 320; i++) {
+                    ps.setInt(1, i);
+                    long t = System.nanoTime();
+                    ps.executeUpdate();
+                    if (i >= 20) {
+                        ms.add((System.nanoTime() - t) / 1e6);
+                    }
+                }
+            }
+            s.execute("DROP TABLE bench_commit");
+        }
+        return Stats.of(ms);
+    }
+
     String postgresVersion() {
         return version;
     }

@@ -18,6 +18,7 @@ final class Report {
     final double[] loadAtStart;
     double[] loadAtEnd;
     Machine machine;
+    Stats commit;
     Throughput.Params throughputParams;
     final List<Throughput.Result> throughput = new ArrayList<>();
     Latency.Params latencyParams;
@@ -162,6 +163,8 @@ final class Report {
         List<String> s = new ArrayList<>();
         machine.pgSettings().forEach((k, v) -> s.add("`" + k + "=" + v + "`"));
         md.append(String.join(", ", s)).append('\n');
+        md.append(String.format("- Durable commit (one-row INSERT, WAL flushed), the floor under every trigger, "
+                + "claim and completion: p50 %.2f ms, p99 %.2f ms%n", commit.p50(), commit.p99()));
         md.append("- Load average (1, 5, 15 min, as `uptime` shows): ").append(CpuMeter.formatLoad(loadAtStart))
                 .append(" before the benchmark started, ").append(CpuMeter.formatLoad(loadAtEnd)).append(" at the end. ")
                 .append("The machine is shared; the CPU figures below say how much of it other processes took during "
@@ -182,6 +185,9 @@ final class Report {
                         r.runsPerSec(), r.triggerSeconds(), r.dbSpanSeconds(), r.verification(throughputParams.runs()),
                         r.cpu().describe(), r.cpuMsPerRun()));
             }
+            md.append("\nWhat the database's active backends were doing (pg_stat_activity sampled every 20 ms, "
+                    + "average number of backends in each state): ");
+            md.append(WaitSampler.describe(throughput.get(throughput.size() - 1).waits())).append(".\n");
             md.append("\nHot statements of the last run (pg_stat_statements, enabled in the benchmark's PostgreSQL only):\n\n");
             statements(md, throughput.get(throughput.size() - 1).statements());
         }

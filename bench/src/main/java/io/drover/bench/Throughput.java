@@ -36,7 +36,8 @@ final class Throughput {
 
     record Result(double seconds, double runsPerSec, double triggerSeconds, double dbSpanSeconds, long total,
                   long completed, long claimedEvents, long distinctClaimed, long multiClaimed, long completedEvents,
-                  long otherAttempts, CpuMeter.Usage cpu, List<Bench.Statement> statements) {
+                  long otherAttempts, CpuMeter.Usage cpu, List<Bench.Statement> statements,
+                  Map<String, Double> waits) {
         /** CPU milliseconds per run spent by the Drover JVM (server, SDK client and workers) and by PostgreSQL. */
         double cpuMsPerRun() {
             return (cpu.jvm() + cpu.postgres()) * seconds * 1000 / total;
@@ -94,6 +95,7 @@ final class Throughput {
             Thread.sleep(500); // the workers' first claims are parked on the server
             node.resetStatements();
 
+            WaitSampler waits = new WaitSampler(h, node.database, 20);
             CpuMeter.Sample cpu0 = meter.sample();
             long t0 = System.nanoTime();
             ExecutorService triggerPool = Executors.newFixedThreadPool(p.triggerThreads());
@@ -138,12 +140,13 @@ final class Throughput {
             }
             long t1 = System.nanoTime();
             CpuMeter.Sample cpu1 = meter.sample();
+            waits.close();
             List<Bench.Statement> statements = node.topStatements(8);
 
             for (Worker w : workers) {
                 Thread.ofVirtual().start(w::close);
             }
-            Result r = verify(node, p, t0, tTriggered, t1, CpuMeter.between(cpu0, cpu1), statements);
+            Result r = verify(node, p, t0, tTriggered, t1, CpuMeter.between(cpu0, cpu1), statements, waits.averages());
             for (Worker w : workers) {
                 w.close();
             }
@@ -153,7 +156,7 @@ final class Throughput {
     }
 
     private static Result verify(Harness.Node node, Params p, long t0, long tTriggered, long t1, CpuMeter.Usage cpu,
-                                 List<Bench.Statement> statements) throws Exception {
+                                 List<Bench.Statement> statements, Map<String, Double> waits) throws Exception {
         try (Connection c = node.connection(); var s = c.createStatement()) {
             long total;
             long completed;
@@ -190,7 +193,7 @@ final class Throughput {
             }
             double secs = (t1 - t0) / 1e9;
             return new Result(secs, p.runs() / secs, (tTriggered - t0) / 1e9, span, total, completed, claimed, distinct,
-                    multi, done, otherAttempts, cpu, statements);
+                    multi, done, otherAttempts, cpu, statements, waits);
         }
     }
 }
