@@ -110,8 +110,8 @@ public final class DroverClient implements AutoCloseable {
 
     /** Triggers up to 1000 runs of a job in one transaction, returning them in order. */
     public List<Run> triggerBatch(String jobIdOrSlug, List<TriggerRequest> requests) {
-        JsonNode answer = send("POST", "/v1/jobs/" + seg(jobIdOrSlug) + "/trigger/batch", Map.of("runs", requests));
-        return api.readList(answer.path("data"), Run.class);
+        return api.sendForList("POST", "/v1/jobs/" + seg(jobIdOrSlug) + "/trigger/batch", Map.of("runs", requests),
+                api.requestTimeout(), "data", Run.class);
     }
 
     /** Gets a run by id. */
@@ -154,7 +154,7 @@ public final class DroverClient implements AutoCloseable {
     /** Claims due runs, long-polling up to {@code waitMs}; the request timeout is stretched to match. */
     public List<Run> claim(ClaimRequest request) {
         Duration timeout = api.requestTimeout().plusMillis(request.waitMs());
-        return api.readList(api.send("POST", "/v1/worker/claim", request, timeout).path("data"), Run.class);
+        return api.sendForList("POST", "/v1/worker/claim", request, timeout, "data", Run.class);
     }
 
     /** Extends the lease of one run; the server answers 409 when the run is no longer this worker's. */
@@ -166,9 +166,9 @@ public final class DroverClient implements AutoCloseable {
 
     /** Extends the leases of many runs in one call, answering per run whether it is still this worker's. */
     public List<HeartbeatResult> heartbeatBatch(String workerId, List<String> runIds, long leaseMs) {
-        JsonNode answer = send("POST", "/v1/worker/heartbeat",
-                Map.of("worker_id", workerId, "run_ids", runIds, "lease_ms", leaseMs));
-        return api.readList(answer.path("data"), HeartbeatResult.class);
+        return api.sendForList("POST", "/v1/worker/heartbeat",
+                Map.of("worker_id", workerId, "run_ids", runIds, "lease_ms", leaseMs), api.requestTimeout(), "data",
+                HeartbeatResult.class);
     }
 
     /** Completes a run with a result (any value Jackson can write, or null). */
@@ -187,8 +187,8 @@ public final class DroverClient implements AutoCloseable {
 
     /** Reports many outcomes in one call, answering per run whether each was recorded. */
     public List<OutcomeResult> completeBatch(String workerId, List<Outcome> outcomes) {
-        JsonNode answer = send("POST", "/v1/worker/complete", Map.of("worker_id", workerId, "results", outcomes));
-        return api.readList(answer.path("data"), OutcomeResult.class);
+        return api.sendForList("POST", "/v1/worker/complete", Map.of("worker_id", workerId, "results", outcomes),
+                api.requestTimeout(), "data", OutcomeResult.class);
     }
 
     /** Gives a claimed run back to the queue without counting the attempt. */

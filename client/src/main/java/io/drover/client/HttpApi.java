@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -38,10 +39,36 @@ final class HttpApi {
     }
 
     JsonNode send(String method, String path, Object body, Duration timeout) {
-        HttpRequest request = build(method, path, body, timeout);
-        HttpResponse<String> response;
+        return parse(text(exchange(method, path, body, timeout)));
+    }
+
+    /**
+     * Sends a request and maps the array under {@code field} of the answer to a list, straight from
+     * the bytes. The worker's hot calls (claim, complete, heartbeat, batch trigger) use this: going
+     * through a JsonNode tree first and converting it cost about a fifth of the SDK's CPU in the
+     * throughput benchmark. An answer of another shape takes the tree path, with the same result
+     * or the same error as {@code readList(send(...).path(field), type)}.
+     */
+    <T> List<T> sendForList(String method, String path, Object body, Duration timeout, String field, Class<T> type) {
+        byte[] answer = exchange(method, path, body, timeout);
+        JavaType listType = mapper.getTypeFactory().constructCollectionType(List.class, type);
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            List<T> list = mapper.readerFor(listType).at("/" + field).readValue(answer);
+            if (list != null) {
+                return list;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not the expected shape: fall through to the tree path
+        }
+        return readList(parse(text(answer)).path(field), type);
+    }
+
+    /** One exchange: the body of a 2xx answer, or the exception that the answer or its absence means. */
+    private byte[] exchange(String method, String path, Object body, Duration timeout) {
+        HttpRequest request = build(method, path, body, timeout);
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new DroverTransportException(method + " " + path + " failed: " + describe(e), e);
         } catch (InterruptedException e) {
@@ -50,9 +77,13 @@ final class HttpApi {
         }
         int status = response.statusCode();
         if (status < 200 || status > 299) {
-            throw DroverApiException.fromResponse(status, response.body(), mapper);
+            throw DroverApiException.fromResponse(status, text(response.body()), mapper);
         }
-        return parse(response.body());
+        return response.body();
+    }
+
+    private static String text(byte[] body) {
+        return body == null ? null : new String(body, StandardCharsets.UTF_8);
     }
 
     <T> T read(JsonNode node, Class<T> type) {
