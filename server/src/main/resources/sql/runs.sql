@@ -44,7 +44,10 @@ SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[
 -- runs_claim once per queue in (priority DESC, id) order, so the cost does not grow with the
 -- number of queued runs; SKIP LOCKED lets competing claimers pass each other's rows instead of
 -- waiting. The outer ORDER BY/LIMIT merges the queues by priority. The CTE is the "optimization
--- fence": rows are locked before the UPDATE touches them.
+-- fence": rows are locked before the UPDATE touches them. The UPDATE finds the picked rows by
+-- primary key; the ARRAY() keeps it so in the generic plan too, where LIMIT ? is unknown and the
+-- planner otherwise hash-joined the picked ids against a sequential scan of all runs (see
+-- docs/benchmarks.md); a server-side prepared statement may switch to that plan after five runs.
 WITH picked AS MATERIALIZED (
     SELECT r.id
     FROM unnest(?::text[]) AS q(name)
@@ -69,6 +72,7 @@ WITH picked AS MATERIALIZED (
         expires_at = NULL          -- the TTL only limits how long a run may wait for its first start
     FROM picked
     WHERE r.id = picked.id
+      AND r.id = ANY (ARRAY(SELECT id FROM picked))
       AND (r.expires_at IS NULL OR r.expires_at > now())
     RETURNING RUN_COLUMNS_R
 ), events AS (
