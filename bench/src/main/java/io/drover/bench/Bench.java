@@ -78,9 +78,13 @@ public final class Bench {
                     System.err.printf("bench: (c) latency, run %d of %d: %s%n", i, o.repeats, p.describe());
                     Latency.Result r = Latency.run(h, p, meter);
                     System.err.printf("bench:     trigger->handler p50 %.2f p95 %.2f p99 %.2f max %.2f ms; "
-                                    + "started_at-created_at p50 %.2f p99 %.2f ms; trigger call p50 %.2f ms; %s%n",
+                                    + "started_at-created_at p50 %.2f p99 %.2f ms; trigger call p50 %.2f ms; "
+                                    + "1 ms sleep wakes late p50 %.2f p99 %.2f max %.2f ms; "
+                                    + "durable commit p50 %.2f p99 %.2f max %.2f ms; %s%n",
                             r.endToEnd().p50(), r.endToEnd().p95(), r.endToEnd().p99(), r.endToEnd().max(),
-                            r.server().p50(), r.server().p99(), r.triggerCall().p50(), r.cpu().describe());
+                            r.server().p50(), r.server().p99(), r.triggerCall().p50(), r.wakeDelay().p50(),
+                            r.wakeDelay().p99(), r.wakeDelay().max(), r.commit().p50(), r.commit().p99(),
+                            r.commit().max(), r.cpu().describe());
                     report.latency.add(r);
                 }
             }

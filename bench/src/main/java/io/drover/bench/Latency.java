@@ -29,7 +29,75 @@ final class Latency {
         }
     }
 
-    record Result(Stats endToEnd, Stats server, Stats triggerCall, int lateSends, CpuMeter.Usage cpu) {}
+    record Result(Stats endToEnd, Stats server, Stats triggerCall, int lateSends, CpuMeter.Usage cpu,
+                  Stats wakeDelay, Stats commit) {}
+
+    /** Durable one-row commits every 50 ms in another database: the WAL flush latency during the run. */
+    private static final class CommitProbe implements AutoCloseable {
+        private final List<Double> ms = java.util.Collections.synchronizedList(new ArrayList<>());
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        CommitProbe(Harness h) {
+            thread = Thread.ofPlatform().daemon().name("bench-commit-probe").start(() -> {
+                try (Connection c = h.admin(); var s = c.createStatement()) {
+                    s.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (n int)");
+                    try (var ps = c.prepareStatement("INSERT INTO bench_commit_probe VALUES (1)")) {
+                        while (running) {
+                            long t = System.nanoTime();
+                            ps.executeUpdate();
+                            ms.add((System.nanoTime() - t) / 1e6);
+                            Thread.sleep(50);
+                        }
+                    }
+                    s.execute("DROP TABLE bench_commit_probe");
+                } catch (java.sql.SQLException | InterruptedException e) {
+                    // an aid only
+                }
+            });
+        }
+
+        Stats stats() {
+            synchronized (ms) {
+                return Stats.of(new ArrayList<>(ms));
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(2_000);
+        }
+    }
+
+    /**
+     * How late a thread of this JVM wakes from a 1 ms sleep, sampled all through the measurement:
+     * the machine's own scheduling delay, which every hop of a trigger and a claim (client thread,
+     * HTTP server thread, PostgreSQL backend, WAL flush, claim, worker thread) may pay again.
+     */
+    private static final class WakeProbe implements AutoCloseable {
+        private final List<Double> lateMs = java.util.Collections.synchronizedList(new ArrayList<>());
+        private volatile boolean running = true;
+        private final Thread thread = Thread.ofPlatform().daemon().name("bench-wake-probe").start(() -> {
+            while (running) {
+                long t = System.nanoTime();
+                LockSupport.parkNanos(1_000_000);
+                lateMs.add(Math.max(0, (System.nanoTime() - t - 1_000_000) / 1e6));
+            }
+        });
+
+        Stats stats() {
+            synchronized (lateMs) {
+                return Stats.of(new ArrayList<>(lateMs));
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(1_000);
+        }
+    }
 
     static Result run(Harness h, Params p, CpuMeter meter) throws Exception {
         try (Harness.Node node = h.node("latency")) {
@@ -60,9 +128,13 @@ final class Latency {
             long begin = System.nanoTime() + period;
             int late = 0;
             CpuMeter.Sample cpu0 = null;
+            WakeProbe probe = null;
+            CommitProbe commits = null;
             for (int i = 0; i < total; i++) {
                 if (i == warmup) {
                     cpu0 = meter.sample();
+                    probe = new WakeProbe();
+                    commits = new CommitProbe(h);
                 }
                 long at = begin + i * period;
                 long wait;
@@ -82,6 +154,8 @@ final class Latency {
                 Thread.sleep(5);
             }
             CpuMeter.Sample cpu1 = meter.sample();
+            probe.close();
+            commits.close();
             worker.close();
             workerClient.close();
             if (handled.get() < total) {
@@ -102,7 +176,8 @@ final class Latency {
                     }
                 }
             }
-            return new Result(Stats.of(e2e), Stats.of(server), Stats.of(call), late, CpuMeter.between(cpu0, cpu1));
+            return new Result(Stats.of(e2e), Stats.of(server), Stats.of(call), late, CpuMeter.between(cpu0, cpu1),
+                    probe.stats(), commits.stats());
         }
     }
 }

@@ -195,12 +195,18 @@ final class Report {
             md.append("\n### (c) Enqueue -> start latency, idle system\n\n").append(latencyParams.describe()).append(".\n");
             md.append("Client: handler start minus trigger request send (same JVM, monotonic clock). "
                     + "Server: `started_at - created_at`. Trigger call: the HTTP round trip of the trigger itself.\n\n");
+            md.append("During the same 20 s, two probes measure the machine itself: how late a thread of the benchmark "
+                    + "JVM wakes from a 1 ms sleep (scheduling delay), and a durable one-row commit every 50 ms in "
+                    + "another database (WAL flush latency). A trigger and a claim each pay one durable commit.\n\n");
             md.append("| run | trigger -> handler p50 / p95 / p99 / max, ms | started_at - created_at p50 / p95 / p99 / max, ms "
-                    + "| trigger call p50 / p99, ms | late sends | CPU during the run (cores) |\n|---|---|---|---|---|---|\n");
+                    + "| trigger call p50 / p99, ms | late sends | scheduling delay p50 / p99 / max, ms "
+                    + "| durable commit p50 / p99 / max, ms | CPU during the run (cores) |\n|---|---|---|---|---|---|---|---|\n");
             int i = 1;
             for (Latency.Result r : latency) {
-                md.append(String.format("| %d | %s | %s | %.2f / %.2f | %d | %s |%n", i++, four(r.endToEnd()),
-                        four(r.server()), r.triggerCall().p50(), r.triggerCall().p99(), r.lateSends(), r.cpu().describe()));
+                md.append(String.format("| %d | %s | %s | %.2f / %.2f | %d | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f | %s |%n",
+                        i++, four(r.endToEnd()), four(r.server()), r.triggerCall().p50(), r.triggerCall().p99(),
+                        r.lateSends(), r.wakeDelay().p50(), r.wakeDelay().p99(), r.wakeDelay().max(),
+                        r.commit().p50(), r.commit().p99(), r.commit().max(), r.cpu().describe()));
             }
         }
         if (claim != null) {
