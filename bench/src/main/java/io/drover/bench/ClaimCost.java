@@ -20,7 +20,9 @@ import java.util.stream.Collectors;
  * What one claim costs with a small and a huge backlog. Queued runs are inserted with plain SQL
  * (INSERT ... SELECT generate_series into the real runs table, for a real job; no run events for
  * these setup rows); then claims of {@code batch} runs go through {@link RunStore#claim}, the
- * statement the worker protocol uses, each timed. After each claim as many new runs are queued
+ * statement the worker protocol uses, each timed, alternating between a database with the small
+ * backlog and one with the large, so that both see the same machine load. After each claim as many
+ * new runs are queued
  * (untimed), so that the backlog stays the same size while the claimed rows pile up as the dead
  * index entries a real queue has. At the large size, EXPLAIN (ANALYZE, BUFFERS) of the claim
  * statement is captured inside a transaction that is rolled back.
@@ -30,8 +32,9 @@ final class ClaimCost {
     record Params(int small, int large, int claims, int batch, int warmup) {
         String describe() {
             return String.format("%,d timed claims of %d runs (after %d warm-up claims) through RunStore.claim at "
-                    + "%,d and at %,d queued runs; the backlog is topped up by %d after each claim", claims, batch,
-                    warmup, small, large, batch);
+                    + "%,d and at %,d queued runs, in two databases, alternating between them so that both see the "
+                    + "same machine load; each backlog is topped up by %d after each claim", claims, batch, warmup,
+                    small, large, batch);
         }
     }
 
@@ -49,30 +52,72 @@ final class ClaimCost {
     private record JobRow(UUID id, UUID projectId, String slug, int version, String queue) {}
 
     static Result run(Harness h, Params p) throws Exception {
-        try (Harness.Node node = h.node("claimcost")) {
-            node.client.createJob(JobSpec.builder("bench-claim").queue("claim").build());
-            JobRow job;
-            try (Connection c = node.connection(); Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT id, project_id, slug, version, queue FROM jobs")) {
-                rs.next();
-                job = new JobRow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
-                        rs.getInt(4), rs.getString(5));
-            }
-            node.resetStatements();
-            Point small = measure(node, job, p, p.small());
+        // Two databases, one per backlog size, measured in alternation: both sizes then see the same
+        // load from the rest of the machine, which a shared 2-core machine changes minute by minute.
+        try (Harness.Node smallNode = h.node("claim_small"); Harness.Node largeNode = h.node("claim_large")) {
+            JobRow smallJob = job(smallNode);
+            JobRow largeJob = job(largeNode);
+            smallNode.resetStatements();
+            fill(smallNode, smallJob, p.small());
             long t = System.nanoTime();
-            fill(node, job, p.large());
+            fill(largeNode, largeJob, p.large());
             double insertSecs = (System.nanoTime() - t) / 1e9;
-            Point large = measure(node, job, p, p.large());
-            String plan = explain(node, job, p.batch(), false);
+            List<Double> small = new ArrayList<>();
+            List<Double> large = new ArrayList<>();
+            for (int i = 0; i < p.warmup() + p.claims(); i++) {
+                boolean smallFirst = i % 2 == 0;
+                double a = claimOnce(smallFirst ? smallNode : largeNode, smallFirst ? smallJob : largeJob, p.batch());
+                double b = claimOnce(smallFirst ? largeNode : smallNode, smallFirst ? largeJob : smallJob, p.batch());
+                if (i >= p.warmup()) {
+                    small.add(smallFirst ? a : b);
+                    large.add(smallFirst ? b : a);
+                }
+            }
+            for (var x : List.of(new Object[] {smallNode, smallJob, p.small()}, new Object[] {largeNode, largeJob,
+                    p.large()})) {
+                int after = queued((Harness.Node) x[0], (JobRow) x[1]);
+                if (after != (int) x[2]) {
+                    throw new IllegalStateException("the backlog drifted to " + after + " runs");
+                }
+            }
+            String plan = explain(largeNode, largeJob, p.batch(), false);
             String generic;
             try {
-                generic = explain(node, job, p.batch(), true);
+                generic = explain(largeNode, largeJob, p.batch(), true);
             } catch (SQLException e) {
                 generic = "(EXPLAIN (GENERIC_PLAN) failed: " + e.getMessage() + ")";
             }
-            return new Result(small, large, insertSecs, plan, generic, node.topStatements(6));
+            return new Result(point(p.small(), small), point(p.large(), large), insertSecs, plan, generic,
+                    largeNode.topStatements(6));
         }
+    }
+
+    private static JobRow job(Harness.Node node) throws SQLException {
+        node.client.createJob(JobSpec.builder("bench-claim").queue("claim").build());
+        try (Connection c = node.connection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT id, project_id, slug, version, queue FROM jobs")) {
+            rs.next();
+            return new JobRow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), rs.getInt(4),
+                    rs.getString(5));
+        }
+    }
+
+    /** One timed claim through RunStore.claim, then (untimed) as many new runs queued as were claimed. */
+    private static double claimOnce(Harness.Node node, JobRow job, int batch) throws SQLException {
+        long t = System.nanoTime();
+        List<Run> claimed = node.server.runs().claim(job.projectId(), "bench-claimer", List.of(job.queue()), batch,
+                300_000);
+        double ms = (System.nanoTime() - t) / 1e6;
+        if (claimed.size() != batch) {
+            throw new IllegalStateException("claimed " + claimed.size() + " runs, expected " + batch);
+        }
+        insert(node, job, claimed.size());
+        return ms;
+    }
+
+    private static Point point(int queued, List<Double> ms) {
+        double busy = ms.stream().mapToDouble(Double::doubleValue).sum() / 1000;
+        return new Point(queued, Stats.of(ms), ms.size() / busy);
     }
 
     /** Tops the queue up to {@code target} queued runs, then vacuums and analyzes the table. */
@@ -113,31 +158,6 @@ final class ClaimCost {
             ps.setInt(6, n);
             ps.executeUpdate();
         }
-    }
-
-    private static Point measure(Harness.Node node, JobRow job, Params p, int size) throws SQLException {
-        fill(node, job, size);
-        RunStore runs = node.server.runs();
-        List<Double> ms = new ArrayList<>();
-        double busy = 0;
-        for (int i = 0; i < p.warmup() + p.claims(); i++) {
-            long t = System.nanoTime();
-            List<Run> claimed = runs.claim(job.projectId(), "bench-claimer", List.of(job.queue()), p.batch(), 300_000);
-            long took = System.nanoTime() - t;
-            if (claimed.size() != p.batch()) {
-                throw new IllegalStateException("claimed " + claimed.size() + " runs, expected " + p.batch());
-            }
-            if (i >= p.warmup()) {
-                ms.add(took / 1e6);
-                busy += took / 1e9;
-            }
-            insert(node, job, claimed.size());
-        }
-        int after = queued(node, job);
-        if (after != size) {
-            throw new IllegalStateException("the backlog drifted to " + after + " runs");
-        }
-        return new Point(size, Stats.of(ms), p.claims() / busy);
     }
 
     /** EXPLAIN (ANALYZE, BUFFERS) of the claim as RunStore sends it, rolled back; or its generic plan. */
