@@ -167,7 +167,9 @@ public final class DroverServer implements AutoCloseable {
         if (config.pushEnabled()) {
             push.start();
         }
-        http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port()).start();
+        http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
+                config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
+                        config.rateLimitBurst())).start();
         ready = true;
         log.info("drover {} node {} listening on port {} ({})", VERSION, nodeId, http.port(),
                 embedded != null ? "embedded PostgreSQL in " + config.dataDir().toAbsolutePath() : "external PostgreSQL");

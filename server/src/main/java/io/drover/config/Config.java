@@ -25,7 +25,10 @@ public record Config(
         long pollIntervalMs,
         long reaperIntervalMs,
         long shutdownGraceMs,
-        boolean pushEnabled) {
+        boolean pushEnabled,
+        long httpIdleTimeoutMs,
+        double rateLimitPerSec,
+        int rateLimitBurst) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -43,31 +46,36 @@ public record Config(
                 longEnv(env, "DROVER_POLL_INTERVAL_MS", 1_000),
                 longEnv(env, "DROVER_REAPER_INTERVAL_MS", 1_000),
                 longEnv(env, "DROVER_SHUTDOWN_GRACE_MS", 10_000),
-                !"false".equalsIgnoreCase(env.getOrDefault("DROVER_PUSH_ENABLED", "true")));
+                !"false".equalsIgnoreCase(env.getOrDefault("DROVER_PUSH_ENABLED", "true")),
+                // above the longest long-poll (30 s) with margin; a silent or half-open client is cut off after it
+                longEnv(env, "DROVER_HTTP_IDLE_TIMEOUT_MS", 65_000),
+                // per API key and node; generous, so that only a runaway client meets it (0 turns it off)
+                doubleEnv(env, "DROVER_RATE_LIMIT_PER_SEC", 5_000),
+                intEnv(env, "DROVER_RATE_LIMIT_BURST", 10_000));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -90,6 +98,15 @@ public record Config(
         }
         if (pollIntervalMs < 10 || reaperIntervalMs < 10) {
             problems.add("DROVER_POLL_INTERVAL_MS and DROVER_REAPER_INTERVAL_MS must be at least 10");
+        }
+        if (httpIdleTimeoutMs < 1_000) {
+            problems.add("DROVER_HTTP_IDLE_TIMEOUT_MS must be at least 1000, got " + httpIdleTimeoutMs);
+        }
+        if (rateLimitPerSec < 0 || Double.isNaN(rateLimitPerSec)) {
+            problems.add("DROVER_RATE_LIMIT_PER_SEC must be 0 (off) or more, got " + rateLimitPerSec);
+        }
+        if (rateLimitBurst < 1) {
+            problems.add("DROVER_RATE_LIMIT_BURST must be at least 1, got " + rateLimitBurst);
         }
         databaseUrl.ifPresent(url -> {
             if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("postgresql://")
@@ -118,6 +135,18 @@ public record Config(
     private static Optional<String> opt(Map<String, String> env, String name) {
         String v = env.get(name);
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());
+    }
+
+    private static double doubleEnv(Map<String, String> env, String name, double dflt) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return Double.parseDouble(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
+        }
     }
 
     private static int intEnv(Map<String, String> env, String name, int dflt) {

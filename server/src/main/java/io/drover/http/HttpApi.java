@@ -5,12 +5,14 @@ import io.drover.audit.Actor;
 import io.drover.audit.AuditContext;
 import io.drover.identity.Authenticator;
 import io.drover.identity.Principal;
+import io.drover.store.DbException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,16 @@ public final class HttpApi {
     private final List<Route> routes;
 
     public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port) {
+        this(routes, keys, maxBodyBytes, host, port, 65_000, new RateLimiter(0, 1));
+    }
+
+    /**
+     * @param idleTimeoutMs a connection with no bytes moving for this long is closed (slow and half-open
+     *     clients); it must stay above the longest claim long-poll (30 s)
+     * @param limiter requests per API key (or signed-in user)
+     */
+    public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port,
+            long idleTimeoutMs, RateLimiter limiter) {
         this.routes = List.copyOf(routes);
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
@@ -33,21 +45,36 @@ public final class HttpApi {
             config.startup.showJavalinBanner = false;
             config.jetty.host = host;
             config.jetty.port = port;
-            config.jetty.modifyServer(server -> {
-                for (var connector : server.getConnectors()) {
-                    if (connector instanceof ServerConnector sc) {
-                        sc.setIdleTimeout(65_000); // above the longest long-poll (30 s) with margin
-                    }
-                }
-                server.setErrorHandler(new JsonErrorHandler());
+            // Our own connector: Javalin makes its default one after the modifyServer hooks run, so an idle
+            // timeout set there never applied (Jetty's 30 s default did).
+            config.jetty.addConnector((server, httpConfig) -> {
+                ServerConnector sc = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                sc.setHost(host);
+                sc.setPort(port);
+                sc.setIdleTimeout(idleTimeoutMs);
+                return sc;
             });
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             for (Route r : this.routes) {
                 config.routes.addHttpHandler(handlerType(r.method()), r.path(),
-                        ctx -> handle(ctx, r, keys, maxBodyBytes));
+                        ctx -> handle(ctx, r, keys, maxBodyBytes, limiter));
             }
             config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx,
                     new ApiError(e.getStatus(), codeFor(e.getStatus()), e.getMessage(), Map.of())));
+            config.routes.exception(DbException.class, (e, ctx) -> {
+                if (!e.isUnavailable()) {
+                    log.error("unexpected database error on {} {}", ctx.method(), ctx.path(), e);
+                    error(ctx, new ApiError(500, "internal_error", "unexpected server error; see the server log",
+                            Map.of()));
+                    return;
+                }
+                // PostgreSQL is restarting or unreachable: the client should try again, nothing is wrong with its request
+                log.warn("database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+                ctx.header("Retry-After", "1");
+                error(ctx, new ApiError(503, "database_unavailable",
+                        "the database is unavailable right now; try again shortly", Map.of()));
+            });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
                 error(ctx, new ApiError(500, "internal_error", "unexpected server error; see the server log",
@@ -75,12 +102,22 @@ public final class HttpApi {
         };
     }
 
-    private static void handle(Context ctx, Route route, Authenticator auth, long maxBody) throws Exception {
+    private static void handle(Context ctx, Route route, Authenticator auth, long maxBody, RateLimiter limiter)
+            throws Exception {
         // Refused before any handler runs: one that ignores its body (DELETE) must not act on an oversized request.
         if (ctx.req().getContentLengthLong() > maxBody) {
             throw Call.oversize(ctx, maxBody);
         }
         Principal principal = route.needsCaller() ? auth.authenticate(ctx, route) : null;
+        if (principal != null) {
+            long waitNanos = limiter.acquire(principal.keyId() != null ? principal.keyId() : principal.userId());
+            if (waitNanos > 0) {
+                long secs = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+                ctx.header("Retry-After", Long.toString(secs));
+                throw new ApiError(429, "rate_limited", "too many requests for this API key; retry after " + secs
+                        + " s", Map.of("retry_after_secs", secs));
+            }
+        }
         AuditContext.set(principal == null ? Actor.anonymous(ctx.ip())
                 : principal.isUser() ? Actor.user(principal.userId(), ctx.ip())
                 : Actor.apiKey(principal.keyId(), ctx.ip()));

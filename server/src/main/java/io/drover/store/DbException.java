@@ -12,6 +12,19 @@ public final class DbException extends RuntimeException {
         return ((SQLException) getCause()).getSQLState();
     }
 
+    /**
+     * The database could not be reached or went away mid-statement (connection failure, admin or
+     * crash shutdown, starting up, too many connections, pool time-out): retryable, not a bug.
+     */
+    public boolean isUnavailable() {
+        if (getCause() instanceof java.sql.SQLTransientConnectionException) {
+            return true;
+        }
+        String state = sqlState();
+        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                || state.equals("57P03") || state.equals("53300"));
+    }
+
     public boolean isUniqueViolation() {
         return "23505".equals(sqlState());
     }
