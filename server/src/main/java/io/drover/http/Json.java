@@ -55,25 +55,27 @@ public final class Json {
         String nul = nulPath(tree, "");
         if (nul != null) {
             throw ApiError.invalid(nul.isEmpty() ? "body" : nul,
-                    "must not contain the character U+0000, which cannot be stored");
+                    "must not contain the character U+0000 or an unpaired surrogate (\\ud800-\\udfff), "
+                            + "which cannot be stored");
         }
         return tree;
     }
 
     /**
-     * Where {@code node} holds U+0000 (in a value or a field name), as a field path such as
-     * {@code payload.items[2].name}; null when nowhere. PostgreSQL text and jsonb cannot store it, so
-     * such JSON is refused up front instead of failing in SQL.
+     * Where {@code node} holds U+0000 or an unpaired UTF-16 surrogate (in a value or a field name),
+     * as a field path such as {@code payload.items[2].name}; null when nowhere. PostgreSQL text and
+     * jsonb cannot store them (a lone surrogate is not UTF-8: it failed in SQL as a 500, or was
+     * silently stored as '?'), so such JSON is refused up front.
      */
     public static String nulPath(JsonNode node, String path) {
         if (node.isTextual()) {
-            return node.textValue().indexOf('\0') >= 0 ? path : null;
+            return unstorable(node.textValue()) ? path : null;
         }
         if (node.isObject()) {
             for (var field : node.properties()) {
                 String name = field.getKey();
                 String child = (path.isEmpty() ? "" : path + ".") + name.replace("\0", "\\u0000");
-                String found = name.indexOf('\0') >= 0 ? child : nulPath(field.getValue(), child);
+                String found = unstorable(name) ? child : nulPath(field.getValue(), child);
                 if (found != null) {
                     return found;
                 }
@@ -87,6 +89,27 @@ public final class Json {
             }
         }
         return null;
+    }
+
+    /** True if {@code s} holds U+0000 or a surrogate that is not half of a pair. */
+    static boolean unstorable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\0') {
+                return true;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                return true;
+            }
+            if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Parses JSON text stored by Drover itself (jsonb columns). */
