@@ -41,10 +41,18 @@ final class WorkerLoop implements Runnable {
     private final long leaseMs;
     private final Sink sink;
     private final BooleanSupplier stop;
+    private final int maxWorkMs;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     WorkerLoop(String baseUrl, String key, String workerId, String queue, int batch, long leaseMs, Sink sink,
             BooleanSupplier stop) {
+        this(baseUrl, key, workerId, queue, batch, leaseMs, sink, stop, 5);
+    }
+
+    /** {@code maxWorkMs}: a batch "works" a random 0..maxWorkMs ms between claim and report. */
+    WorkerLoop(String baseUrl, String key, String workerId, String queue, int batch, long leaseMs, Sink sink,
+            BooleanSupplier stop, int maxWorkMs) {
+        this.maxWorkMs = maxWorkMs;
         this.baseUrl = baseUrl;
         this.key = key;
         this.workerId = workerId;
@@ -101,7 +109,7 @@ final class WorkerLoop implements Runnable {
                     item.put("retryable", !"fatal".equals(mode));
                 }
             }
-            pause(ThreadLocalRandom.current().nextInt(0, 6)); // the "work" of the batch
+            pause(ThreadLocalRandom.current().nextInt(0, maxWorkMs + 1)); // the "work" of the batch
             report(claimed, results);
         }
     }
@@ -153,6 +161,7 @@ final class WorkerLoop implements Runnable {
      * lines written before a SIGKILL are in the file.
      */
     public static void main(String[] args) throws Exception {
+        // a worker process works longer per batch, so that a kill -9 mostly lands mid-run
         String base = args[0];
         String key = args[1];
         String worker = args[2];
@@ -183,7 +192,7 @@ final class WorkerLoop implements Runnable {
         Thread[] ts = new Thread[threads];
         for (int i = 0; i < threads; i++) {
             ts[i] = Thread.ofPlatform().name("worker-" + i).start(
-                    new WorkerLoop(base, key, worker + "-t" + i, queue, 25, 3_000, sink, () -> false));
+                    new WorkerLoop(base, key, worker + "-t" + i, queue, 25, 3_000, sink, () -> false, 150));
         }
         for (Thread t : ts) {
             t.join();
