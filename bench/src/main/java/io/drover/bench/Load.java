@@ -180,21 +180,19 @@ public final class Load {
         return -1;
     }
 
-    /** Heap in use after a full GC, in MiB, through jcmd (next to this JVM's java). */
-    static long heapAfterGcMb(long pid) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Path jcmd = Path.of(java).resolveSibling("jcmd");
-        run(jcmd.toString(), Long.toString(pid), "GC.run");
-        String out = run(jcmd.toString(), Long.toString(pid), "GC.heap_info");
-        // "garbage-first heap   total 262144K, used 41234K" or "def new generation ... used ..." lines
-        long usedK = 0;
-        for (String line : out.split("\n")) {
-            var m = java.util.regex.Pattern.compile("total (\\d+)K, used (\\d+)K").matcher(line);
-            if (m.find() && (line.contains("heap") || line.contains("generation"))) {
-                usedK += Long.parseLong(m.group(2));
+    /** Heap in use after a full GC (jcmd GC.run), in MiB, from the server's own jvm_memory_used_bytes. */
+    long heapAfterGcMb(long pid) throws Exception {
+        String javaBin = ProcessHandle.current().info().command().orElseThrow();
+        run(Path.of(javaBin).resolveSibling("jcmd").toString(), Long.toString(pid), "GC.run");
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double bytes = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                bytes += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        return usedK / 1024;
+        return (long) (bytes / (1024 * 1024));
     }
 
     static String run(String... cmd) throws Exception {
@@ -269,7 +267,7 @@ public final class Load {
             t.join();
         }
         load.stats.clear();
-        long heapBefore = heapAfterGcMb(server.pid());
+        long heapBefore = load.heapAfterGcMb(server.pid());
         long rssBefore = rssKb(server.pid()) / 1024;
 
         System.out.printf("load: %d clients for %d s against %s (server pid %d, -Xmx%s)%n", clients, seconds,
@@ -286,12 +284,14 @@ public final class Load {
         }
         double elapsed = (System.nanoTime() - t0) / 1e9;
         long rssAfterLoad = rssKb(server.pid()) / 1024;
-        long heapAfter = heapAfterGcMb(server.pid());
+        long heapAfter = load.heapAfterGcMb(server.pid());
         long rssAfter = rssKb(server.pid()) / 1024;
 
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%d clients, %d s, %s, %d cores, java %s%n%n", clients, seconds, Instant.now(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
+        String loadAvg = Files.readString(Path.of("/proc/loadavg")).strip();
+        sb.append(String.format("%d clients, %d s, %s, %d cores (load average at the end: %s), java %s%n%n", clients,
+                seconds, Instant.now(), Runtime.getRuntime().availableProcessors(), loadAvg,
+                System.getProperty("java.version")));
         sb.append("| endpoint | requests | req/s | errors | p50 ms | p95 ms | p99 ms | max ms |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         long total = 0;
