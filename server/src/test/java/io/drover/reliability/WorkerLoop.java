@@ -101,7 +101,7 @@ final class WorkerLoop implements Runnable {
                 int attempt = run.get("attempt").asInt();
                 sink.executed(id, attempt, workerId);
                 String mode = run.path("payload").path("mode").asText("ok");
-                ObjectNode item = results.addObject().put("run_id", id);
+                ObjectNode item = results.addObject().put("run_id", id).put("attempt", attempt);
                 if (succeeds(mode, attempt)) {
                     item.putObject("result").put("attempt", attempt);
                 } else {
