@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -318,6 +319,9 @@ public final class Load {
         }
         server.destroy();
         server.waitFor(30, TimeUnit.SECONDS);
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
         System.exit(errors == 0 ? 0 : 1);
     }
 

@@ -158,6 +158,12 @@ final class ChildServer implements AutoCloseable {
                     // best effort
                 }
             }
+            // the database files are large; the logs beside them stay for a look after a failure
+            try (var files = Files.walk(dataDir.resolve("pg"))) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                // already gone
+            }
         }
     }
 
