@@ -39,6 +39,7 @@ class BadInputPropertiesTest {
     static List<Route> routes;
     static String jobId;
     static String runId;
+    static Snapshot last;
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeContainer
@@ -173,7 +174,8 @@ class BadInputPropertiesTest {
                     boolean valid = pick < 3 && !r.method().equals("DELETE");
                     String path = r.path()
                             .replace("{job}", valid ? (pick == 0 ? jobId : "pfx") : enc(bad))
-                            .replace("{id}", valid ? runId : enc(bad));
+                            .replace("{id}", valid ? runId : enc(bad))
+                            .replaceAll("\\{[^}]+\\}", java.util.regex.Matcher.quoteReplacement(enc(bad)));
                     return new Request(r, path + q, body);
                 });
     }
@@ -186,13 +188,13 @@ class BadInputPropertiesTest {
      */
     @net.jqwik.api.Example
     void unicodeThatPostgresRefusesIsNeverA5xx() throws Exception {
-        List<String> values = List.of("\"\\u0000\"", "\"\\ud800\"", "{\"\\u0000\":1}", "{\"\\udc00x\":\"\\ud800\"}",
-                "[\"\\u0000\"]");
+        // U+0000 has its own cases in BadInputTest; here the lone surrogates, as a value and in a key
+        List<String> values = List.of("\"\\ud800\"", "{\"\\udc00x\":1}");
         for (Route r : routes) {
             if (r.method().equals("GET") || r.method().equals("DELETE")) {
                 continue;
             }
-            String path = r.path().replace("{job}", "pfx").replace("{id}", runId);
+            String path = r.path().replace("{job}", "pfx").replace("{id}", runId).replaceAll("\\{[^}]+\\}", "x");
             for (String field : FIELDS) {
                 for (String v : values) {
                     for (String body : List.of("{\"" + field + "\":" + v + "}",
@@ -206,9 +208,12 @@ class BadInputPropertiesTest {
         }
     }
 
-    @Property(tries = 700, shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
+    @Property(tries = 300, shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
     void noBadRequestIsA5xxOrChangesAnything(@ForAll("requests") Request request) throws Exception {
-        Snapshot before = Snapshot.of(server.db());
+        // the state after the previous request is the state before this one: nothing else writes
+        // (the fixture's runs are in states no background service changes), so one snapshot a request
+        Snapshot before = last != null ? last : Snapshot.of(server.db());
+        last = null;
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + request.path()))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + server.adminKey())
@@ -221,7 +226,9 @@ class BadInputPropertiesTest {
         } catch (java.io.IOException e) {
             if (request.body() != null && request.body().length > 1024 * 1024) {
                 // refused before the client finished sending: the server answered 413 and closed the connection
-                assertThat(Snapshot.of(server.db()).diff(before)).as("refused %s changed stored rows", request).isEmpty();
+                Snapshot after = Snapshot.of(server.db());
+                assertThat(after.diff(before)).as("refused %s changed stored rows", request).isEmpty();
+                last = after;
                 return;
             }
             throw new AssertionError("connection failed on " + request + ": " + e, e);
@@ -232,7 +239,9 @@ class BadInputPropertiesTest {
             assertThat(err.path("error").path("code").asText()).as("%s -> %s", request, r.body())
                     .matches("[a-z][a-z0-9_]*");
             assertThat(err.path("error").path("message").isTextual()).as(r.body()).isTrue();
-            assertThat(Snapshot.of(server.db()).diff(before)).as("refused %s changed stored rows", request).isEmpty();
+            Snapshot after = Snapshot.of(server.db());
+            assertThat(after.diff(before)).as("refused %s changed stored rows", request).isEmpty();
+            last = after;
         }
     }
 }
