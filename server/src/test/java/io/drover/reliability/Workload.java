@@ -252,12 +252,22 @@ final class Workload {
     // ------------------------------------------------------------------------------ verification
 
     record Figures(String scenario, int runs, int faults, int lost, int stuck, int duplicates, int crashedAttempts,
-            long maxRecoveryMs, long drainMs, long wallMs, List<String> problems) {
+            long maxRecoveryMs, long drainMs, long wallMs, String audit, List<String> problems) {
         String line() {
             return String.format("%-28s runs=%d faults=%d lost=%d stuck=%d duplicates=%d crashed_attempts=%d "
-                    + "max_recovery_ms=%d drain_ms=%d wall_s=%d", scenario, runs, faults, lost, stuck, duplicates,
-                    crashedAttempts, maxRecoveryMs, drainMs, wallMs / 1000);
+                    + "max_recovery_ms=%d drain_ms=%d wall_s=%d audit_chain=%s", scenario, runs, faults, lost, stuck,
+                    duplicates, crashedAttempts, maxRecoveryMs, drainMs, wallMs / 1000, audit);
         }
+    }
+
+    /** The audit chain's own check, through the API: "ok/<rows>" or what is wrong. */
+    String auditChain() {
+        var r = api().get("/v1/audit-events/verify");
+        if (r.status() != 200) {
+            return "unverifiable(" + r.status() + ")";
+        }
+        return (r.json().path("ok").asBoolean() ? "ok/" : "BROKEN(first_bad_id=" + r.json().path("first_bad_id")
+                .asText() + ")/") + r.json().path("rows_checked").asLong();
     }
 
     static String expected(String mode) {
@@ -376,7 +386,11 @@ final class Workload {
         }
         long wall = (System.nanoTime() - startNanos) / 1_000_000;
         long maxRecovery = recoveryMs.stream().mapToLong(Long::longValue).max().orElse(0);
-        return new Figures(name, total, faults, lost, stuck, duplicates, crashed, maxRecovery, drainMs, wall,
+        String audit = auditChain();
+        if (!audit.startsWith("ok/")) {
+            problems.add("audit chain after the faults: " + audit);
+        }
+        return new Figures(name, total, faults, lost, stuck, duplicates, crashed, maxRecovery, drainMs, wall, audit,
                 problems.size() > 50 ? problems.subList(0, 50) : problems);
     }
 
