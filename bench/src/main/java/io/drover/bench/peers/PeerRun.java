@@ -1,0 +1,339 @@
+package io.drover.bench.peers;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The child JVM of one contender: runs every workload, each on a fresh database of the parent's
+ * embedded PostgreSQL, and prints its figures as {@code RESULT key value} lines on stdout (progress
+ * goes to stderr). Its own peak RSS (VmHWM) is the contender's.
+ * <p>Arguments: contender port jobs runs deep drain threads rate seconds batch warmup timeoutMinutes
+ */
+public final class PeerRun {
+    private final String name;
+    private final int port;
+    private final int jobs;
+    private final int runs;
+    private final int deep;
+    private final int drain;
+    private final int threads;
+    private final int rate;
+    private final int seconds;
+    private final int batch;
+    private final int warmup;
+    private final Duration timeout;
+    private int dbCounter;
+
+    private PeerRun(String[] a) {
+        name = a[0];
+        port = Integer.parseInt(a[1]);
+        jobs = Integer.parseInt(a[2]);
+        runs = Integer.parseInt(a[3]);
+        deep = Integer.parseInt(a[4]);
+        drain = Integer.parseInt(a[5]);
+        threads = Integer.parseInt(a[6]);
+        rate = Integer.parseInt(a[7]);
+        seconds = Integer.parseInt(a[8]);
+        batch = Integer.parseInt(a[9]);
+        warmup = Integer.parseInt(a[10]);
+        timeout = Duration.ofMinutes(Integer.parseInt(a[11]));
+    }
+
+    public static void main(String[] args) throws Exception {
+        PeerRun r = new PeerRun(args);
+        List<String> only = args.length > 12 ? Arrays.asList(args[12].split(",")) : List.of("e2e", "latency", "shallow", "deep", "held");
+        try {
+            r.runAll(only);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            emit("error", String.valueOf(t).replace('\n', ' '));
+        }
+        emit("rss_kb", vmHwmKb());
+        System.out.flush();
+        System.exit(0); // some libraries leave non-daemon threads behind
+    }
+
+    private void runAll(List<String> only) throws Exception {
+        Contender.named(name).settings(threads).forEach((k, v) -> emit("setting." + k, v));
+        if (only.contains("e2e")) {
+            if (warmup > 0) {
+                log("warm-up, %,d jobs (not counted)", warmup);
+                endToEnd(warmup, false, "warmup");
+            }
+            for (int i = 1; i <= runs; i++) {
+                endToEnd(jobs, false, "e2e." + i);
+            }
+        }
+        if (only.contains("latency")) {
+            latency();
+        }
+        if (only.contains("shallow")) {
+            drain(drain, "shallow");
+        }
+        if (only.contains("deep")) {
+            drain(deep, "deep");
+        }
+        if (only.contains("held")) {
+            endToEnd(jobs, true, "held");
+        }
+    }
+
+    /** Jobs enqueued in batches while the workers run: first enqueue to last durable completion. */
+    private void endToEnd(int n, boolean holdHorizon, String key) throws Exception {
+        String db = freshDatabase();
+        Contender.Sink sink = new Contender.Sink(false);
+        Contender.Sink.current = sink;
+        Connection held = null;
+        try (Contender c = Contender.named(name); Connection mon = connect(db)) {
+            c.init(url(db), threads, sink);
+            c.startWorkers();
+            Thread.sleep(1000);
+            if (holdHorizon) {
+                held = connect(db);
+                held.setAutoCommit(false);
+                try (Statement s = held.createStatement()) {
+                    s.execute("SELECT txid_current()"); // an xid that stays open: VACUUM cannot remove what dies after it
+                }
+            }
+            long t0 = System.nanoTime();
+            enqueueAll(c, n);
+            long tEnq = System.nanoTime();
+            long t1 = waitDone(c, mon, sink, n, n, key);
+            double secs = (t1 - t0) / 1e9;
+            Thread.sleep(1000); // would any job run twice?
+            long executed = sink.executed.get();
+            emit(key + ".jobs", n);
+            emit(key + ".seconds", secs);
+            emit(key + ".rate", n / secs);
+            emit(key + ".enqueue_seconds", (tEnq - t0) / 1e9);
+            emit(key + ".executed", executed);
+            emit(key + ".done", c.done(mon, n));
+            emit(key + ".load", load());
+            log("%s: %,d jobs in %.2f s = %,.0f jobs/s (executed %,d; load %s)", key, n, secs, n / secs, executed, load());
+        } finally {
+            if (held != null) {
+                held.rollback();
+                held.close();
+            }
+            dropDatabase(db);
+        }
+    }
+
+    /**
+     * A backlog of {@code backlog} jobs enqueued with no worker running (timed: enqueue throughput
+     * alone), then the workers start and the first {@code drain} completions are timed.
+     */
+    private void drain(int backlog, String key) throws Exception {
+        String db = freshDatabase();
+        Contender.Sink sink = new Contender.Sink(false);
+        Contender.Sink.current = sink;
+        int n = Math.min(drain, backlog);
+        try (Contender c = Contender.named(name); Connection mon = connect(db)) {
+            c.init(url(db), threads, sink);
+            long e0 = System.nanoTime();
+            enqueueAll(c, backlog);
+            double enqSecs = (System.nanoTime() - e0) / 1e9;
+            emit(key + ".backlog", backlog);
+            emit(key + ".enqueue_rate", backlog / enqSecs);
+            emit(key + ".enqueue_load", load());
+            log("%s: enqueued %,d jobs with no worker in %.2f s = %,.0f jobs/s", key, backlog, enqSecs, backlog / enqSecs);
+            try (Statement s = mon.createStatement()) {
+                s.execute("VACUUM ANALYZE"); // as autovacuum would have by now: the same start for everyone
+            }
+            long t0 = System.nanoTime();
+            c.startWorkers();
+            long t1 = waitDone(c, mon, sink, n, backlog, key);
+            double secs = (t1 - t0) / 1e9;
+            emit(key + ".jobs", n);
+            emit(key + ".rate", n / secs);
+            emit(key + ".executed", sink.executed.get());
+            emit(key + ".load", load());
+            log("%s: first %,d of %,d completed in %.2f s = %,.0f jobs/s (load %s)", key, n, backlog, secs, n / secs, load());
+        } finally {
+            dropDatabase(db);
+        }
+    }
+
+    /** Single enqueues at a fixed rate while the workers wait; enqueue call start -> handler start. */
+    private void latency() throws Exception {
+        String db = freshDatabase();
+        Contender.Sink sink = new Contender.Sink(true);
+        Contender.Sink.current = sink;
+        int warm = 2;
+        try (Contender c = Contender.named(name); Connection mon = connect(db)) {
+            c.init(url(db), threads, sink);
+            c.startWorkers();
+            Thread.sleep(2000);
+            ExecutorService senders = Executors.newFixedThreadPool(8);
+            long period = 1_000_000_000L / rate;
+            int total = rate * (seconds + warm);
+            long start = System.nanoTime();
+            long countFrom = start + warm * 1_000_000_000L;
+            int late = 0;
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                long at = start + i * period;
+                long wait = at - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                } else if (wait < -period) {
+                    late++;
+                }
+                fs.add(senders.submit(() -> {
+                    c.enqueue(List.of(at));
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+            senders.shutdown();
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (sink.executed.get() < total && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            List<Double> ms = new ArrayList<>();
+            for (long[] pl : sink.latencies) {
+                if (pl[0] >= countFrom) {
+                    ms.add(pl[1] / 1e6);
+                }
+            }
+            ms.sort(null);
+            emit("latency.count", ms.size());
+            emit("latency.late_sends", late);
+            emit("latency.executed", sink.executed.get());
+            emit("latency.sent", total);
+            for (double q : new double[] {50, 95, 99}) {
+                emit("latency.p" + (int) q, pct(ms, q));
+            }
+            emit("latency.max", ms.isEmpty() ? Double.NaN : ms.get(ms.size() - 1));
+            emit("latency.load", load());
+            log("latency: p50 %.2f p95 %.2f p99 %.2f ms over %,d jobs (load %s)", pct(ms, 50), pct(ms, 95), pct(ms, 99),
+                    ms.size(), load());
+        } finally {
+            dropDatabase(db);
+        }
+    }
+
+    private static double pct(List<Double> sorted, double q) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(q / 100 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+
+    private void enqueueAll(Contender c, int n) throws Exception {
+        List<List<Long>> batches = new ArrayList<>();
+        for (int from = 0; from < n; from += batch) {
+            List<Long> b = new ArrayList<>();
+            for (long i = from; i < Math.min(n, from + batch); i++) {
+                b.add(i);
+            }
+            batches.add(b);
+        }
+        int senders = 2;
+        ExecutorService pool = Executors.newFixedThreadPool(senders);
+        AtomicInteger next = new AtomicInteger();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < senders; t++) {
+            fs.add(pool.submit(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < batches.size()) {
+                    c.enqueue(batches.get(i));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        pool.shutdown();
+    }
+
+    /** Waits until {@code n} jobs have run and the database holds {@code n} durable completions. */
+    private long waitDone(Contender c, Connection mon, Contender.Sink sink, long n, long enqueued, String key)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (sink.executed.get() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(key + ": only " + sink.executed.get() + " of " + n + " jobs ran within " + timeout);
+            }
+            Thread.sleep(2);
+        }
+        while (c.done(mon, enqueued) < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(key + ": completions not recorded within " + timeout);
+            }
+            Thread.sleep(10);
+        }
+        return System.nanoTime();
+    }
+
+    private String freshDatabase() throws Exception {
+        String db = "peers_" + name.replace('-', '_') + "_" + ProcessHandle.current().pid() + "_" + (++dbCounter);
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + db);
+        }
+        return db;
+    }
+
+    private void dropDatabase(String db) {
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        } catch (Exception e) {
+            log("could not drop %s: %s", db, e);
+        }
+    }
+
+    private String url(String db) {
+        return "jdbc:postgresql://localhost:" + port + "/" + db;
+    }
+
+    private Connection connect(String db) throws Exception {
+        return DriverManager.getConnection(url(db), "postgres", "");
+    }
+
+    static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    static long vmHwmKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    static synchronized void emit(String key, Object value) {
+        System.out.println("RESULT\t" + key + "\t" + value);
+        System.out.flush();
+    }
+
+    private void log(String fmt, Object... args) {
+        System.err.println("peers[" + name + "]: " + String.format(fmt, args));
+    }
+
+}

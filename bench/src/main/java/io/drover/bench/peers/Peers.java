@@ -1,0 +1,304 @@
+package io.drover.bench.peers;
+
+import io.drover.store.EmbeddedDatabase;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./bench/peers}: every contender in turn, each in its own child JVM ({@link PeerRun}, same java,
+ * same classpath), each workload on a fresh database of one embedded PostgreSQL with production
+ * durability. Prints one table, then the two ratio lines, and rewrites its own marked section of
+ * docs/benchmarks.md.
+ */
+public final class Peers {
+    static final String BEGIN = "<!-- BEGIN PEERS by ./bench/peers: everything up to END PEERS is rewritten on each run -->";
+    static final String END = "<!-- END PEERS -->";
+    static final List<String> ALL = List.of("drover", "db-scheduler", "jobrunr", "quartz", "raw-sql");
+    static final List<String> PEERS = List.of("db-scheduler", "jobrunr", "quartz");
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("contenders", String.join(",", ALL));
+        o.put("jobs", "100000");
+        o.put("runs", "3");
+        o.put("deep", "1000000");
+        o.put("drain", "50000");
+        o.put("threads", "32");
+        o.put("rate", "200");
+        o.put("seconds", "30");
+        o.put("batch", "1000");
+        o.put("warmup", "10000");
+        o.put("timeout", "10");
+        o.put("scale", "");
+        o.put("only", "e2e,latency,shallow,deep,held");
+        o.put("root", ".");
+        o.put("command", "./bench/peers");
+        o.put("doc", "true");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help")) {
+                System.out.println("""
+                        ./bench/peers [--contenders drover,db-scheduler,jobrunr,quartz,raw-sql] [--jobs 100000] [--runs 3]
+                          [--deep 1000000] [--drain 50000] [--threads 32] [--rate 200] [--seconds 30] [--batch 1000]
+                          [--warmup 10000] [--scale quartz=0.2,jobrunr=0.2] [--only e2e,latency,shallow,deep,held]
+                          [--timeout 10 (minutes per workload)] [--no-doc]
+                        --scale multiplies jobs, deep, drain and warm-up for the named (slow) contenders.""");
+                return;
+            }
+            if (a.equals("--no-doc")) {
+                o.put("doc", "false");
+            } else if (a.startsWith("--") && i + 1 < args.length) {
+                o.put(a.substring(2), args[++i]);
+            } else {
+                throw new IllegalArgumentException("unknown argument " + a + " (see --help)");
+            }
+        }
+        Map<String, Double> scale = new LinkedHashMap<>();
+        if (!o.get("scale").isBlank()) {
+            for (String kv : o.get("scale").split(",")) {
+                String[] p = kv.split("=");
+                scale.put(p[0], Double.parseDouble(p[1]));
+            }
+        }
+        Path root = Path.of(o.get("root"));
+        String loadBefore = Files.readString(Path.of("/proc/loadavg")).strip();
+        String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+        Path dir = Files.createTempDirectory("drover-peers");
+        Map<String, Map<String, String>> results = new LinkedHashMap<>();
+        String pgVersion;
+        Map<String, String> pgSettings = new LinkedHashMap<>();
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir,
+                Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on", "max_connections", "300"))) {
+            try (Connection c = pg.adminConnection(); Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT version()")) {
+                    rs.next();
+                    pgVersion = rs.getString(1);
+                }
+                for (String n : List.of("fsync", "synchronous_commit", "full_page_writes", "wal_sync_method", "shared_buffers",
+                        "max_wal_size", "max_connections", "autovacuum")) {
+                    try (ResultSet rs = s.executeQuery("SHOW " + n)) {
+                        rs.next();
+                        pgSettings.put(n, rs.getString(1));
+                    }
+                }
+            }
+            if (!"on".equals(pgSettings.get("fsync")) || !"on".equals(pgSettings.get("synchronous_commit"))) {
+                throw new IllegalStateException("PostgreSQL is not durable: " + pgSettings);
+            }
+            for (String name : o.get("contenders").split(",")) {
+                double f = scale.getOrDefault(name, 1.0);
+                List<String> cmd = new ArrayList<>(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx2g",
+                        "-XX:+UseG1GC", "-Dlogback.configurationFile=logback-bench.xml",
+                        "-cp", System.getProperty("java.class.path"), PeerRun.class.getName(), name,
+                        String.valueOf(pg.port()), scaled(o.get("jobs"), f), o.get("runs"), scaled(o.get("deep"), f),
+                        scaled(o.get("drain"), f), o.get("threads"), o.get("rate"), o.get("seconds"), o.get("batch"),
+                        scaled(o.get("warmup"), f), o.get("timeout"), o.get("only")));
+                System.err.printf("peers: %s (scale %.2f) in a child JVM%n", name, f);
+                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                Map<String, String> r = new LinkedHashMap<>();
+                r.put("scale", String.valueOf(f));
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        String[] parts = line.split("\t", 3);
+                        if (parts.length == 3 && parts[0].equals("RESULT")) {
+                            r.put(parts[1], parts[2]);
+                        } else {
+                            System.err.println(line);
+                        }
+                    }
+                }
+                p.waitFor();
+                results.put(name, r);
+            }
+        } finally {
+            deleteTree(dir);
+        }
+        String loadAfter = Files.readString(Path.of("/proc/loadavg")).strip();
+        int runs = Integer.parseInt(o.get("runs"));
+
+        StringBuilder table = new StringBuilder();
+        table.append("| contender | end-to-end jobs/s, median (runs) | enqueue alone jobs/s | latency p50 / p95 / p99 ms | "
+                + "shallow drain jobs/s | deep drain jobs/s (vs shallow) | held horizon jobs/s (vs end-to-end) | peak RSS MiB | "
+                + "every job ran once | load (1 min) at e2e / latency / deep / held |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        Map<String, Double> e2e = new LinkedHashMap<>();
+        for (var en : results.entrySet()) {
+            String n = en.getKey();
+            Map<String, String> r = en.getValue();
+            List<Double> rs = new ArrayList<>();
+            List<String> loads = new ArrayList<>();
+            boolean ok = true;
+            for (int i = 1; i <= runs; i++) {
+                if (r.containsKey("e2e." + i + ".rate")) {
+                    rs.add(d(r, "e2e." + i + ".rate"));
+                    loads.add(r.get("e2e." + i + ".load"));
+                    ok &= r.get("e2e." + i + ".executed").equals(r.get("e2e." + i + ".jobs"));
+                }
+            }
+            if (r.containsKey("shallow.executed")) {
+                ok &= r.get("shallow.executed").equals(r.get("shallow.jobs"));
+            }
+            if (r.containsKey("held.executed")) {
+                ok &= r.get("held.executed").equals(r.get("held.jobs"));
+            }
+            double med = median(rs);
+            e2e.put(n, med);
+            double shallow = d(r, "shallow.rate");
+            double deepRate = d(r, "deep.rate");
+            double held = d(r, "held.rate");
+            table.append(String.format("| %s%s | %s (%s; %s jobs) | %s | %s / %s / %s | %s | %s (%s) | %s (%s) | %.0f | %s | %s / %s / %s / %s |%n",
+                    n, r.containsKey("error") ? " (ERROR: " + r.get("error") + ")" : "",
+                    f0(med), String.join(", ", rs.stream().map(Peers::f0).toList()), f0(d(r, "e2e.1.jobs")),
+                    f0(d(r, "shallow.enqueue_rate")), f2(d(r, "latency.p50")), f2(d(r, "latency.p95")),
+                    f2(d(r, "latency.p99")), f0(shallow), f0(deepRate), pctOf(deepRate, shallow), f0(held),
+                    pctOf(held, med), d(r, "rss_kb") / 1024, ok ? "yes" : "NO",
+                    String.join(",", loads), r.getOrDefault("latency.load", "-"), r.getOrDefault("deep.load", "-"),
+                    r.getOrDefault("held.load", "-")));
+        }
+        double best = PEERS.stream().filter(e2e::containsKey).mapToDouble(e2e::get).filter(x -> !Double.isNaN(x)).max()
+                .orElse(Double.NaN);
+        double drover = e2e.getOrDefault("drover", Double.NaN);
+        double raw = e2e.getOrDefault("raw-sql", Double.NaN);
+        String line1 = String.format("drover/best-peer throughput: %.2f", drover / best);
+        String line2 = String.format("drover/raw-sql: %.2f", drover / raw);
+
+        if (Boolean.parseBoolean(o.get("doc"))) {
+            writeDoc(root, o, date, loadBefore, loadAfter, pgVersion, pgSettings, results, table.toString(), line1, line2,
+                    scale, runs);
+        }
+        System.out.print(table);
+        System.out.println();
+        System.out.println(line1);
+        System.out.println(line2);
+    }
+
+    private static void writeDoc(Path root, Map<String, String> o, String date, String loadBefore, String loadAfter,
+                                 String pgVersion, Map<String, String> pgSettings, Map<String, Map<String, String>> results,
+                                 String table, String line1, String line2, Map<String, Double> scale, int runs)
+            throws Exception {
+        StringBuilder b = new StringBuilder();
+        b.append(BEGIN).append("\n\n## Side by side: latest results of ./bench/peers\n\n");
+        b.append("- Date: ").append(date).append("\n");
+        b.append("- Command: `").append(o.get("command")).append("`\n");
+        b.append("- Machine: `nproc` = ").append(Runtime.getRuntime().availableProcessors()).append(", memory ")
+                .append(memTotal()).append(", JDK ").append(System.getProperty("java.vm.vendor")).append(" ")
+                .append(System.getProperty("java.vm.version")).append("\n");
+        b.append("- PostgreSQL: ").append(pgVersion).append(" (embedded, one server, a fresh database per workload)\n");
+        b.append("- PostgreSQL settings: ");
+        pgSettings.forEach((k, v) -> b.append('`').append(k).append('=').append(v).append("` "));
+        b.append("\n- Load average (/proc/loadavg) before: ").append(loadBefore).append("; after: ").append(loadAfter)
+                .append(". The machine is shared with other engineers' builds; the table gives the 1-minute load at the end of each measurement.\n");
+        b.append("- Sizes: ").append(o.get("jobs")).append(" jobs end to end (").append(runs).append(" runs, median; ")
+                .append(o.get("warmup")).append(" uncounted warm-up jobs first), batches of ").append(o.get("batch"))
+                .append(" from 2 enqueue threads; worker concurrency ").append(o.get("threads")).append(" for every contender; latency ")
+                .append(o.get("rate")).append(" jobs/s for ").append(o.get("seconds")).append(" s (after 2 s uncounted); shallow and deep drain: the first ")
+                .append(o.get("drain")).append(" completions of a backlog of ").append(o.get("drain")).append(" and of ").append(o.get("deep"))
+                .append(" jobs; held horizon: end to end with another connection holding an open transaction (xid assigned) throughout.\n");
+        if (!scale.isEmpty()) {
+            b.append("- Scaled down (every size times the factor, because a full-size run would take more than ~5 minutes): ")
+                    .append(scale).append("\n");
+        }
+        b.append("\n").append(table).append("\n```\n").append(line1).append("\n").append(line2).append("\n```\n\n");
+        b.append("Each run's figures:\n\n| contender | figure | value |\n|---|---|---|\n");
+        for (var en : results.entrySet()) {
+            for (var kv : en.getValue().entrySet()) {
+                if (!kv.getKey().startsWith("setting.")) {
+                    b.append("| ").append(en.getKey()).append(" | ").append(kv.getKey()).append(" | ").append(kv.getValue())
+                            .append(" |\n");
+                }
+            }
+        }
+        b.append("\nSettings of each contender:\n\n");
+        for (var en : results.entrySet()) {
+            b.append("- **").append(en.getKey()).append("**: ");
+            List<String> s = new ArrayList<>();
+            en.getValue().forEach((k, v) -> {
+                if (k.startsWith("setting.")) {
+                    s.add(k.substring(8) + ": " + v);
+                }
+            });
+            b.append(String.join("; ", s)).append("\n");
+        }
+        b.append("\n").append(END);
+        Path doc = root.resolve("docs/benchmarks.md");
+        String text = Files.readString(doc);
+        int i = text.indexOf(BEGIN);
+        int j = text.indexOf(END);
+        String out = i >= 0 && j > i ? text.substring(0, i) + b + text.substring(j + END.length())
+                : text.stripTrailing() + "\n\n" + b + "\n";
+        Files.writeString(doc, out);
+    }
+
+    private static String memTotal() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) {
+                    return l.substring(9).strip();
+                }
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return "?";
+    }
+
+    private static String scaled(String v, double f) {
+        return String.valueOf(Math.max(1, Math.round(Integer.parseInt(v) * f)));
+    }
+
+    private static double d(Map<String, String> r, String k) {
+        try {
+            return Double.parseDouble(r.get(k));
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double median(List<Double> xs) {
+        if (xs.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    private static String f0(double x) {
+        return Double.isNaN(x) ? "-" : String.format("%,.0f", x);
+    }
+
+    private static String f2(double x) {
+        return Double.isNaN(x) ? "-" : String.format("%.2f", x);
+    }
+
+    private static String pctOf(double x, double base) {
+        return Double.isNaN(x) || Double.isNaN(base) ? "-" : String.format("%.0f%%", 100 * x / base);
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception e) {
+            // best effort
+        }
+    }
+
+    static List<String> split(String s) {
+        return Arrays.asList(s.split(","));
+    }
+}
