@@ -20,7 +20,7 @@ import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
  * Jobs are enqueued with the documented bulk API ({@code enqueue(Stream, lambda)}, saved in batches);
  * a job is done when its row in jobrunr_jobs is SUCCEEDED.
  */
-final class JobRunrContender implements Contender {
+public final class JobRunrContender implements Contender {
     static Duration poll = Duration.ofSeconds(5);
 
     private HikariDataSource ds;

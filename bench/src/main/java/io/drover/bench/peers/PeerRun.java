@@ -70,23 +70,38 @@ public final class PeerRun {
         if (only.contains("e2e")) {
             if (warmup > 0) {
                 log("warm-up, %,d jobs (not counted)", warmup);
-                endToEnd(warmup, false, "warmup");
+                guarded("warmup", () -> endToEnd(warmup, false, "warmup"));
             }
             for (int i = 1; i <= runs; i++) {
-                endToEnd(jobs, false, "e2e." + i);
+                String key = "e2e." + i;
+                guarded(key, () -> endToEnd(jobs, false, key));
             }
         }
         if (only.contains("latency")) {
-            latency();
+            guarded("latency", this::latency);
         }
         if (only.contains("shallow")) {
-            drain(drain, "shallow");
+            guarded("shallow", () -> drain(drain, "shallow"));
         }
         if (only.contains("deep")) {
-            drain(deep, "deep");
+            guarded("deep", () -> drain(deep, "deep"));
         }
         if (only.contains("held")) {
-            endToEnd(jobs, true, "held");
+            guarded("held", () -> endToEnd(jobs, true, "held"));
+        }
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** A workload that fails (or times out) is reported and the next one still runs. */
+    private void guarded(String key, Step step) {
+        try {
+            step.run();
+        } catch (Throwable t) {
+            t.printStackTrace();
+            emit(key + ".error", String.valueOf(t).replace('\n', ' '));
         }
     }
 
@@ -183,8 +198,10 @@ public final class PeerRun {
             long countFrom = start + warm * 1_000_000_000L;
             int late = 0;
             List<Future<?>> fs = new ArrayList<>();
+            List<Long> sentAt = new ArrayList<>();
             for (int i = 0; i < total; i++) {
                 long at = start + i * period;
+                sentAt.add(at);
                 long wait = at - System.nanoTime();
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
@@ -205,12 +222,22 @@ public final class PeerRun {
                 Thread.sleep(5);
             }
             List<Double> ms = new ArrayList<>();
+            java.util.Set<Long> ranAt = new java.util.HashSet<>();
             for (long[] pl : sink.latencies) {
+                ranAt.add(pl[0]);
                 if (pl[0] >= countFrom) {
                     ms.add(pl[1] / 1e6);
                 }
             }
+            long missing = 0;
+            for (long t : sentAt) {
+                if (t >= countFrom && !ranAt.contains(t)) {
+                    missing++;
+                    ms.add(Double.POSITIVE_INFINITY); // never started within the wait: worse than any figure
+                }
+            }
             ms.sort(null);
+            emit("latency.not_started", missing);
             emit("latency.count", ms.size());
             emit("latency.late_sends", late);
             emit("latency.executed", sink.executed.get());

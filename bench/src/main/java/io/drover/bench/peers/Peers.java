@@ -107,7 +107,7 @@ public final class Peers {
                         "-cp", System.getProperty("java.class.path"), PeerRun.class.getName(), name,
                         String.valueOf(pg.port()), scaled(o.get("jobs"), f), o.get("runs"), scaled(o.get("deep"), f),
                         scaled(o.get("drain"), f), o.get("threads"), o.get("rate"), o.get("seconds"), o.get("batch"),
-                        scaled(o.get("warmup"), f), o.get("timeout"), o.get("only")));
+                        String.valueOf(Math.round(Integer.parseInt(o.get("warmup")) * f)), o.get("timeout"), o.get("only")));
                 System.err.printf("peers: %s (scale %.2f) in a child JVM%n", name, f);
                 Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
                 Map<String, String> r = new LinkedHashMap<>();

@@ -27,7 +27,7 @@ import org.quartz.impl.StdSchedulerFactory;
  * tables_postgres.sql that ships inside the quartz jar. Each job is a non-durable JobDetail with one
  * fire-now SimpleTrigger; both rows are deleted when the job has run, so "done" is "no trigger left".
  */
-final class QuartzContender implements Contender {
+public final class QuartzContender implements Contender {
     private static final AtomicLong INSTANCES = new AtomicLong();
     private Scheduler scheduler;
     private final AtomicLong seq = new AtomicLong();
