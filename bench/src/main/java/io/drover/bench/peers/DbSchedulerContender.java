@@ -45,7 +45,7 @@ final class DbSchedulerContender implements Contender {
         task = Tasks.oneTime("noop", Long.class).execute((inst, ctx) -> Sink.executed(inst.getData()));
         scheduler = Scheduler.create(ds, task)
                 .threads(threads)
-                .pollUsingLockAndFetch(0.5, 1.0)
+                .pollUsingLockAndFetch(1.0, 4.0)
                 .pollingInterval(POLL)
                 .enableImmediateExecution()
                 .build();
@@ -82,7 +82,7 @@ final class DbSchedulerContender implements Contender {
     public Map<String, String> settings(int threads) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("version", "com.github.kagkarlsson:db-scheduler 16.12.0");
-        m.put("polling", "pollUsingLockAndFetch(0.5, 1.0): SELECT ... FOR UPDATE SKIP LOCKED, fetches up to threads x 1.0, refetches when below threads x 0.5");
+        m.put("polling", "pollUsingLockAndFetch(1.0, 4.0), the README's high-throughput example: SELECT ... FOR UPDATE SKIP LOCKED, fetches up to threads x 4 minus those left, refetches when no more than threads x 1.0 are left");
         m.put("threads", "threads(" + threads + ")");
         m.put("pollingInterval", POLL.toMillis() + " ms (default 10 s; only matters when the queue runs dry)");
         m.put("enableImmediateExecution", "on (a job scheduled for now wakes the poller in this JVM)");

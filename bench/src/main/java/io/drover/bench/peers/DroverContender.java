@@ -109,5 +109,10 @@ final class DroverContender implements Contender {
         if (server != null) {
             server.close();
         }
+        if (dataDir != null) {
+            try (var paths = Files.walk(dataDir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 }

@@ -37,7 +37,7 @@ public final class Peers {
         o.put("runs", "3");
         o.put("deep", "1000000");
         o.put("drain", "50000");
-        o.put("threads", "32");
+        o.put("threads", "100");
         o.put("rate", "200");
         o.put("seconds", "30");
         o.put("batch", "1000");
@@ -53,7 +53,7 @@ public final class Peers {
             if (a.equals("--help")) {
                 System.out.println("""
                         ./bench/peers [--contenders drover,db-scheduler,jobrunr,quartz,raw-sql] [--jobs 100000] [--runs 3]
-                          [--deep 1000000] [--drain 50000] [--threads 32] [--rate 200] [--seconds 30] [--batch 1000]
+                          [--deep 1000000] [--drain 50000] [--threads 100] [--rate 200] [--seconds 30] [--batch 1000]
                           [--warmup 10000] [--scale quartz=0.2,jobrunr=0.2] [--only e2e,latency,shallow,deep,held]
                           [--timeout 10 (minutes per workload)] [--no-doc]
                         --scale multiplies jobs, deep, drain and warm-up for the named (slow) contenders.""");
