@@ -41,10 +41,22 @@ final class BatchCompleter {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private boolean closing;
     private volatile boolean aborted;
-    private Thread flusher;
+    private final int senders;
+    private final List<Thread> flushers = new ArrayList<>();
 
     BatchCompleter(Transport transport, Callback callback, int batchSize, Duration linger, int maxRetries,
                    Duration retryDelay) {
+        this(transport, callback, batchSize, linger, maxRetries, retryDelay, 1);
+    }
+
+    /**
+     * @param senders how many batches may be in flight at once; with more than one, a batch is
+     *        sent while the previous one waits for its answer (outcomes of different runs are
+     *        independent, so their order does not matter)
+     */
+    BatchCompleter(Transport transport, Callback callback, int batchSize, Duration linger, int maxRetries,
+                   Duration retryDelay, int senders) {
+        this.senders = senders;
         this.transport = transport;
         this.callback = callback;
         this.batchSize = batchSize;
@@ -54,7 +66,9 @@ final class BatchCompleter {
     }
 
     void start(String name) {
-        flusher = Thread.ofPlatform().daemon().name(name).start(this::flushLoop);
+        for (int i = 0; i < senders; i++) {
+            flushers.add(Thread.ofPlatform().daemon().name(senders == 1 ? name : name + "-" + i).start(this::flushLoop));
+        }
     }
 
     /** Queues an outcome; returns false once {@link #close} has begun, so the caller must report it itself. */
@@ -81,13 +95,19 @@ final class BatchCompleter {
         } finally {
             lock.unlock();
         }
-        if (flusher == null) {
-            return;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean done = true;
+        for (Thread flusher : flushers) {
+            done &= flusher.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
-        if (!flusher.join(timeout)) {
+        if (!done) {
             aborted = true;
-            flusher.interrupt();
-            flusher.join(Duration.ofSeconds(5));
+            for (Thread flusher : flushers) {
+                flusher.interrupt();
+            }
+            for (Thread flusher : flushers) {
+                flusher.join(Duration.ofSeconds(5));
+            }
         }
     }
 
@@ -102,16 +122,22 @@ final class BatchCompleter {
     private List<Outcome> takeBatch() {
         lock.lock();
         try {
-            while (queue.isEmpty()) {
-                if (closing) {
-                    return null;
+            while (true) {
+                while (queue.isEmpty()) {
+                    if (closing) {
+                        return null;
+                    }
+                    changed.awaitUninterruptibly();
                 }
-                changed.awaitUninterruptibly();
-            }
-            long wait;
-            while (queue.size() < batchSize && !closing
-                    && (wait = queue.peek().enqueuedNanos() + lingerNanos - System.nanoTime()) > 0) {
-                changed.awaitNanos(wait);
+                long wait;
+                // Another sender may take the outcomes while this one lingers: then wait anew.
+                while (!queue.isEmpty() && queue.size() < batchSize && !closing
+                        && (wait = queue.peek().enqueuedNanos() + lingerNanos - System.nanoTime()) > 0) {
+                    changed.awaitNanos(wait);
+                }
+                if (!queue.isEmpty()) {
+                    break;
+                }
             }
             List<Outcome> batch = new ArrayList<>(Math.min(batchSize, queue.size()));
             while (batch.size() < batchSize && !queue.isEmpty()) {

@@ -3,15 +3,16 @@ package io.drover.client;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps one claim request open at a time, asking for as many runs as there are free slots, and
- * hands what comes back to the executor. Errors back off exponentially and never stop the loop.
- * A run counts against the worker's concurrency until its outcome is acknowledged, not only while
- * its handler runs: when reporting falls behind (a slow or unreachable server), the worker stops
- * claiming instead of piling up finished runs whose leases it must keep extending and may lose.
+ * Keeps one claim request open at a time and hands what comes back to the executor. It asks for
+ * as many runs as fit under concurrency + prefetch (runs executing or waiting in the local
+ * buffer), and only while fewer than the cap of outcomes await acknowledgement: when reporting
+ * falls behind (a slow or unreachable server), the worker stops claiming instead of piling up
+ * finished runs whose leases it must keep extending and may lose. With prefetch, it waits until
+ * half the prefetch is free before it asks again, so that claims stay large while the buffer
+ * keeps the handlers busy. Errors back off exponentially and never stop the loop.
  */
 final class ClaimLoop {
 
@@ -21,7 +22,6 @@ final class ClaimLoop {
 
     private final DroverClient client;
     private final WorkerConfig config;
-    private final Semaphore slots;
     private final InFlight inFlight;
     private final RunExecutor executor;
     private final Notifier notifier;
@@ -29,11 +29,9 @@ final class ClaimLoop {
     private volatile boolean stopping;
     private Thread thread;
 
-    ClaimLoop(DroverClient client, WorkerConfig config, Semaphore slots, InFlight inFlight, RunExecutor executor,
-              Notifier notifier) {
+    ClaimLoop(DroverClient client, WorkerConfig config, InFlight inFlight, RunExecutor executor, Notifier notifier) {
         this.client = client;
         this.config = config;
-        this.slots = slots;
         this.inFlight = inFlight;
         this.executor = executor;
         this.notifier = notifier;
@@ -60,7 +58,7 @@ final class ClaimLoop {
     private void loop() {
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
         while (!stopping) {
-            int wanted = takeFreeSlots();
+            int wanted = awaitRoom();
             if (wanted == 0) {
                 continue;
             }
@@ -70,14 +68,12 @@ final class ClaimLoop {
                 runs = client.claim(new ClaimRequest(config.workerId(), config.queues(), wanted,
                         config.claimWait().toMillis(), config.lease().toMillis()));
             } catch (DroverException e) {
-                slots.release(wanted);
                 if (!stopping) {
                     notifier.onError("claim", e);
                     pause(backoff.next());
                 }
                 continue;
             }
-            slots.release(wanted - Math.min(wanted, runs.size()));
             if (runs.isEmpty() && System.nanoTime() - sent < QUICK_EMPTY_NANOS) {
                 // An empty answer without a long-poll wait (wait_ms 0, or a server that does not
                 // wait) would otherwise turn this loop into a busy poll.
@@ -89,7 +85,6 @@ final class ClaimLoop {
                 if (stopping) {
                     Thread.interrupted(); // stop() may have interrupted the claim; the release must still go out.
                     giveBack(run);
-                    slots.release();
                 } else {
                     executor.execute(run);
                 }
@@ -97,21 +92,15 @@ final class ClaimLoop {
         }
     }
 
-    /**
-     * Blocks until at least one slot is free and fewer than {@code concurrency} runs are held
-     * (executing, or finished with the outcome not yet acknowledged), then takes as many slots as
-     * both allow; 0 when stopping.
-     */
-    private int takeFreeSlots() {
+    /** Blocks until a claim is worth sending (see the class comment); 0 when stopping. */
+    private int awaitRoom() {
+        int maxUnfinished = config.concurrency() + config.prefetch();
+        int minRoom = Math.max(1, config.prefetch() / 2);
         try {
             while (!stopping) {
-                int room = inFlight.awaitRoom(config.concurrency(), 100);
-                if (room > 0 && slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                    int extra = slots.drainPermits();
-                    int taken = 1 + extra;
-                    int surplus = Math.max(0, taken - Math.min(room, MAX_PER_CLAIM));
-                    slots.release(surplus);
-                    return taken - surplus;
+                int room = inFlight.awaitClaimRoom(maxUnfinished, config.maxPendingOutcomes(), minRoom, MAX_PER_CLAIM, 100);
+                if (room > 0) {
+                    return room;
                 }
             }
         } catch (InterruptedException e) {

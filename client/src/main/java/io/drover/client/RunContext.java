@@ -23,6 +23,8 @@ public final class RunContext {
     private final AtomicBoolean canceled = new AtomicBoolean();
     private final AtomicInteger state = new AtomicInteger(EXECUTING);
     private volatile Thread thread;
+    /** Guarded by {@link InFlight}'s lock: this run's outcome counts as pending there. */
+    boolean pendingCounted;
 
     RunContext(Run run, String workerId, ObjectMapper mapper) {
         this.run = run;

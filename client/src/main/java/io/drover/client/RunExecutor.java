@@ -3,13 +3,17 @@ package io.drover.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Runs each claimed run's handler on its own virtual thread and turns what it returns or throws
- * into an {@link Outcome} for the completer, unless the run was taken away meanwhile.
+ * Starts claimed runs' handlers, each on its own virtual thread, at most {@code concurrency} at
+ * once; runs claimed ahead of a free place (prefetch) wait in a local FIFO buffer, in the order
+ * the server gave them (priority, then age). Turns what a handler returns or throws into an
+ * {@link Outcome} for the completer, unless the run was taken away meanwhile.
  */
 final class RunExecutor {
 
@@ -20,6 +24,9 @@ final class RunExecutor {
     private final Semaphore slots;
     private final BatchCompleter completer;
     private final Notifier notifier;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<RunContext> buffer = new ArrayDeque<>();
+    private volatile boolean stopped;
 
     RunExecutor(Map<String, RunHandler> handlers, DroverClient client, String workerId, InFlight inFlight,
                 Semaphore slots, BatchCompleter completer, Notifier notifier) {
@@ -32,13 +39,69 @@ final class RunExecutor {
         this.notifier = notifier;
     }
 
-    /** Starts the run's handler; the caller has taken one slot, which is given back when the handler ends. */
+    /** Holds the claimed run and starts its handler as soon as a place is free. */
     void execute(Run run) {
         RunContext ctx = new RunContext(run, workerId, client.mapper());
         inFlight.add(ctx);
-        Thread thread = Thread.ofVirtual().name("drover-run-" + run.id()).unstarted(() -> runHandler(ctx));
-        ctx.bindThread(thread);
-        thread.start();
+        lock.lock();
+        try {
+            buffer.add(ctx);
+        } finally {
+            lock.unlock();
+        }
+        dispatch();
+    }
+
+    /**
+     * Starts no more handlers; runs still in the buffer stay held (in {@link InFlight}) for the
+     * worker's shutdown to release.
+     */
+    void stop() {
+        stopped = true;
+    }
+
+    /** @return runs claimed and waiting for a free place */
+    int buffered() {
+        lock.lock();
+        try {
+            return buffer.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Starts buffered runs while places are free. */
+    private void dispatch() {
+        while (!stopped && slots.tryAcquire()) {
+            RunContext next;
+            lock.lock();
+            try {
+                next = buffer.poll();
+            } finally {
+                lock.unlock();
+            }
+            if (next == null) {
+                slots.release();
+                // A run added while this thread held the place found no place; look once more.
+                lock.lock();
+                try {
+                    if (buffer.isEmpty()) {
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                continue;
+            }
+            if (!next.isExecuting()) {
+                // Lost (canceled, reaped) while it waited: the heartbeater already let it go.
+                slots.release();
+                continue;
+            }
+            Thread thread = Thread.ofVirtual().name("drover-run-" + next.runId()).unstarted(() -> runHandler(next));
+            next.bindThread(thread);
+            thread.start();
+        }
     }
 
     private void runHandler(RunContext ctx) {
@@ -47,13 +110,14 @@ final class RunExecutor {
         try {
             notifier.onRunStarted(ctx);
             outcome = invoke(ctx).withAttempt(ctx.attempt());
-            if (ctx.tryFinish()) {
+            if (inFlight.finish(ctx)) {
                 report(outcome);
             }
             notifier.onRunFinished(ctx, outcome, Duration.ofNanos(System.nanoTime() - start));
         } finally {
             ctx.bindThread(null);
             slots.release();
+            dispatch();
         }
     }
 

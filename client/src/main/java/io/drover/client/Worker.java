@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,6 +30,9 @@ public final class Worker implements AutoCloseable {
 
     /** Outcomes that finished in time still get this long to be sent, even when handlers used the whole timeout. */
     private static final Duration MIN_FLUSH_TIME = Duration.ofSeconds(5);
+    private static final int RELEASE_PARALLELISM = 16;
+    /** Two completion requests in flight: one batch fills while the other is answered. */
+    private static final int COMPLETION_SENDERS = 2;
 
     private final DroverClient client;
     private final WorkerConfig config;
@@ -35,6 +40,7 @@ public final class Worker implements AutoCloseable {
     private final InFlight inFlight = new InFlight();
     private final Semaphore slots;
     private final BatchCompleter completer;
+    private final RunExecutor executor;
     private final ClaimLoop claimLoop;
     private final Heartbeater heartbeater;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -47,9 +53,9 @@ public final class Worker implements AutoCloseable {
         this.slots = new Semaphore(config.concurrency());
         this.completer = new BatchCompleter(batch -> client.completeBatch(config.workerId(), batch),
                 new CompletionCallback(), config.completionBatchSize(), config.completionLinger(),
-                config.completionRetries(), Duration.ofMillis(100));
-        RunExecutor executor = new RunExecutor(handlers, client, config.workerId(), inFlight, slots, completer, notifier);
-        this.claimLoop = new ClaimLoop(client, config, slots, inFlight, executor, notifier);
+                config.completionRetries(), Duration.ofMillis(100), COMPLETION_SENDERS);
+        this.executor = new RunExecutor(handlers, client, config.workerId(), inFlight, slots, completer, notifier);
+        this.claimLoop = new ClaimLoop(client, config, inFlight, executor, notifier);
         this.heartbeater = new Heartbeater(client, config, inFlight, notifier);
     }
 
@@ -84,7 +90,7 @@ public final class Worker implements AutoCloseable {
         return config;
     }
 
-    /** @return how many runs this worker holds a lease on right now */
+    /** @return how many runs this worker holds a lease on right now (executing, buffered, or awaiting acknowledgement) */
     public int heldRuns() {
         return inFlight.size();
     }
@@ -102,6 +108,8 @@ public final class Worker implements AutoCloseable {
      * see {@link RunContext#isCanceled()}. Idempotent; a concurrent caller waits for the first.
      */
     public void stop(Duration timeout) {
+        // First of all, before isRunning() turns false: no handler starts from now on.
+        executor.stop();
         State previous = state.getAndUpdate(s -> s == State.NEW ? State.STOPPED
                 : s == State.RUNNING ? State.STOPPING : s);
         if (previous == State.NEW) {
@@ -134,6 +142,8 @@ public final class Worker implements AutoCloseable {
 
     private void drain(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // The executor starts no more runs (stop() said so); those still in the prefetch buffer are
+        // released below with the rest.
         claimLoop.stop(remaining(deadline));
         if (slots.tryAcquire(config.concurrency(), remaining(deadline).toNanos(), TimeUnit.NANOSECONDS)) {
             slots.release(config.concurrency());
@@ -145,9 +155,20 @@ public final class Worker implements AutoCloseable {
         }
         Duration left = remaining(deadline);
         completer.close(left.compareTo(MIN_FLUSH_TIME) > 0 ? left : MIN_FLUSH_TIME);
-        // What is left was abandoned above, or finished but could not be reported.
-        for (RunContext ctx : inFlight.snapshot()) {
-            release(ctx);
+        // What is left was abandoned above (prefetched runs included), or finished but could not
+        // be reported. Released a few at a time in parallel: a prefetch buffer can hold hundreds.
+        Semaphore parallel = new Semaphore(RELEASE_PARALLELISM);
+        try (ExecutorService releases = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (RunContext ctx : inFlight.snapshot()) {
+                parallel.acquire();
+                releases.execute(() -> {
+                    try {
+                        release(ctx);
+                    } finally {
+                        parallel.release();
+                    }
+                });
+            }
         }
     }
 

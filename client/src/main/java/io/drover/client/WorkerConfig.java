@@ -9,6 +9,11 @@ import java.util.List;
  * @param workerId the id the worker claims under
  * @param queues the queues it takes runs from
  * @param concurrency the most runs it executes at once
+ * @param prefetch how many runs it may claim ahead of a free place, to wait in a local buffer
+ *        (0: claim only for free places). A prefetched run is leased, and its timeout runs, from
+ *        the claim, so keep it small for long handlers
+ * @param maxPendingOutcomes how many finished runs may await the server's acknowledgement of
+ *        their outcome before the worker stops claiming
  * @param claimWait how long one claim long-polls
  * @param lease how long each run stays the worker's without a heartbeat
  * @param heartbeatInterval how often leases are extended
@@ -17,7 +22,8 @@ import java.util.List;
  * @param completionRetries how many times a batch that got no answer is retried
  * @param shutdownTimeout how long a graceful stop waits for handlers
  */
-public record WorkerConfig(String workerId, List<String> queues, int concurrency, Duration claimWait, Duration lease,
+public record WorkerConfig(String workerId, List<String> queues, int concurrency, int prefetch,
+                           int maxPendingOutcomes, Duration claimWait, Duration lease,
                            Duration heartbeatInterval, int completionBatchSize, Duration completionLinger,
                            int completionRetries, Duration shutdownTimeout) {
 
@@ -27,6 +33,8 @@ public record WorkerConfig(String workerId, List<String> queues, int concurrency
         require(queues != null && !queues.isEmpty(), "at least one queue is required");
         queues = List.copyOf(queues);
         require(concurrency >= 1, "concurrency must be at least 1, got " + concurrency);
+        require(prefetch >= 0 && prefetch <= 10_000, "prefetch must be between 0 and 10000, got " + prefetch);
+        require(maxPendingOutcomes >= 1, "maxPendingOutcomes must be at least 1, got " + maxPendingOutcomes);
         require(!claimWait.isNegative() && claimWait.toMillis() <= 30_000,
                 "claimWait must be between 0 and 30 s (the server's limit), got " + claimWait);
         require(lease.toMillis() >= 1000, "lease must be at least 1 s, got " + lease);

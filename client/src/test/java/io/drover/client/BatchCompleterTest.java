@@ -148,6 +148,40 @@ class BatchCompleterTest {
         assertThat(recorder.results).extracting(OutcomeResult::ok).containsExactly(true, false);
     }
 
+    @Test
+    void twoSendersKeepASecondBatchMovingWhileTheFirstWaitsForItsAnswer() throws Exception {
+        java.util.concurrent.CountDownLatch firstHeld = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch secondSent = new java.util.concurrent.CountDownLatch(1);
+        List<List<Outcome>> sent = new CopyOnWriteArrayList<>();
+        BatchCompleter.Transport slowFirst = batch -> {
+            sent.add(List.copyOf(batch));
+            if (batch.get(0).runId().equals("r0")) {
+                firstHeld.countDown();
+                try {
+                    // Answers only once the other sender has sent the next batch.
+                    assertThat(secondSent.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            } else {
+                secondSent.countDown();
+            }
+            return batch.stream().map(o -> new OutcomeResult(o.runId(), true, RunStatus.COMPLETED, null)).toList();
+        };
+        completer = new BatchCompleter(slowFirst, recorder, 10, LONG, 0, Duration.ofMillis(1), 2);
+        completer.start("test-completer");
+
+        submit(10);
+        assertThat(firstHeld.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        for (int i = 10; i < 20; i++) {
+            assertThat(completer.submit(Outcome.success("r" + i, null))).isTrue();
+        }
+        completer.close(Duration.ofSeconds(5));
+
+        assertThat(sent).extracting(List::size).containsExactly(10, 10);
+        assertThat(recorder.acknowledged).extracting(Outcome::runId).containsExactlyInAnyOrderElementsOf(runIds(20));
+    }
+
     private void start(int batchSize, Duration linger, int retries) {
         completer = new BatchCompleter(transport, recorder, batchSize, linger, retries, Duration.ofMillis(1));
         completer.start("test-completer");

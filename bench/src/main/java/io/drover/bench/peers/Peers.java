@@ -103,7 +103,13 @@ public final class Peers {
                 double f = scale.getOrDefault(name, 1.0);
                 List<String> cmd = new ArrayList<>(List.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx2g",
-                        "-XX:+UseG1GC", "-Dlogback.configurationFile=logback-bench.xml",
+                        "-XX:+UseG1GC", "-Dlogback.configurationFile=logback-bench.xml"));
+                // For profiling a contender, e.g. BENCH_CHILD_JAVA_OPTS=-XX:StartFlightRecording=filename=drover.jfr
+                String childOpts = System.getenv("BENCH_CHILD_JAVA_OPTS");
+                if (childOpts != null && !childOpts.isBlank()) {
+                    cmd.addAll(List.of(childOpts.trim().split("\\s+")));
+                }
+                cmd.addAll(List.of(
                         "-cp", System.getProperty("java.class.path"), PeerRun.class.getName(), name,
                         String.valueOf(pg.port()), scaled(o.get("jobs"), f), o.get("runs"), scaled(o.get("deep"), f),
                         scaled(o.get("drain"), f), o.get("threads"), o.get("rate"), o.get("seconds"), o.get("batch"),

@@ -1,0 +1,86 @@
+package io.drover.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The claim loop's accounting: unfinished runs under concurrency + prefetch, pending outcomes under their cap. */
+class InFlightTest {
+
+    private static final ObjectMapper MAPPER = DroverJson.newMapper();
+
+    private static RunContext held(InFlight inFlight, String id) {
+        Run run = MAPPER.convertValue(java.util.Map.of("id", id, "job_slug", "j", "attempt", 1), Run.class);
+        RunContext ctx = new RunContext(run, "w", MAPPER);
+        inFlight.add(ctx);
+        return ctx;
+    }
+
+    @Test
+    void roomIsConcurrencyPlusPrefetchMinusUnfinishedRuns() throws Exception {
+        InFlight inFlight = new InFlight();
+        assertThat(inFlight.awaitClaimRoom(4, 10, 1, 500, 0)).isEqualTo(4);
+        RunContext a = held(inFlight, "a");
+        held(inFlight, "b");
+        assertThat(inFlight.awaitClaimRoom(4, 10, 1, 500, 0)).isEqualTo(2);
+        assertThat(inFlight.awaitClaimRoom(4, 10, 1, 1, 0)).as("capped per claim").isEqualTo(1);
+        // A finished run awaiting acknowledgement no longer takes a place.
+        assertThat(inFlight.finish(a)).isTrue();
+        assertThat(inFlight.pending()).isEqualTo(1);
+        assertThat(inFlight.awaitClaimRoom(4, 10, 1, 500, 0)).isEqualTo(3);
+        inFlight.remove("a");
+        assertThat(inFlight.pending()).isZero();
+        assertThat(inFlight.size()).isEqualTo(1);
+    }
+
+    @Test
+    void tooManyPendingOutcomesStopClaimingUntilOneIsAcknowledged() throws Exception {
+        InFlight inFlight = new InFlight();
+        RunContext a = held(inFlight, "a");
+        RunContext b = held(inFlight, "b");
+        inFlight.finish(a);
+        inFlight.finish(b);
+        assertThat(inFlight.awaitClaimRoom(10, 2, 1, 500, 0)).as("2 pending at a cap of 2").isZero();
+        CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return inFlight.awaitClaimRoom(10, 2, 1, 500, 10_000);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        inFlight.remove("a");
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(10);
+    }
+
+    @Test
+    void withPrefetchAClaimWaitsForHalfThePrefetchUnlessNothingIsUnfinished() throws Exception {
+        InFlight inFlight = new InFlight();
+        // concurrency 2 + prefetch 4 = 6; the loop asks again once 2 places (prefetch / 2) are free.
+        RunContext[] runs = new RunContext[6];
+        for (int i = 0; i < 6; i++) {
+            runs[i] = held(inFlight, "r" + i);
+        }
+        inFlight.finish(runs[0]);
+        assertThat(inFlight.awaitClaimRoom(6, 100, 2, 500, 0)).as("1 free place, 2 wanted").isZero();
+        inFlight.finish(runs[1]);
+        assertThat(inFlight.awaitClaimRoom(6, 100, 2, 500, 0)).isEqualTo(2);
+        InFlight idle = new InFlight();
+        assertThat(idle.awaitClaimRoom(1, 100, 2, 500, 0)).as("an idle worker asks for what fits").isEqualTo(1);
+    }
+
+    @Test
+    void aRunLostBeforeItsOutcomeIsCountedLeavesNoPendingBehind() {
+        InFlight inFlight = new InFlight();
+        RunContext a = held(inFlight, "a");
+        inFlight.remove("a");          // the heartbeater learns the run is gone
+        assertThat(inFlight.finish(a)).as("not abandoned yet, so the outcome is still reported").isTrue();
+        assertThat(inFlight.pending()).isZero();
+        RunContext b = held(inFlight, "b");
+        assertThat(b.tryAbandon()).isTrue();
+        assertThat(inFlight.finish(b)).as("abandoned first: no report").isFalse();
+        assertThat(inFlight.pending()).isZero();
+    }
+}

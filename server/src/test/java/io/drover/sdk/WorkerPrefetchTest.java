@@ -1,0 +1,131 @@
+package io.drover.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.drover.client.DroverClient;
+import io.drover.client.JobSpec;
+import io.drover.client.Run;
+import io.drover.client.RunStatus;
+import io.drover.client.TriggerRequest;
+import io.drover.client.Worker;
+import io.drover.testing.Await;
+import io.drover.testing.TestServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Claim-ahead: runs claimed beyond the free places wait in the worker, leased, and never run early. */
+class WorkerPrefetchTest {
+
+    static TestServer server;
+    static DroverClient client;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        client = SdkTesting.client(server);
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void prefetchedRunsWaitInTheWorkerAndNeverExceedConcurrency() throws Exception {
+        client.createJob(JobSpec.builder("pf").queue("pf").build());
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        Map<String, Integer> executions = new ConcurrentHashMap<>();
+        Worker worker = SdkTesting.worker(client, "pf").concurrency(2).prefetch(6)
+                .handler("pf", (ctx, payload) -> {
+                    executions.merge(ctx.runId(), 1, Integer::sum);
+                    mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    try {
+                        gate.await();
+                    } finally {
+                        running.decrementAndGet();
+                    }
+                    return null;
+                }).build();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ids.add(client.trigger("pf", TriggerRequest.of(Map.of("i", i))).id());
+        }
+        worker.start();
+        try {
+            Await.until("2 running and 6 prefetched", Duration.ofSeconds(30),
+                    () -> running.get() == 2 && worker.heldRuns() == 8);
+            assertThat(SdkTesting.runs(client, "pf", RunStatus.EXECUTING)).as("all 8 leased to the worker").hasSize(8);
+            assertThat(executions).hasSize(2);
+
+            gate.countDown();
+            for (String id : ids) {
+                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+            }
+            Await.until("the worker to let go of every run", Duration.ofSeconds(10), () -> worker.heldRuns() == 0);
+        } finally {
+            gate.countDown();
+            worker.close();
+        }
+        assertThat(mostAtOnce.get()).isEqualTo(2);
+        assertThat(executions.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(executions.values()).allMatch(n -> n == 1);
+    }
+
+    @Test
+    void closingReleasesPrefetchedRunsUnstartedAndAnotherWorkerRunsThemOnce() throws Exception {
+        client.createJob(JobSpec.builder("pf-close").queue("pf-close").build());
+        CountDownLatch gate = new CountDownLatch(1);
+        Map<String, Integer> executions = new ConcurrentHashMap<>();
+        Worker first = SdkTesting.worker(client, "pf-close").concurrency(1).prefetch(5)
+                .handler("pf-close", (ctx, payload) -> {
+                    executions.merge(ctx.runId(), 1, Integer::sum);
+                    gate.await();
+                    return null;
+                }).build();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(client.trigger("pf-close", TriggerRequest.of(Map.of("i", i))).id());
+        }
+        first.start();
+        Await.until("1 running and 5 prefetched", Duration.ofSeconds(30),
+                () -> executions.size() == 1 && first.heldRuns() == 6);
+        Thread closer = Thread.ofPlatform().start(() -> first.stop(Duration.ofSeconds(20)));
+        // Once the worker says it is no longer running it starts no run; only then may the handler end.
+        Await.until("the worker to begin stopping", Duration.ofSeconds(10), () -> !first.isRunning());
+        gate.countDown();
+        closer.join(Duration.ofSeconds(40));
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(first.heldRuns()).isZero();
+        assertThat(executions).as("the prefetched runs never started on the closed worker").hasSize(1);
+
+        List<Run> queued = SdkTesting.runs(client, "pf-close", RunStatus.QUEUED);
+        assertThat(queued).hasSize(5).allMatch(r -> r.attempt() == 0, "a release does not use up an attempt");
+
+        Worker second = SdkTesting.worker(client, "pf-close").concurrency(4)
+                .handler("pf-close", (ctx, payload) -> {
+                    executions.merge(ctx.runId(), 1, Integer::sum);
+                    return null;
+                }).build();
+        second.start();
+        try {
+            for (String id : ids) {
+                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+            }
+        } finally {
+            second.close();
+        }
+        assertThat(executions.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(executions.values()).as("each run executed exactly once").allMatch(n -> n == 1);
+    }
+}
