@@ -1,9 +1,12 @@
 package io.drover.client;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
@@ -51,9 +54,8 @@ final class HttpApi {
      */
     <T> List<T> sendForList(String method, String path, Object body, Duration timeout, String field, Class<T> type) {
         byte[] answer = exchange(method, path, body, timeout);
-        JavaType listType = mapper.getTypeFactory().constructCollectionType(List.class, type);
         try {
-            List<T> list = mapper.readerFor(listType).at("/" + field).readValue(answer);
+            List<T> list = readField(answer, field, listReader(type));
             if (list != null) {
                 return list;
             }
@@ -61,6 +63,36 @@ final class HttpApi {
             // not the expected shape: fall through to the tree path
         }
         return readList(parse(text(answer)).path(field), type);
+    }
+
+    /** One reader per element type: building a reader resolves the type's deserializers each time. */
+    private final java.util.concurrent.ConcurrentHashMap<Class<?>, ObjectReader> listReaders =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private ObjectReader listReader(Class<?> type) {
+        return listReaders.computeIfAbsent(type,
+                t -> mapper.readerFor(mapper.getTypeFactory().constructCollectionType(List.class, t)));
+    }
+
+    /**
+     * Reads one top-level field of a JSON object with {@code reader}, skipping the others token by
+     * token (cheaper than a filtering parser); null when the answer is not an object or lacks it.
+     */
+    private <T> T readField(byte[] answer, String field, ObjectReader reader) throws IOException {
+        try (JsonParser p = mapper.getFactory().createParser(answer)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals(field)) {
+                    return reader.readValue(p);
+                }
+                p.skipChildren();
+            }
+            return null;
+        }
     }
 
     /** One exchange: the body of a 2xx answer, or the exception that the answer or its absence means. */

@@ -334,6 +334,9 @@ class BadInputTest {
             bad("a run not an object", p, obj("runs", List.of(obj(), 5)), 400, "invalid_body", "runs[1]");
             bad("unknown top-level field", p, obj("runs", List.of(obj()), "atomic", true), 422, "unknown_field",
                     "atomic");
+            bad("answer not runs or ids", p, obj("runs", List.of(obj()), "answer", "full"), 422, "validation_failed",
+                    "answer");
+            bad("answer a number", p, obj("runs", List.of(obj()), "answer", 1), 400, "invalid_type", "answer");
         }));
 
         // ---- runs

@@ -121,6 +121,13 @@ class IdempotencyTest {
         assertThat(single.json().get("id").asText()).isEqualTo(first.get(1));
         assertThat(single.json().get("payload").asInt()).isEqualTo(2);
 
+        // "answer": "ids" names the same runs, in order, as plain ids
+        Api.Answer ids = q.api.post("/v1/jobs/idem-batch/trigger/batch", Map.of("answer", "ids", "runs", List.of(
+                Map.of("idempotency_key", "b", "payload", 11),
+                Map.of("idempotency_key", "a", "payload", 12))));
+        assertThat(ids.status()).as(ids.text()).isEqualTo(201);
+        assertThat(ids.json().get("data")).extracting(JsonNode::asText).containsExactly(first.get(1), first.get(0));
+
         UUID job = jobId("idem-batch");
         assertThat(q.count("SELECT count(*) FROM runs WHERE job_id = ?", job)).isEqualTo(5);
         assertThat(q.count("SELECT count(*) FROM runs WHERE job_id = ? AND idempotency_key IS NOT NULL", job))

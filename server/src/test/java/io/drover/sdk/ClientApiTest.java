@@ -143,6 +143,20 @@ class ClientApiTest {
     }
 
     @Test
+    void triggerBatchIdsAnswersTheIdsInOrder() {
+        client.createJob(JobSpec.builder("ids").queue("ids").build());
+        List<String> ids = client.triggerBatchIds("ids", List.of(TriggerRequest.of(Map.of("n", 1)),
+                TriggerRequest.of(Map.of("n", 2)), TriggerRequest.of(Map.of("n", 3))));
+
+        assertThat(ids).hasSize(3).doesNotHaveDuplicates();
+        for (int i = 0; i < 3; i++) {
+            Run run = client.getRun(ids.get(i));
+            assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+            assertThat(run.payload().get("n").asInt()).isEqualTo(i + 1);
+        }
+    }
+
+    @Test
     void sendReachesAnyEndpoint() {
         client.createJob(JobSpec.builder("raw").queue("raw").build());
         client.trigger("raw", TriggerRequest.of(null));

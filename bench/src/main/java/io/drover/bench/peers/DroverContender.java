@@ -77,7 +77,7 @@ final class DroverContender implements Contender {
         if (batch.size() == 1) {
             client.trigger(SLUG, batch.get(0));
         } else {
-            client.triggerBatch(SLUG, batch);
+            client.triggerBatchIds(SLUG, batch);
         }
     }
 
@@ -98,7 +98,7 @@ final class DroverContender implements Contender {
     public Map<String, String> settings(int threads) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("server", "in-process DroverServer, production defaults (DB pool 32, poll interval 1 s); HTTP on 127.0.0.1");
-        m.put("enqueue", "DroverClient.triggerBatch over HTTP (single trigger for batches of 1)");
+        m.put("enqueue", "DroverClient.triggerBatchIds over HTTP (answer: ids only; single trigger for batches of 1)");
         m.put("worker", "one SDK Worker, concurrency " + threads + ", prefetch " + prefetch(threads)
                 + " (claims ahead into a local buffer; long poll claimWait 2 s)");
         m.put("completions", "batched: up to 500 per request, linger 5 ms, 2 requests in flight");
