@@ -11,16 +11,16 @@ import java.util.List;
  * ones that ended), and everything else on the machine — the other engineers' builds — plus steal.
  * Linux only; elsewhere every figure is NaN.
  */
-final class CpuMeter {
+public final class CpuMeter {
     private static final double HZ = 100.0; // USER_HZ: /proc reports clock ticks of 1/100 s on Linux
 
     /** CPU seconds at one moment, and the wall clock. */
-    record Sample(long nanos, double busy, double steal, double jvm, double postgres, double[] load) {}
+    public record Sample(long nanos, double busy, double steal, double jvm, double postgres, double[] load) {}
 
     /** Cores' worth of CPU used between two samples, by whom. */
-    record Usage(double seconds, double total, double jvm, double postgres, double others, double steal,
+    public record Usage(double seconds, double total, double jvm, double postgres, double others, double steal,
                  double[] loadBefore, double[] loadAfter) {
-        String describe() {
+        public String describe() {
             if (Double.isNaN(total)) {
                 return "n/a";
             }
@@ -32,11 +32,11 @@ final class CpuMeter {
 
     private final Path pgData;
 
-    CpuMeter(Path pgData) {
+    public CpuMeter(Path pgData) {
         this.pgData = pgData;
     }
 
-    Sample sample() {
+    public Sample sample() {
         long now = System.nanoTime();
         try {
             String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
@@ -59,7 +59,7 @@ final class CpuMeter {
         }
     }
 
-    static Usage between(Sample a, Sample b) {
+    public static Usage between(Sample a, Sample b) {
         double secs = (b.nanos() - a.nanos()) / 1e9;
         double total = (b.busy() - a.busy()) / secs;
         double jvm = (b.jvm() - a.jvm()) / secs;

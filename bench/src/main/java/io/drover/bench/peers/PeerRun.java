@@ -1,5 +1,6 @@
 package io.drover.bench.peers;
 
+import io.drover.bench.CpuMeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,6 +36,8 @@ public final class PeerRun {
     private final int warmup;
     private final Duration timeout;
     private int dbCounter;
+    /** The shared embedded PostgreSQL's data folder (the parent passes it) for its CPU time. */
+    private final CpuMeter cpu = new CpuMeter(Path.of(System.getProperty("peers.pgdata", "/nonexistent")));
 
     private PeerRun(String[] a) {
         name = a[0];
@@ -123,10 +126,17 @@ public final class PeerRun {
                     s.execute("SELECT txid_current()"); // an xid that stays open: VACUUM cannot remove what dies after it
                 }
             }
+            CpuMeter.Sample cpu0 = cpu.sample();
             long t0 = System.nanoTime();
             enqueueAll(c, n);
             long tEnq = System.nanoTime();
             long t1 = waitDone(c, mon, sink, n, n, key);
+            CpuMeter.Usage used = CpuMeter.between(cpu0, cpu.sample());
+            // Load-independent: what the contender (its JVM and PostgreSQL) spent per job.
+            emit(key + ".cpu_ms_per_job", (used.jvm() + used.postgres()) * used.seconds() * 1000 / n);
+            emit(key + ".other_cores", used.others());
+            emit(key + ".jvm_ms_per_job", used.jvm() * used.seconds() * 1000 / n);
+            emit(key + ".pg_ms_per_job", used.postgres() * used.seconds() * 1000 / n);
             double secs = (t1 - t0) / 1e9;
             Thread.sleep(1000); // would any job run twice?
             long executed = sink.executed.get();
@@ -137,7 +147,9 @@ public final class PeerRun {
             emit(key + ".executed", executed);
             emit(key + ".done", c.done(mon, n));
             emit(key + ".load", load());
-            log("%s: %,d jobs in %.2f s = %,.0f jobs/s (executed %,d; load %s)", key, n, secs, n / secs, executed, load());
+            log("%s: %,d jobs in %.2f s = %,.0f jobs/s (executed %,d; load %s; CPU per job: JVM %.3f ms, PostgreSQL %.3f ms; other processes %.2f cores)",
+                    key, n, secs, n / secs, executed, load(), used.jvm() * used.seconds() * 1000 / n,
+                    used.postgres() * used.seconds() * 1000 / n, used.others());
         } finally {
             if (held != null) {
                 held.rollback();

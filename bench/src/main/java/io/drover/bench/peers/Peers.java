@@ -103,7 +103,8 @@ public final class Peers {
                 double f = scale.getOrDefault(name, 1.0);
                 List<String> cmd = new ArrayList<>(List.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx2g",
-                        "-XX:+UseG1GC", "-Dlogback.configurationFile=logback-bench.xml"));
+                        "-XX:+UseG1GC", "-Dlogback.configurationFile=logback-bench.xml",
+                        "-Dpeers.pgdata=" + dir.resolve("pg")));
                 // For profiling a contender, e.g. BENCH_CHILD_JAVA_OPTS=-XX:StartFlightRecording=filename=drover.jfr
                 String childOpts = System.getenv("BENCH_CHILD_JAVA_OPTS");
                 if (childOpts != null && !childOpts.isBlank()) {
@@ -139,21 +140,25 @@ public final class Peers {
         int runs = Integer.parseInt(o.get("runs"));
 
         StringBuilder table = new StringBuilder();
-        table.append("| contender | end-to-end jobs/s, median (runs) | enqueue alone jobs/s | latency p50 / p95 / p99 ms | "
+        table.append("| contender | end-to-end jobs/s, median (runs) | CPU ms per job, e2e (contender JVM + PostgreSQL; other processes, cores) | enqueue alone jobs/s | latency p50 / p95 / p99 ms | "
                 + "shallow drain jobs/s | deep drain jobs/s (vs shallow) | held horizon jobs/s (vs end-to-end) | peak RSS MiB | "
                 + "every job ran once | load (1 min) at e2e / latency / deep / held |\n");
-        table.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, Double> e2e = new LinkedHashMap<>();
         for (var en : results.entrySet()) {
             String n = en.getKey();
             Map<String, String> r = en.getValue();
             List<Double> rs = new ArrayList<>();
             List<String> loads = new ArrayList<>();
+            List<Double> cpu = new ArrayList<>();
+            List<Double> others = new ArrayList<>();
             boolean ok = true;
             for (int i = 1; i <= runs; i++) {
                 if (r.containsKey("e2e." + i + ".rate")) {
                     rs.add(d(r, "e2e." + i + ".rate"));
                     loads.add(r.get("e2e." + i + ".load"));
+                    cpu.add(d(r, "e2e." + i + ".cpu_ms_per_job"));
+                    others.add(d(r, "e2e." + i + ".other_cores"));
                     ok &= r.get("e2e." + i + ".executed").equals(r.get("e2e." + i + ".jobs"));
                 }
             }
@@ -168,9 +173,11 @@ public final class Peers {
             double shallow = d(r, "shallow.rate");
             double deepRate = d(r, "deep.rate");
             double held = d(r, "held.rate");
-            table.append(String.format("| %s%s | %s (%s; %s jobs) | %s | %s / %s / %s | %s | %s (%s) | %s (%s) | %.0f | %s | %s / %s / %s / %s |%n",
+            table.append(String.format("| %s%s | %s (%s; %s jobs) | %s (%s; others %s) | %s | %s / %s / %s | %s | %s (%s) | %s (%s) | %.0f | %s | %s / %s / %s / %s |%n",
                     n, r.containsKey("error") ? " (ERROR: " + r.get("error") + ")" : "",
                     f0(med), String.join(", ", rs.stream().map(Peers::f0).toList()), f0(d(r, "e2e.1.jobs")),
+                    f3(median(cpu)), String.join(", ", cpu.stream().map(Peers::f3).toList()),
+                    String.join(", ", others.stream().map(Peers::f2).toList()),
                     f0(d(r, "shallow.enqueue_rate")), f2(d(r, "latency.p50")), f2(d(r, "latency.p95")),
                     f2(d(r, "latency.p99")), f0(shallow), f0(deepRate), pctOf(deepRate, shallow), f0(held),
                     pctOf(held, med), d(r, "rss_kb") / 1024, ok ? "yes" : "NO",
@@ -286,6 +293,10 @@ public final class Peers {
 
     private static String f0(double x) {
         return Double.isNaN(x) ? "-" : String.format("%,.0f", x);
+    }
+
+    private static String f3(double x) {
+        return Double.isNaN(x) ? "-" : String.format("%.3f", x);
     }
 
     private static String f2(double x) {
