@@ -91,8 +91,10 @@ public final class WorkerRoutes {
             // so that work made by another node whose NOTIFY we missed is still found.
             signal.await(seen, Math.min(leftMs, pollMs));
         }
-        return Reply.ok(data(secrets == null ? claimed.stream().map(Run::toJson).toList()
-                : secrets.render(c.principal(), claimed)));
+        if (secrets == null || !secrets.adds(c.principal(), claimed)) {
+            return Reply.ok(Run.dataJson(claimed));
+        }
+        return Reply.ok(data(secrets.render(c.principal(), claimed)));
     }
 
     private Reply heartbeat(Call c) {

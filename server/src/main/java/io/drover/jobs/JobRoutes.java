@@ -15,6 +15,7 @@ import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
 import io.drover.identity.Role;
+import io.drover.runs.Run;
 import io.drover.runs.RunStore;
 import io.drover.runs.TriggerRequest;
 import java.util.ArrayList;
@@ -148,13 +149,12 @@ public final class JobRoutes {
             }
         }
         RunStore.Triggered t = runs.trigger(job, reqs, RunStore.Origin.API);
+        if (!idsOnly) {
+            return Reply.created(Run.dataJson(t.runs()));
+        }
         ObjectNode out = Json.object();
         var arr = out.putArray("data");
-        if (idsOnly) {
-            t.runs().forEach(r -> arr.add(r.id().toString()));
-        } else {
-            t.runs().forEach(r -> arr.add(r.toJson()));
-        }
+        t.runs().forEach(r -> arr.add(r.id().toString()));
         return Reply.created(out);
     }
 }

@@ -23,6 +23,19 @@ public final class ClaimSecrets {
         this.jobs = jobs;
     }
 
+    /** Whether {@link #render} would add secrets to any of these runs (if not, they go out as they are). */
+    public boolean adds(Principal caller, List<Run> runs) {
+        if (caller == null || !caller.readSecrets()) {
+            return false;
+        }
+        for (Run run : runs) {
+            if (!jobs.spec(run.jobId(), run.jobVersion()).secrets().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public List<ObjectNode> render(Principal caller, List<Run> runs) {
         Map<String, Map<String, String>> opened = new HashMap<>();
         return runs.stream().map(run -> {
