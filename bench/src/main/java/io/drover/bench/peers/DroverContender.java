@@ -50,7 +50,7 @@ final class DroverContender implements Contender {
         workerClient = DroverClient.builder().baseUrl(base).apiKey(KEY).build();
         worker = Worker.builder().client(workerClient).queue(QUEUE).workerId("peers-worker")
                 .concurrency(threads).prefetch(prefetch(threads)).claimWait(Duration.ofSeconds(2))
-                .completionBatchSize(500).completionLinger(Duration.ofMillis(5))
+                .completionBatchSize(500).completionLinger(Duration.ofMillis(lingerMs()))
                 .handler(SLUG, (ctx, payload) -> {
                     Sink.executed(payload.get("t").asLong());
                     return null;
@@ -66,6 +66,12 @@ final class DroverContender implements Contender {
     static int prefetch(int threads) {
         String value = System.getenv("BENCH_DROVER_PREFETCH");
         return value == null || value.isBlank() ? threads : Integer.parseInt(value.trim());
+    }
+
+    /** Completion linger, 5 ms unless BENCH_DROVER_LINGER_MS says otherwise (for measuring). */
+    static long lingerMs() {
+        String value = System.getenv("BENCH_DROVER_LINGER_MS");
+        return value == null || value.isBlank() ? 5 : Long.parseLong(value.trim());
     }
 
     @Override
@@ -101,7 +107,7 @@ final class DroverContender implements Contender {
         m.put("enqueue", "DroverClient.triggerBatchIds over HTTP (answer: ids only; single trigger for batches of 1)");
         m.put("worker", "one SDK Worker, concurrency " + threads + ", prefetch " + prefetch(threads)
                 + " (claims ahead into a local buffer; long poll claimWait 2 s)");
-        m.put("completions", "batched: up to 500 per request, linger 5 ms, 2 requests in flight");
+        m.put("completions", "batched: up to 500 per request, linger " + lingerMs() + " ms, 2 requests in flight");
         m.put("done", "runs.status = 'completed' (committed by the server)");
         return m;
     }
