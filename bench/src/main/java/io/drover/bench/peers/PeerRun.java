@@ -82,7 +82,11 @@ public final class PeerRun {
             }
         }
         if (only.contains("latency")) {
-            guarded("latency", this::latency);
+            for (int i = 1; i <= runs; i++) {
+                String key = "latency." + i;
+                guarded(key, () -> latency(key));
+            }
+            summarize("latency", List.of("p50", "p95", "p99", "max"));
         }
         if (only.contains("shallow")) {
             guarded("shallow", () -> drain(drain, "shallow"));
@@ -91,7 +95,17 @@ public final class PeerRun {
             guarded("deep", () -> drain(deep, "deep"));
         }
         if (only.contains("held")) {
-            guarded("held", () -> endToEnd(jobs, true, "held"));
+            for (int i = 1; i <= runs; i++) {
+                String key = "held." + i;
+                guarded(key, () -> endToEnd(jobs, true, key));
+            }
+            summarize("held", List.of("rate", "cpu_ms_per_job"));
+            boolean allRan = true;
+            for (int i = 1; i <= runs; i++) {
+                allRan &= String.valueOf(jobs).equals(EMITTED.get("held." + i + ".executed"));
+            }
+            emit("held.jobs", jobs);
+            emit("held.executed", allRan ? jobs : -1);
         }
     }
 
@@ -195,7 +209,7 @@ public final class PeerRun {
     }
 
     /** Single enqueues at a fixed rate while the workers wait; enqueue call start -> handler start. */
-    private void latency() throws Exception {
+    private void latency(String key) throws Exception {
         String db = freshDatabase();
         Contender.Sink sink = new Contender.Sink(true);
         Contender.Sink.current = sink;
@@ -250,17 +264,17 @@ public final class PeerRun {
                 }
             }
             ms.sort(null);
-            emit("latency.not_started", missing);
-            emit("latency.count", ms.size());
-            emit("latency.late_sends", late);
-            emit("latency.executed", sink.executed.get());
-            emit("latency.sent", total);
+            emit(key + ".not_started", missing);
+            emit(key + ".count", ms.size());
+            emit(key + ".late_sends", late);
+            emit(key + ".executed", sink.executed.get());
+            emit(key + ".sent", total);
             for (double q : new double[] {50, 95, 99}) {
-                emit("latency.p" + (int) q, pct(ms, q));
+                emit(key + ".p" + (int) q, pct(ms, q));
             }
-            emit("latency.max", ms.isEmpty() ? Double.NaN : ms.get(ms.size() - 1));
-            emit("latency.load", load());
-            log("latency: p50 %.2f p95 %.2f p99 %.2f ms over %,d jobs (load %s)", pct(ms, 50), pct(ms, 95), pct(ms, 99),
+            emit(key + ".max", ms.isEmpty() ? Double.NaN : ms.get(ms.size() - 1));
+            emit(key + ".load", load());
+            log(key + ": p50 %.2f p95 %.2f p99 %.2f ms over %,d jobs (load %s)", pct(ms, 50), pct(ms, 95), pct(ms, 99),
                     ms.size(), load());
         } finally {
             dropDatabase(db);
@@ -367,7 +381,39 @@ public final class PeerRun {
         return -1;
     }
 
+    /** Everything emitted so far, for the medians over repeated runs. */
+    private static final Map<String, String> EMITTED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Emits {@code prefix.figure} as the median of {@code prefix.1.figure .. prefix.runs.figure},
+     * and {@code prefix.load} as the last run's load.
+     */
+    private void summarize(String prefix, List<String> figures) {
+        for (String figure : figures) {
+            List<Double> values = new ArrayList<>();
+            for (int i = 1; i <= runs; i++) {
+                String v = EMITTED.get(prefix + "." + i + "." + figure);
+                if (v != null) {
+                    values.add(Double.parseDouble(v));
+                }
+            }
+            if (!values.isEmpty()) {
+                values.sort(null);
+                int n = values.size();
+                emit(prefix + "." + figure, n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2);
+            }
+        }
+        for (int i = runs; i >= 1; i--) {
+            String load = EMITTED.get(prefix + "." + i + ".load");
+            if (load != null) {
+                emit(prefix + ".load", load);
+                break;
+            }
+        }
+    }
+
     static synchronized void emit(String key, Object value) {
+        EMITTED.put(key, String.valueOf(value));
         System.out.println("RESULT\t" + key + "\t" + value);
         System.out.flush();
     }
