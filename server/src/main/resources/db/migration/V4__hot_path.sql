@@ -25,3 +25,21 @@ ALTER TABLE runs DROP CONSTRAINT runs_job_id_fkey;
 DROP INDEX runs_status_list;
 CREATE INDEX runs_status_list ON runs (project_id, status, id DESC)
     WHERE status NOT IN ('executing', 'completed');
+
+-- 3. A cheaper drover_uuidv7() for run events (three per run). The V1 version drew 16 bytes from
+-- gen_random_uuid() (the strong random source, a system call's worth of work per id) and went
+-- through bytea, set_bit and hex text. Event ids only name an event: the order is run_events.seq,
+-- and nothing requires them to be unguessable (no unique index on them either; an id is returned
+-- with its event and never looked up). Same format: 48 bits of Unix milliseconds, version 7,
+-- 12 random bits, variant 10, 62 random bits (random(): the backend's PRNG, seeded from the
+-- strong source when the backend starts). ~8-10% less backend CPU per run in the benchmark of
+-- this migration's commit. Rows made in Java keep their ids from UuidV7.java.
+CREATE OR REPLACE FUNCTION drover_uuidv7() RETURNS uuid
+LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
+  SELECT (lpad(to_hex(((extract(epoch FROM clock_timestamp()) * 1000)::bigint << 16)
+                      | 28672                                        -- version 7 (0x7000)
+                      | ((random() * 4096)::int & 4095)), 16, '0')   -- rand_a, 12 bits
+          || to_hex((((random() * 2147483648)::bigint & 2147483647) << 31)
+                    | ((random() * 2147483648)::bigint & 2147483647) -- rand_b, 62 bits
+                    | (-9223372036854775808)))::uuid                 -- variant 10
+$$;
