@@ -132,7 +132,10 @@ WITH input AS (
     WHERE r.id = held.id
       AND r.id = ANY (ARRAY(SELECT id FROM held))
     RETURNING r.id, r.project_id, r.attempt, r.job_id, r.limited, r.queue, held.from_status, r.workflow_run_id,
-              r.step_id, r.result::text
+              r.step_id,
+              -- Only the workflow engine reads the result back (RunSettledHook); for plain runs it
+              -- would be jsonb turned into text and sent for nothing.
+              CASE WHEN r.workflow_run_id IS NOT NULL THEN r.result::text END AS result
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt)
     SELECT project_id, id, 'completed', from_status, 'completed', attempt FROM done
