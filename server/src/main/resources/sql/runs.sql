@@ -132,7 +132,10 @@ WITH input AS (
     WHERE r.id = held.id
       AND r.id = ANY (ARRAY(SELECT id FROM held))
     RETURNING r.id, r.project_id, r.attempt, r.job_id, r.limited, r.queue, held.from_status, r.workflow_run_id,
-              r.step_id, r.result::text
+              r.step_id,
+              -- Only the workflow engine reads the result back (RunSettledHook); for plain runs it
+              -- would be jsonb turned into text and sent for nothing.
+              CASE WHEN r.workflow_run_id IS NOT NULL THEN r.result::text END AS result
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt)
     SELECT project_id, id, 'completed', from_status, 'completed', attempt FROM done
@@ -222,13 +225,14 @@ FOR UPDATE SKIP LOCKED
 SELECT RUN_COLUMNS FROM runs WHERE id = ? AND project_id = ?
 
 -- name: list_runs
+-- Listing, newest first. RunStore.list appends only the filters asked for, and the status as a
+-- literal of a RunStatus constant (never request text). An "(? IS NULL OR status = ?)" form cannot
+-- use any index (the parameter is cast through text at run time), and a status parameter hides
+-- which partial index applies from a generic plan; with the literal every plan can use
+-- runs_status_list (rarer states), runs_leases ('executing') or walk runs_project_list /
+-- runs_job_list with a filter ('completed', the common state). See V4__hot_path.sql.
 SELECT RUN_COLUMNS FROM runs
 WHERE project_id = ?
-  AND (?::uuid IS NULL OR job_id = ?)
-  AND (?::run_status IS NULL OR status = ?::run_status)
-  AND (?::uuid IS NULL OR id < ?)
-ORDER BY id DESC
-LIMIT ?
 
 -- name: run_events
 SELECT id, run_id, type, from_status::text, to_status::text, attempt, message, data::text, created_at, seq

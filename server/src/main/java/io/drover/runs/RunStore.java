@@ -709,15 +709,28 @@ public final class RunStore {
 
     public Page<Run> list(UUID projectId, UUID jobId, RunStatus status, UUID cursor, int limit) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(SQL.get("list_runs"))) {
-                ps.setObject(1, projectId);
-                ps.setObject(2, jobId);
-                ps.setObject(3, jobId);
-                ps.setString(4, status == null ? null : status.db());
-                ps.setString(5, status == null ? null : status.db());
-                ps.setObject(6, cursor);
-                ps.setObject(7, cursor);
-                ps.setInt(8, limit + 1);
+            StringBuilder sql = new StringBuilder(SQL.get("list_runs"));
+            if (jobId != null) {
+                sql.append(" AND job_id = ?");
+            }
+            if (status != null) {
+                // A literal, so that every plan (generic ones too) can pick the partial index for it.
+                sql.append(" AND status = '").append(status.db()).append("'");
+            }
+            if (cursor != null) {
+                sql.append(" AND id < ?");
+            }
+            sql.append(" ORDER BY id DESC LIMIT ?");
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int p = 1;
+                ps.setObject(p++, projectId);
+                if (jobId != null) {
+                    ps.setObject(p++, jobId);
+                }
+                if (cursor != null) {
+                    ps.setObject(p++, cursor);
+                }
+                ps.setInt(p, limit + 1);
                 return Page.of(all(ps), limit, Run::id);
             }
         });
