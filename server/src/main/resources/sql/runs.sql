@@ -33,8 +33,18 @@ WITH input AS (
     SELECT project_id, id, 'created', NULL, status, 0,
            CASE WHEN status = 'delayed' THEN 'scheduled for ' || scheduled_at END
     FROM inserted
+), note AS (
+    SELECT ?::text AS payload
+), notified AS MATERIALIZED (
+    -- The NOTIFY of the trigger (delivered at commit), in this statement to save a round trip on the
+    -- enqueue -> start path; only when a run is ready now. Null payload: the caller notifies itself
+    -- (jobs with concurrency limits learn which queues got admitted runs only after this statement).
+    SELECT pg_notify('drover_runs', note.payload)
+    FROM note
+    WHERE note.payload IS NOT NULL AND EXISTS (SELECT 1 FROM inserted WHERE status = 'queued')
 )
-SELECT * FROM inserted
+-- The join makes the notified CTE run (an unreferenced SELECT CTE would not); it keeps every row.
+SELECT inserted.* FROM inserted LEFT JOIN notified ON true
 
 -- name: find_by_idempotency
 SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[])
