@@ -187,6 +187,11 @@ public final class DroverServer implements AutoCloseable {
         return runs;
     }
 
+    /** This node's LISTEN connection (tests stop it to show what works without NOTIFY). */
+    public PgListener listener() {
+        return listener;
+    }
+
     public String nodeId() {
         return nodeId;
     }

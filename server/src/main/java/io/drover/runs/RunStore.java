@@ -170,6 +170,8 @@ public final class RunStore {
             ps.setObject(p++, origin.scheduleId());
             ps.setObject(p++, spec.ttlSecs(), java.sql.Types.INTEGER);
             ps.setObject(p++, link == null ? null : link.workflowRunId());
+            // Without a concurrency limit the statement notifies itself (see insert_runs).
+            ps.setString(p++, limited ? null : spec.isHttp() ? PUSH_QUEUE : spec.queue());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Run run = Run.map(rs);
@@ -200,10 +202,10 @@ public final class RunStore {
         if (anyQueued) {
             if (limited) {
                 readyQueues.addAll(ConcurrencyGate.admit(c, job.id()));
+                notify(c, readyQueues, spec.isHttp());
             } else {
-                readyQueues.add(spec.queue());
+                readyQueues.add(spec.queue()); // insert_runs sent the NOTIFY
             }
-            notify(c, readyQueues, spec.isHttp());
         }
         List<Run> runs = new ArrayList<>(n);
         List<Boolean> created = new ArrayList<>(n);
