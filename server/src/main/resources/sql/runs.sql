@@ -58,18 +58,9 @@ SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[
 -- primary key; the ARRAY() keeps it so in the generic plan too, where LIMIT ? is unknown and the
 -- planner otherwise hash-joined the picked ids against a sequential scan of all runs (see
 -- docs/benchmarks.md); a server-side prepared statement may switch to that plan after five runs.
--- The claim commits without waiting for its WAL flush (set_config(..., true) is SET LOCAL, and the
--- statement is its own transaction): a claim lost in a database crash only leaves the run queued,
--- where another claim takes it again (at-least-once: the worker's report is then refused like any
--- lost lease, or the run executes again). The trigger's commit and the outcome's commit stay
--- durable, and a durable commit flushes all WAL before it, so a run never ends up settled on disk
--- with its claim missing. It takes the fsync off the enqueue -> start path and shortens each long-poll
--- cycle (see docs/benchmarks.md). Written into the statement so it costs no extra round trip.
-WITH async_commit AS MATERIALIZED (
-    SELECT set_config('synchronous_commit', 'off', true)
-), picked AS MATERIALIZED (
+WITH picked AS MATERIALIZED (
     SELECT r.id
-    FROM async_commit, unnest(?::text[]) AS q(name)
+    FROM unnest(?::text[]) AS q(name)
     CROSS JOIN LATERAL (
         SELECT id, priority FROM runs
         WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
