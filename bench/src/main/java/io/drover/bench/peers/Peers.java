@@ -141,7 +141,7 @@ public final class Peers {
 
         StringBuilder table = new StringBuilder();
         table.append("| contender | end-to-end jobs/s, median (runs) | CPU ms per job, e2e (contender JVM + PostgreSQL; other processes, cores) | enqueue alone jobs/s | latency p50 / p95 / p99 ms (median of runs) | "
-                + "shallow drain jobs/s | deep drain jobs/s (vs shallow) | held horizon jobs/s, median of runs (vs end-to-end) | peak RSS MiB | "
+                + "shallow drain jobs/s, median of runs | deep drain jobs/s, median of runs (vs shallow) | held horizon jobs/s, median of runs (vs end-to-end) | peak RSS MiB | "
                 + "every job ran once | load (1 min) at e2e / latency / deep / held |\n");
         table.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, Double> e2e = new LinkedHashMap<>();
