@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Sends one JSON request, turns the answer into a tree or an exception, and maps trees to types; no retries here. */
 final class HttpApi {
@@ -28,6 +29,8 @@ final class HttpApi {
     private final String baseUrl;
     private final String apiKey;
     private final Duration requestTimeout;
+    /** One reader per element type: building a reader resolves the type's deserializers each time. */
+    private final ConcurrentHashMap<Class<?>, ObjectReader> listReaders = new ConcurrentHashMap<>();
 
     HttpApi(HttpClient http, ObjectMapper mapper, String baseUrl, String apiKey, Duration requestTimeout) {
         this.http = http;
@@ -64,10 +67,6 @@ final class HttpApi {
         }
         return readList(parse(text(answer)).path(field), type);
     }
-
-    /** One reader per element type: building a reader resolves the type's deserializers each time. */
-    private final java.util.concurrent.ConcurrentHashMap<Class<?>, ObjectReader> listReaders =
-            new java.util.concurrent.ConcurrentHashMap<>();
 
     private ObjectReader listReader(Class<?> type) {
         return listReaders.computeIfAbsent(type,

@@ -60,16 +60,6 @@ final class RunExecutor {
         stopped = true;
     }
 
-    /** @return runs claimed and waiting for a free place */
-    int buffered() {
-        lock.lock();
-        try {
-            return buffer.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Starts buffered runs while places are free. */
     private void dispatch() {
         while (!stopped && slots.tryAcquire()) {

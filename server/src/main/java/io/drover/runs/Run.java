@@ -2,7 +2,7 @@ package io.drover.runs;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.util.RawValue;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.drover.http.Json;
 import java.io.IOException;
 import java.sql.ResultSet;
@@ -52,44 +52,24 @@ public record Run(
         return t == null ? null : t.toInstant();
     }
 
+    /**
+     * The run as the API shows it, as a tree (for answers that are edited or redacted before they
+     * go out). Built from {@link #writeJson}, so the tree and the streamed answers cannot drift
+     * apart; JSON columns stay raw text inside it.
+     */
     public ObjectNode toJson() {
-        ObjectNode n = Json.object();
-        n.put("id", id.toString());
-        n.put("job_id", jobId.toString());
-        n.put("job_slug", jobSlug);
-        n.put("job_version", jobVersion);
-        n.put("queue", queue);
-        n.put("execution", execution);
-        n.put("status", status.db());
-        n.put("attempt", attempt);
-        n.put("max_attempts", maxAttempts);
-        n.put("priority", priority);
-        raw(n, "payload", payload);
-        raw(n, "metadata", metadata);
-        raw(n, "result", result);
-        raw(n, "error", error);
-        n.put("idempotency_key", idempotencyKey);
-        n.put("concurrency_key", concurrencyKey);
-        n.put("worker_id", workerId);
-        time(n, "scheduled_at", scheduledAt);
-        time(n, "next_retry_at", nextRetryAt);
-        time(n, "lease_expires_at", leaseExpiresAt);
-        time(n, "timeout_at", deadlineAt);
-        time(n, "expires_at", expiresAt);
-        n.put("replay_of", replayOf == null ? null : replayOf.toString());
-        n.put("schedule_id", scheduleId == null ? null : scheduleId.toString());
-        time(n, "created_at", createdAt);
-        time(n, "started_at", startedAt);
-        time(n, "finished_at", finishedAt);
-        n.put("workflow_run_id", workflowRunId == null ? null : workflowRunId.toString());
-        n.put("step_id", stepId);
-        return n;
+        try (TokenBuffer buffer = new TokenBuffer(Json.MAPPER, false)) {
+            writeJson(buffer);
+            return (ObjectNode) Json.MAPPER.readTree(buffer.asParser());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**
-     * Writes exactly what {@link #toJson} builds, field for field, straight to a generator: the
-     * claim and batch-trigger answers hold up to 500 and 1,000 runs, and building a tree per run
-     * first was a visible part of the server's CPU per run.
+     * Writes the run's API fields straight to a generator: the claim and batch-trigger answers hold
+     * up to 500 and 1,000 runs, and building a tree per run first was a visible part of the
+     * server's CPU per run.
      */
     public void writeJson(JsonGenerator g) throws IOException {
         g.writeStartObject();
@@ -125,7 +105,7 @@ public record Run(
         g.writeEndObject();
     }
 
-    /** {@code {"data": [run, ...]}} as bytes, the same as a tree of {@link #toJson}s would write. */
+    /** {@code {"data": [run, ...]}} as bytes, what a tree of {@link #toJson}s would write. */
     public static byte[] dataJson(java.util.List<Run> runs) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(512 + runs.size() * 900);
         try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
@@ -153,18 +133,6 @@ public record Run(
 
     private static void time(JsonGenerator g, String field, Instant t) throws IOException {
         g.writeStringField(field, t == null ? null : t.toString());
-    }
-
-    private static void raw(ObjectNode n, String field, String json) {
-        if (json == null) {
-            n.putNull(field);
-        } else {
-            n.putRawValue(field, new RawValue(json));
-        }
-    }
-
-    private static void time(ObjectNode n, String field, Instant t) {
-        n.put(field, t == null ? null : t.toString());
     }
 
     public Run withStatus(RunStatus s) {
