@@ -81,8 +81,22 @@ public final class Peers {
         Map<String, Map<String, String>> results = new LinkedHashMap<>();
         String pgVersion;
         Map<String, String> pgSettings = new LinkedHashMap<>();
-        try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir,
-                Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on", "max_connections", "300"))) {
+        // BENCH_PG_STATEMENTS=1: profile with pg_stat_statements; after each contender the statements
+        // that took the most database time are printed (to stderr), then the counters are reset.
+        boolean statements = "1".equals(System.getenv("BENCH_PG_STATEMENTS"));
+        Map<String, String> pgConf = new LinkedHashMap<>(
+                Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on", "max_connections", "300"));
+        if (statements) {
+            pgConf.put("shared_preload_libraries", "pg_stat_statements");
+            pgConf.put("pg_stat_statements.track", "all");
+            pgConf.put("track_io_timing", "on");
+        }
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir, pgConf)) {
+            if (statements) {
+                try (Connection c = pg.adminConnection(); Statement s = c.createStatement()) {
+                    s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                }
+            }
             try (Connection c = pg.adminConnection(); Statement s = c.createStatement()) {
                 try (ResultSet rs = s.executeQuery("SELECT version()")) {
                     rs.next();
@@ -132,6 +146,9 @@ public final class Peers {
                 }
                 p.waitFor();
                 results.put(name, r);
+                if (statements) {
+                    printStatements(pg, name);
+                }
             }
         } finally {
             deleteTree(dir);
@@ -199,6 +216,27 @@ public final class Peers {
         System.out.println();
         System.out.println(line1);
         System.out.println(line2);
+    }
+
+    /** The statements that took the most time in PostgreSQL during one contender, then a reset. */
+    private static void printStatements(EmbeddedDatabase pg, String contender) throws Exception {
+        try (Connection c = pg.adminConnection(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("""
+                    SELECT calls, rows, round(total_exec_time::numeric, 0) AS exec_ms,
+                           round(total_plan_time::numeric, 0) AS plan_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+                           wal_bytes, shared_blks_hit, shared_blks_read + shared_blks_written AS io_blks,
+                           left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS q
+                    FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 25""")) {
+                System.err.printf("peers: pg_stat_statements for %s%n", contender);
+                System.err.printf("%9s %10s %9s %8s %9s %12s %11s %8s  %s%n", "calls", "rows", "exec_ms", "plan_ms",
+                        "mean_ms", "wal_bytes", "blks_hit", "io_blks", "query");
+                while (rs.next()) {
+                    System.err.printf("%9d %10d %9d %8d %9.3f %12d %11d %8d  %s%n", rs.getLong(1), rs.getLong(2), rs.getLong(3),
+                            rs.getLong(4), rs.getDouble(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getString(9));
+                }
+            }
+            s.execute("SELECT pg_stat_statements_reset()");
+        }
     }
 
     private static void writeDoc(Path root, Map<String, String> o, String date, String loadBefore, String loadAfter,
