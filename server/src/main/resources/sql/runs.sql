@@ -3,31 +3,57 @@
 -- RUN_COLUMNS is replaced by Run.COLUMNS when the file is loaded.
 
 -- name: insert_runs
--- Trigger: one row per element of the arrays. A repeated idempotency key for the same job makes no
--- row (ON CONFLICT on the partial unique index); concurrent duplicates wait on the index entry and
--- then see the first run, so 50 racing triggers with one key make exactly one run. Times come from
--- the database clock (now()), the one clock every node shares: a run asked for later is 'delayed',
--- and the TTL counts from the trigger.
--- Rows are inserted in key order (then request order, so the first of a repeated key wins): two
--- batches with the same keys in different orders would otherwise each hold a key the other waits
--- for, and deadlock.
+-- Trigger: one row per element of the arrays. Times come from the database clock (now()), the one
+-- clock every node shares: a run asked for later is 'delayed', and the TTL counts from the trigger.
+-- Runs without an idempotency key are a plain INSERT. Only runs with a key go through ON CONFLICT:
+-- PostgreSQL makes every row of an INSERT ... ON CONFLICT a speculative insertion (an arbiter-index
+-- check, a speculative lock, a second WAL record to confirm the tuple), even a row whose NULL key
+-- the partial arbiter index does not cover; that was ~20 us of ~50 per row (docs/benchmarks.md).
+-- A repeated key for the same job makes no row (ON CONFLICT on the partial unique index);
+-- concurrent duplicates wait on the index entry and then see the first run, so 50 racing triggers
+-- with one key make exactly one run. Keyed rows are inserted in key order (then request order, so
+-- the first of a repeated key wins): two batches with the same keys in different orders would
+-- otherwise each hold a key the other waits for, and deadlock.
 WITH input AS (
-    SELECT t.*, coalesce(t.at, now() + coalesce(t.delay_ms, 0) * interval '1 millisecond') AS sched
+    SELECT t.id, ?::uuid AS project_id, ?::uuid AS job_id, ?::text AS job_slug, ?::int AS job_version,
+           ?::text AS queue, ?::text AS execution, ?::boolean AS limited, NOT ?::boolean AS admitted,
+           ?::int AS max_attempts, ?::int AS timeout_secs, ?::uuid AS replay_of, ?::uuid AS schedule_id,
+           now() + ?::int * interval '1 second' AS expires_at,
+           CASE WHEN s.sched > now() THEN 'delayed'::run_status ELSE 'queued'::run_status END AS status,
+           t.idempotency_key, t.payload, t.metadata, t.priority, s.sched AS scheduled_at, t.concurrency_key,
+           ?::uuid AS workflow_run_id, t.step_id, t.ord
     FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[], ?::int[], ?::timestamptz[], ?::bigint[],
                 ?::text[], ?::text[]) WITH ORDINALITY
         AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key, step_id, ord)
-), inserted AS (
+    CROSS JOIN LATERAL (
+        SELECT coalesce(t.at, now() + coalesce(t.delay_ms, 0) * interval '1 millisecond') AS sched
+    ) s
+), plain AS (
     INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
-                      max_attempts, timeout_secs, replay_of, schedule_id, expires_at,
-                      status, idempotency_key, payload, metadata, priority, scheduled_at, concurrency_key,
-                      workflow_run_id, step_id)
-    SELECT i.id, ?, ?, ?, ?, ?, ?, ?, NOT ?, ?, ?, ?, ?, now() + ?::int * interval '1 second',
-           CASE WHEN i.sched > now() THEN 'delayed'::run_status ELSE 'queued'::run_status END,
-           i.idempotency_key, i.payload, i.metadata, i.priority, i.sched, i.concurrency_key, ?::uuid, i.step_id
-    FROM input i
-    ORDER BY i.idempotency_key, i.ord
+                      max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
+                      payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id)
+    SELECT id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
+           max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
+           payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id
+    FROM input
+    WHERE idempotency_key IS NULL
+    RETURNING RUN_COLUMNS
+), keyed AS (
+    INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
+                      max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
+                      payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id)
+    SELECT id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
+           max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
+           payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id
+    FROM input
+    WHERE idempotency_key IS NOT NULL
+    ORDER BY idempotency_key, ord
     ON CONFLICT (job_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING RUN_COLUMNS
+), inserted AS (
+    SELECT * FROM plain
+    UNION ALL
+    SELECT * FROM keyed
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
     SELECT project_id, id, 'created', NULL, status, 0,

@@ -27,4 +27,22 @@ public record RunEvent(UUID id, UUID runId, String type, String fromStatus, Stri
         n.put("seq", seq);
         return n;
     }
+
+    /**
+     * The id of an event stored without one (every event since V5__lean_events.sql): a UUIDv7 made
+     * from what the row has. unix_ts_ms = created_at in Unix milliseconds; version 7; rand_a = the
+     * sub-millisecond part of created_at scaled to 12 bits (RFC 9562 section 6.2, method 3); variant
+     * 10; rand_b = seq, 62 bits (method 1, a dedicated counter). seq is unique, so the id is too.
+     */
+    public static UUID derivedId(Instant createdAt, long seq) {
+        if (seq < 0 || seq >= 1L << 62) {
+            throw new IllegalArgumentException("seq out of range for an event id: " + seq);
+        }
+        long millis = createdAt.toEpochMilli();
+        long subMillisNanos = Math.floorMod(createdAt.getNano(), 1_000_000);
+        long randA = subMillisNanos * 4096 / 1_000_000;
+        long msb = (millis << 16) | 0x7000L | randA;
+        long lsb = Long.MIN_VALUE | seq;
+        return new UUID(msb, lsb);
+    }
 }

@@ -147,15 +147,7 @@ public final class RunStore {
         Map<UUID, Run> inserted = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(SQL.get("insert_runs"))) {
             int p = 1;
-            ps.setArray(p++, c.createArrayOf("uuid", ids));
-            ps.setArray(p++, c.createArrayOf("text", keys));
-            ps.setArray(p++, c.createArrayOf("text", payloads));
-            ps.setArray(p++, c.createArrayOf("text", metas));
-            ps.setArray(p++, c.createArrayOf("int4", priorities));
-            ps.setArray(p++, c.createArrayOf("timestamptz", at));
-            ps.setArray(p++, c.createArrayOf("int8", delays));
-            ps.setArray(p++, c.createArrayOf("text", concurrencyKeys));
-            ps.setArray(p++, c.createArrayOf("text", link == null ? new String[n] : link.stepIds().toArray()));
+            // The batch's constants first (the input CTE's select list), then the arrays it unnests.
             ps.setObject(p++, job.projectId());
             ps.setObject(p++, job.id());
             ps.setString(p++, spec.slug());
@@ -170,6 +162,15 @@ public final class RunStore {
             ps.setObject(p++, origin.scheduleId());
             ps.setObject(p++, spec.ttlSecs(), java.sql.Types.INTEGER);
             ps.setObject(p++, link == null ? null : link.workflowRunId());
+            ps.setArray(p++, c.createArrayOf("uuid", ids));
+            ps.setArray(p++, c.createArrayOf("text", keys));
+            ps.setArray(p++, c.createArrayOf("text", payloads));
+            ps.setArray(p++, c.createArrayOf("text", metas));
+            ps.setArray(p++, c.createArrayOf("int4", priorities));
+            ps.setArray(p++, c.createArrayOf("timestamptz", at));
+            ps.setArray(p++, c.createArrayOf("int8", delays));
+            ps.setArray(p++, c.createArrayOf("text", concurrencyKeys));
+            ps.setArray(p++, c.createArrayOf("text", link == null ? new String[n] : link.stepIds().toArray()));
             // Without a concurrency limit the statement notifies itself (see insert_runs).
             ps.setString(p++, limited ? null : spec.isHttp() ? PUSH_QUEUE : spec.queue());
             try (ResultSet rs = ps.executeQuery()) {
@@ -752,9 +753,12 @@ public final class RunStore {
                 List<RunEvent> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new RunEvent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
-                                rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8),
-                                rs.getTimestamp(9).toInstant(), rs.getLong(10)));
+                        Instant createdAt = rs.getTimestamp(9).toInstant();
+                        long seq = rs.getLong(10);
+                        UUID id = rs.getObject(1, UUID.class); // null since V5: derived from the row
+                        out.add(new RunEvent(id != null ? id : RunEvent.derivedId(createdAt, seq), rs.getObject(2, UUID.class),
+                                rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7),
+                                rs.getString(8), createdAt, seq));
                     }
                 }
                 return out;
