@@ -39,6 +39,8 @@ public final class RunStore {
     private static final Sql SQL = loadSql();
 
     private final Db db;
+    /** The queue pool (Db.queue()): trigger, claim, heartbeat and completion, planned once per connection. */
+    private final Db hot;
     private final JobStore jobs;
     private final QueueMetrics metrics;
     private volatile QueueEvents events = QueueEvents.NONE;
@@ -46,6 +48,7 @@ public final class RunStore {
 
     public RunStore(Db db, JobStore jobs, QueueMetrics metrics) {
         this.db = db;
+        this.hot = db.queue();
         this.jobs = jobs;
         this.metrics = metrics;
     }
@@ -90,7 +93,7 @@ public final class RunStore {
     }
 
     public Triggered trigger(Job job, List<TriggerRequest> requests, Origin origin) {
-        Pending pending = db.tx(c -> triggerIn(c, job, requests, origin));
+        Pending pending = hot.tx(c -> triggerIn(c, job, requests, origin));
         afterTrigger(pending);
         return pending.triggered();
     }
@@ -248,7 +251,7 @@ public final class RunStore {
 
     /** Claims up to {@code max} ready runs of the queues for a worker; each is now executing under a lease. */
     public List<Run> claim(UUID projectId, String workerId, List<String> queues, int max, long leaseMs) {
-        List<Run> claimed = db.read(c -> {
+        List<Run> claimed = hot.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("claim"))) {
                 ps.setArray(1, c.createArrayOf("text", queues.toArray()));
                 ps.setObject(2, projectId);
@@ -270,7 +273,7 @@ public final class RunStore {
 
     /** The push dispatcher takes up to {@code max} ready http runs (any project) into dequeued. */
     public List<Run> takePush(String dispatcherId, int max, long leaseMs) {
-        List<Run> taken = db.read(c -> {
+        List<Run> taken = hot.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("take_push"))) {
                 ps.setInt(1, max);
                 ps.setString(2, dispatcherId);
@@ -340,7 +343,7 @@ public final class RunStore {
         Set<UUID> limitedJobs = new HashSet<>();
         Set<String> ready = new HashSet<>();
         Instant[] earliestDelay = new Instant[1];
-        List<Reported> out = db.tx(c -> {
+        List<Reported> out = hot.tx(c -> {
             Map<UUID, Reported> byId = new HashMap<>();
             List<RunSettledHook.Settled> settled = new ArrayList<>();
             List<Report> successes = reports.stream().filter(Report::success).toList();
@@ -473,7 +476,7 @@ public final class RunStore {
 
     /** Extends the leases of the runs this worker still executes; returns the new expiry per run. */
     public Map<UUID, Instant> heartbeat(UUID projectId, String workerId, List<UUID> runIds, long leaseMs) {
-        return db.read(c -> {
+        return hot.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("heartbeat"))) {
                 ps.setLong(1, leaseMs);
                 ps.setArray(2, c.createArrayOf("uuid", runIds.toArray()));

@@ -8,11 +8,24 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
 /**
- * The connection pool, migrations and transactions. Every write in Drover goes through
+ * The connection pools, migrations and transactions. Every write in Drover goes through
  * {@link #tx}: a state change and the run event that records it commit together or not at all.
+ *
+ * <p>Two pools. The general one ({@code DROVER_DB_POOL_SIZE} connections) serves everything. The
+ * queue pool ({@link #queue()}, a quarter of that again, at least 2) serves only the queue's hot
+ * statements: trigger, claim, heartbeat and completion, each a few milliseconds of work or less,
+ * run thousands of times a second. Its connections plan each prepared statement once
+ * ({@code plan_cache_mode = force_generic_plan}). Left to the default (auto), PostgreSQL chose a
+ * fresh custom plan on every execution of those statements, because a plan made for the actual
+ * LIMIT looks cheaper than the generic one: 0.6-3 ms of planning for a claim whose execution takes
+ * 0.1 ms (psql, EXPLAIN ANALYZE EXECUTE; docs/benchmarks.md, "Third round"). The statements in
+ * sql/runs.sql are written to be right with a generic plan (the ARRAY() id lists, the status
+ * literals). The general pool keeps the default, since some of its statements (keyset pages with
+ * an optional cursor, prefix matches) need the parameter values to use their indexes.
  */
 public final class Db implements AutoCloseable {
     private final HikariDataSource pool;
+    private final Db queue;
     private final String jdbcUrl;
     private final String user;
     private final String password;
@@ -21,22 +34,50 @@ public final class Db implements AutoCloseable {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
+        this.pool = pool(jdbcUrl, user, password, "drover", poolSize, null);
+        this.queue = new Db(pool(jdbcUrl, user, password, "drover-queue", queuePoolSize(poolSize),
+                "SET plan_cache_mode = force_generic_plan"), jdbcUrl, user, password);
+    }
+
+    private Db(HikariDataSource pool, String jdbcUrl, String user, String password) {
+        this.pool = pool;
+        this.queue = this;
+        this.jdbcUrl = jdbcUrl;
+        this.user = user;
+        this.password = password;
+    }
+
+    /** The size of the queue pool that comes with a general pool of {@code poolSize}. */
+    public static int queuePoolSize(int poolSize) {
+        return Math.max(2, poolSize / 4);
+    }
+
+    private static HikariDataSource pool(String jdbcUrl, String user, String password, String name, int size,
+            String initSql) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
         config.setPassword(password);
-        config.setMaximumPoolSize(poolSize);
-        config.setMinimumIdle(Math.min(2, poolSize));
-        config.setPoolName("drover");
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(Math.min(2, size));
+        config.setPoolName(name);
         config.setAutoCommit(true);
         config.setConnectionTimeout(10_000);
         config.setInitializationFailTimeout(-1);
+        if (initSql != null) {
+            config.setConnectionInitSql(initSql);
+        }
         // Server-side prepared statements from the first use; our statements are few and hot.
         config.addDataSourceProperty("prepareThreshold", "1");
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
-        config.addDataSourceProperty("ApplicationName", "drover");
+        config.addDataSourceProperty("ApplicationName", "drover"); // both pools: operators (and CrashSuiteIT) find them by it
         config.addDataSourceProperty("tcpKeepAlive", "true");
-        this.pool = new HikariDataSource(config);
+        return new HikariDataSource(config);
+    }
+
+    /** The queue's hot statements run here (see the class comment); the same methods, another pool. */
+    public Db queue() {
+        return queue;
     }
 
     public void migrate() {
@@ -102,6 +143,9 @@ public final class Db implements AutoCloseable {
 
     @Override
     public void close() {
+        if (queue != this) {
+            queue.close();
+        }
         pool.close();
     }
 
