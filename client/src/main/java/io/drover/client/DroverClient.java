@@ -25,6 +25,7 @@ public final class DroverClient implements AutoCloseable {
     private final HttpClient http;
     private final ObjectMapper mapper;
     private final HttpApi api;
+    private final PlainHttp plain;
     private final String baseUrl;
 
     private DroverClient(Builder builder) {
@@ -34,7 +35,10 @@ public final class DroverClient implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(builder.connectTimeout)
                 .build();
-        this.api = new HttpApi(http, mapper, baseUrl, builder.apiKey, builder.requestTimeout);
+        // http:// goes over PlainHttp (blocking HTTP/1.1 on the caller's thread); https:// and anything
+        // else over the JDK client, which does TLS.
+        this.plain = PlainHttp.forBase(baseUrl, builder.connectTimeout, HttpApi.USER_AGENT, builder.apiKey);
+        this.api = new HttpApi(http, plain, mapper, baseUrl, builder.apiKey, builder.requestTimeout);
     }
 
     /** @return a builder with the defaults: http://localhost:7070, 5 s to connect, 30 s per request */
@@ -210,6 +214,9 @@ public final class DroverClient implements AutoCloseable {
     /** Stops accepting new requests; requests already sent run to completion. */
     @Override
     public void close() {
+        if (plain != null) {
+            plain.close();
+        }
         http.shutdown();
     }
 

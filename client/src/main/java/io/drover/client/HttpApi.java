@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Sends one JSON request, turns the answer into a tree or an exception, and maps trees to types; no retries here. */
 final class HttpApi {
 
-    private static final String USER_AGENT = "drover-java/0.1";
+    static final String USER_AGENT = "drover-java/0.1";
 
     private final HttpClient http;
     private final ObjectMapper mapper;
@@ -32,8 +32,12 @@ final class HttpApi {
     /** One reader per element type: building a reader resolves the type's deserializers each time. */
     private final ConcurrentHashMap<Class<?>, ObjectReader> listReaders = new ConcurrentHashMap<>();
 
-    HttpApi(HttpClient http, ObjectMapper mapper, String baseUrl, String apiKey, Duration requestTimeout) {
+    /** The transport for http:// servers; null for https:// (the JDK client then). */
+    private final PlainHttp plain;
+
+    HttpApi(HttpClient http, PlainHttp plain, ObjectMapper mapper, String baseUrl, String apiKey, Duration requestTimeout) {
         this.http = http;
+        this.plain = plain;
         this.mapper = mapper;
         this.baseUrl = baseUrl;
         this.apiKey = apiKey;
@@ -96,6 +100,9 @@ final class HttpApi {
 
     /** One exchange: the body of a 2xx answer, or the exception that the answer or its absence means. */
     private byte[] exchange(String method, String path, Object body, Duration timeout) {
+        if (plain != null) {
+            return plainExchange(method, path, body, timeout);
+        }
         HttpRequest request = build(method, path, body, timeout);
         HttpResponse<byte[]> response;
         try {
@@ -106,11 +113,42 @@ final class HttpApi {
             Thread.currentThread().interrupt();
             throw new DroverTransportException(method + " " + path + " interrupted", e);
         }
-        int status = response.statusCode();
-        if (status < 200 || status > 299) {
-            throw DroverApiException.fromResponse(status, text(response.body()), mapper);
+        return answer(response.statusCode(), response.body());
+    }
+
+    /** The same exchange over {@link PlainHttp} (http:// servers). */
+    private byte[] plainExchange(String method, String path, Object body, Duration timeout) {
+        URI uri = uri(path);
+        String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        PlainHttp.Answer answer;
+        try {
+            answer = plain.exchange(method, target, body == null ? null : json(method, path, body), timeout);
+        } catch (java.io.InterruptedIOException e) {
+            if (!(e instanceof java.net.SocketTimeoutException)) {
+                Thread.currentThread().interrupt();
+                throw new DroverTransportException(method + " " + path + " interrupted", e);
+            }
+            throw new DroverTransportException(method + " " + path + " failed: " + describe(e), e);
+        } catch (IOException e) {
+            throw new DroverTransportException(method + " " + path + " failed: " + describe(e), e);
         }
-        return response.body();
+        return answer(answer.status(), answer.body());
+    }
+
+    private byte[] answer(int status, byte[] body) {
+        if (status < 200 || status > 299) {
+            throw DroverApiException.fromResponse(status, text(body), mapper);
+        }
+        return body;
+    }
+
+    private byte[] json(String method, String path, Object body) {
+        try {
+            return mapper.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new DroverException("cannot write the body of " + method + " " + path + ": " + e.getMessage(), e);
+        }
     }
 
     private static String text(byte[] body) {
@@ -153,12 +191,7 @@ final class HttpApi {
         if (body == null) {
             return builder.method(method, HttpRequest.BodyPublishers.noBody()).build();
         }
-        byte[] json;
-        try {
-            json = mapper.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new DroverException("cannot write the body of " + method + " " + path + ": " + e.getMessage(), e);
-        }
+        byte[] json = json(method, path, body);
         return builder.header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(json))
                 .build();

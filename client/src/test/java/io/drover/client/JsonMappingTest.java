@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class JsonMappingTest {
 
     private final ObjectMapper mapper = DroverJson.newMapper();
-    private final HttpApi api = new HttpApi(null, mapper, "http://unused", null, Duration.ofSeconds(1));
+    private final HttpApi api = new HttpApi(null, null, mapper, "http://unused", null, Duration.ofSeconds(1));
 
     @Test
     void readsEveryRunField() throws Exception {
