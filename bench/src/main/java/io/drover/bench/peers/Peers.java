@@ -41,7 +41,7 @@ public final class Peers {
         o.put("rate", "200");
         o.put("seconds", "30");
         o.put("batch", "1000");
-        o.put("warmup", "10000");
+        o.put("warmup", "100000");
         o.put("timeout", "10");
         o.put("scale", "");
         o.put("only", "e2e,latency,shallow,deep,held");
@@ -54,7 +54,7 @@ public final class Peers {
                 System.out.println("""
                         ./bench/peers [--contenders drover,db-scheduler,jobrunr,quartz,raw-sql] [--jobs 100000] [--runs 3]
                           [--deep 1000000] [--drain 50000] [--threads 100] [--rate 200] [--seconds 30] [--batch 1000]
-                          [--warmup 10000] [--scale quartz=0.2,jobrunr=0.2] [--only e2e,latency,shallow,deep,held]
+                          [--warmup 100000] [--scale quartz=0.2,jobrunr=0.2] [--only e2e,latency,shallow,deep,held]
                           [--timeout 10 (minutes per workload)] [--no-doc]
                         --scale multiplies jobs, deep, drain and warm-up for the named (slow) contenders.""");
                 return;
