@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
@@ -24,11 +26,13 @@ import java.util.concurrent.TimeUnit;
  * delay to each answer (docs/benchmarks.md, "Third round").
  *
  * <p>What it supports is what the Drover server speaks: fixed-length and chunked answers,
- * {@code Connection: close}, HTTP/1.0 answers. A connection idle for longer than
- * {@link #MAX_IDLE} is not reused (the server closes idle connections after 65 s by default). No
- * request is ever sent twice: a failed exchange throws, as the JDK client does for POST. A blocked
- * read wakes every {@link #SLICE_MS} ms to honour {@link Thread#interrupt()}, the way the worker
- * stops a long poll.
+ * {@code Connection: close}, HTTP/1.0 answers. A pooled connection is checked before it is reused
+ * (one non-blocking read: did the server close it while it was idle, after a restart or its idle
+ * timeout?), and one idle for longer than {@link #MAX_IDLE} is not reused (the server closes idle
+ * connections after 65 s by default). No request is ever sent twice: a failed exchange throws, as
+ * the JDK client does for POST. {@link Thread#interrupt()} ends an exchange at once (the
+ * connection is an interruptible channel), the way the worker stops a long poll; a blocked read
+ * also wakes every {@link #SLICE_MS} ms to check the deadline and the interrupt.
  */
 final class PlainHttp implements AutoCloseable {
 
@@ -98,6 +102,11 @@ final class PlainHttp implements AutoCloseable {
             Answer answer = conn.receive(method, timeoutNanos);
             ok = true;
             return answer;
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            // The channel is interruptible: an interrupt closed it (the thread stays interrupted).
+            InterruptedIOException interrupted = new InterruptedIOException("interrupted");
+            interrupted.initCause(e);
+            throw interrupted;
         } finally {
             if (ok && conn.reusable && !closed) {
                 conn.lastUsed = System.nanoTime();
@@ -114,21 +123,22 @@ final class PlainHttp implements AutoCloseable {
     private Conn take() throws IOException {
         Conn conn;
         while ((conn = idle.poll()) != null) {
-            if (System.nanoTime() - conn.lastUsed < MAX_IDLE.toNanos()) {
+            if (System.nanoTime() - conn.lastUsed < MAX_IDLE.toNanos() && conn.open()) {
                 return conn;
             }
             conn.close();
         }
-        Socket socket = new Socket();
+        SocketChannel channel = SocketChannel.open();
         try {
+            Socket socket = channel.socket();
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
             socket.connect(new InetSocketAddress(host, port), connectTimeoutMs);
+            return new Conn(channel);
         } catch (IOException e) {
-            socket.close();
+            channel.close();
             throw e;
         }
-        return new Conn(socket);
     }
 
     private void closeIdle() {
@@ -150,9 +160,11 @@ final class PlainHttp implements AutoCloseable {
 
     /** One kept-alive connection and its read buffer; used by one exchange at a time. */
     private final class Conn {
+        private final SocketChannel channel;
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
+        private final ByteBuffer probe = ByteBuffer.allocate(1);
         private final byte[] buf = new byte[16 * 1024];
         private int pos;
         private int lim;
@@ -160,11 +172,32 @@ final class PlainHttp implements AutoCloseable {
         boolean reusable;
         long lastUsed;
 
-        Conn(Socket socket) throws IOException {
-            this.socket = socket;
+        Conn(SocketChannel channel) throws IOException {
+            this.channel = channel;
+            this.socket = channel.socket();
             this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
             open.add(this);
+        }
+
+        /**
+         * Whether a pooled connection is still usable: the server may have closed it while it sat
+         * idle (a restart, its idle timeout). A non-blocking read tells at once: 0 bytes = open;
+         * end of stream or unexpected bytes = not reusable. (The JDK client watches idle
+         * connections with its selector for the same reason.)
+         */
+        boolean open() {
+            try {
+                channel.configureBlocking(false);
+                try {
+                    probe.clear();
+                    return channel.read(probe) == 0;
+                } finally {
+                    channel.configureBlocking(true);
+                }
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         void send(String method, String target, byte[] fixed, byte[] body) throws IOException {
@@ -385,7 +418,7 @@ final class PlainHttp implements AutoCloseable {
         void close() {
             open.remove(this);
             try {
-                socket.close();
+                channel.close();
             } catch (IOException ignored) {
                 // closing anyway
             }

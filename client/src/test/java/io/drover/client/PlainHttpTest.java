@@ -174,6 +174,26 @@ class PlainHttpTest {
     }
 
     @Test
+    void anIdleConnectionTheServerClosedIsNotUsedAgain() throws Exception {
+        // A keep-alive answer, then the server closes the connection while it sits in the pool (a
+        // restart, its idle timeout): the next call must go out on a new connection, not fail.
+        CountDownLatch closedByServer = new CountDownLatch(1);
+        scripts.add((request, out) -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            closedByServer.countDown();
+            return false;
+        });
+        scripts.add(json(200, "{\"second\":true}"));
+
+        assertThat(call("GET", "/1", null)).isEqualTo("200 {}");
+        assertThat(closedByServer.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(call("POST", "/2", "{}")).isEqualTo("200 {\"second\":true}");
+        assertThat(connections.get()).isEqualTo(2);
+        assertThat(requests).hasSize(2);
+    }
+
+    @Test
     void errorAnswersCarryTheirStatusAndBody() throws IOException {
         scripts.add(json(409, "{\"error\":{\"code\":\"not_held\"}}"));
         assertThat(call("POST", "/e", "{}")).isEqualTo("409 {\"error\":{\"code\":\"not_held\"}}");
