@@ -31,6 +31,8 @@ final class HttpApi {
     private final Duration requestTimeout;
     /** One reader per element type: building a reader resolves the type's deserializers each time. */
     private final ConcurrentHashMap<Class<?>, ObjectReader> listReaders = new ConcurrentHashMap<>();
+    /** Claimed runs, the SDK's most read type, skip Jackson's bean deserializer (see {@link RunReader}). */
+    private final RunReader runReader;
 
     /** The transport for http:// servers; null for https:// (the JDK client then). */
     private final PlainHttp plain;
@@ -39,6 +41,7 @@ final class HttpApi {
         this.http = http;
         this.plain = plain;
         this.mapper = mapper;
+        this.runReader = new RunReader(mapper);
         this.baseUrl = baseUrl;
         this.apiKey = apiKey;
         this.requestTimeout = requestTimeout;
@@ -62,7 +65,7 @@ final class HttpApi {
     <T> List<T> sendForList(String method, String path, Object body, Duration timeout, String field, Class<T> type) {
         byte[] answer = exchange(method, path, body, timeout);
         try {
-            List<T> list = readField(answer, field, listReader(type));
+            List<T> list = readField(answer, field, type);
             if (list != null) {
                 return list;
             }
@@ -78,10 +81,12 @@ final class HttpApi {
     }
 
     /**
-     * Reads one top-level field of a JSON object with {@code reader}, skipping the others token by
-     * token (cheaper than a filtering parser); null when the answer is not an object or lacks it.
+     * Reads one top-level field of a JSON object as a list of {@code type}, skipping the others
+     * token by token (cheaper than a filtering parser); null when the answer is not an object or
+     * lacks it. Runs are read by {@link RunReader}, the rest by Jackson.
      */
-    private <T> T readField(byte[] answer, String field, ObjectReader reader) throws IOException {
+    @SuppressWarnings("unchecked")
+    private <T> List<T> readField(byte[] answer, String field, Class<T> type) throws IOException {
         try (JsonParser p = mapper.getFactory().createParser(answer)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -90,7 +95,13 @@ final class HttpApi {
                 String name = p.currentName();
                 p.nextToken();
                 if (name.equals(field)) {
-                    return reader.readValue(p);
+                    if (type == Run.class) {
+                        return (List<T>) runReader.readList(p);
+                    }
+                    if (type == OutcomeResult.class) {
+                        return (List<T>) runReader.readOutcomeResults(p);
+                    }
+                    return listReader(type).readValue(p);
                 }
                 p.skipChildren();
             }

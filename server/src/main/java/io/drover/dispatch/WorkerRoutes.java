@@ -165,12 +165,12 @@ public final class WorkerRoutes {
         if (results.size() > 1000) {
             throw ApiError.invalid("results", "at most 1000 items");
         }
-        List<RunStore.Report> reports = new ArrayList<>();
+        List<RunStore.Report> reports = new ArrayList<>(results.size());
         Set<UUID> seen = new java.util.HashSet<>();
         for (int i = 0; i < results.size(); i++) {
             String prefix = "results[" + i + "]";
             Input item = Input.of(results.get(i), prefix);
-            item.allowOnly(Set.of("run_id", "result", "error", "retryable", "attempt"));
+            item.allowOnly(REPORT_FIELDS);
             UUID runId = parseUuid(item.requiredString("run_id", 36), prefix + ".run_id");
             if (!seen.add(runId)) {
                 throw ApiError.invalid(prefix + ".run_id", "run " + runId + " appears twice");
@@ -183,17 +183,41 @@ public final class WorkerRoutes {
                 reports.add(new RunStore.Report(runId, resultOf(item), null, false, attempt));
             }
         }
-        List<ObjectNode> out = new ArrayList<>();
-        for (RunStore.Reported r : runs.report(c.projectId(), worker, reports)) {
-            ObjectNode n = Json.object().put("run_id", r.runId().toString()).put("ok", r.ok()).put("status", r.status());
-            if (r.error() != null) {
-                n.putObject("error").put("code", r.error().code()).put("message", r.error().getMessage());
-            } else {
-                n.putNull("error");
+        return Reply.ok(reportedJson(runs.report(c.projectId(), worker, reports)));
+    }
+
+    private static final Set<String> REPORT_FIELDS = Set.of("run_id", "result", "error", "retryable", "attempt");
+
+    /**
+     * {@code {"data": [{run_id, ok, status, error}, ...]}} written straight to bytes, as the tree of
+     * one ObjectNode per run that it replaces would write it.
+     */
+    static byte[] reportedJson(List<RunStore.Reported> reported) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64 + reported.size() * 96);
+        try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("data");
+            for (RunStore.Reported r : reported) {
+                g.writeStartObject();
+                g.writeStringField("run_id", r.runId().toString());
+                g.writeBooleanField("ok", r.ok());
+                g.writeStringField("status", r.status());
+                if (r.error() != null) {
+                    g.writeObjectFieldStart("error");
+                    g.writeStringField("code", r.error().code());
+                    g.writeStringField("message", r.error().getMessage());
+                    g.writeEndObject();
+                } else {
+                    g.writeNullField("error");
+                }
+                g.writeEndObject();
             }
-            out.add(n);
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        return Reply.ok(data(out));
+        return out.toByteArray();
     }
 
     private Reply release(Call c) {
@@ -224,7 +248,8 @@ public final class WorkerRoutes {
 
     private static String resultOf(Input in) {
         JsonNode result = in.raw().get("result");
-        return result == null ? "null" : Json.write(result);
+        // Most handlers return nothing: no need for a writer to say "null".
+        return result == null || result.isNull() ? "null" : Json.write(result);
     }
 
     /** The error of a failure: {type, message, stacktrace}, strings, bounded. */

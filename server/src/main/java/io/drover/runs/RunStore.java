@@ -130,16 +130,22 @@ public final class RunStore {
         Timestamp[] at = new Timestamp[n];
         Long[] delays = new Long[n];
         String[] concurrencyKeys = new String[n];
+        // Per run, only what differs between runs: the job's default metadata is written once for
+        // the runs that add none (a deep copy and a writer per run before), and the ids' random bits
+        // come from one SecureRandom call for the batch.
+        UuidV7.fill(ids);
+        String defaultMeta = null;
         for (int i = 0; i < n; i++) {
             TriggerRequest r = requests.get(i);
-            ids[i] = UuidV7.next();
             keys[i] = r.idempotencyKey();
             payloads[i] = Json.write(r.payload());
-            var meta = spec.defaultMetadata().deepCopy();
             if (r.metadata() != null) {
+                var meta = spec.defaultMetadata().deepCopy();
                 meta.setAll(r.metadata());
+                metas[i] = Json.write(meta);
+            } else {
+                metas[i] = defaultMeta != null ? defaultMeta : (defaultMeta = Json.write(spec.defaultMetadata()));
             }
-            metas[i] = Json.write(meta);
             priorities[i] = r.priority() != null ? r.priority() : spec.priority();
             at[i] = r.scheduledAt() == null ? null : Timestamp.from(r.scheduledAt());
             delays[i] = r.delayMs();

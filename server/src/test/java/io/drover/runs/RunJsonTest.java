@@ -39,6 +39,38 @@ class RunJsonTest {
     }
 
     @Test
+    void timesAreWrittenAsInstantToStringWritesThem() {
+        java.util.Random random = new java.util.Random(42);
+        List<Instant> samples = new java.util.ArrayList<>(List.of(Instant.EPOCH, Instant.parse("2026-11-22T04:24:25Z"),
+                Instant.parse("2026-11-22T04:24:25.100Z"), Instant.parse("2026-11-22T04:24:25.000100Z"),
+                Instant.parse("2026-11-22T04:24:25.000000001Z"), Instant.parse("2024-02-29T23:59:59.999999999Z"),
+                Instant.parse("0001-01-01T00:00:00Z"), Instant.parse("9999-12-31T23:59:59.999Z"),
+                Instant.parse("1969-12-31T23:59:59.5Z"), Instant.parse("0000-12-31T23:59:59Z"),
+                Instant.parse("+10000-01-01T00:00:00Z"), Instant.MIN, Instant.MAX));
+        for (int i = 0; i < 20_000; i++) {
+            long secs = random.nextLong(-70_000_000_000L, 260_000_000_000L);
+            int nanos = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            samples.add(Instant.ofEpochSecond(secs, nanos));
+        }
+        char[] buf = new char[30];
+        for (Instant t : samples) {
+            int n = Run.rfc3339(t, buf);
+            if (n >= 0) {
+                assertThat(new String(buf, 0, n)).as("%s", t).isEqualTo(t.toString());
+            } else {
+                // years outside 1..9999 are left to Instant.toString
+                assertThat(t.getEpochSecond() < -62_135_596_800L || t.getEpochSecond() >= 253_402_300_800L).as("%s", t)
+                        .isTrue();
+            }
+        }
+    }
+
+    @Test
     void noRunsIsAnEmptyList() {
         assertThat(new String(Run.dataJson(List.of()), StandardCharsets.UTF_8)).isEqualTo("{\"data\":[]}");
     }
