@@ -41,6 +41,8 @@ class PlainHttpTest {
     private final BlockingQueue<Script> scripts = new LinkedBlockingQueue<>();
     private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger connections = new AtomicInteger();
+    /** A permit per connection the server has closed. */
+    private final java.util.concurrent.Semaphore serverClosed = new java.util.concurrent.Semaphore(0);
     private Thread acceptor;
     private PlainHttp http;
 
@@ -69,6 +71,14 @@ class PlainHttpTest {
     }
 
     private void serve(Socket s) {
+        try {
+            serveOn(s);
+        } finally {
+            serverClosed.release(); // after the socket is closed (the try-with-resources in serveOn)
+        }
+    }
+
+    private void serveOn(Socket s) {
         try (s) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
@@ -177,17 +187,14 @@ class PlainHttpTest {
     void anIdleConnectionTheServerClosedIsNotUsedAgain() throws Exception {
         // A keep-alive answer, then the server closes the connection while it sits in the pool (a
         // restart, its idle timeout): the next call must go out on a new connection, not fail.
-        CountDownLatch closedByServer = new CountDownLatch(1);
         scripts.add((request, out) -> {
             out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            closedByServer.countDown();
             return false;
         });
         scripts.add(json(200, "{\"second\":true}"));
 
         assertThat(call("GET", "/1", null)).isEqualTo("200 {}");
-        assertThat(closedByServer.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(serverClosed.tryAcquire(5, TimeUnit.SECONDS)).isTrue();
         assertThat(call("POST", "/2", "{}")).isEqualTo("200 {\"second\":true}");
         assertThat(connections.get()).isEqualTo(2);
         assertThat(requests).hasSize(2);
