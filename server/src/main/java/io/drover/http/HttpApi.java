@@ -136,10 +136,27 @@ public final class HttpApi {
                 streamed.writeTo(out);
             }
         } else if (reply.body() instanceof byte[] b) {
-            ctx.contentType(reply.contentType()).result(b);
+            send(ctx, reply.contentType(), b);
         } else {
-            ctx.contentType("application/json").result(Json.bytes(reply.body()));
+            send(ctx, "application/json", Json.bytes(reply.body()));
         }
+    }
+
+    /**
+     * Sends a body held in memory. A client that accepts no compressed encoding (the SDK's) gets it
+     * in one write with its Content-Length; through Javalin's result stream it was copied through the
+     * compressing wrapper and, for answers over the buffer (claims of a hundred runs), sent chunked,
+     * which both ends then paid for per request. Clients that may get a compressed answer still go
+     * through Javalin, unchanged.
+     */
+    private static void send(Context ctx, String contentType, byte[] body) throws java.io.IOException {
+        if (ctx.req().getHeader("Accept-Encoding") != null) {
+            ctx.contentType(contentType).result(body);
+            return;
+        }
+        ctx.contentType(contentType);
+        ctx.res().setContentLength(body.length);
+        ctx.res().getOutputStream().write(body);
     }
 
     static void error(Context ctx, ApiError e) {
