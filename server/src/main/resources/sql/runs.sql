@@ -150,11 +150,15 @@ SELECT * FROM taken
 -- vacuum (hundreds of ms per batch of 500 in the throughput benchmark). Hence the LATERAL probe,
 -- the status compared as text (no index can serve that, so none competes with the id), and the
 -- UPDATE's id list hidden in an ARRAY() (estimated small, so the primary key beats a scan).
+-- The probes go in id order, so that the rows are locked in the order every other multi-run
+-- statement of a worker locks them (heartbeat, report's pre-lock): two transactions that lock
+-- overlapping sets in different orders can deadlock, and a batch heartbeat did, with the
+-- completion of the same worker's runs, in the throughput benchmark.
 WITH input AS (
     SELECT * FROM unnest(?::uuid[], ?::jsonb[], ?::int[]) AS t(id, result, attempt)
 ), held AS MATERIALIZED (
     SELECT r.id, r.from_status, i.result
-    FROM input i
+    FROM (SELECT * FROM input ORDER BY id) i
     CROSS JOIN LATERAL (
         SELECT x.id, x.status AS from_status FROM runs x
         WHERE x.id = i.id AND x.project_id = ? AND x.worker_id = ? AND x.status::text IN ('executing', 'waiting')
@@ -177,6 +181,10 @@ WITH input AS (
     SELECT project_id, id, 'completed', from_status, 'completed', attempt FROM done
 )
 SELECT id, job_id, limited, queue, workflow_run_id, step_id, result FROM done
+
+-- name: lock_runs_in_order
+-- A worker's report with failures locks all its runs up front, in id order (see RunStore.report).
+SELECT id FROM runs WHERE id = ANY(?::uuid[]) AND project_id = ? ORDER BY id FOR UPDATE
 
 -- name: lock_run
 SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? AND project_id = ? FOR UPDATE
@@ -208,10 +216,19 @@ SELECT * FROM updated
 -- name: heartbeat
 -- By id through the primary key: the status is compared as text so that the planner cannot pick
 -- runs_leases or runs_status_list instead, whose 'executing' entries include every dead version
--- not yet vacuumed (see complete_batch).
-UPDATE runs SET lease_expires_at = now() + ? * interval '1 millisecond'
-WHERE id = ANY(?::uuid[]) AND project_id = ? AND worker_id = ? AND status::text = 'executing'
-RETURNING id, lease_expires_at
+-- not yet vacuumed (see complete_batch). The rows are locked in id order first, the order
+-- complete_batch locks them in: an UPDATE alone locks in whatever order its plan visits rows (a
+-- bitmap scan goes by page), and a heartbeat deadlocked with a completion of the same worker's runs.
+WITH locked AS MATERIALIZED (
+    SELECT id FROM runs
+    WHERE id = ANY(?::uuid[]) AND project_id = ? AND worker_id = ? AND status::text = 'executing'
+    ORDER BY id
+    FOR UPDATE
+)
+UPDATE runs r SET lease_expires_at = now() + ? * interval '1 millisecond'
+FROM locked
+WHERE r.id = locked.id AND r.id = ANY (ARRAY(SELECT id FROM locked))  -- held since the lock: no re-check
+RETURNING r.id, r.lease_expires_at
 
 -- name: promote_due
 -- Delayed runs whose time has come become queued (DelayedPromoter). Any node may run it: SKIP

@@ -353,6 +353,16 @@ public final class RunStore {
             Map<UUID, Reported> byId = new HashMap<>();
             List<RunSettledHook.Settled> settled = new ArrayList<>();
             List<Report> successes = reports.stream().filter(Report::success).toList();
+            if (successes.size() < reports.size()) {
+                // Failures are written one by one after the successes: lock every reported run first,
+                // in id order, the order heartbeat and complete_batch lock in, so that this
+                // transaction cannot deadlock with a heartbeat of the same worker.
+                try (PreparedStatement ps = c.prepareStatement(SQL.get("lock_runs_in_order"))) {
+                    ps.setArray(1, c.createArrayOf("uuid", reports.stream().map(Report::runId).toArray()));
+                    ps.setObject(2, projectId);
+                    ps.executeQuery().close();
+                }
+            }
             if (!successes.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement(SQL.get("complete_batch"))) {
                     ps.setArray(1, c.createArrayOf("uuid", successes.stream().map(Report::runId).toArray()));
@@ -484,10 +494,10 @@ public final class RunStore {
     public Map<UUID, Instant> heartbeat(UUID projectId, String workerId, List<UUID> runIds, long leaseMs) {
         return hot.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("heartbeat"))) {
-                ps.setLong(1, leaseMs);
-                ps.setArray(2, c.createArrayOf("uuid", runIds.toArray()));
-                ps.setObject(3, projectId);
-                ps.setString(4, workerId);
+                ps.setArray(1, c.createArrayOf("uuid", runIds.toArray()));
+                ps.setObject(2, projectId);
+                ps.setString(3, workerId);
+                ps.setLong(4, leaseMs);
                 Map<UUID, Instant> out = new HashMap<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
