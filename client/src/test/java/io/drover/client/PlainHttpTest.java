@@ -234,21 +234,8 @@ class PlainHttpTest {
 
     @Test
     void anInterruptEndsAWaitingExchange() throws Exception {
-        CountDownLatch received = new CountDownLatch(1);
-        scripts.add((request, out) -> {
-            received.countDown();
-            sleepQuietly(10_000);
-            return false;
-        });
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread caller = Thread.ofPlatform().start(() -> {
-            try {
-                http.exchange("POST", "/long-poll", "{}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        assertThat(received.await(5, TimeUnit.SECONDS)).isTrue();
+        Thread caller = waitingExchange("POST", "{}", failure);
         caller.interrupt();
         caller.join(5_000);
 
@@ -259,21 +246,8 @@ class PlainHttpTest {
 
     @Test
     void closeFailsExchangesInProgressAndLaterOnes() throws Exception {
-        CountDownLatch received = new CountDownLatch(1);
-        scripts.add((request, out) -> {
-            received.countDown();
-            sleepQuietly(10_000);
-            return false;
-        });
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread caller = Thread.ofPlatform().start(() -> {
-            try {
-                http.exchange("GET", "/waiting", null, Duration.ofSeconds(30));
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        assertThat(received.await(5, TimeUnit.SECONDS)).isTrue();
+        Thread caller = waitingExchange("GET", null, failure);
         http.close();
         caller.join(5_000);
 
@@ -291,6 +265,29 @@ class PlainHttpTest {
         assertThat(PlainHttp.forBase("https://localhost:7070", t, "ua", null)).isNull();
         assertThat(PlainHttp.forBase("http://user:pw@localhost:7070", t, "ua", null)).isNull();
         assertThat(PlainHttp.forBase("http://under_score:7070", t, "ua", null)).isNull();
+    }
+
+    /**
+     * Starts an exchange on its own thread against a server that takes the request and never
+     * answers; returns once the server has the request. What the exchange throws lands in {@code failure}.
+     */
+    private Thread waitingExchange(String method, String body, AtomicReference<Throwable> failure) throws InterruptedException {
+        CountDownLatch received = new CountDownLatch(1);
+        scripts.add((request, out) -> {
+            received.countDown();
+            sleepQuietly(10_000);
+            return false;
+        });
+        Thread caller = Thread.ofPlatform().start(() -> {
+            try {
+                http.exchange(method, "/waiting", body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+                        Duration.ofSeconds(30));
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        assertThat(received.await(5, TimeUnit.SECONDS)).isTrue();
+        return caller;
     }
 
     private static void sleepQuietly(long ms) {
