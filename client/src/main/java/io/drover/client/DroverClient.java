@@ -31,13 +31,14 @@ public final class DroverClient implements AutoCloseable {
     private DroverClient(Builder builder) {
         this.baseUrl = builder.baseUrl.replaceAll("/+$", "");
         this.mapper = DroverJson.newMapper();
-        this.http = HttpClient.newBuilder()
+        // http:// goes over PlainHttp (blocking HTTP/1.1 on the caller's thread); https:// and anything
+        // else over the JDK client, which does TLS. Only the one in use is made: the JDK client starts
+        // a selector thread of its own.
+        this.plain = PlainHttp.forBase(baseUrl, builder.connectTimeout, HttpApi.USER_AGENT, builder.apiKey);
+        this.http = plain != null ? null : HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(builder.connectTimeout)
                 .build();
-        // http:// goes over PlainHttp (blocking HTTP/1.1 on the caller's thread); https:// and anything
-        // else over the JDK client, which does TLS.
-        this.plain = PlainHttp.forBase(baseUrl, builder.connectTimeout, HttpApi.USER_AGENT, builder.apiKey);
         this.api = new HttpApi(http, plain, mapper, baseUrl, builder.apiKey, builder.requestTimeout);
     }
 
@@ -217,7 +218,9 @@ public final class DroverClient implements AutoCloseable {
         if (plain != null) {
             plain.close();
         }
-        http.shutdown();
+        if (http != null) {
+            http.shutdown();
+        }
     }
 
     /** Collects the settings of a {@link DroverClient}. */

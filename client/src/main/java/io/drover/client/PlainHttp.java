@@ -12,8 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -49,7 +47,6 @@ final class PlainHttp implements AutoCloseable {
     private final int connectTimeoutMs;
     private final byte[] fixedHeaders;
     private final ConcurrentLinkedDeque<Conn> idle = new ConcurrentLinkedDeque<>();
-    private final Set<Conn> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /** A transport for {@code baseUrl}, or null when it is not a plain http:// URL with a host (the JDK client then). */
@@ -148,14 +145,14 @@ final class PlainHttp implements AutoCloseable {
         }
     }
 
-    /** Closes every connection, including those of exchanges in progress (they fail). */
+    /**
+     * Refuses new exchanges and closes the idle connections; exchanges in progress run to completion
+     * and close their connections after (as {@code DroverClient.close()} promises).
+     */
     @Override
     public void close() {
         closed = true;
         closeIdle();
-        for (Conn conn : open) {
-            conn.close();
-        }
     }
 
     /** One kept-alive connection and its read buffer; used by one exchange at a time. */
@@ -177,7 +174,6 @@ final class PlainHttp implements AutoCloseable {
             this.socket = channel.socket();
             this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
-            open.add(this);
         }
 
         /**
@@ -416,7 +412,6 @@ final class PlainHttp implements AutoCloseable {
         }
 
         void close() {
-            open.remove(this);
             try {
                 channel.close();
             } catch (IOException ignored) {

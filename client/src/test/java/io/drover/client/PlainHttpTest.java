@@ -245,16 +245,40 @@ class PlainHttpTest {
     }
 
     @Test
-    void closeFailsExchangesInProgressAndLaterOnes() throws Exception {
+    void closeLetsExchangesInProgressFinishAndRefusesLaterOnes() throws Exception {
+        CountDownLatch received = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        scripts.add((request, out) -> {
+            received.countDown();
+            try {
+                answer.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return true; // keep-alive: the client, closed meanwhile, must not pool it
+        });
+        AtomicReference<String> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread caller = waitingExchange("GET", null, failure);
+        Thread caller = Thread.ofPlatform().start(() -> {
+            try {
+                result.set(call("GET", "/in-progress", null));
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        assertThat(received.await(5, TimeUnit.SECONDS)).isTrue();
         http.close();
+        answer.countDown();
         caller.join(5_000);
 
-        assertThat(caller.isAlive()).isFalse();
-        assertThat(failure.get()).isInstanceOf(IOException.class);
+        assertThat(failure.get()).isNull();
+        assertThat(result.get()).isEqualTo("200 {}");
+        assertThat(serverClosed.tryAcquire(5, TimeUnit.SECONDS)).as("the connection is closed after").isTrue();
         assertThatThrownBy(() -> call("GET", "/after", null)).isInstanceOf(IOException.class)
                 .hasMessageContaining("closed");
+        assertThat(requests).hasSize(1);
     }
 
     @Test
