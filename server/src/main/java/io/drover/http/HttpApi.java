@@ -202,6 +202,11 @@ public final class HttpApi {
             inner.put("message", message == null || message.equals(reason) ? reason : reason + ": " + message);
             inner.putObject("details");
             response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+            // Jetty closes the connection after an error it answers itself (it may not even know where
+            // the request's body ends) but does not say so; a client that pooled the connection then
+            // lost its next request ("header parser received no bytes"). Said, the client opens a new one.
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION,
+                    org.eclipse.jetty.http.HttpHeaderValue.CLOSE.asString());
             response.write(true, java.nio.ByteBuffer.wrap(Json.bytes(err)), callback);
         }
     }

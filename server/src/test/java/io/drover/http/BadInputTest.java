@@ -894,6 +894,32 @@ class BadInputTest {
                 + String.join("\n  ", failures)).isEmpty();
     }
 
+    /**
+     * A request line Jetty cannot parse (a NUL in the path) is answered by Jetty itself, which then
+     * closes the connection. The answer must say so: unsaid, a client that pooled the connection
+     * lost its next request ("header parser received no bytes"), as BadInputPropertiesTest did in CI.
+     */
+    @Test
+    void anAnswerJettyGivesItselfClosesTheConnectionAndSaysSo() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(
+                    URI.create(server.baseUrl() + "/v1/jobs/a%00b"))
+                    .header("Authorization", "Bearer " + TestServer.ADMIN_KEY)
+                    .method("DELETE", HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Connection")).as("the Connection header").hasValue("close");
+            assertErrorShape(new Api.Answer(refused.statusCode(), MAPPER.readTree(refused.body()), refused.body()));
+            // at once, on the same client: a POST is never resent, so a dead pooled connection fails it
+            HttpResponse<String> next = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/jobs"))
+                    .header("Authorization", "Bearer " + TestServer.ADMIN_KEY)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"interval_secs\":\"x\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(next.statusCode()).as("the next request, round %d", i).isEqualTo(422);
+        }
+    }
+
     /** Cases every route of its kind gets: bad keys, bad bodies, oversized bodies. */
     private List<Case> generic(Route r, String sample) {
         List<Case> out = new ArrayList<>();
