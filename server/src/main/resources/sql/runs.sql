@@ -84,15 +84,53 @@ SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[
 -- primary key; the ARRAY() keeps it so in the generic plan too, where LIMIT ? is unknown and the
 -- planner otherwise hash-joined the picked ids against a sequential scan of all runs (see
 -- docs/benchmarks.md); a server-side prepared statement may switch to that plan after five runs.
+--
+-- Each queue's walk starts at a cursor (q.prio, q.floor) that ClaimCursors keeps: the runs this
+-- node claimed last. The index entries before it are mostly runs already claimed; VACUUM removes
+-- them, but while an old transaction holds back the xmin horizon it cannot, and a walk from the
+-- start visited every one of them in the heap, claim after claim (the held-horizon benchmark).
+-- The three branches are three index ranges that together are the whole walk from the cursor on,
+-- in index order: higher priorities from their start, the cursor's priority from the cursor's id,
+-- lower priorities from their start; an Append runs them in that order and stops at the LIMIT.
+-- (FOR UPDATE is not allowed on a UNION's members, hence a subquery each.) The middle branch
+-- bounds priority with <= and >= rather than =: an equality would make the ORDER BY's priority
+-- redundant, and then runs_status_list and runs_project_list, which hold id order too, could
+-- serve the branch; with stale statistics the planner took runs_status_list and filtered every
+-- queued run of the project. Only runs_claim has (priority DESC, id) order, and btree starts the
+-- scan at (priority, id) itself, as the plan's Index Cond shows.
+-- Runs that become ready behind a cursor are never passed over for long: a trigger lowers it to
+-- its first id, every other way back into a queue (promotion, release, retry, admission) resets
+-- it, and a cursor older than a second is not used (ClaimCursors). Without a cursor the node
+-- passes (2147483647, the greatest uuid): priorities are -1000..1000, so the first two branches
+-- are empty and the third is the full walk.
 WITH picked AS MATERIALIZED (
     SELECT r.id
-    FROM unnest(?::text[]) AS q(name)
+    FROM unnest(?::text[], ?::int[], ?::uuid[]) AS q(name, prio, floor)
     CROSS JOIN LATERAL (
-        SELECT id, priority FROM runs
-        WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
-        ORDER BY priority DESC, id
+        SELECT * FROM (
+            SELECT id, priority FROM runs
+            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND priority > q.prio
+            ORDER BY priority DESC, id
+            LIMIT ?
+            FOR UPDATE SKIP LOCKED) above
+        UNION ALL
+        SELECT * FROM (
+            SELECT id, priority FROM runs
+            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND priority <= q.prio AND priority >= q.prio AND id >= q.floor
+            ORDER BY priority DESC, id
+            LIMIT ?
+            FOR UPDATE SKIP LOCKED) from_cursor
+        UNION ALL
+        SELECT * FROM (
+            SELECT id, priority FROM runs
+            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND priority < q.prio
+            ORDER BY priority DESC, id
+            LIMIT ?
+            FOR UPDATE SKIP LOCKED) below
         LIMIT ?
-        FOR UPDATE SKIP LOCKED
     ) r
     ORDER BY r.priority DESC, r.id
     LIMIT ?

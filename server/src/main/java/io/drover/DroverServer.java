@@ -129,6 +129,12 @@ public final class DroverServer implements AutoCloseable {
             }
         });
         listener = new PgListener(db, queues -> {
+            // Every node's NOTIFYs, this one's included: claim cursors first, then the wake-ups.
+            if (queues.isEmpty()) {
+                runs.claimCursors().resetAll(); // wake-ups may have been missed
+            } else {
+                runs.claimCursors().ready(queues);
+            }
             if (queues.isEmpty() || queues.contains(RunStore.PUSH_QUEUE)) {
                 push.wake();
             }

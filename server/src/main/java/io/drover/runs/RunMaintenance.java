@@ -62,7 +62,7 @@ public final class RunMaintenance {
             return n;
         });
         if (!ready.isEmpty()) {
-            store.events().ready(ready);
+            store.ready(ready);
         }
         return promoted;
     }
@@ -114,7 +114,7 @@ public final class RunMaintenance {
             store.metrics().reaped(handled);
         }
         if (!ready.isEmpty()) {
-            store.events().ready(ready);
+            store.ready(ready);
         }
         delayed.forEach(r -> store.events().delayed(r.scheduledAt()));
         return handled;

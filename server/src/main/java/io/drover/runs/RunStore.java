@@ -44,6 +44,7 @@ public final class RunStore {
     private final JobStore jobs;
     private final QueueMetrics metrics;
     private volatile QueueEvents events = QueueEvents.NONE;
+    private final ClaimCursors cursors = new ClaimCursors();
     private volatile RunSettledHook settledHook = RunSettledHook.NONE;
 
     public RunStore(Db db, JobStore jobs, QueueMetrics metrics) {
@@ -104,7 +105,7 @@ public final class RunStore {
     public void afterTrigger(Pending pending) {
         metrics.enqueued((int) pending.triggered().created().stream().filter(b -> b).count());
         if (!pending.readyQueues().isEmpty()) {
-            events.ready(pending.http() ? List.of(PUSH_QUEUE) : pending.readyQueues());
+            ready(pending.http() ? List.of(PUSH_QUEUE) : pending.readyQueues());
         }
         if (pending.earliestDelay() != null) {
             events.delayed(pending.earliestDelay());
@@ -180,8 +181,9 @@ public final class RunStore {
             ps.setArray(p++, c.createArrayOf("int8", delays));
             ps.setArray(p++, c.createArrayOf("text", concurrencyKeys));
             ps.setArray(p++, c.createArrayOf("text", link == null ? new String[n] : link.stepIds().toArray()));
-            // Without a concurrency limit the statement notifies itself (see insert_runs).
-            ps.setString(p++, limited ? null : spec.isHttp() ? PUSH_QUEUE : spec.queue());
+            // Without a concurrency limit the statement notifies itself (see insert_runs), naming
+            // the batch's first id: claim cursors past it come back to it (ClaimCursors).
+            ps.setString(p++, limited ? null : spec.isHttp() ? PUSH_QUEUE : readyFrom(spec.queue(), ids[0]));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Run run = Run.map(rs);
@@ -214,7 +216,7 @@ public final class RunStore {
                 readyQueues.addAll(ConcurrencyGate.admit(c, job.id()));
                 notify(c, readyQueues, spec.isHttp());
             } else {
-                readyQueues.add(spec.queue()); // insert_runs sent the NOTIFY
+                readyQueues.add(readyFrom(spec.queue(), ids[0])); // insert_runs sent the NOTIFY
             }
         }
         List<Run> runs = new ArrayList<>(n);
@@ -239,6 +241,14 @@ public final class RunStore {
         return new Pending(new Triggered(runs, created), readyQueues, earliestDelay, spec.isHttp());
     }
 
+    /**
+     * The wake-up entry for new runs of {@code queue} whose ids are all at least {@code firstId}
+     * (queue names cannot hold '@'); a bare queue name means runs came back with older ids.
+     */
+    static String readyFrom(String queue, UUID firstId) {
+        return queue + "@" + firstId;
+    }
+
     /** The wake-up name the push dispatcher listens for (queue names cannot start with '!'). */
     public static final String PUSH_QUEUE = "!http";
 
@@ -257,17 +267,34 @@ public final class RunStore {
 
     /** Claims up to {@code max} ready runs of the queues for a worker; each is now executing under a lease. */
     public List<Run> claim(UUID projectId, String workerId, List<String> queues, int max, long leaseMs) {
+        int n = queues.size();
+        ClaimCursors.Start[] from = new ClaimCursors.Start[n];
+        Integer[] priorities = new Integer[n];
+        UUID[] floors = new UUID[n];
+        for (int i = 0; i < n; i++) {
+            from[i] = cursors.start(projectId, queues.get(i));
+            priorities[i] = from[i].priority();
+            floors[i] = from[i].id();
+        }
+        UUID firstNewId = ClaimCursors.firstIdAt(System.currentTimeMillis());
         List<Run> claimed = hot.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("claim"))) {
-                ps.setArray(1, c.createArrayOf("text", queues.toArray()));
-                ps.setObject(2, projectId);
-                ps.setInt(3, max);
-                ps.setInt(4, max);
-                ps.setString(5, workerId);
-                ps.setLong(6, leaseMs);
+                int p = 1;
+                ps.setArray(p++, c.createArrayOf("text", queues.toArray()));
+                ps.setArray(p++, c.createArrayOf("int4", priorities));
+                ps.setArray(p++, c.createArrayOf("uuid", floors));
+                for (int branch = 0; branch < 3; branch++) {
+                    ps.setObject(p++, projectId);
+                    ps.setInt(p++, max);
+                }
+                ps.setInt(p++, max);
+                ps.setInt(p++, max);
+                ps.setString(p++, workerId);
+                ps.setLong(p++, leaseMs);
                 return all(ps);
             }
         });
+        moveCursors(projectId, queues, from, claimed, firstNewId);
         if (!claimed.isEmpty()) {
             metrics.claimed(claimed.size());
             for (Run r : claimed) {
@@ -275,6 +302,35 @@ public final class RunStore {
             }
         }
         return claimed;
+    }
+
+    /**
+     * Each queue's next claim starts after the last run this one took of it (claimed comes in
+     * claim order: per queue, a prefix of its walk). A queue it found empty starts at the ids made
+     * from now on, but only when it was the only queue: with several, the LIMIT may have cut a
+     * queue's runs for another's.
+     */
+    private void moveCursors(UUID projectId, List<String> queues, ClaimCursors.Start[] from, List<Run> claimed,
+            UUID firstNewId) {
+        for (int i = 0; i < queues.size(); i++) {
+            String queue = queues.get(i);
+            Run last = null;
+            for (Run r : claimed) {
+                if (r.queue().equals(queue)) {
+                    last = r;
+                }
+            }
+            if (last != null) {
+                cursors.claimed(projectId, queue, from[i], last.priority(), last.id());
+            } else if (queues.size() == 1) {
+                cursors.foundNone(projectId, queue, from[i], firstNewId);
+            }
+        }
+    }
+
+    /** Where this node's claims start (see {@link ClaimCursors}); the dispatch side feeds it wake-ups. */
+    public ClaimCursors claimCursors() {
+        return cursors;
     }
 
     /** The push dispatcher takes up to {@code max} ready http runs (any project) into dequeued. */
@@ -420,7 +476,7 @@ public final class RunStore {
         long completed = out.stream().filter(r -> r.ok() && "completed".equals(r.status())).count();
         metrics.completed((int) completed);
         if (!ready.isEmpty()) {
-            events.ready(ready);
+            ready(ready);
         }
         if (earliestDelay[0] != null) {
             events.delayed(earliestDelay[0]);
@@ -641,7 +697,7 @@ public final class RunStore {
 
     void afterCommit(Run after, Set<String> ready) {
         if (!ready.isEmpty()) {
-            events.ready("http".equals(after.execution()) ? List.of(PUSH_QUEUE) : ready);
+            ready("http".equals(after.execution()) ? List.of(PUSH_QUEUE) : ready);
         }
         if (after.status() == RunStatus.DELAYED) {
             events.delayed(after.scheduledAt());
@@ -813,6 +869,12 @@ public final class RunStore {
 
     QueueEvents events() {
         return events;
+    }
+
+    /** After a commit that made runs ready: this node's claim cursors first, then the wake-ups. */
+    void ready(java.util.Collection<String> entries) {
+        cursors.ready(entries);
+        events.ready(entries);
     }
 
     static Set<String> queuesOf(List<Run> runs) {
