@@ -26,8 +26,10 @@ import java.util.function.LongSupplier;
  *   <li>Runs back in a queue (promotion of a delayed run or a retry, release, admission under a
  *       concurrency limit, a replay of a dead-lettered run) keep their old ids; their NOTIFY names
  *       the queue alone, and the cursor is dropped: the next claim walks from the start.
- *   <li>A lowering or drop while a claim runs wins: every change bumps the queue's epoch, and a
- *       claim moves the cursor only if the epoch it started with is still current.
+ *   <li>A drop while a claim runs wins: the claim leaves the cursor alone. A lowering while a
+ *       claim runs is kept too: the claim moves the cursor to the lower of its own end and the
+ *       ids of the triggers that committed meanwhile (a trigger every few milliseconds, under a
+ *       held horizon, would otherwise keep every slow full walk from ever setting a cursor).
  *   <li>A claim passes runs that others hold locked (SKIP LOCKED); if that other transaction rolls
  *       back, its runs are behind the cursor with no notice. So are runs whose notice was lost
  *       (the LISTEN connection was down: {@link #resetAll}). Hence a cursor is used for at most
@@ -44,15 +46,21 @@ public final class ClaimCursors {
     static final int START_PRIORITY = Integer.MAX_VALUE;
     static final UUID START_ID = new UUID(-1L, -1L);
 
-    /** Where one claim of one queue begins, and what it needs to move the cursor afterwards. */
-    record Start(int priority, UUID id, long epoch, boolean full) {}
+    /** The lowerings a queue remembers; a claim that overlapped more leaves the cursor alone. */
+    static final int RECENT_LOWERINGS = 64;
 
-    /** A queue's cursor; {@code id} null: walk from the start. */
+    /** Where one claim of one queue begins, and what it needs to move the cursor afterwards. */
+    record Start(int priority, UUID id, long drops, long lowerings, boolean full) {}
+
+    /** A queue's cursor. */
     private record Cursor(int priority, UUID id, long fullWalkAt) {}
 
-    /** The cursors of one queue name in every project, and the epoch that orders their changes. */
+    /** The cursors of one queue name in every project, and the changes a claim in progress must honour. */
     private static final class Queue {
-        long epoch;
+        long drops;
+        long lowerings;
+        /** The id of lowering number k is at k % RECENT_LOWERINGS. */
+        final UUID[] recent = new UUID[RECENT_LOWERINGS];
         final Map<UUID, Cursor> byProject = new java.util.HashMap<>();
     }
 
@@ -72,16 +80,17 @@ public final class ClaimCursors {
         Queue q = queues.computeIfAbsent(queue, k -> new Queue());
         synchronized (q) {
             Cursor c = q.byProject.get(project);
-            if (c == null || c.id() == null || nanoTime.getAsLong() - c.fullWalkAt() > FULL_WALK_EVERY_NANOS) {
-                return new Start(START_PRIORITY, START_ID, q.epoch, true);
+            if (c == null || nanoTime.getAsLong() - c.fullWalkAt() > FULL_WALK_EVERY_NANOS) {
+                return new Start(START_PRIORITY, START_ID, q.drops, q.lowerings, true);
             }
-            return new Start(c.priority(), c.id(), q.epoch, false);
+            return new Start(c.priority(), c.id(), q.drops, q.lowerings, false);
         }
     }
 
     /**
      * After a claim that took runs of the queue: the next starts at the last of them (in claim
-     * order), unless the cursor was lowered or dropped meanwhile.
+     * order), or lower if a trigger committed meanwhile, or from the start if the cursor was
+     * dropped meanwhile.
      */
     void claimed(UUID project, String queue, Start from, int priority, UUID lastId) {
         move(project, queue, from, priority, lastId);
@@ -101,15 +110,22 @@ public final class ClaimCursors {
             return;
         }
         synchronized (q) {
-            if (q.epoch != from.epoch()) {
-                return; // lowered or dropped while the claim ran: keep that
+            if (q.drops != from.drops() || q.lowerings - from.lowerings() > RECENT_LOWERINGS) {
+                return; // dropped while the claim ran (or too much happened to tell): keep that
+            }
+            UUID to = id;
+            for (long k = from.lowerings(); k < q.lowerings; k++) {
+                UUID low = q.recent[(int) (k % RECENT_LOWERINGS)];
+                if (compare(low, to) < 0) {
+                    to = low; // a trigger that committed while the claim ran, unseen by it
+                }
             }
             Cursor c = q.byProject.get(project);
-            long fullWalkAt = from.full() ? nanoTime.getAsLong() : c == null ? Long.MIN_VALUE : c.fullWalkAt();
-            if (!from.full() && (c == null || c.id() == null)) {
-                return; // dropped and rebuilt between: only a full walk may set it
+            if (!from.full() && c == null) {
+                return; // only a full walk may start a cursor
             }
-            q.byProject.put(project, new Cursor(priority, id, fullWalkAt));
+            long fullWalkAt = from.full() ? nanoTime.getAsLong() : c.fullWalkAt();
+            q.byProject.put(project, new Cursor(priority, to, fullWalkAt));
         }
     }
 
@@ -149,8 +165,9 @@ public final class ClaimCursors {
             return; // no claim of it ever started here: the first one walks from the start
         }
         synchronized (q) {
-            q.epoch++;
-            q.byProject.replaceAll((project, c) -> c.id() == null || compare(id, c.id()) >= 0 ? c
+            q.recent[(int) (q.lowerings % RECENT_LOWERINGS)] = id;
+            q.lowerings++;
+            q.byProject.replaceAll((project, c) -> compare(id, c.id()) >= 0 ? c
                     : new Cursor(c.priority(), id, c.fullWalkAt()));
         }
     }
@@ -161,7 +178,7 @@ public final class ClaimCursors {
             return;
         }
         synchronized (q) {
-            q.epoch++;
+            q.drops++;
             q.byProject.clear();
         }
     }

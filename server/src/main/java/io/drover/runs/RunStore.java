@@ -44,7 +44,7 @@ public final class RunStore {
     private final JobStore jobs;
     private final QueueMetrics metrics;
     private volatile QueueEvents events = QueueEvents.NONE;
-    private final ClaimCursors cursors = new ClaimCursors();
+    private volatile ClaimCursors cursors = new ClaimCursors();
     private volatile RunSettledHook settledHook = RunSettledHook.NONE;
 
     public RunStore(Db db, JobStore jobs, QueueMetrics metrics) {
@@ -268,6 +268,7 @@ public final class RunStore {
     /** Claims up to {@code max} ready runs of the queues for a worker; each is now executing under a lease. */
     public List<Run> claim(UUID projectId, String workerId, List<String> queues, int max, long leaseMs) {
         int n = queues.size();
+        ClaimCursors cursors = this.cursors;
         ClaimCursors.Start[] from = new ClaimCursors.Start[n];
         Integer[] priorities = new Integer[n];
         UUID[] floors = new UUID[n];
@@ -294,7 +295,7 @@ public final class RunStore {
                 return all(ps);
             }
         });
-        moveCursors(projectId, queues, from, claimed, firstNewId);
+        moveCursors(cursors, projectId, queues, from, claimed, firstNewId);
         if (!claimed.isEmpty()) {
             metrics.claimed(claimed.size());
             for (Run r : claimed) {
@@ -310,7 +311,7 @@ public final class RunStore {
      * from now on, but only when it was the only queue: with several, the LIMIT may have cut a
      * queue's runs for another's.
      */
-    private void moveCursors(UUID projectId, List<String> queues, ClaimCursors.Start[] from, List<Run> claimed,
+    private static void moveCursors(ClaimCursors cursors, UUID projectId, List<String> queues, ClaimCursors.Start[] from, List<Run> claimed,
             UUID firstNewId) {
         for (int i = 0; i < queues.size(); i++) {
             String queue = queues.get(i);
@@ -331,6 +332,16 @@ public final class RunStore {
     /** Where this node's claims start (see {@link ClaimCursors}); the dispatch side feeds it wake-ups. */
     public ClaimCursors claimCursors() {
         return cursors;
+    }
+
+    /** Tests: cursors on a clock they move, so that a cursor is never too old unless they say so. */
+    void setClaimCursors(ClaimCursors cursors) {
+        this.cursors = cursors;
+    }
+
+    /** Tests: the job store this one reads jobs from. */
+    JobStore jobStore() {
+        return jobs;
     }
 
     /** The push dispatcher takes up to {@code max} ready http runs (any project) into dequeued. */
