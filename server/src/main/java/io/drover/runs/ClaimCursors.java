@@ -75,9 +75,21 @@ public final class ClaimCursors {
         this.nanoTime = nanoTime;
     }
 
+    /**
+     * The queue names this node keeps cursors for; claims of further names (workers choose them)
+     * walk from the start, as every claim did before cursors, instead of growing the map forever.
+     */
+    static final int MAX_QUEUES = 10_000;
+
     /** Where a claim of {@code queue} in {@code project} starts now. */
     Start start(UUID project, String queue) {
-        Queue q = queues.computeIfAbsent(queue, k -> new Queue());
+        Queue q = queues.get(queue);
+        if (q == null) {
+            if (queues.size() >= MAX_QUEUES) {
+                return new Start(START_PRIORITY, START_ID, 0, 0, true); // untracked: move() ignores it
+            }
+            q = queues.computeIfAbsent(queue, k -> new Queue());
+        }
         synchronized (q) {
             Cursor c = q.byProject.get(project);
             if (c == null || nanoTime.getAsLong() - c.fullWalkAt() > FULL_WALK_EVERY_NANOS) {

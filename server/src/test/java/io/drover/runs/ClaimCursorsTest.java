@@ -146,6 +146,18 @@ class ClaimCursorsTest {
     }
 
     @Test
+    void queueNamesBeyondTheCapAreWalkedFromTheStartAndNotKept() {
+        for (int i = 0; i < ClaimCursors.MAX_QUEUES; i++) {
+            cursors.claimed(PROJECT, "q" + i, cursors.start(PROJECT, "q" + i), 0, UuidV7.next());
+        }
+        ClaimCursors.Start beyond = cursors.start(PROJECT, "one-too-many");
+        assertThat(beyond.full()).isTrue();
+        cursors.claimed(PROJECT, "one-too-many", beyond, 0, UuidV7.next());
+        assertThat(cursors.start(PROJECT, "one-too-many").full()).isTrue();
+        assertThat(cursors.start(PROJECT, "q7").full()).as("those kept still work").isFalse();
+    }
+
+    @Test
     void idsCompareAsPostgresqlOrdersThem() {
         List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
