@@ -311,8 +311,8 @@ public final class RunStore {
      * from now on, but only when it was the only queue: with several, the LIMIT may have cut a
      * queue's runs for another's.
      */
-    private static void moveCursors(ClaimCursors cursors, UUID projectId, List<String> queues, ClaimCursors.Start[] from, List<Run> claimed,
-            UUID firstNewId) {
+    private static void moveCursors(ClaimCursors cursors, UUID projectId, List<String> queues,
+            ClaimCursors.Start[] from, List<Run> claimed, UUID firstNewId) {
         for (int i = 0; i < queues.size(); i++) {
             String queue = queues.get(i);
             Run last = null;
