@@ -256,7 +256,9 @@ public final class Peers {
         b.append("\n- Load average (/proc/loadavg) before: ").append(loadBefore).append("; after: ").append(loadAfter)
                 .append(". The machine is shared with other engineers' builds; the table gives the 1-minute load at the end of each measurement.\n");
         b.append("- Sizes: ").append(o.get("jobs")).append(" jobs end to end (").append(runs).append(" runs, median; ")
-                .append(o.get("warmup")).append(" uncounted warm-up jobs first), batches of ").append(o.get("batch"))
+                .append("uncounted warm-up rounds of ").append(o.get("warmup"))
+                .append(" jobs first, until the contender's JVM CPU per job falls by less than 5% from one round to the next, 2 to ")
+                .append(PeerRun.WARMUP_ROUNDS_MAX).append(" rounds), batches of ").append(o.get("batch"))
                 .append(" from 2 enqueue threads; worker concurrency ").append(o.get("threads")).append(" for every contender; latency ")
                 .append(o.get("rate")).append(" jobs/s for ").append(o.get("seconds")).append(" s (after 2 s uncounted); shallow and deep drain: the first ")
                 .append(o.get("drain")).append(" completions of a backlog of ").append(o.get("drain")).append(" and of ").append(o.get("deep"))
