@@ -30,13 +30,18 @@ import java.util.function.LongSupplier;
  *       claim runs is kept too: the claim moves the cursor to the lower of its own end and the
  *       ids of the triggers that committed meanwhile (a trigger every few milliseconds, under a
  *       held horizon, would otherwise keep every slow full walk from ever setting a cursor).
- *   <li>A claim passes runs that others hold locked (SKIP LOCKED); if that other transaction rolls
- *       back, its runs are behind the cursor with no notice. So are runs whose notice was lost
- *       (the LISTEN connection was down: {@link #resetAll}). Hence a cursor is used for at most
- *       {@link #FULL_WALK_EVERY_NANOS} after the last full walk: such a run waits at most that.
+ *   <li>A claim passes runs that others hold locked (SKIP LOCKED): another node's claim, which
+ *       usually takes them, but also rows a multi-queue claim locked and then left to its LIMIT,
+ *       or a transaction that rolls back. Those runs are behind the cursor with no notice. So are
+ *       runs whose notice was lost (the LISTEN connection was down: {@link #resetAll}). Hence a
+ *       cursor is used for at most {@link #FULL_WALK_EVERY_NANOS} after the full walk it grew
+ *       from, and a claim that began before a newer full walk ended does not move the cursor:
+ *       such a run waits about that long at most.
  * </ul>
  * Higher and lower priorities than the cursor's are walked from their start (see the statement),
- * so a queue whose runs mix priorities gains less under a held horizon, and loses nothing.
+ * so a queue whose runs mix priorities gains less under a held horizon, and loses nothing. So does
+ * a queue that a multi-queue claim finds empty: only single-queue claims move a cursor past an
+ * empty queue's end (with several queues the LIMIT may have cut one queue for another).
  */
 public final class ClaimCursors {
     /** A cursor is trusted this long after the walk from the start that it grew from. */
@@ -49,16 +54,21 @@ public final class ClaimCursors {
     /** The lowerings a queue remembers; a claim that overlapped more leaves the cursor alone. */
     static final int RECENT_LOWERINGS = 64;
 
-    /** Where one claim of one queue begins, and what it needs to move the cursor afterwards. */
-    record Start(int priority, UUID id, long drops, long lowerings, boolean full) {}
+    /**
+     * Where one claim of one queue begins, and what it needs to move the cursor afterwards: the
+     * queue's state object (replaced when the map is cleared), its drop and lowering counts, and
+     * the full walk the cursor grew from.
+     */
+    record Start(int priority, UUID id, Queue owner, long drops, long lowerings, long walk, boolean full) {}
 
-    /** A queue's cursor. */
-    private record Cursor(int priority, UUID id, long fullWalkAt) {}
+    /** A queue's cursor; {@code walk} numbers the full walk it grew from, made at {@code fullWalkAt}. */
+    private record Cursor(int priority, UUID id, long walk, long fullWalkAt) {}
 
     /** The cursors of one queue name in every project, and the changes a claim in progress must honour. */
-    private static final class Queue {
+    static final class Queue {
         long drops;
         long lowerings;
+        long walks;
         /** The id of lowering number k is at k % RECENT_LOWERINGS. */
         final UUID[] recent = new UUID[RECENT_LOWERINGS];
         final Map<UUID, Cursor> byProject = new java.util.HashMap<>();
@@ -76,8 +86,10 @@ public final class ClaimCursors {
     }
 
     /**
-     * The queue names this node keeps cursors for; claims of further names (workers choose them)
-     * walk from the start, as every claim did before cursors, instead of growing the map forever.
+     * The queue names this node keeps cursors for. Workers choose the names they claim, names of
+     * no job included; when a new name would pass this, every cursor is forgotten (the next claims
+     * walk from the start once), so that junk names neither grow the map forever nor crowd out real
+     * queues for good. Claims in progress then find another state object and move nothing.
      */
     static final int MAX_QUEUES = 10_000;
 
@@ -86,16 +98,16 @@ public final class ClaimCursors {
         Queue q = queues.get(queue);
         if (q == null) {
             if (queues.size() >= MAX_QUEUES) {
-                return new Start(START_PRIORITY, START_ID, 0, 0, true); // untracked: move() ignores it
+                queues.clear();
             }
             q = queues.computeIfAbsent(queue, k -> new Queue());
         }
         synchronized (q) {
             Cursor c = q.byProject.get(project);
             if (c == null || nanoTime.getAsLong() - c.fullWalkAt() > FULL_WALK_EVERY_NANOS) {
-                return new Start(START_PRIORITY, START_ID, q.drops, q.lowerings, true);
+                return new Start(START_PRIORITY, START_ID, q, q.drops, q.lowerings, 0, true);
             }
-            return new Start(c.priority(), c.id(), q.drops, q.lowerings, false);
+            return new Start(c.priority(), c.id(), q, q.drops, q.lowerings, c.walk(), false);
         }
     }
 
@@ -118,8 +130,8 @@ public final class ClaimCursors {
 
     private void move(UUID project, String queue, Start from, int priority, UUID id) {
         Queue q = queues.get(queue);
-        if (q == null) {
-            return;
+        if (q == null || q != from.owner()) {
+            return; // forgotten while the claim ran
         }
         synchronized (q) {
             if (q.drops != from.drops() || q.lowerings - from.lowerings() > RECENT_LOWERINGS) {
@@ -133,11 +145,14 @@ public final class ClaimCursors {
                 }
             }
             Cursor c = q.byProject.get(project);
-            if (!from.full() && c == null) {
-                return; // only a full walk may start a cursor
+            if (!from.full() && (c == null || c.walk() != from.walk())) {
+                // Only a full walk starts a cursor. And a full walk that ended while this claim ran
+                // may have found runs this one's walk began past (it started from an older
+                // cursor); moving on from here would hide them again behind a freshly trusted cursor.
+                return;
             }
-            long fullWalkAt = from.full() ? nanoTime.getAsLong() : c.fullWalkAt();
-            q.byProject.put(project, new Cursor(priority, to, fullWalkAt));
+            q.byProject.put(project, from.full() ? new Cursor(priority, to, ++q.walks, nanoTime.getAsLong())
+                    : new Cursor(priority, to, c.walk(), c.fullWalkAt()));
         }
     }
 
@@ -180,7 +195,7 @@ public final class ClaimCursors {
             q.recent[(int) (q.lowerings % RECENT_LOWERINGS)] = id;
             q.lowerings++;
             q.byProject.replaceAll((project, c) -> compare(id, c.id()) >= 0 ? c
-                    : new Cursor(c.priority(), id, c.fullWalkAt()));
+                    : new Cursor(c.priority(), id, c.walk(), c.fullWalkAt()));
         }
     }
 

@@ -26,11 +26,14 @@ import org.junit.jupiter.api.Test;
  * that comes back into the queue with an old id, not one whose trigger commits after a newer one,
  * not one another queue of the same claim crowded out. The cursors run on a clock the test holds
  * still, so a cursor never ages into a full walk unless a test moves the clock: a run passed over
- * would stay passed over, and the test would fail.
+ * would stay passed over, and the test would fail. The node under test hears no NOTIFY (its
+ * LISTEN connection is stopped), so each local notice is the only one: removing any fails its
+ * test; a second node on the same database shows the NOTIFY path.
  */
 class ClaimCursorTest {
     static final Duration WAIT = Duration.ofSeconds(15);
     static TestServer server;
+    static TestServer hearing;
     static RunStore runs;
     static UUID project;
     final AtomicLong clock = new AtomicLong();
@@ -39,20 +42,25 @@ class ClaimCursorTest {
     @BeforeAll
     static void start() {
         server = TestServer.start(Map.of("DROVER_PUSH_ENABLED", "false"));
+        server.server().listener().stop();
         runs = server.server().runs();
         project = projectOf(server);
+        hearing = TestServer.startOn(server.jdbcUrl(), Map.of("DROVER_PUSH_ENABLED", "false"));
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
+        for (TestServer s : new TestServer[] {hearing, server}) {
+            if (s != null) {
+                s.close();
+            }
         }
     }
 
     @BeforeEach
     void stillClock() {
         runs.setClaimCursors(new ClaimCursors(clock::get));
+        hearing.server().runs().setClaimCursors(new ClaimCursors(clock::get));
         fx = new RunFixture(server);
     }
 
@@ -62,10 +70,6 @@ class ClaimCursorTest {
 
     private static List<String> claim(String queue, int max) {
         return claim(List.of(queue), max);
-    }
-
-    private static List<String> claimAtLeastOne(String queue) {
-        return Await.value("a claim of " + queue, WAIT, () -> claim(queue, 10), l -> !l.isEmpty());
     }
 
     private List<String> trigger(String slug, int n) {
@@ -84,12 +88,10 @@ class ClaimCursorTest {
             List<String> got = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 List<String> batch = claim("held", 100);
-                // the next claim starts at the last run this one took, or before it: the node's own
-                // NOTIFY of the trigger may arrive after this claim and lower the cursor to its first id
                 ClaimCursors.Start next = runs.claimCursors().start(project, "held");
                 assertThat(next.full()).isFalse();
-                assertThat(ClaimCursors.compare(next.id(), UUID.fromString(batch.get(99)))).isNotPositive();
-                assertThat(ClaimCursors.compare(next.id(), UUID.fromString(ids.get(0)))).isNotNegative();
+                assertThat(next.id().toString()).as("the next claim starts at the last run this one took")
+                        .isEqualTo(batch.get(99));
                 got.addAll(batch);
             }
             assertThat(got).as("every run once, oldest first").containsExactlyElementsOf(ids);
@@ -98,14 +100,22 @@ class ClaimCursorTest {
         }
     }
 
+    /**
+     * Claimed on the node that hears NOTIFY: either node's promoter may promote the run, and this
+     * node learns of it from its own commit or from the other's NOTIFY; both drop the cursor.
+     */
     @Test
     void aDelayedRunPromotedBehindTheCursorIsClaimed() {
         fx.job("promoted", Map.of());
-        String late = fx.trigger("promoted", Map.of("delay_ms", 300)).get("id").asText();
+        RunStore claimer = hearing.server().runs();
+        java.util.function.Supplier<List<String>> claim = () -> claimer.claim(project, "w", List.of("promoted"), 10,
+                60_000).stream().map(r -> r.id().toString()).toList();
+        // long enough that no promoter can make it ready before the first claim, even on a busy machine
+        String late = fx.trigger("promoted", Map.of("delay_ms", 2_000)).get("id").asText();
         List<String> now = trigger("promoted", 3);
-        assertThat(claim("promoted", 10)).containsExactlyElementsOf(now);
-        // the promoter makes it ready with its old id, behind the cursor; the wake-up drops the cursor
-        assertThat(claimAtLeastOne("promoted")).containsExactly(late);
+        assertThat(claim.get()).containsExactlyElementsOf(now);
+        // promoted with its old id, behind the cursor; the wake-up drops the cursor
+        assertThat(Await.value("the promoted run", WAIT, claim, l -> !l.isEmpty())).containsExactly(late);
     }
 
     @Test
@@ -131,21 +141,38 @@ class ClaimCursorTest {
     private void assertLateTriggerClaimed(String slug, boolean local) throws Exception {
         fx.job(slug, Map.of());
         Job job = runs.jobStore().get(project, slug);
+        // the local case claims on the node that triggers, which hears no NOTIFY; the other on a
+        // node that hears of the late trigger only through NOTIFY
+        RunStore claimer = local ? runs : hearing.server().runs();
+        java.util.function.Supplier<List<String>> claim = () -> claimer.claim(project, "w", List.of(slug), 10,
+                60_000).stream().map(r -> r.id().toString()).toList();
         try (Connection c = server.db().openDedicated()) {
             c.setAutoCommit(false);
             // its ids are made now, before the newer trigger's, but it commits last
             RunStore.Pending older = runs.triggerIn(c, job, List.of(TriggerRequest.empty()), RunStore.Origin.API);
             String olderId = older.triggered().runs().get(0).id().toString();
             List<String> newer = trigger(slug, 2);
-            assertThat(claim(slug, 10)).containsExactlyElementsOf(newer);
+            assertThat(claim.get()).containsExactlyElementsOf(newer);
             c.commit();
             if (local) {
                 runs.afterTrigger(older);
-                assertThat(claim(slug, 10)).containsExactly(olderId);
+                assertThat(claim.get()).containsExactly(olderId);
             } else {
-                assertThat(claimAtLeastOne(slug)).containsExactly(olderId);
+                assertThat(Await.value("a claim on the other node", WAIT, claim, l -> !l.isEmpty()))
+                        .containsExactly(olderId);
             }
         }
+    }
+
+    @Test
+    void runsOfOtherPrioritiesThanTheCursorsAreWalkedFromTheirStart() {
+        fx.job("prio", Map.of());
+        List<String> normal = trigger("prio", 3);
+        assertThat(claim("prio", 1)).containsExactly(normal.get(0)); // the cursor: priority 0, normal[0]
+        String urgent = fx.trigger("prio", Map.of("priority", 5)).get("id").asText();
+        String low = fx.trigger("prio", Map.of("priority", -5)).get("id").asText();
+        assertThat(claim("prio", 1)).as("a higher priority goes first").containsExactly(urgent);
+        assertThat(claim("prio", 10)).containsExactly(normal.get(1), normal.get(2), low);
     }
 
     @Test
@@ -165,34 +192,20 @@ class ClaimCursorTest {
      */
     @Test
     void aRunPassedOverWhileLockedIsClaimedByTheNextFullWalk() throws Exception {
-        // on a node that hears no NOTIFY: its own, of the trigger, could come after the first claim
-        // and lower the cursor to the locked run, which would then be claimed at once
-        TestServer deaf = TestServer.start(Map.of("DROVER_PUSH_ENABLED", "false"));
-        try {
-            deaf.server().listener().stop();
-            RunStore deafRuns = deaf.server().runs();
-            deafRuns.setClaimCursors(new ClaimCursors(clock::get));
-            UUID deafProject = projectOf(deaf);
-            RunFixture deafFx = new RunFixture(deaf);
-            deafFx.job("locked", Map.of());
-            List<String> ids = deafFx.triggerBatch("locked", List.of(Map.of(), Map.of()));
-            java.util.function.Supplier<List<String>> claim = () -> deafRuns.claim(deafProject, "w",
-                    List.of("locked"), 10, 60_000).stream().map(r -> r.id().toString()).toList();
-            try (Connection c = deaf.db().openDedicated()) {
-                c.setAutoCommit(false);
-                try (PreparedStatement ps = c.prepareStatement("SELECT id FROM runs WHERE id = ? FOR UPDATE")) {
-                    ps.setObject(1, UUID.fromString(ids.get(0)));
-                    ps.executeQuery().close();
-                }
-                assertThat(claim.get()).containsExactly(ids.get(1));
-                c.rollback();
+        fx.job("locked", Map.of());
+        List<String> ids = trigger("locked", 2);
+        try (Connection c = server.db().openDedicated()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM runs WHERE id = ? FOR UPDATE")) {
+                ps.setObject(1, UUID.fromString(ids.get(0)));
+                ps.executeQuery().close();
             }
-            assertThat(claim.get()).as("behind the cursor, no notice").isEmpty();
-            clock.addAndGet(ClaimCursors.FULL_WALK_EVERY_NANOS + 1);
-            assertThat(claim.get()).containsExactly(ids.get(0));
-        } finally {
-            deaf.close();
+            assertThat(claim("locked", 10)).containsExactly(ids.get(1));
+            c.rollback();
         }
+        assertThat(claim("locked", 10)).as("behind the cursor, no notice").isEmpty();
+        clock.addAndGet(ClaimCursors.FULL_WALK_EVERY_NANOS + 1);
+        assertThat(claim("locked", 10)).containsExactly(ids.get(0));
     }
 
     static UUID projectOf(TestServer s) {

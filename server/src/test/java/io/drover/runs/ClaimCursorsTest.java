@@ -146,15 +146,37 @@ class ClaimCursorsTest {
     }
 
     @Test
-    void queueNamesBeyondTheCapAreWalkedFromTheStartAndNotKept() {
+    void aNewNameBeyondTheCapForgetsEveryCursorAndClaimsInProgressMoveNothing() {
         for (int i = 0; i < ClaimCursors.MAX_QUEUES; i++) {
             cursors.claimed(PROJECT, "q" + i, cursors.start(PROJECT, "q" + i), 0, UuidV7.next());
         }
+        assertThat(cursors.start(PROJECT, "q7").full()).isFalse();
+        ClaimCursors.Start inProgress = cursors.start(PROJECT, "q7");
+
         ClaimCursors.Start beyond = cursors.start(PROJECT, "one-too-many");
         assertThat(beyond.full()).isTrue();
         cursors.claimed(PROJECT, "one-too-many", beyond, 0, UuidV7.next());
-        assertThat(cursors.start(PROJECT, "one-too-many").full()).isTrue();
-        assertThat(cursors.start(PROJECT, "q7").full()).as("those kept still work").isFalse();
+        assertThat(cursors.start(PROJECT, "one-too-many").full()).as("the new name is kept").isFalse();
+        assertThat(cursors.start(PROJECT, "q7").full()).as("the others are forgotten").isTrue();
+
+        cursors.claimed(PROJECT, "q7", inProgress, 0, UuidV7.next());
+        assertThat(cursors.start(PROJECT, "q7").full()).as("a claim begun before moves nothing").isTrue();
+    }
+
+    @Test
+    void aClaimBegunBeforeANewerFullWalkEndedMovesNothing() {
+        UUID first = UuidV7.next();
+        cursors.claimed(PROJECT, "q", cursors.start(PROJECT, "q"), 0, first);
+        ClaimCursors.Start slow = cursors.start(PROJECT, "q"); // from the cursor
+        now.addAndGet(ClaimCursors.FULL_WALK_EVERY_NANOS + 1);
+        ClaimCursors.Start full = cursors.start(PROJECT, "q");
+        assertThat(full.full()).isTrue();
+        UUID fullEnd = UuidV7.next();
+        cursors.claimed(PROJECT, "q", full, 0, fullEnd);
+        // the slow claim began at `first`, past runs the full walk may have found; its end would
+        // hide the rest behind a cursor trusted anew
+        cursors.claimed(PROJECT, "q", slow, 0, UuidV7.next());
+        assertThat(cursors.start(PROJECT, "q").id()).isEqualTo(fullEnd);
     }
 
     @Test
@@ -170,6 +192,6 @@ class ClaimCursorsTest {
         UUID high = UUID.fromString("80000000-0000-7000-8000-000000000000");
         UUID low = UUID.fromString("7fffffff-ffff-7fff-bfff-ffffffffffff");
         assertThat(ClaimCursors.compare(low, high)).isNegative();
-        assertThat(ClaimCursors.compare(ClaimCursors.START_ID, high)).isPositive();
+        assertThat(ClaimCursors.compare(high, low)).isPositive();
     }
 }
