@@ -127,6 +127,7 @@ public final class HttpApi {
         } finally {
             AuditContext.clear();
         }
+        drainUnread(ctx, maxBody);
         ctx.status(reply.status());
         if (reply.body() instanceof String s) {
             ctx.contentType(reply.contentType()).result(s);
@@ -139,6 +140,35 @@ public final class HttpApi {
             send(ctx, reply.contentType(), b);
         } else {
             send(ctx, "application/json", Json.bytes(reply.body()));
+        }
+    }
+
+    /**
+     * Reads and drops what the handler left of the request body (a GET or DELETE that came with
+     * one), before the answer is written. An answer sent in one write is committed at once; if
+     * Jetty then found body bytes still unread, it closed the connection without being able to say
+     * so, and a client that pooled the connection lost its next request. The body is at most
+     * {@code maxBody} (a larger Content-Length was refused before the handler ran); a chunked body
+     * that goes on past that gets {@code Connection: close}. Handlers that read their body leave
+     * nothing: one read that returns -1.
+     */
+    private static void drainUnread(Context ctx, long maxBody) {
+        try {
+            java.io.InputStream in = ctx.req().getInputStream();
+            if (in.read() < 0) {
+                return;
+            }
+            byte[] buf = new byte[16 * 1024];
+            long left = maxBody;
+            int n;
+            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                left -= n;
+            }
+            if (left <= 0 && in.read() >= 0) {
+                ctx.header("Connection", "close");
+            }
+        } catch (java.io.IOException e) {
+            ctx.header("Connection", "close"); // the client went away or sent a broken body
         }
     }
 
