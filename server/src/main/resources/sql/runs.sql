@@ -59,6 +59,10 @@ WITH input AS (
     SELECT project_id, id, 'created', NULL, status, 0,
            CASE WHEN status = 'delayed' THEN 'scheduled for ' || scheduled_at END
     FROM inserted
+), listed AS (
+    -- The run's entry in the newest-first lists (V6__run_list.sql): written here once, never updated.
+    INSERT INTO run_list (id, project_id, job_id)
+    SELECT id, project_id, job_id FROM inserted
 ), note AS (
     SELECT ?::text AS payload
 ), notified AS MATERIALIZED (
@@ -94,7 +98,7 @@ SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[
 -- lower priorities from their start; an Append runs them in that order and stops at the LIMIT.
 -- (FOR UPDATE is not allowed on a UNION's members, hence a subquery each.) The middle branch
 -- bounds priority with <= and >= rather than =: an equality would make the ORDER BY's priority
--- redundant, and then runs_status_list and runs_project_list, which hold id order too, could
+-- redundant, and then runs_status_list, which holds id order too, could
 -- serve the branch; with stale statistics the planner took runs_status_list and filtered every
 -- queued run of the project. Only runs_claim has (priority DESC, id) order, and btree starts the
 -- scan at (priority, id) itself, as the plan's Index Cond shows.
@@ -316,12 +320,22 @@ FOR UPDATE SKIP LOCKED
 SELECT RUN_COLUMNS FROM runs WHERE id = ? AND project_id = ?
 
 -- name: list_runs
--- Listing, newest first. RunStore.list appends only the filters asked for, and the status as a
--- literal of a RunStatus constant (never request text). An "(? IS NULL OR status = ?)" form cannot
--- use any index (the parameter is cast through text at run time), and a status parameter hides
--- which partial index applies from a generic plan; with the literal every plan can use
--- runs_status_list (rarer states), runs_leases ('executing') or walk runs_project_list /
--- runs_job_list with a filter ('completed', the common state). See V4__hot_path.sql.
+-- Listing, newest first, every run or the 'completed' ones (the common state): walk run_list
+-- (V6__run_list.sql) by project, or by job, newest first, and fetch each run by primary key.
+-- RunStore.list appends the filters asked for. The LIMIT 1 keeps the fetch a probe per listed
+-- run: as a plain join the planner merged run_list with a backward walk of runs_pkey, which passes
+-- every run of every other project newer than the page.
+SELECT r.* FROM (SELECT id FROM run_list WHERE project_id = ? LIST_FILTERS ORDER BY id DESC) l
+CROSS JOIN LATERAL (SELECT RUN_COLUMNS FROM runs WHERE runs.id = l.id RUN_FILTERS LIMIT 1) r
+ORDER BY l.id DESC
+LIMIT ?
+
+-- name: list_runs_in_state
+-- Listing, newest first, of the runs in one state other than 'completed'. RunStore.list appends the
+-- filters asked for, and the state as a literal of a RunStatus constant (never request text): a
+-- status parameter hides which partial index applies from a generic plan, and with the literal
+-- every plan can use runs_status_list (the rarer states) or runs_leases ('executing'). See
+-- V4__hot_path.sql.
 SELECT RUN_COLUMNS FROM runs
 WHERE project_id = ?
 

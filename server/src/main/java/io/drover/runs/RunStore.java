@@ -796,21 +796,33 @@ public final class RunStore {
         }
     }
 
+    /**
+     * Runs of a project, newest first, optionally of one job and in one state; a page of {@code limit}
+     * after {@code cursor} (the last id of the previous page). Every run and the completed ones come
+     * from run_list; the other states from the runs table's own indexes (see list_runs in runs.sql).
+     */
     public Page<Run> list(UUID projectId, UUID jobId, RunStatus status, UUID cursor, int limit) {
         return db.read(c -> {
-            StringBuilder sql = new StringBuilder(SQL.get("list_runs"));
-            if (jobId != null) {
-                sql.append(" AND job_id = ?");
-            }
-            if (status != null) {
+            boolean walk = status == null || status == RunStatus.COMPLETED;
+            String sql;
+            if (walk) {
+                sql = SQL.get("list_runs")
+                        .replace("LIST_FILTERS", (jobId != null ? "AND job_id = ? " : "") + (cursor != null ? "AND id < ?" : ""))
+                        // A literal, like list_runs_in_state's (below).
+                        .replace("RUN_FILTERS", status != null ? "AND status = '" + status.db() + "'" : "");
+            } else {
+                StringBuilder in = new StringBuilder(SQL.get("list_runs_in_state"));
+                if (jobId != null) {
+                    in.append(" AND job_id = ?");
+                }
                 // A literal, so that every plan (generic ones too) can pick the partial index for it.
-                sql.append(" AND status = '").append(status.db()).append("'");
+                in.append(" AND status = '").append(status.db()).append("'");
+                if (cursor != null) {
+                    in.append(" AND id < ?");
+                }
+                sql = in.append(" ORDER BY id DESC LIMIT ?").toString();
             }
-            if (cursor != null) {
-                sql.append(" AND id < ?");
-            }
-            sql.append(" ORDER BY id DESC LIMIT ?");
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int p = 1;
                 ps.setObject(p++, projectId);
                 if (jobId != null) {

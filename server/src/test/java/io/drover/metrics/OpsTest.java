@@ -281,6 +281,13 @@ class OpsTest {
                 .json().get("data")).hasSize(3);
         assertThat(api.post("/v1/runs/" + bRuns.get(2).get("id").asText() + "/cancel", Map.of()).status())
                 .isEqualTo(200);
+        var bClaimed = api.post("/v1/worker/claim", Map.of("worker_id", "p", "queues", List.of("pq-b"), "max", 2,
+                "lease_ms", 600_000)).json().get("data");
+        assertThat(bClaimed).hasSize(2);
+        for (var run : bClaimed) {
+            assertThat(api.post("/v1/runs/" + run.get("id").asText() + "/complete", Map.of("worker_id", "p"))
+                    .status()).isEqualTo(200);
+        }
 
         String all = "SELECT id::text FROM runs ORDER BY id DESC";
         assertEachOnce(walk("/v1/runs", 4), idsFromDb(all));
@@ -297,6 +304,15 @@ class OpsTest {
         assertThat(queuedOfA).hasSize(4);
         assertEachOnce(walk("/v1/runs?job=pages-a&status=queued", 1), queuedOfA);
         assertThat(walk("/v1/runs?job=pages-b&status=executing", 5)).isEmpty();
+        // completed runs come from the run list (V6), the other states from the runs table's indexes
+        List<String> completed = idsFromDb(byStatus, "completed");
+        List<String> completedOfB = idsFromDb("SELECT id::text FROM runs WHERE job_id = ?::uuid AND status = "
+                + "'completed' ORDER BY id DESC", b);
+        assertThat(completedOfB).containsExactlyInAnyOrder(bClaimed.get(0).get("id").asText(),
+                bClaimed.get(1).get("id").asText());
+        assertEachOnce(walk("/v1/runs?status=completed", 1), completed);
+        assertEachOnce(walk("/v1/runs?job=pages-b&status=completed", 1), completedOfB);
+        assertThat(walk("/v1/runs?job=pages-a&status=completed", 2)).isEmpty();
         // every row a filter returns matches it
         api.get("/v1/runs?job=pages-b&limit=500").json().get("data").forEach(r ->
                 assertThat(r.get("job_slug").asText()).isEqualTo("pages-b"));

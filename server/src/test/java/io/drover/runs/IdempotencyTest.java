@@ -90,6 +90,8 @@ class IdempotencyTest {
 
         assertThat(q.count("SELECT count(*) FROM runs WHERE job_id = ?", jobId("idem-race"))).isEqualTo(1);
         assertThat(q.count("SELECT count(*) FROM run_events WHERE run_id = ?", UUID.fromString(id))).isEqualTo(1);
+        assertThat(q.count("SELECT count(*) FROM run_list WHERE job_id = ?", jobId("idem-race")))
+                .as("one list entry, made with the run").isEqualTo(1);
     }
 
     @Test
@@ -134,6 +136,8 @@ class IdempotencyTest {
                 .isEqualTo(3);
         assertThat(q.count("SELECT count(*) FROM run_events e JOIN runs r ON r.id = e.run_id WHERE r.job_id = ?", job))
                 .as("one created event per run, none for the repeats").isEqualTo(5);
+        assertThat(q.count("SELECT count(*) FROM run_list l JOIN runs r ON r.id = l.id WHERE l.job_id = ?", job))
+                .as("one list entry per run, none for the repeats").isEqualTo(5);
     }
 
     @Test

@@ -1,0 +1,77 @@
+package io.drover.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.drover.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An installation upgraded to V6 keeps listing the runs it already had: the migration copies every
+ * run into run_list before it drops the two list indexes of runs.
+ */
+class RunListMigrationTest {
+
+    @Test
+    void runsMadeBeforeTheRunListAreListedAfterTheUpgrade() throws SQLException {
+        EmbeddedDatabase pg = TestDatabase.embedded();
+        String name = "t_run_list_upgrade_" + System.nanoTime();
+        pg.ensureDatabase(name);
+        String url = pg.jdbcUrl(name);
+        Flyway.configure().dataSource(url, pg.user(), null).locations("classpath:db/migration").target("5")
+                .load().migrate();
+
+        try (Connection c = DriverManager.getConnection(url, pg.user(), null); Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO projects (id, slug, name) VALUES
+                        ('00000000-0000-7000-8000-0000000000a1', 'one', 'One'),
+                        ('00000000-0000-7000-8000-0000000000a2', 'two', 'Two');
+                    INSERT INTO jobs (id, project_id, slug, spec, queue, execution) VALUES
+                        ('00000000-0000-7000-8000-0000000000b1', '00000000-0000-7000-8000-0000000000a1', 'j1', '{}', 'q', 'worker'),
+                        ('00000000-0000-7000-8000-0000000000b2', '00000000-0000-7000-8000-0000000000a2', 'j2', '{}', 'q', 'worker');
+                    INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, status,
+                                      max_attempts, scheduled_at, finished_at)
+                    SELECT ('00000000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid,
+                           CASE WHEN i % 2 = 0 THEN '00000000-0000-7000-8000-0000000000a1'::uuid
+                                ELSE '00000000-0000-7000-8000-0000000000a2'::uuid END,
+                           CASE WHEN i % 2 = 0 THEN '00000000-0000-7000-8000-0000000000b1'::uuid
+                                ELSE '00000000-0000-7000-8000-0000000000b2'::uuid END,
+                           'j', 1, 'q', 'worker',
+                           CASE WHEN i % 3 = 0 THEN 'completed'::run_status ELSE 'queued'::run_status END,
+                           3, now(), CASE WHEN i % 3 = 0 THEN now() END
+                    FROM generate_series(1, 50) i;""");
+        }
+
+        try (Db db = new Db(url, pg.user(), null, 2)) {
+            db.migrate();
+        }
+
+        try (Connection c = DriverManager.getConnection(url, pg.user(), null); Statement s = c.createStatement()) {
+            assertThat(rows(s, "SELECT id::text || project_id::text || job_id::text FROM runs ORDER BY 1"))
+                    .hasSize(50)
+                    .containsExactlyElementsOf(
+                            rows(s, "SELECT id::text || project_id::text || job_id::text FROM run_list ORDER BY 1"));
+            assertThat(rows(s, "SELECT indexname FROM pg_indexes WHERE tablename = 'runs'"))
+                    .doesNotContain("runs_project_list", "runs_job_list");
+            assertThat(rows(s, "SELECT indexname FROM pg_indexes WHERE tablename = 'run_list' ORDER BY 1"))
+                    .containsExactly("run_list_job", "run_list_project");
+        }
+    }
+
+    private static List<String> rows(Statement s, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+}
