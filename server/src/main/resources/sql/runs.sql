@@ -14,6 +14,8 @@
 -- with one key make exactly one run. Keyed rows are inserted in key order (then request order, so
 -- the first of a repeated key wins): two batches with the same keys in different orders would
 -- otherwise each hold a key the other waits for, and deadlock.
+-- Each new run also gets its entry in run_list, the newest-first lists, from the trigger runs_listed
+-- (V6__run_list.sql), once per INSERT for all its rows.
 WITH input AS (
     SELECT t.id, ?::uuid AS project_id, ?::uuid AS job_id, ?::text AS job_slug, ?::int AS job_version,
            ?::text AS queue, ?::text AS execution, ?::boolean AS limited, NOT ?::boolean AS admitted,
@@ -59,10 +61,6 @@ WITH input AS (
     SELECT project_id, id, 'created', NULL, status, 0,
            CASE WHEN status = 'delayed' THEN 'scheduled for ' || scheduled_at END
     FROM inserted
-), listed AS (
-    -- The run's entry in the newest-first lists (V6__run_list.sql): written here once, never updated.
-    INSERT INTO run_list (id, project_id, job_id)
-    SELECT id, project_id, job_id FROM inserted
 ), note AS (
     SELECT ?::text AS payload
 ), notified AS MATERIALIZED (

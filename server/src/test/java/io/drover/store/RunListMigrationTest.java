@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An installation upgraded to V6 keeps listing the runs it already had: the migration copies every
- * run into run_list before it drops the two list indexes of runs.
+ * run into run_list before it drops the two list indexes of runs; and every run inserted afterwards is
+ * listed, whichever statement inserts it (the trigger runs_listed).
  */
 class RunListMigrationTest {
 
@@ -62,6 +63,16 @@ class RunListMigrationTest {
                     .doesNotContain("runs_project_list", "runs_job_list");
             assertThat(rows(s, "SELECT indexname FROM pg_indexes WHERE tablename = 'run_list' ORDER BY 1"))
                     .containsExactly("run_list_job", "run_list_project");
+
+            // a node still on the previous version makes runs with its own INSERT: listed all the same
+            s.execute("""
+                    INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, status,
+                                      max_attempts, scheduled_at)
+                    VALUES ('00000000-0000-7000-8000-000000000051', '00000000-0000-7000-8000-0000000000a1',
+                            '00000000-0000-7000-8000-0000000000b1', 'j', 1, 'q', 'worker', 'queued', 3, now())""");
+            assertThat(rows(s, "SELECT project_id::text || job_id::text FROM run_list "
+                    + "WHERE id = '00000000-0000-7000-8000-000000000051'"))
+                    .containsExactly("00000000-0000-7000-8000-0000000000a100000000-0000-7000-8000-0000000000b1");
         }
     }
 
