@@ -14,9 +14,9 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 /**
- * An installation upgraded to V6 keeps listing the runs it already had: the migration copies every
- * run into run_list before it drops the two list indexes of runs; and every run inserted afterwards is
- * listed, whichever statement inserts it (the trigger runs_listed).
+ * An installation upgraded to V6/V7 keeps listing the runs it already had: V7 copies every run made
+ * before V6's trigger into run_list, and no run twice, before it drops the two list indexes of runs;
+ * every run inserted afterwards is listed, whichever statement inserts it (the trigger runs_listed).
  */
 class RunListMigrationTest {
 
@@ -47,9 +47,19 @@ class RunListMigrationTest {
                            'j', 1, 'q', 'worker',
                            CASE WHEN i % 3 = 0 THEN 'completed'::run_status ELSE 'queued'::run_status END,
                            3, now(), CASE WHEN i % 3 = 0 THEN now() END
-                    FROM generate_series(1, 50) i;""");
+                    FROM generate_series(1, 49) i;""");
         }
 
+        // V6 alone: runs made from now on are listed by the trigger, and V7 must not list them again
+        Flyway.configure().dataSource(url, pg.user(), null).locations("classpath:db/migration").target("6")
+                .load().migrate();
+        try (Connection c = DriverManager.getConnection(url, pg.user(), null); Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, status,
+                                      max_attempts, scheduled_at)
+                    VALUES ('00000000-0000-7000-8000-000000000050', '00000000-0000-7000-8000-0000000000a2',
+                            '00000000-0000-7000-8000-0000000000b2', 'j', 1, 'q', 'worker', 'queued', 3, now())""");
+        }
         try (Db db = new Db(url, pg.user(), null, 2)) {
             db.migrate();
         }
@@ -57,6 +67,7 @@ class RunListMigrationTest {
         try (Connection c = DriverManager.getConnection(url, pg.user(), null); Statement s = c.createStatement()) {
             assertThat(rows(s, "SELECT id::text || project_id::text || job_id::text FROM runs ORDER BY 1"))
                     .hasSize(50)
+                    .as("each run listed exactly once")
                     .containsExactlyElementsOf(
                             rows(s, "SELECT id::text || project_id::text || job_id::text FROM run_list ORDER BY 1"));
             assertThat(rows(s, "SELECT indexname FROM pg_indexes WHERE tablename = 'runs'"))
