@@ -130,20 +130,27 @@ public final class PeerRun {
     }
 
     /** Warm-up rounds at most; see {@link #warmUp}. */
-    static final int WARMUP_ROUNDS_MAX = 5;
+    static final int WARMUP_ROUNDS_MAX = 8;
+
+    /** How many rounds in a row must each change the JVM CPU per job by less than 5%. */
+    static final int WARMUP_SETTLED_ROUNDS = 2;
 
     /**
      * Uncounted end-to-end rounds of {@code warmup} jobs until the contender's JVM has settled:
-     * until a round's JVM CPU per job is less than 5% below the round before (at least two rounds,
-     * at most {@link #WARMUP_ROUNDS_MAX}). One fixed round was not enough: Drover's JVM CPU per job
-     * still fell from 0.099 to 0.056 ms over the three timed end-to-end runs after 100,000 warm-up
-     * jobs, and reached 0.033 ms in the held-horizon runs at the end; db-scheduler's fell too (0.082
-     * to 0.065 ms). The same rule for every contender; each one's rounds are in its settings.
+     * until two rounds in a row each have a JVM CPU per job less than 5% below the round before
+     * (at least three rounds, at most {@link #WARMUP_ROUNDS_MAX}). One fixed round was not enough:
+     * Drover's JVM CPU per job still fell from 0.099 to 0.056 ms over the three timed end-to-end
+     * runs after 100,000 warm-up jobs, and reached 0.033 ms in the held-horizon runs at the end;
+     * db-scheduler's fell too (0.082 to 0.065 ms). One settled round was not enough either: a full
+     * run of the fifth round stopped Drover's warm-up at 0.047 -> 0.045 ms, and its timed runs went
+     * on falling (0.038-0.042 ms end to end, 0.026-0.030 in the held-horizon runs at the end).
+     * The same rule for every contender; each one's rounds are in its settings.
      * Whatever runs first gets a warm JIT, also with --only latency (a cold JVM cannot keep up with 200/s).
      */
     private void warmUp() {
         List<String> perRound = new ArrayList<>();
         double previous = Double.MAX_VALUE;
+        int settled = 0;
         for (int round = 1; round <= WARMUP_ROUNDS_MAX; round++) {
             String key = "warmup." + round;
             log("warm-up round %d, %,d jobs (not counted)", round, warmup);
@@ -154,13 +161,14 @@ public final class PeerRun {
             }
             double now = Double.parseDouble(jvm);
             perRound.add(String.format(java.util.Locale.ROOT, "%.3f", now));
-            if (now > previous * 0.95) {
+            settled = now > previous * 0.95 ? settled + 1 : 0;
+            if (settled >= WARMUP_SETTLED_ROUNDS) {
                 break;
             }
             previous = now;
         }
         emit("setting.warm-up", perRound.size() + " rounds of " + warmup
-                + " jobs until JVM CPU per job fell by less than 5% (ms per job by round: "
+                + " jobs until JVM CPU per job fell by less than 5% in two rounds in a row (ms per job by round: "
                 + String.join(", ", perRound) + ")");
     }
 

@@ -257,7 +257,7 @@ public final class Peers {
                 .append(". The machine is shared with other engineers' builds; the table gives the 1-minute load at the end of each measurement.\n");
         b.append("- Sizes: ").append(o.get("jobs")).append(" jobs end to end (").append(runs).append(" runs, median; ")
                 .append("uncounted warm-up rounds of ").append(o.get("warmup"))
-                .append(" jobs first, until the contender's JVM CPU per job falls by less than 5% from one round to the next, 2 to ")
+                .append(" jobs first, until the contender's JVM CPU per job falls by less than 5% from one round to the next in two rounds in a row, 3 to ")
                 .append(PeerRun.WARMUP_ROUNDS_MAX).append(" rounds), batches of ").append(o.get("batch"))
                 .append(" from 2 enqueue threads; worker concurrency ").append(o.get("threads")).append(" for every contender; latency ")
                 .append(o.get("rate")).append(" jobs/s for ").append(o.get("seconds")).append(" s (after 2 s uncounted); shallow and deep drain: the first ")
