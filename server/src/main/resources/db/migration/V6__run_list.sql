@@ -30,8 +30,13 @@ CREATE INDEX run_list_job ON run_list (job_id, id DESC);
 -- This migration is its own transaction and does no more than this, so its lock on runs (CREATE
 -- TRIGGER waits for inserts in progress and holds new ones until the commit) lasts a moment. From the
 -- commit on, every new run is listed; V7 copies the ones made before.
+-- The function keeps the search_path it was created with: a restore (pg_restore runs with an empty
+-- search_path) fires it too, and must find run_list where the migration put it. A data-only restore
+-- of runs and run_list together wants --disable-triggers, or each run is listed twice.
 CREATE FUNCTION run_list_add() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
 BEGIN
     INSERT INTO run_list (id, project_id, job_id) SELECT id, project_id, job_id FROM new_runs;
     RETURN NULL;

@@ -75,13 +75,15 @@ class RunListMigrationTest {
             assertThat(rows(s, "SELECT indexname FROM pg_indexes WHERE tablename = 'run_list' ORDER BY 1"))
                     .containsExactly("run_list_job", "run_list_project");
 
-            // a node still on the previous version makes runs with its own INSERT: listed all the same
+            // a node still on the previous version makes runs with its own INSERT: listed all the same,
+            // also from a session with an empty search_path (as pg_restore has)
+            s.execute("SET search_path = ''");
             s.execute("""
-                    INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, status,
+                    INSERT INTO public.runs (id, project_id, job_id, job_slug, job_version, queue, execution, status,
                                       max_attempts, scheduled_at)
                     VALUES ('00000000-0000-7000-8000-000000000051', '00000000-0000-7000-8000-0000000000a1',
                             '00000000-0000-7000-8000-0000000000b1', 'j', 1, 'q', 'worker', 'queued', 3, now())""");
-            assertThat(rows(s, "SELECT project_id::text || job_id::text FROM run_list "
+            assertThat(rows(s, "SELECT project_id::text || job_id::text FROM public.run_list "
                     + "WHERE id = '00000000-0000-7000-8000-000000000051'"))
                     .containsExactly("00000000-0000-7000-8000-0000000000a100000000-0000-7000-8000-0000000000b1");
         }
