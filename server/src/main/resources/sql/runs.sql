@@ -15,7 +15,7 @@
 -- the first of a repeated key wins): two batches with the same keys in different orders would
 -- otherwise each hold a key the other waits for, and deadlock.
 -- Each new run also gets its entry in run_list, the newest-first lists, from the trigger runs_listed
--- (V6__run_list.sql), once per INSERT for all its rows.
+-- (V6__run_list.sql): it fires once per statement, with the rows of both INSERTs below.
 WITH input AS (
     SELECT t.id, ?::uuid AS project_id, ?::uuid AS job_id, ?::text AS job_slug, ?::int AS job_version,
            ?::text AS queue, ?::text AS execution, ?::boolean AS limited, NOT ?::boolean AS admitted,

@@ -65,7 +65,11 @@ class ClaimCursorTest {
     }
 
     private static List<String> claim(List<String> queues, int max) {
-        return runs.claim(project, "w", queues, max, 60_000).stream().map(r -> r.id().toString()).toList();
+        return claimOn(runs, queues, max);
+    }
+
+    private static List<String> claimOn(RunStore node, List<String> queues, int max) {
+        return node.claim(project, "w", queues, max, 60_000).stream().map(r -> r.id().toString()).toList();
     }
 
     private static List<String> claim(String queue, int max) {
@@ -108,8 +112,7 @@ class ClaimCursorTest {
     void aDelayedRunPromotedBehindTheCursorIsClaimed() {
         fx.job("promoted", Map.of());
         RunStore claimer = hearing.server().runs();
-        java.util.function.Supplier<List<String>> claim = () -> claimer.claim(project, "w", List.of("promoted"), 10,
-                60_000).stream().map(r -> r.id().toString()).toList();
+        java.util.function.Supplier<List<String>> claim = () -> claimOn(claimer, List.of("promoted"), 10);
         // long enough that no promoter can make it ready before the first claim, even on a busy machine
         String late = fx.trigger("promoted", Map.of("delay_ms", 2_000)).get("id").asText();
         List<String> now = trigger("promoted", 3);
@@ -144,8 +147,7 @@ class ClaimCursorTest {
         // the local case claims on the node that triggers, which hears no NOTIFY; the other on a
         // node that hears of the late trigger only through NOTIFY
         RunStore claimer = local ? runs : hearing.server().runs();
-        java.util.function.Supplier<List<String>> claim = () -> claimer.claim(project, "w", List.of(slug), 10,
-                60_000).stream().map(r -> r.id().toString()).toList();
+        java.util.function.Supplier<List<String>> claim = () -> claimOn(claimer, List.of(slug), 10);
         try (Connection c = server.db().openDedicated()) {
             c.setAutoCommit(false);
             // its ids are made now, before the newer trigger's, but it commits last
