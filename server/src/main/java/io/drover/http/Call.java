@@ -97,16 +97,26 @@ public final class Call {
         return tooLarge(maxBody);
     }
 
+    /** Past the limit, up to 8x the limit is read and dropped so that the client can finish sending and read the 413. */
     private static void drain(InputStream in, long maxBody) {
+        drainUpTo(in, 8 * maxBody);
+    }
+
+    /**
+     * Reads and drops up to {@code limit} bytes of what is left of a request body; true when the
+     * body ended within them, false when more is left or the stream failed (the client went away).
+     */
+    static boolean drainUpTo(InputStream in, long limit) {
         try {
-            long left = 8 * maxBody;
+            long left = limit;
             byte[] buf = new byte[64 * 1024];
             int n;
             while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
                 left -= n;
             }
+            return left > 0 || in.read() < 0;
         } catch (IOException e) {
-            // as above
+            return false;
         }
     }
 

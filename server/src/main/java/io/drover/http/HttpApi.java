@@ -26,6 +26,7 @@ public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private final Javalin app;
     private final List<Route> routes;
+    private final long maxBodyBytes;
 
     public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port) {
         this(routes, keys, maxBodyBytes, host, port, 65_000, new RateLimiter(0, 1));
@@ -39,6 +40,7 @@ public final class HttpApi {
     public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port,
             long idleTimeoutMs, RateLimiter limiter) {
         this.routes = List.copyOf(routes);
+        this.maxBodyBytes = maxBodyBytes;
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = maxBodyBytes;
@@ -145,9 +147,10 @@ public final class HttpApi {
 
     /**
      * Reads and drops what the handler left of the request body (a GET or DELETE that came with
-     * one), before the answer is written. An answer sent in one write is committed at once; if
-     * Jetty then found body bytes still unread, it closed the connection without being able to say
-     * so, and a client that pooled the connection lost its next request. The body is at most
+     * one, or a handler that failed before reading it), before any answer is written, errors
+     * included. An answer sent in one write is committed at once; if Jetty then found body bytes
+     * still unread, it closed the connection, and a client still sending that body or holding the
+     * connection in its pool lost the answer or its next request. The body is at most
      * {@code maxBody} (a larger Content-Length was refused before the handler ran); a chunked body
      * that goes on past that gets {@code Connection: close}. Handlers that read their body leave
      * nothing: one read that returns -1.
@@ -155,16 +158,7 @@ public final class HttpApi {
     private static void drainUnread(Context ctx, long maxBody) {
         try {
             java.io.InputStream in = ctx.req().getInputStream();
-            if (in.read() < 0) {
-                return;
-            }
-            byte[] buf = new byte[16 * 1024];
-            long left = maxBody;
-            int n;
-            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
-                left -= n;
-            }
-            if (left <= 0 && in.read() >= 0) {
+            if (in.read() >= 0 && !Call.drainUpTo(in, maxBody)) {
                 ctx.header("Connection", "close");
             }
         } catch (java.io.IOException e) {
@@ -189,7 +183,8 @@ public final class HttpApi {
         ctx.res().getOutputStream().write(body);
     }
 
-    static void error(Context ctx, ApiError e) {
+    private void error(Context ctx, ApiError e) {
+        drainUnread(ctx, maxBodyBytes);
         ObjectNode err = Json.object();
         ObjectNode inner = err.putObject("error");
         inner.put("code", e.code());
