@@ -148,13 +148,14 @@ public final class JobRoutes {
                 throw new ApiError(e.status(), e.code(), "runs[" + i + "]: " + e.getMessage(), details);
             }
         }
-        RunStore.Triggered t = runs.trigger(job, reqs, RunStore.Origin.API);
+        RunStore.Triggered t = runs.trigger(job, reqs, RunStore.Origin.API,
+                idsOnly ? RunStore.Answer.IDS : RunStore.Answer.RUNS);
         if (!idsOnly) {
             return Reply.created(Run.dataJson(t.runs()));
         }
         ObjectNode out = Json.object();
         var arr = out.putArray("data");
-        t.runs().forEach(r -> arr.add(r.id().toString()));
+        t.ids().forEach(id -> arr.add(id.toString()));
         return Reply.created(out);
     }
 }

@@ -37,6 +37,10 @@ import java.util.stream.Collectors;
  */
 public final class RunStore {
     private static final Sql SQL = loadSql();
+    /** The trigger's INSERT answering whole runs, and the one answering only what triggerIn reads. */
+    private static final String INSERT_RUNS = SQL.get("insert_runs").replace("INSERTED_COLUMNS", Run.COLUMNS);
+    private static final String INSERT_RUN_IDS = SQL.get("insert_runs").replace("INSERTED_COLUMNS",
+            "id, status, scheduled_at, project_id"); // project_id: the created events are written from these rows
 
     private final Db db;
     /** The queue pool (Db.queue()): trigger, claim, heartbeat and completion, planned once per connection. */
@@ -85,8 +89,15 @@ public final class RunStore {
 
     // ---------------------------------------------------------------------------------- trigger
 
-    /** Runs made by one trigger call, in request order; {@code created} is false for idempotent repeats. */
-    public record Triggered(List<Run> runs, List<Boolean> created) {}
+    /**
+     * Runs made by one trigger call, in request order: their ids, the runs themselves (empty when the
+     * caller asked for {@link Answer#IDS}), and whether each was created (false for an idempotent
+     * repeat, whose id is the first run's).
+     */
+    public record Triggered(List<UUID> ids, List<Run> runs, List<Boolean> created) {}
+
+    /** What a trigger reads back from the database: the whole runs, or only their ids. */
+    public enum Answer { RUNS, IDS }
 
     /** Where a new run comes from besides the API: a replay or a schedule. */
     public record Origin(UUID replayOf, UUID scheduleId) {
@@ -94,7 +105,11 @@ public final class RunStore {
     }
 
     public Triggered trigger(Job job, List<TriggerRequest> requests, Origin origin) {
-        Pending pending = hot.tx(c -> triggerIn(c, job, requests, origin));
+        return trigger(job, requests, origin, Answer.RUNS);
+    }
+
+    public Triggered trigger(Job job, List<TriggerRequest> requests, Origin origin, Answer answer) {
+        Pending pending = hot.tx(c -> triggerIn(c, job, requests, origin, null, answer));
         afterTrigger(pending);
         return pending.triggered();
     }
@@ -113,7 +128,7 @@ public final class RunStore {
     }
 
     public Pending triggerIn(Connection c, Job job, List<TriggerRequest> requests, Origin origin) throws SQLException {
-        return triggerIn(c, job, requests, origin, null);
+        return triggerIn(c, job, requests, origin, null, Answer.RUNS);
     }
 
     /** The workflow step each run of a trigger executes: one step id per request. */
@@ -121,6 +136,14 @@ public final class RunStore {
 
     public Pending triggerIn(Connection c, Job job, List<TriggerRequest> requests, Origin origin, StepLink link)
             throws SQLException {
+        return triggerIn(c, job, requests, origin, link, Answer.RUNS);
+    }
+
+    /** What triggerIn needs of each inserted run; {@code run} is null for {@link Answer#IDS}. */
+    private record Inserted(UUID id, RunStatus status, Instant scheduledAt, Run run) {}
+
+    private Pending triggerIn(Connection c, Job job, List<TriggerRequest> requests, Origin origin, StepLink link,
+            Answer answer) throws SQLException {
         JobSpec spec = job.spec();
         int n = requests.size();
         UUID[] ids = new UUID[n];
@@ -154,8 +177,9 @@ public final class RunStore {
         }
         boolean limited = spec.isLimited();
         Set<String> readyQueues = new HashSet<>();
-        Map<UUID, Run> inserted = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("insert_runs"))) {
+        Map<UUID, Inserted> inserted = new HashMap<>();
+        boolean whole = answer == Answer.RUNS;
+        try (PreparedStatement ps = c.prepareStatement(whole ? INSERT_RUNS : INSERT_RUN_IDS)) {
             int p = 1;
             // The batch's constants first (the input CTE's select list), then the arrays it unnests.
             ps.setObject(p++, job.projectId());
@@ -186,8 +210,15 @@ public final class RunStore {
             ps.setString(p++, limited ? null : spec.isHttp() ? PUSH_QUEUE : readyFrom(spec.queue(), ids[0]));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Run run = Run.map(rs);
-                    inserted.put(run.id(), run);
+                    Inserted row;
+                    if (whole) {
+                        Run run = Run.map(rs);
+                        row = new Inserted(run.id(), run.status(), run.scheduledAt(), run);
+                    } else {
+                        row = new Inserted(rs.getObject(1, UUID.class), RunStatus.fromDb(rs.getString(2)),
+                                rs.getTimestamp(3).toInstant(), null); // the columns of INSERT_RUN_IDS
+                    }
+                    inserted.put(row.id(), row);
                 }
             }
         }
@@ -219,12 +250,16 @@ public final class RunStore {
                 readyQueues.add(readyFrom(spec.queue(), ids[0])); // insert_runs sent the NOTIFY
             }
         }
-        List<Run> runs = new ArrayList<>(n);
+        List<UUID> runIds = new ArrayList<>(n);
+        List<Run> runs = new ArrayList<>(whole ? n : 0);
         List<Boolean> created = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            Run run = inserted.get(ids[i]);
-            if (run != null) {
-                runs.add(run);
+            Inserted row = inserted.get(ids[i]);
+            if (row != null) {
+                runIds.add(row.id());
+                if (whole) {
+                    runs.add(row.run());
+                }
                 created.add(true);
             } else {
                 // Another call (or an earlier element of this batch) made the run with this key.
@@ -232,13 +267,17 @@ public final class RunStore {
                 if (first == null) {
                     throw new IllegalStateException("run with idempotency key not found after conflict");
                 }
-                runs.add(first);
+                runIds.add(first.id());
+                if (whole) {
+                    runs.add(first);
+                }
                 created.add(false);
             }
         }
         Instant earliestDelay = inserted.values().stream().filter(r -> r.status() == RunStatus.DELAYED)
-                .map(Run::scheduledAt).min(Instant::compareTo).orElse(null);
-        return new Pending(new Triggered(runs, created), readyQueues, earliestDelay, spec.isHttp());
+                .map(Inserted::scheduledAt).min(Instant::compareTo).orElse(null);
+        return new Pending(new Triggered(List.copyOf(runIds), List.copyOf(runs), List.copyOf(created)), readyQueues,
+                earliestDelay, spec.isHttp());
     }
 
     /**

@@ -65,7 +65,36 @@ class ClaimWakeTest {
         assertWokenBy(new Api(nodeB), "wake-limited", () -> q.triggerId("wake-limited"));
     }
 
+    @Test
+    void aBatchTriggerAnsweringIdsOnlyWakesAClaimParkedOnItsOwnNode() throws Exception {
+        RunFixture q = new RunFixture(deaf);
+        q.job("wake-ids", Map.of());
+        assertWokenBy(new Api(deaf), "wake-ids", () -> idsOnlyBatch(deaf, "wake-ids", Map.of("payload", 1)));
+    }
+
+    @Test
+    void aDelayedRunOfABatchAnsweringIdsOnlyIsPromotedAtItsTimeNotAtThePoll() throws Exception {
+        // The trigger tells the promoter when its earliest delayed run is due (the poll is a minute
+        // away): the ids-only answer reads back only ids, statuses and times, and must still say so.
+        RunFixture q = new RunFixture(deaf);
+        q.job("wake-ids-delayed", Map.of());
+        assertWokenBy(new Api(deaf), "wake-ids-delayed", 1_000,
+                () -> idsOnlyBatch(deaf, "wake-ids-delayed", Map.of("payload", 1, "delay_ms", 1_000)));
+    }
+
+    private static String idsOnlyBatch(TestServer node, String slug, Map<String, ?> run) {
+        Api.Answer a = new Api(node).post("/v1/jobs/" + slug + "/trigger/batch",
+                Map.of("answer", "ids", "runs", List.of(run)));
+        assertThat(a.status()).as(a.text()).isEqualTo(201);
+        return a.json().get("data").get(0).asText();
+    }
+
     private static void assertWokenBy(Api claimer, String queue, java.util.function.Supplier<String> trigger)
+            throws Exception {
+        assertWokenBy(claimer, queue, 0, trigger);
+    }
+
+    private static void assertWokenBy(Api claimer, String queue, long delayMs, java.util.function.Supplier<String> trigger)
             throws Exception {
         CompletableFuture<Api.Answer> claim = CompletableFuture.supplyAsync(() -> claimer.post("/v1/worker/claim",
                 Map.of("worker_id", "w-" + queue, "queues", List.of(queue), "max", 1, "wait_ms", 20_000)));
@@ -73,11 +102,11 @@ class ClaimWakeTest {
         assertThat(claim).isNotDone();
         long t0 = System.nanoTime();
         String runId = trigger.get();
-        Api.Answer answer = claim.get(WOKEN_WITHIN_MS, TimeUnit.MILLISECONDS);
+        Api.Answer answer = claim.get(delayMs + WOKEN_WITHIN_MS, TimeUnit.MILLISECONDS);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertThat(answer.status()).as(answer.text()).isEqualTo(200);
         assertThat(answer.json().get("data")).hasSize(1);
         assertThat(answer.json().get("data").get(0).get("id").asText()).isEqualTo(runId);
-        assertThat(ms).isLessThan(WOKEN_WITHIN_MS);
+        assertThat(ms).isGreaterThanOrEqualTo(delayMs).isLessThan(delayMs + WOKEN_WITHIN_MS);
     }
 }
