@@ -6,13 +6,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps one claim request open at a time and hands what comes back to the executor. It asks for
+ * Keeps up to {@code claimers} claim requests open at a time (one by default), each on its own
+ * thread, and hands what comes back to the executor. Each asks for
  * as many runs as fit under concurrency + prefetch (runs executing or waiting in the local
  * buffer), and only while fewer than the cap of outcomes await acknowledgement: when reporting
  * falls behind (a slow or unreachable server), the worker stops claiming instead of piling up
  * finished runs whose leases it must keep extending and may lose. With prefetch, it waits until
  * half the prefetch is free before it asks again, so that claims stay large while the buffer
- * keeps the handlers busy. Errors back off exponentially and never stop the loop.
+ * keeps the handlers busy. Room a claim on the wire asked for is reserved until its runs are added
+ * ({@link InFlight#unreserve}), so claimers together never exceed the cap. Errors back off
+ * exponentially and never stop a loop.
  */
 final class ClaimLoop {
 
@@ -27,7 +30,7 @@ final class ClaimLoop {
     private final Notifier notifier;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
-    private Thread thread;
+    private final java.util.List<Thread> threads = new java.util.ArrayList<>();
 
     ClaimLoop(DroverClient client, WorkerConfig config, InFlight inFlight, RunExecutor executor, Notifier notifier) {
         this.client = client;
@@ -38,7 +41,10 @@ final class ClaimLoop {
     }
 
     void start() {
-        thread = Thread.ofPlatform().daemon().name("drover-claim-" + config.workerId()).start(this::loop);
+        for (int i = 0; i < config.claimers(); i++) {
+            String name = "drover-claim-" + config.workerId() + (config.claimers() > 1 ? "-" + (i + 1) : "");
+            threads.add(Thread.ofPlatform().daemon().name(name).start(this::loop));
+        }
     }
 
     /**
@@ -48,11 +54,16 @@ final class ClaimLoop {
     boolean stop(Duration timeout) throws InterruptedException {
         stopping = true;
         stopped.countDown();
-        if (thread == null || thread.join(timeout)) {
-            return true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean all = true;
+        for (Thread thread : threads) {
+            if (thread.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                continue;
+            }
+            thread.interrupt();
+            all &= thread.join(Duration.ofSeconds(2));
         }
-        thread.interrupt();
-        return thread.join(Duration.ofSeconds(2));
+        return all;
     }
 
     private void loop() {
@@ -68,11 +79,27 @@ final class ClaimLoop {
                 runs = client.claim(new ClaimRequest(config.workerId(), config.queues(), wanted,
                         config.claimWait().toMillis(), config.lease().toMillis()));
             } catch (DroverException e) {
+                inFlight.unreserve(wanted);
                 if (!stopping) {
                     notifier.onError("claim", e);
                     pause(backoff.next());
                 }
                 continue;
+            } catch (RuntimeException | Error e) {
+                inFlight.unreserve(wanted);
+                throw e;
+            }
+            try {
+                for (Run run : runs) {
+                    if (stopping) {
+                        Thread.interrupted(); // stop() may have interrupted the claim; the release must still go out.
+                        giveBack(run);
+                    } else {
+                        executor.execute(run);
+                    }
+                }
+            } finally {
+                inFlight.unreserve(wanted); // the runs it brought are counted by now
             }
             if (runs.isEmpty() && System.nanoTime() - sent < QUICK_EMPTY_NANOS) {
                 // An empty answer without a long-poll wait (wait_ms 0, or a server that does not
@@ -80,14 +107,6 @@ final class ClaimLoop {
                 pause(backoff.next());
             } else {
                 backoff.reset();
-            }
-            for (Run run : runs) {
-                if (stopping) {
-                    Thread.interrupted(); // stop() may have interrupted the claim; the release must still go out.
-                    giveBack(run);
-                } else {
-                    executor.execute(run);
-                }
             }
         }
     }

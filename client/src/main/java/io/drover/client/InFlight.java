@@ -25,6 +25,8 @@ final class InFlight {
     private final Condition changed = lock.newCondition();
     private final Map<String, RunContext> runs = new HashMap<>();
     private int pending;
+    /** Room asked for by claims still on the wire: counted as unfinished until they come back. */
+    private int reserved;
 
     void add(RunContext ctx) {
         lock.lock();
@@ -79,6 +81,10 @@ final class InFlight {
      * outcomes await acknowledgement, and at least {@code minRoom} more runs fit under
      * {@code maxUnfinished} (or the worker holds no unfinished run at all, so any room will do).
      *
+     * <p>The room returned is reserved for the claim (it counts as unfinished, so that another claim
+     * in flight cannot ask for it too) until {@link #unreserve} gives it back, after the claimed runs
+     * were added.
+     *
      * @return how many runs the claim may ask for (at most {@code maxPerClaim}); 0 when the wait ran out
      */
     int awaitClaimRoom(int maxUnfinished, int maxPending, int minRoom, int maxPerClaim, long maxWaitMs)
@@ -87,16 +93,29 @@ final class InFlight {
         lock.lock();
         try {
             while (true) {
-                int unfinished = runs.size() - pending;
+                int unfinished = runs.size() - pending + reserved;
                 int room = maxUnfinished - unfinished;
                 if (pending < maxPending && room > 0 && (room >= minRoom || unfinished == 0)) {
-                    return Math.min(room, maxPerClaim);
+                    int asked = Math.min(room, maxPerClaim);
+                    reserved += asked;
+                    return asked;
                 }
                 if (nanos <= 0) {
                     return 0;
                 }
                 nanos = changed.awaitNanos(nanos);
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives back the room a claim reserved ({@link #awaitClaimRoom}), once its runs were added. */
+    void unreserve(int room) {
+        lock.lock();
+        try {
+            reserved -= room;
+            changed.signalAll();
         } finally {
             lock.unlock();
         }

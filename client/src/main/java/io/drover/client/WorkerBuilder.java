@@ -31,6 +31,7 @@ public final class WorkerBuilder {
     private Duration completionLinger = Duration.ofMillis(5);
     private int completionRetries = 10;
     private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private int claimers = 1;
     private WorkerListener listener;
 
     WorkerBuilder() {
@@ -107,6 +108,16 @@ public final class WorkerBuilder {
      */
     public WorkerBuilder maxPendingOutcomes(int value) { maxPendingOutcomes = value; return this; }
 
+    /**
+     * Sets how many claim requests may be on the wire at once (default 1, at most 8). With one, a
+     * worker whose handlers are quicker than a claim round trip waits for each claim's answer before
+     * it asks again; with two, the next claim is already on its way. Together they never take more
+     * than concurrency + prefetch unfinished runs: each claim asks only for room no other claim in
+     * flight has asked for. Useful with prefetch, for many short runs; a parked (long-polling) claim
+     * holds a connection each.
+     */
+    public WorkerBuilder claimers(int value) { claimers = value; return this; }
+
     /** Sets a listener for metrics or logs. */
     public WorkerBuilder listener(WorkerListener value) { listener = value; return this; }
 
@@ -124,7 +135,7 @@ public final class WorkerBuilder {
                 maxPendingOutcomes != null ? maxPendingOutcomes
                         : Math.max(concurrency + prefetch, 2 * completionBatchSize),
                 claimWait, lease, interval,
-                completionBatchSize, completionLinger, completionRetries, shutdownTimeout);
+                completionBatchSize, completionLinger, completionRetries, shutdownTimeout, claimers);
         return new Worker(client, config, Map.copyOf(handlers), new Notifier(listener));
     }
 

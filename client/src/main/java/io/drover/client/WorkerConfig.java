@@ -21,11 +21,13 @@ import java.util.List;
  * @param completionLinger how long an outcome may wait for others to join its batch
  * @param completionRetries how many times a batch that got no answer is retried
  * @param shutdownTimeout how long a graceful stop waits for handlers
+ * @param claimers how many claim requests may be on the wire at once (1 to 8): more than one keeps
+ *        the buffer filling while a claim's answer is on its way, for many short runs
  */
 public record WorkerConfig(String workerId, List<String> queues, int concurrency, int prefetch,
                            int maxPendingOutcomes, Duration claimWait, Duration lease,
                            Duration heartbeatInterval, int completionBatchSize, Duration completionLinger,
-                           int completionRetries, Duration shutdownTimeout) {
+                           int completionRetries, Duration shutdownTimeout, int claimers) {
 
     /** Checks every setting, naming the setting and the accepted range when one is off. */
     public WorkerConfig {
@@ -45,6 +47,7 @@ public record WorkerConfig(String workerId, List<String> queues, int concurrency
         require(!completionLinger.isNegative(), "completionLinger must not be negative");
         require(completionRetries >= 0, "completionRetries must not be negative");
         require(!shutdownTimeout.isNegative(), "shutdownTimeout must not be negative");
+        require(claimers >= 1 && claimers <= 8, "claimers must be between 1 and 8, got " + claimers);
     }
 
     private static void require(boolean condition, String message) {

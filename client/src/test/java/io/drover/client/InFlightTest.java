@@ -19,18 +19,26 @@ class InFlightTest {
         return ctx;
     }
 
+    /** One claim's question, with its room given back at once (as if it found nothing). */
+    private static int ask(InFlight inFlight, int maxUnfinished, int maxPending, int minRoom, int maxPerClaim)
+            throws InterruptedException {
+        int room = inFlight.awaitClaimRoom(maxUnfinished, maxPending, minRoom, maxPerClaim, 0);
+        inFlight.unreserve(room);
+        return room;
+    }
+
     @Test
     void roomIsConcurrencyPlusPrefetchMinusUnfinishedRuns() throws Exception {
         InFlight inFlight = new InFlight();
-        assertThat(inFlight.awaitClaimRoom(4, 10, 1, 500, 0)).isEqualTo(4);
+        assertThat(ask(inFlight, 4, 10, 1, 500)).isEqualTo(4);
         RunContext a = held(inFlight, "a");
         held(inFlight, "b");
-        assertThat(inFlight.awaitClaimRoom(4, 10, 1, 500, 0)).isEqualTo(2);
-        assertThat(inFlight.awaitClaimRoom(4, 10, 1, 1, 0)).as("capped per claim").isEqualTo(1);
+        assertThat(ask(inFlight, 4, 10, 1, 500)).isEqualTo(2);
+        assertThat(ask(inFlight, 4, 10, 1, 1)).as("capped per claim").isEqualTo(1);
         // A finished run awaiting acknowledgement no longer takes a place.
         assertThat(inFlight.finish(a)).isTrue();
         assertThat(inFlight.pending()).isEqualTo(1);
-        assertThat(inFlight.awaitClaimRoom(4, 10, 1, 500, 0)).isEqualTo(3);
+        assertThat(ask(inFlight, 4, 10, 1, 500)).isEqualTo(3);
         inFlight.remove("a");
         assertThat(inFlight.pending()).isZero();
         assertThat(inFlight.size()).isEqualTo(1);
@@ -43,7 +51,7 @@ class InFlightTest {
         RunContext b = held(inFlight, "b");
         inFlight.finish(a);
         inFlight.finish(b);
-        assertThat(inFlight.awaitClaimRoom(10, 2, 1, 500, 0)).as("2 pending at a cap of 2").isZero();
+        assertThat(ask(inFlight, 10, 2, 1, 500)).as("2 pending at a cap of 2").isZero();
         CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
             try {
                 return inFlight.awaitClaimRoom(10, 2, 1, 500, 10_000);
@@ -64,11 +72,34 @@ class InFlightTest {
             runs[i] = held(inFlight, "r" + i);
         }
         inFlight.finish(runs[0]);
-        assertThat(inFlight.awaitClaimRoom(6, 100, 2, 500, 0)).as("1 free place, 2 wanted").isZero();
+        assertThat(ask(inFlight, 6, 100, 2, 500)).as("1 free place, 2 wanted").isZero();
         inFlight.finish(runs[1]);
-        assertThat(inFlight.awaitClaimRoom(6, 100, 2, 500, 0)).isEqualTo(2);
+        assertThat(ask(inFlight, 6, 100, 2, 500)).isEqualTo(2);
         InFlight idle = new InFlight();
-        assertThat(idle.awaitClaimRoom(1, 100, 2, 500, 0)).as("an idle worker asks for what fits").isEqualTo(1);
+        assertThat(ask(idle, 1, 100, 2, 500)).as("an idle worker asks for what fits").isEqualTo(1);
+    }
+
+    @Test
+    void roomAskedForByAClaimInFlightIsNotAskedForAgain() throws Exception {
+        InFlight inFlight = new InFlight();
+        // concurrency 2 + prefetch 4 = 6, two claimers: the first takes all 6 places' worth of room.
+        assertThat(inFlight.awaitClaimRoom(6, 100, 2, 500, 0)).isEqualTo(6);
+        assertThat(inFlight.awaitClaimRoom(6, 100, 2, 500, 0)).as("nothing left for a second claim").isZero();
+        // It comes back with 3 runs: they are added, then its reservation is given back.
+        for (int i = 0; i < 3; i++) {
+            held(inFlight, "r" + i);
+        }
+        inFlight.unreserve(6);
+        assertThat(inFlight.awaitClaimRoom(6, 100, 2, 500, 0)).as("the 3 places it did not fill").isEqualTo(3);
+        CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> {
+            try {
+                return inFlight.awaitClaimRoom(6, 100, 2, 500, 10_000);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        inFlight.unreserve(3); // the claim of those 3 found nothing
+        assertThat(second.get(10, TimeUnit.SECONDS)).as("a waiting claim wakes when room is given back").isEqualTo(3);
     }
 
     @Test

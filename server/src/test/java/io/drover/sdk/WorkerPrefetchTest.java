@@ -2,6 +2,7 @@ package io.drover.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.drover.client.ClaimRequest;
 import io.drover.client.DroverClient;
 import io.drover.client.JobSpec;
 import io.drover.client.Run;
@@ -80,6 +81,45 @@ class WorkerPrefetchTest {
         assertThat(mostAtOnce.get()).isEqualTo(2);
         assertThat(executions.keySet()).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(executions.values()).allMatch(n -> n == 1);
+    }
+
+    @Test
+    void twoClaimersTogetherNeverTakeMoreThanConcurrencyPlusPrefetch() throws Exception {
+        client.createJob(JobSpec.builder("pf-two").queue("pf-two").build());
+        CountDownLatch gate = new CountDownLatch(1);
+        Map<String, Integer> executions = new ConcurrentHashMap<>();
+        Worker worker = SdkTesting.worker(client, "pf-two").concurrency(2).prefetch(6).claimers(2)
+                .handler("pf-two", (ctx, payload) -> {
+                    executions.merge(ctx.runId(), 1, Integer::sum);
+                    gate.await();
+                    return null;
+                }).build();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ids.add(client.trigger("pf-two", TriggerRequest.of(Map.of("i", i))).id());
+        }
+        // Both claimers start at once with 8 places free; the room the first asks for is reserved,
+        // so the second waits instead of asking for the same 8 places.
+        worker.start();
+        try {
+            Await.until("2 running and 6 prefetched", Duration.ofSeconds(30),
+                    () -> executions.size() == 2 && worker.heldRuns() == 8);
+            List<Run> rest = client.claim(new ClaimRequest("pf-two-probe", List.of("pf-two"), 100, 0, 60_000));
+            assertThat(rest).as("the worker left 4 of 12 queued").hasSize(4);
+            assertThat(worker.heldRuns()).isEqualTo(8);
+            for (Run r : rest) {
+                client.release(r.id(), "pf-two-probe");
+            }
+            gate.countDown();
+            for (String id : ids) {
+                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+            }
+        } finally {
+            gate.countDown();
+            worker.close();
+        }
+        assertThat(executions.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(executions.values()).as("each run executed exactly once").allMatch(n -> n == 1);
     }
 
     @Test

@@ -49,7 +49,7 @@ final class DroverContender implements Contender {
         client.createJob(JobSpec.builder(SLUG).queue(QUEUE).build());
         workerClient = DroverClient.builder().baseUrl(base).apiKey(KEY).build();
         worker = Worker.builder().client(workerClient).queue(QUEUE).workerId("peers-worker")
-                .concurrency(threads).prefetch(prefetch(threads)).claimWait(Duration.ofSeconds(2))
+                .concurrency(threads).prefetch(prefetch(threads)).claimers(claimers()).claimWait(Duration.ofSeconds(2))
                 .completionBatchSize(500).completionLinger(Duration.ofMillis(lingerMs()))
                 .handler(SLUG, (ctx, payload) -> {
                     Sink.executed(payload.get("t").asLong());
@@ -66,6 +66,12 @@ final class DroverContender implements Contender {
     static int prefetch(int threads) {
         String value = System.getenv("BENCH_DROVER_PREFETCH");
         return value == null || value.isBlank() ? threads : Integer.parseInt(value.trim());
+    }
+
+    /** Claim requests on the wire at once, 1 unless BENCH_DROVER_CLAIMERS says otherwise (for measuring). */
+    static int claimers() {
+        String value = System.getenv("BENCH_DROVER_CLAIMERS");
+        return value == null || value.isBlank() ? 1 : Integer.parseInt(value.trim());
     }
 
     /** Completion linger, 5 ms unless BENCH_DROVER_LINGER_MS says otherwise (for measuring). */
@@ -106,7 +112,7 @@ final class DroverContender implements Contender {
         m.put("server", "in-process DroverServer, production defaults (DB pool 32, poll interval 1 s); HTTP on 127.0.0.1");
         m.put("enqueue", "DroverClient.triggerBatchIds over HTTP (answer: ids only; single trigger for batches of 1)");
         m.put("worker", "one SDK Worker, concurrency " + threads + ", prefetch " + prefetch(threads)
-                + " (claims ahead into a local buffer; long poll claimWait 2 s)");
+                + " (claims ahead into a local buffer; long poll claimWait 2 s), " + claimers() + " claimer(s)");
         m.put("completions", "batched: up to 500 per request, linger " + lingerMs() + " ms, 2 requests in flight");
         m.put("done", "runs.status = 'completed' (committed by the server)");
         return m;
