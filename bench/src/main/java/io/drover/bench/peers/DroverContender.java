@@ -59,19 +59,23 @@ final class DroverContender implements Contender {
     }
 
     /**
-     * Claim-ahead, as the SDK documents for many short runs: as many runs again as the concurrency
-     * (db-scheduler's lock-and-fetch 1.0, 4.0 buffers up to 4x its threads). BENCH_DROVER_PREFETCH
-     * overrides it, for measuring other values.
+     * Claim-ahead, as the SDK documents for many short runs: three times the concurrency, so that
+     * the worker holds at most 4x its concurrency unfinished, as db-scheduler's lock-and-fetch
+     * (1.0, 4.0) holds at most 4x its threads. BENCH_DROVER_PREFETCH overrides it, for measuring
+     * other values.
      */
     static int prefetch(int threads) {
         String value = System.getenv("BENCH_DROVER_PREFETCH");
-        return value == null || value.isBlank() ? threads : Integer.parseInt(value.trim());
+        return value == null || value.isBlank() ? 3 * threads : Integer.parseInt(value.trim());
     }
 
-    /** Claim requests on the wire at once, 1 unless BENCH_DROVER_CLAIMERS says otherwise (for measuring). */
+    /**
+     * Claim requests on the wire at once: 2, as the SDK documents for many short runs (the next
+     * claim is on its way while one's answer comes back). BENCH_DROVER_CLAIMERS overrides it.
+     */
     static int claimers() {
         String value = System.getenv("BENCH_DROVER_CLAIMERS");
-        return value == null || value.isBlank() ? 1 : Integer.parseInt(value.trim());
+        return value == null || value.isBlank() ? 2 : Integer.parseInt(value.trim());
     }
 
     /** Completion linger, 5 ms unless BENCH_DROVER_LINGER_MS says otherwise (for measuring). */
