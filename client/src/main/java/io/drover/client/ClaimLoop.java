@@ -30,7 +30,8 @@ final class ClaimLoop {
     private final Notifier notifier;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
-    private final java.util.List<Thread> threads = new java.util.ArrayList<>();
+    /** Published whole by start(), so that a stop() racing with it sees all threads or none. */
+    private volatile List<Thread> threads = List.of();
 
     ClaimLoop(DroverClient client, WorkerConfig config, InFlight inFlight, RunExecutor executor, Notifier notifier) {
         this.client = client;
@@ -41,10 +42,12 @@ final class ClaimLoop {
     }
 
     void start() {
+        List<Thread> started = new java.util.ArrayList<>();
         for (int i = 0; i < config.claimers(); i++) {
             String name = "drover-claim-" + config.workerId() + (config.claimers() > 1 ? "-" + (i + 1) : "");
-            threads.add(Thread.ofPlatform().daemon().name(name).start(this::loop));
+            started.add(Thread.ofPlatform().daemon().name(name).start(this::loop));
         }
+        threads = List.copyOf(started);
     }
 
     /**
@@ -54,16 +57,19 @@ final class ClaimLoop {
     boolean stop(Duration timeout) throws InterruptedException {
         stopping = true;
         stopped.countDown();
+        List<Thread> all = threads;
         long deadline = System.nanoTime() + timeout.toNanos();
-        boolean all = true;
-        for (Thread thread : threads) {
-            if (thread.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                continue;
-            }
-            thread.interrupt();
-            all &= thread.join(Duration.ofSeconds(2));
+        for (Thread thread : all) {
+            thread.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
-        return all;
+        // Those still in a claim are interrupted together, then given 2 s together.
+        all.forEach(Thread::interrupt);
+        long grace = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        boolean stoppedAll = true;
+        for (Thread thread : all) {
+            stoppedAll &= thread.join(Duration.ofNanos(Math.max(0, grace - System.nanoTime())));
+        }
+        return stoppedAll;
     }
 
     private void loop() {
@@ -118,6 +124,12 @@ final class ClaimLoop {
         try {
             while (!stopping) {
                 int room = inFlight.awaitClaimRoom(maxUnfinished, config.maxPendingOutcomes(), minRoom, MAX_PER_CLAIM, 100);
+                if (room > 0 && stopping) {
+                    // stop() began while this claimer waited (room freed by another claimer's runs
+                    // coming back, or by a handler finishing): no new claim once stopping.
+                    inFlight.unreserve(room);
+                    return 0;
+                }
                 if (room > 0) {
                     return room;
                 }
