@@ -124,14 +124,14 @@ final class ClaimLoop {
         try {
             while (!stopping) {
                 int room = inFlight.awaitClaimRoom(maxUnfinished, config.maxPendingOutcomes(), minRoom, MAX_PER_CLAIM, 100);
-                if (room > 0 && stopping) {
+                if (room > 0) {
+                    if (!stopping) {
+                        return room;
+                    }
                     // stop() began while this claimer waited (room freed by another claimer's runs
                     // coming back, or by a handler finishing): no new claim once stopping.
                     inFlight.unreserve(room);
                     return 0;
-                }
-                if (room > 0) {
-                    return room;
                 }
             }
         } catch (InterruptedException e) {

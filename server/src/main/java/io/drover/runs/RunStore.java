@@ -276,8 +276,7 @@ public final class RunStore {
         }
         Instant earliestDelay = inserted.values().stream().filter(r -> r.status() == RunStatus.DELAYED)
                 .map(Inserted::scheduledAt).min(Instant::compareTo).orElse(null);
-        return new Pending(new Triggered(List.copyOf(runIds), List.copyOf(runs), List.copyOf(created)), readyQueues,
-                earliestDelay, spec.isHttp());
+        return new Pending(new Triggered(runIds, runs, created), readyQueues, earliestDelay, spec.isHttp());
     }
 
     /**

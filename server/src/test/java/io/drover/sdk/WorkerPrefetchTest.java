@@ -6,6 +6,7 @@ import io.drover.client.ClaimRequest;
 import io.drover.client.DroverClient;
 import io.drover.client.JobSpec;
 import io.drover.client.Run;
+import io.drover.client.RunHandler;
 import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
@@ -40,6 +41,24 @@ class WorkerPrefetchTest {
         server.close();
     }
 
+    /** Triggers {@code n} runs of {@code slug} with payloads {"i": 0..n-1}; their ids in order. */
+    private static List<String> triggerMany(String slug, int n) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(client.trigger(slug, TriggerRequest.of(Map.of("i", i))).id());
+        }
+        return ids;
+    }
+
+    /** A handler that counts each execution of a run, then holds its place until the gate opens. */
+    private static RunHandler countedUntil(CountDownLatch gate, Map<String, Integer> executions) {
+        return (ctx, payload) -> {
+            executions.merge(ctx.runId(), 1, Integer::sum);
+            gate.await();
+            return null;
+        };
+    }
+
     @Test
     void prefetchedRunsWaitInTheWorkerAndNeverExceedConcurrency() throws Exception {
         client.createJob(JobSpec.builder("pf").queue("pf").build());
@@ -58,10 +77,7 @@ class WorkerPrefetchTest {
                     }
                     return null;
                 }).build();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            ids.add(client.trigger("pf", TriggerRequest.of(Map.of("i", i))).id());
-        }
+        List<String> ids = triggerMany("pf", 8);
         worker.start();
         try {
             Await.until("2 running and 6 prefetched", Duration.ofSeconds(30),
@@ -89,15 +105,8 @@ class WorkerPrefetchTest {
         CountDownLatch gate = new CountDownLatch(1);
         Map<String, Integer> executions = new ConcurrentHashMap<>();
         Worker worker = SdkTesting.worker(client, "pf-two").concurrency(2).prefetch(6).claimers(2)
-                .handler("pf-two", (ctx, payload) -> {
-                    executions.merge(ctx.runId(), 1, Integer::sum);
-                    gate.await();
-                    return null;
-                }).build();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            ids.add(client.trigger("pf-two", TriggerRequest.of(Map.of("i", i))).id());
-        }
+                .handler("pf-two", countedUntil(gate, executions)).build();
+        List<String> ids = triggerMany("pf-two", 12);
         // Both claimers start at once with 8 places free; the room the first asks for is reserved,
         // so the second waits instead of asking for the same 8 places.
         worker.start();
@@ -128,15 +137,8 @@ class WorkerPrefetchTest {
         CountDownLatch gate = new CountDownLatch(1);
         Map<String, Integer> executions = new ConcurrentHashMap<>();
         Worker first = SdkTesting.worker(client, "pf-close").concurrency(1).prefetch(5)
-                .handler("pf-close", (ctx, payload) -> {
-                    executions.merge(ctx.runId(), 1, Integer::sum);
-                    gate.await();
-                    return null;
-                }).build();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            ids.add(client.trigger("pf-close", TriggerRequest.of(Map.of("i", i))).id());
-        }
+                .handler("pf-close", countedUntil(gate, executions)).build();
+        List<String> ids = triggerMany("pf-close", 6);
         first.start();
         Await.until("1 running and 5 prefetched", Duration.ofSeconds(30),
                 () -> executions.size() == 1 && first.heldRuns() == 6);
