@@ -54,31 +54,56 @@ public final class PeerRun {
         timeout = Duration.ofMinutes(Integer.parseInt(a[11]));
     }
 
+    /** What the child prints on stdout when it has finished a command. */
+    static final String DONE = "PHASE_DONE";
+
+    /**
+     * Reads commands from stdin, one per line, and answers each with its RESULT lines and then
+     * {@link #DONE}: {@code warmup}, {@code e2e N} (the N-th timed end-to-end run), {@code rest}
+     * (every other workload) and {@code exit}. The parent decides the order, so that it can
+     * interleave the contenders' end-to-end runs (see {@link Peers}); between commands no
+     * contender is running in this JVM (each workload starts and closes its own).
+     */
     public static void main(String[] args) throws Exception {
         PeerRun r = new PeerRun(args);
         List<String> only = args.length > 12 ? Arrays.asList(args[12].split(",")) : List.of("e2e", "latency", "shallow", "deep", "held");
-        try {
-            r.runAll(only);
-        } catch (Throwable t) {
-            t.printStackTrace();
-            emit("error", String.valueOf(t).replace('\n', ' '));
+        Contender.named(r.name).settings(r.threads).forEach((k, v) -> emit("setting." + k, v));
+        java.io.BufferedReader commands = new java.io.BufferedReader(
+                new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+        String command;
+        while ((command = commands.readLine()) != null && !command.equals("exit")) {
+            try {
+                r.phase(command.strip(), only);
+            } catch (Throwable t) {
+                t.printStackTrace();
+                emit("error", String.valueOf(t).replace('\n', ' '));
+            }
+            System.out.println(DONE);
+            System.out.flush();
         }
         emit("rss_kb", vmHwmKb());
         System.out.flush();
         System.exit(0); // some libraries leave non-daemon threads behind
     }
 
-    private void runAll(List<String> only) throws Exception {
-        Contender.named(name).settings(threads).forEach((k, v) -> emit("setting." + k, v));
-        if (warmup > 0) {
-            warmUp();
-        }
-        if (only.contains("e2e")) {
-            for (int i = 1; i <= runs; i++) {
-                String key = "e2e." + i;
-                guarded(key, () -> endToEnd(jobs, false, key));
+    private void phase(String command, List<String> only) throws Exception {
+        if (command.equals("warmup")) {
+            if (warmup > 0) {
+                warmUp();
             }
+        } else if (command.startsWith("e2e ")) {
+            int i = Integer.parseInt(command.substring(4));
+            String key = "e2e." + i;
+            guarded(key, () -> endToEnd(jobs, false, key));
+        } else if (command.equals("rest")) {
+            runRest(only);
+        } else {
+            throw new IllegalArgumentException("unknown command " + command);
         }
+    }
+
+    /** Every workload but the warm-up and the timed end-to-end runs, in one stretch. */
+    private void runRest(List<String> only) throws Exception {
         if (only.contains("latency")) {
             for (int i = 1; i <= runs; i++) {
                 String key = "latency." + i;

@@ -48,6 +48,7 @@ public final class Peers {
         o.put("root", ".");
         o.put("command", "./bench/peers");
         o.put("doc", "true");
+        o.put("interleave", "true");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help")) {
@@ -55,8 +56,10 @@ public final class Peers {
                         ./bench/peers [--contenders drover,db-scheduler,jobrunr,quartz,raw-sql] [--jobs 100000] [--runs 3]
                           [--deep 1000000] [--drain 50000] [--threads 100] [--rate 200] [--seconds 30] [--batch 1000]
                           [--warmup 100000] [--scale quartz=0.2,jobrunr=0.2] [--only e2e,latency,shallow,deep,held]
-                          [--timeout 10 (minutes per workload)] [--no-doc]
-                        --scale multiplies jobs, deep, drain and warm-up for the named (slow) contenders.""");
+                          [--timeout 10 (minutes per workload)] [--interleave true] [--no-doc]
+                        --scale multiplies jobs, deep, drain and warm-up for the named (slow) contenders.
+                        --interleave false runs each contender's end-to-end runs in one stretch (the default takes
+                        round 1 of every contender, then round 2, ...).""");
                 return;
             }
             if (a.equals("--no-doc")) {
@@ -113,42 +116,36 @@ public final class Peers {
             if (!"on".equals(pgSettings.get("fsync")) || !"on".equals(pgSettings.get("synchronous_commit"))) {
                 throw new IllegalStateException("PostgreSQL is not durable: " + pgSettings);
             }
-            for (String name : o.get("contenders").split(",")) {
-                double f = scale.getOrDefault(name, 1.0);
-                List<String> cmd = new ArrayList<>(List.of(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx2g",
-                        "-XX:+UseG1GC", "-Dlogback.configurationFile=logback-bench.xml",
-                        "-Dpeers.pgdata=" + dir.resolve("pg")));
-                // For profiling a contender, e.g. BENCH_CHILD_JAVA_OPTS=-XX:StartFlightRecording=filename=drover.jfr
-                String childOpts = System.getenv("BENCH_CHILD_JAVA_OPTS");
-                if (childOpts != null && !childOpts.isBlank()) {
-                    cmd.addAll(List.of(childOpts.trim().split("\\s+")));
-                }
-                cmd.addAll(List.of(
-                        "-cp", System.getProperty("java.class.path"), PeerRun.class.getName(), name,
-                        String.valueOf(pg.port()), scaled(o.get("jobs"), f), o.get("runs"), scaled(o.get("deep"), f),
-                        scaled(o.get("drain"), f), o.get("threads"), o.get("rate"), o.get("seconds"), o.get("batch"),
-                        String.valueOf(Math.round(Integer.parseInt(o.get("warmup")) * f)), o.get("timeout"), o.get("only")));
-                System.err.printf("peers: %s (scale %.2f) in a child JVM%n", name, f);
-                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                Map<String, String> r = new LinkedHashMap<>();
-                r.put("scale", String.valueOf(f));
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        String[] parts = line.split("\t", 3);
-                        if (parts.length == 3 && parts[0].equals("RESULT")) {
-                            r.put(parts[1], parts[2]);
-                        } else {
-                            System.err.println(line);
-                        }
+            // Every contender's child JVM stays up from its warm-up to its last workload. By default
+            // the timed end-to-end runs are interleaved: round 1 of every contender, then round 2, ...
+            // so that each round of each contender falls in the same few minutes of this shared
+            // machine, whose speed drifted by up to half between one-stretch-per-contender runs
+            // (raw SQL's PostgreSQL CPU per job: 0.026-0.040 ms over four full runs, same code).
+            boolean interleave = Boolean.parseBoolean(o.get("interleave"));
+            boolean e2eWanted = split(o.get("only")).contains("e2e");
+            List<String> names = split(o.get("contenders"));
+            Map<String, Child> children = new LinkedHashMap<>();
+            try {
+                for (String name : names) {
+                    double f = scale.getOrDefault(name, 1.0);
+                    Map<String, String> r = new LinkedHashMap<>();
+                    r.put("scale", String.valueOf(f));
+                    results.put(name, r);
+                    Child child = Child.start(name, r, childCommand(name, f, o, pg.port(), dir));
+                    children.put(name, child);
+                    child.run("warmup");
+                    if (statements) {
+                        printStatements(pg, name + " warm-up");
+                    }
+                    if (!interleave) {
+                        oneContenderRest(child, pg, statements, e2eWanted, runs(o));
                     }
                 }
-                p.waitFor();
-                results.put(name, r);
-                if (statements) {
-                    printStatements(pg, name);
+                if (interleave) {
+                    interleaved(children, pg, statements, e2eWanted, runs(o));
                 }
+            } finally {
+                children.values().forEach(c -> c.process().destroyForcibly());
             }
         } finally {
             deleteTree(dir);
@@ -207,15 +204,153 @@ public final class Peers {
         double raw = e2e.getOrDefault("raw-sql", Double.NaN);
         String line1 = String.format("drover/best-peer throughput: %.2f", drover / best);
         String line2 = String.format("drover/raw-sql: %.2f", drover / raw);
+        String rounds = rounds(results, runs, Boolean.parseBoolean(o.get("interleave")));
+        System.err.print(rounds);
 
         if (Boolean.parseBoolean(o.get("doc"))) {
             writeDoc(root, o, date, loadBefore, loadAfter, pgVersion, pgSettings, results, table.toString(), line1, line2,
-                    scale, runs);
+                    rounds, scale, runs);
         }
         System.out.print(table);
         System.out.println();
         System.out.println(line1);
         System.out.println(line2);
+    }
+
+    private static int runs(Map<String, String> o) {
+        return Integer.parseInt(o.get("runs"));
+    }
+
+    /** Round 1 of every contender's timed end-to-end runs, then round 2, ...; then the other workloads. */
+    private static void interleaved(Map<String, Child> children, EmbeddedDatabase pg, boolean statements,
+                                    boolean e2e, int runs) throws Exception {
+        for (int i = 1; e2e && i <= runs; i++) {
+            for (Child child : children.values()) {
+                child.run("e2e " + i);
+                if (statements) {
+                    printStatements(pg, child.name() + " e2e." + i);
+                }
+            }
+        }
+        for (Child child : children.values()) {
+            oneContenderRest(child, pg, statements, false, runs);
+        }
+    }
+
+    /** The timed end-to-end runs (unless they were interleaved already), every other workload, and exit. */
+    private static void oneContenderRest(Child child, EmbeddedDatabase pg, boolean statements, boolean e2e, int runs)
+            throws Exception {
+        for (int i = 1; e2e && i <= runs; i++) {
+            child.run("e2e " + i);
+        }
+        child.run("rest");
+        child.finish();
+        if (statements) {
+            printStatements(pg, child.name() + (e2e ? "" : " (other workloads)"));
+        }
+    }
+
+    private static List<String> childCommand(String name, double f, Map<String, String> o, int port, Path dir) {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx2g",
+                "-XX:+UseG1GC", "-Dlogback.configurationFile=logback-bench.xml",
+                "-Dpeers.pgdata=" + dir.resolve("pg")));
+        // For profiling a contender, e.g. BENCH_CHILD_JAVA_OPTS=-XX:StartFlightRecording=filename=drover.jfr
+        String childOpts = System.getenv("BENCH_CHILD_JAVA_OPTS");
+        if (childOpts != null && !childOpts.isBlank()) {
+            cmd.addAll(List.of(childOpts.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of(
+                "-cp", System.getProperty("java.class.path"), PeerRun.class.getName(), name,
+                String.valueOf(port), scaled(o.get("jobs"), f), o.get("runs"), scaled(o.get("deep"), f),
+                scaled(o.get("drain"), f), o.get("threads"), o.get("rate"), o.get("seconds"), o.get("batch"),
+                String.valueOf(Math.round(Integer.parseInt(o.get("warmup")) * f)), o.get("timeout"), o.get("only")));
+        System.err.printf("peers: %s (scale %.2f) in a child JVM%n", name, f);
+        return cmd;
+    }
+
+    /**
+     * One contender's child JVM ({@link PeerRun}): commands go to its stdin, its RESULT lines are
+     * collected into the contender's figures, and anything else it prints is passed on to stderr.
+     */
+    private record Child(String name, Process process, java.io.Writer commands, BufferedReader answers,
+                         Map<String, String> results) {
+        static Child start(String name, Map<String, String> results, List<String> cmd) throws Exception {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            return new Child(name, p, new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8),
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)), results);
+        }
+
+        /** Sends one command and reads its answer up to {@link PeerRun#DONE} (or the child's end). */
+        void run(String command) throws Exception {
+            if (!process.isAlive()) {
+                results.putIfAbsent("error", "the child JVM ended before '" + command + "'");
+                return;
+            }
+            commands.write(command + "\n");
+            commands.flush();
+            String line;
+            while ((line = answers.readLine()) != null && !line.equals(PeerRun.DONE)) {
+                take(line);
+            }
+        }
+
+        void finish() throws Exception {
+            if (process.isAlive()) {
+                commands.write("exit\n");
+                commands.flush();
+            }
+            String line;
+            while ((line = answers.readLine()) != null) {
+                take(line);
+            }
+            process.waitFor();
+        }
+
+        private void take(String line) {
+            String[] parts = line.split("\t", 3);
+            if (parts.length == 3 && parts[0].equals("RESULT")) {
+                results.put(parts[1], parts[2]);
+            } else {
+                System.err.println(line);
+            }
+        }
+    }
+
+    /**
+     * Drover against the best peer and raw SQL round by round: with interleaved runs, round i of
+     * every contender ran within the same few minutes, so each round's ratio compares like with like.
+     */
+    static String rounds(Map<String, Map<String, String>> results, int runs, boolean interleaved) {
+        Map<String, String> dr = results.get("drover");
+        if (dr == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        b.append(interleaved
+                ? "End-to-end rounds, interleaved (round i of every contender, in the order of the table, then round i + 1):\n\n"
+                : "End-to-end rounds (each contender's runs in one stretch):\n\n");
+        b.append("| round | drover jobs/s | best peer jobs/s | raw SQL jobs/s | drover/best peer | drover/raw SQL |\n");
+        b.append("|---|---|---|---|---|---|\n");
+        for (int i = 1; i <= runs; i++) {
+            String key = "e2e." + i + ".rate";
+            double d = d(dr, key);
+            String bestName = null;
+            double best = Double.NaN;
+            for (String peer : PEERS) {
+                Map<String, String> r = results.get(peer);
+                double x = r == null ? Double.NaN : d(r, key);
+                if (!Double.isNaN(x) && (Double.isNaN(best) || x > best)) {
+                    best = x;
+                    bestName = peer;
+                }
+            }
+            Map<String, String> rr = results.get("raw-sql");
+            double raw = rr == null ? Double.NaN : d(rr, key);
+            b.append(String.format("| %d | %s | %s%s | %s | %s | %s |%n", i, f0(d), f0(best),
+                    bestName == null ? "" : " (" + bestName + ")", f0(raw), f2(d / best), f2(d / raw)));
+        }
+        return b.toString();
     }
 
     /** The statements that took the most time in PostgreSQL during one contender, then a reset. */
@@ -241,7 +376,8 @@ public final class Peers {
 
     private static void writeDoc(Path root, Map<String, String> o, String date, String loadBefore, String loadAfter,
                                  String pgVersion, Map<String, String> pgSettings, Map<String, Map<String, String>> results,
-                                 String table, String line1, String line2, Map<String, Double> scale, int runs)
+                                 String table, String line1, String line2, String rounds, Map<String, Double> scale,
+                                 int runs)
             throws Exception {
         StringBuilder b = new StringBuilder();
         b.append(BEGIN).append("\n\n## Side by side: latest results of ./bench/peers\n\n");
@@ -268,6 +404,7 @@ public final class Peers {
                     .append(scale).append("\n");
         }
         b.append("\n").append(table).append("\n```\n").append(line1).append("\n").append(line2).append("\n```\n\n");
+        b.append(rounds).append("\n");
         b.append("Each run's figures:\n\n| contender | figure | value |\n|---|---|---|\n");
         for (var en : results.entrySet()) {
             for (var kv : en.getValue().entrySet()) {
