@@ -17,9 +17,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The child JVM of one contender: runs every workload, each on a fresh database of the parent's
- * embedded PostgreSQL, and prints its figures as {@code RESULT key value} lines on stdout (progress
- * goes to stderr). Its own peak RSS (VmHWM) is the contender's.
+ * The child JVM of one contender: runs the workloads the parent asks for on its stdin (see
+ * {@link #main}), each on a fresh database of the parent's embedded PostgreSQL, and prints its
+ * figures as {@code RESULT key value} lines on stdout (progress goes to stderr). Its own peak RSS
+ * (VmHWM) is the contender's.
  * <p>Arguments: contender port jobs runs deep drain threads rate seconds batch warmup timeoutMinutes
  */
 public final class PeerRun {
@@ -67,7 +68,12 @@ public final class PeerRun {
     public static void main(String[] args) throws Exception {
         PeerRun r = new PeerRun(args);
         List<String> only = args.length > 12 ? Arrays.asList(args[12].split(",")) : List.of("e2e", "latency", "shallow", "deep", "held");
-        Contender.named(r.name).settings(r.threads).forEach((k, v) -> emit("setting." + k, v));
+        try {
+            Contender.named(r.name).settings(r.threads).forEach((k, v) -> emit("setting." + k, v));
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            emit("error", String.valueOf(e).replace('\n', ' ')); // an unknown contender: every command fails the same way
+        }
         java.io.BufferedReader commands = new java.io.BufferedReader(
                 new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
         String command;
@@ -169,7 +175,12 @@ public final class PeerRun {
      * db-scheduler's fell too (0.082 to 0.065 ms). One settled round was not enough either: a full
      * run of the fifth round stopped Drover's warm-up at 0.047 -> 0.045 ms, and its timed runs went
      * on falling (0.038-0.042 ms end to end, 0.026-0.030 in the held-horizon runs at the end).
-     * The same rule for every contender; each one's rounds are in its settings.
+     * Rounds of 100,000 jobs were not enough (seventh round): Drover's rounds settled at 0.028-0.029 ms
+     * by this rule, its timed runs ran at 0.028-0.031, and its held-horizon runs at the end of the
+     * same full run, after ~3.5 million more jobs, at 0.020-0.022; rounds of 400,000 (the default
+     * since) settle at 0.020-0.021 (db-scheduler's JVM had settled at 100,000: 0.047-0.051 ms timed,
+     * 0.053-0.055 held). The same rule and round size for every contender (the --scale factor of a
+     * slow peer scales its rounds too); each one's rounds are in its settings.
      * Whatever runs first gets a warm JIT, also with --only latency (a cold JVM cannot keep up with 200/s).
      */
     private void warmUp() {

@@ -19,10 +19,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ./bench/peers}: every contender in turn, each in its own child JVM ({@link PeerRun}, same java,
- * same classpath), each workload on a fresh database of one embedded PostgreSQL with production
- * durability. Prints one table, then the two ratio lines, and rewrites its own marked section of
- * docs/benchmarks.md.
+ * {@code ./bench/peers}: every contender in its own child JVM ({@link PeerRun}, same java, same
+ * classpath), each workload on a fresh database of one embedded PostgreSQL with production
+ * durability. The children warm up in turn and stay up; the timed end-to-end runs are interleaved
+ * (run 1 of every contender, then run 2, ...), then each child runs its other workloads. Prints
+ * one table, then the two ratio lines, and rewrites its own marked section of docs/benchmarks.md.
  */
 public final class Peers {
     static final String BEGIN = "<!-- BEGIN PEERS by ./bench/peers: everything up to END PEERS is rewritten on each run -->";
@@ -41,7 +42,7 @@ public final class Peers {
         o.put("rate", "200");
         o.put("seconds", "30");
         o.put("batch", "1000");
-        o.put("warmup", "100000");
+        o.put("warmup", "400000");
         o.put("timeout", "10");
         o.put("scale", "");
         o.put("only", "e2e,latency,shallow,deep,held");
@@ -55,9 +56,10 @@ public final class Peers {
                 System.out.println("""
                         ./bench/peers [--contenders drover,db-scheduler,jobrunr,quartz,raw-sql] [--jobs 100000] [--runs 3]
                           [--deep 1000000] [--drain 50000] [--threads 100] [--rate 200] [--seconds 30] [--batch 1000]
-                          [--warmup 100000] [--scale quartz=0.2,jobrunr=0.2] [--only e2e,latency,shallow,deep,held]
+                          [--warmup 400000] [--scale quartz=0.2,jobrunr=0.2] [--only e2e,latency,shallow,deep,held]
                           [--timeout 10 (minutes per workload)] [--interleave true] [--no-doc]
-                        --scale multiplies jobs, deep, drain and warm-up for the named (slow) contenders.
+                        --scale multiplies jobs, deep, drain and warm-up for the named (slow) contenders: at full
+                        size a warm-up round of Quartz (~200 jobs/s) would outlast the --timeout.
                         --interleave false runs each contender's end-to-end runs in one stretch (the default takes
                         round 1 of every contender, then round 2, ...).""");
                 return;
@@ -121,7 +123,11 @@ public final class Peers {
             // so that each round of each contender falls in the same few minutes of this shared
             // machine, whose speed drifted by up to half between one-stretch-per-contender runs
             // (raw SQL's PostgreSQL CPU per job: 0.026-0.040 ms over four full runs, same code).
-            boolean interleave = Boolean.parseBoolean(o.get("interleave"));
+            boolean interleave = switch (o.get("interleave")) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException("--interleave must be true or false");
+            };
             boolean e2eWanted = split(o.get("only")).contains("e2e");
             List<String> names = split(o.get("contenders"));
             Map<String, Child> children = new LinkedHashMap<>();
@@ -188,7 +194,7 @@ public final class Peers {
             double deepRate = d(r, "deep.rate");
             double held = d(r, "held.rate");
             table.append(String.format("| %s%s | %s (%s; %s jobs) | %s (%s; others %s) | %s | %s / %s / %s | %s | %s (%s) | %s (%s) | %.0f | %s | %s / %s / %s / %s |%n",
-                    n, r.containsKey("error") ? " (ERROR: " + r.get("error") + ")" : "",
+                    n, errors(r),
                     f0(med), String.join(", ", rs.stream().map(Peers::f0).toList()), f0(d(r, "e2e.1.jobs")),
                     f3(median(cpu)), String.join(", ", cpu.stream().map(Peers::f3).toList()),
                     String.join(", ", others.stream().map(Peers::f2).toList()),
@@ -204,7 +210,7 @@ public final class Peers {
         double raw = e2e.getOrDefault("raw-sql", Double.NaN);
         String line1 = String.format("drover/best-peer throughput: %.2f", drover / best);
         String line2 = String.format("drover/raw-sql: %.2f", drover / raw);
-        String rounds = rounds(results, runs, Boolean.parseBoolean(o.get("interleave")));
+        String rounds = rounds(results, runs, o.get("interleave").equals("true"));
         System.err.print(rounds);
 
         if (Boolean.parseBoolean(o.get("doc"))) {
@@ -272,39 +278,82 @@ public final class Peers {
     /**
      * One contender's child JVM ({@link PeerRun}): commands go to its stdin, its RESULT lines are
      * collected into the contender's figures, and anything else it prints is passed on to stderr.
+     * A child that ends (or whose stdin breaks) is recorded as an error of its contender, once, and
+     * gets no more commands; the other contenders go on.
      */
-    private record Child(String name, Process process, java.io.Writer commands, BufferedReader answers,
-                         Map<String, String> results) {
+    private static final class Child {
+        private final String name;
+        private final Process process;
+        private final java.io.Writer commands;
+        private final BufferedReader answers;
+        private final Map<String, String> results;
+        private boolean ended;
+
+        private Child(String name, Process process, Map<String, String> results) {
+            this.name = name;
+            this.process = process;
+            this.commands = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.results = results;
+        }
+
         static Child start(String name, Map<String, String> results, List<String> cmd) throws Exception {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            return new Child(name, p, new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8),
-                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)), results);
+            return new Child(name, new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start(), results);
         }
 
-        /** Sends one command and reads its answer up to {@link PeerRun#DONE} (or the child's end). */
+        String name() {
+            return name;
+        }
+
+        Process process() {
+            return process;
+        }
+
+        /** Sends one command and reads its answer up to {@link PeerRun#DONE}, or records the child's end. */
         void run(String command) throws Exception {
-            if (!process.isAlive()) {
-                results.putIfAbsent("error", "the child JVM ended before '" + command + "'");
+            if (ended || !send(command)) {
                 return;
-            }
-            commands.write(command + "\n");
-            commands.flush();
-            String line;
-            while ((line = answers.readLine()) != null && !line.equals(PeerRun.DONE)) {
-                take(line);
-            }
-        }
-
-        void finish() throws Exception {
-            if (process.isAlive()) {
-                commands.write("exit\n");
-                commands.flush();
             }
             String line;
             while ((line = answers.readLine()) != null) {
+                // endsWith: output a library printed to stdout without a newline may precede it on the line.
+                if (line.endsWith(PeerRun.DONE)) {
+                    return;
+                }
                 take(line);
             }
-            process.waitFor();
+            ended("during '" + command + "'");
+        }
+
+        void finish() throws Exception {
+            if (!ended && send("exit")) {
+                String line;
+                while ((line = answers.readLine()) != null) {
+                    take(line);
+                }
+            }
+            int code = process.waitFor();
+            if (code != 0) {
+                results.putIfAbsent("error", "the child JVM exited with " + code);
+            }
+        }
+
+        private boolean send(String command) {
+            try {
+                commands.write(command + "\n");
+                commands.flush();
+                return true;
+            } catch (java.io.IOException e) {
+                ended("before '" + command + "' (" + e.getMessage() + ")");
+                return false;
+            }
+        }
+
+        private void ended(String when) throws InterruptedException {
+            ended = true;
+            boolean exited = process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            results.putIfAbsent("error", "the child JVM ended " + when
+                    + (exited ? " with exit code " + process.exitValue() : ""));
         }
 
         private void take(String line) {
@@ -317,13 +366,26 @@ public final class Peers {
         }
     }
 
+    /** " (ERROR: ...)" naming every workload that failed (a failed warm-up round too), or "". */
+    static String errors(Map<String, String> r) {
+        List<String> failed = new ArrayList<>();
+        r.forEach((k, v) -> {
+            if (k.equals("error")) {
+                failed.add(v);
+            } else if (k.endsWith(".error")) {
+                failed.add(k.substring(0, k.length() - 6) + ": " + v);
+            }
+        });
+        return failed.isEmpty() ? "" : " (ERROR: " + String.join("; ", failed) + ")";
+    }
+
     /**
      * Drover against the best peer and raw SQL round by round: with interleaved runs, round i of
      * every contender ran within the same few minutes, so each round's ratio compares like with like.
      */
     static String rounds(Map<String, Map<String, String>> results, int runs, boolean interleaved) {
         Map<String, String> dr = results.get("drover");
-        if (dr == null) {
+        if (dr == null || !dr.containsKey("e2e.1.rate")) {
             return "";
         }
         StringBuilder b = new StringBuilder();
