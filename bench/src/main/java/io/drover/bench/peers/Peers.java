@@ -338,7 +338,7 @@ public final class Peers {
             }
         }
 
-        private boolean send(String command) {
+        private boolean send(String command) throws InterruptedException {
             try {
                 commands.write(command + "\n");
                 commands.flush();
