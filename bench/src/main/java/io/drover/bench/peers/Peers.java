@@ -82,6 +82,12 @@ public final class Peers {
         Path root = Path.of(o.get("root"));
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).strip();
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+        int runs = Integer.parseInt(o.get("runs"));
+        boolean interleave = switch (o.get("interleave")) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("--interleave must be true or false");
+        };
         Path dir = Files.createTempDirectory("drover-peers");
         Map<String, Map<String, String>> results = new LinkedHashMap<>();
         String pgVersion;
@@ -123,11 +129,6 @@ public final class Peers {
             // so that each round of each contender falls in the same few minutes of this shared
             // machine, whose speed drifted by up to half between one-stretch-per-contender runs
             // (raw SQL's PostgreSQL CPU per job: 0.026-0.040 ms over four full runs, same code).
-            boolean interleave = switch (o.get("interleave")) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new IllegalArgumentException("--interleave must be true or false");
-            };
             boolean e2eWanted = split(o.get("only")).contains("e2e");
             List<String> names = split(o.get("contenders"));
             Map<String, Child> children = new LinkedHashMap<>();
@@ -144,11 +145,11 @@ public final class Peers {
                         printStatements(pg, name + " warm-up");
                     }
                     if (!interleave) {
-                        oneContenderRest(child, pg, statements, e2eWanted, runs(o));
+                        oneContenderRest(child, pg, statements, e2eWanted, runs);
                     }
                 }
                 if (interleave) {
-                    interleaved(children, pg, statements, e2eWanted, runs(o));
+                    interleaved(children, pg, statements, e2eWanted, runs);
                 }
             } finally {
                 children.values().forEach(c -> c.process().destroyForcibly());
@@ -157,7 +158,6 @@ public final class Peers {
             deleteTree(dir);
         }
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).strip();
-        int runs = Integer.parseInt(o.get("runs"));
 
         StringBuilder table = new StringBuilder();
         table.append("| contender | end-to-end jobs/s, median (runs) | CPU ms per job, e2e (contender JVM + PostgreSQL; other processes, cores) | enqueue alone jobs/s | latency p50 / p95 / p99 ms (median of runs) | "
@@ -210,7 +210,7 @@ public final class Peers {
         double raw = e2e.getOrDefault("raw-sql", Double.NaN);
         String line1 = String.format("drover/best-peer throughput: %.2f", drover / best);
         String line2 = String.format("drover/raw-sql: %.2f", drover / raw);
-        String rounds = rounds(results, runs, o.get("interleave").equals("true"));
+        String rounds = rounds(results, runs, interleave);
         System.err.print(rounds);
 
         if (Boolean.parseBoolean(o.get("doc"))) {
@@ -221,10 +221,6 @@ public final class Peers {
         System.out.println();
         System.out.println(line1);
         System.out.println(line2);
-    }
-
-    private static int runs(Map<String, String> o) {
-        return Integer.parseInt(o.get("runs"));
     }
 
     /** Round 1 of every contender's timed end-to-end runs, then round 2, ...; then the other workloads. */
