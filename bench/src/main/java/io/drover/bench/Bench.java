@@ -1,7 +1,5 @@
 package io.drover.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -18,7 +16,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * The benchmark program behind {@code ./bench/run}: (b) end-to-end throughput of no-op runs,
  * (c) enqueue-to-start latency on an idle system, (d) claim cost at a small and a huge backlog.
- * Prints a summary table and rewrites the generated section of docs/benchmarks.md.
+ * Prints a summary table and, after a full run, writes its figures to {@value Report#RESULTS}.
  */
 public final class Bench {
 
@@ -104,13 +102,13 @@ public final class Bench {
         String table = report.summaryTable();
         System.out.println();
         System.out.println(table);
-        boolean writeDoc = o.doc != null ? o.doc : o.only.containsAll(Set.of("b", "c", "d")) && o.isDefaultSize();
-        if (writeDoc) {
-            Path doc = o.root.resolve("docs/benchmarks.md");
-            Report.writeDoc(doc, report.markdown());
-            System.err.println("bench: wrote the results into " + doc);
+        boolean write = o.results != null ? o.results : o.only.containsAll(Set.of("b", "c", "d")) && o.isDefaultSize();
+        if (write) {
+            Path file = o.root.resolve(Report.RESULTS);
+            Report.writeResults(file, report.markdown());
+            System.err.println("bench: wrote the results into " + file);
         } else {
-            System.err.println("bench: docs/benchmarks.md left as it was (a partial or resized run; --doc writes it)");
+            System.err.println("bench: " + Report.RESULTS + " left as it was (a partial or resized run; --results writes it)");
         }
     }
 
@@ -131,7 +129,8 @@ public final class Bench {
                   --rate N --seconds N    single triggers per second and for how long in c (default 50, 20)
                   --small N --large N     backlog sizes in d (default 1000, 1000000)
                   --claims N              timed claims per size in d (default 200)
-                  --doc / --no-doc        write docs/benchmarks.md or not (default: only after a full default run)
+                  --[no-]results          write bench/results/run-latest.md or not (default: only after a
+                                          full default run; --doc and --no-doc are the old names)
                 """;
         Path root = Path.of(".");
         String command = "./bench/run";
@@ -151,7 +150,7 @@ public final class Bench {
         int small = 1_000;
         int large = 1_000_000;
         int claims = 200;
-        Boolean doc;
+        Boolean results;
         boolean help;
 
         static Options parse(String[] args) {
@@ -160,8 +159,8 @@ public final class Bench {
                 String a = args[i];
                 switch (a) {
                     case "--help", "-h" -> o.help = true;
-                    case "--doc" -> o.doc = true;
-                    case "--no-doc" -> o.doc = false;
+                    case "--results", "--doc" -> o.results = true;
+                    case "--no-results", "--no-doc" -> o.results = false;
                     case "--root" -> o.root = Path.of(args[++i]);
                     case "--command" -> o.command = args[++i];
                     case "--only" -> o.only = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
@@ -185,7 +184,7 @@ public final class Bench {
             return o;
         }
 
-        /** The figures in the doc are always for the documented sizes. */
+        /** The figures in the results file are always for the documented sizes. */
         boolean isDefaultSize() {
             return runs == 100_000 && batch == 1_000 && large == 1_000_000 && small == 1_000 && repeats >= 3;
         }
@@ -208,9 +207,5 @@ public final class Bench {
 
     static List<String> lines(String s) {
         return new ArrayList<>(Arrays.asList(s.split("\n")));
-    }
-
-    static String read(Path p) throws IOException {
-        return Files.exists(p) ? Files.readString(p) : null;
     }
 }
