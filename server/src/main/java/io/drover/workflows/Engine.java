@@ -62,8 +62,8 @@ public final class Engine implements RunSettledHook {
             UUID parentRunId, String parentStepId, int depth) throws SQLException {
         Graph g = workflows.graph(c, wf.id(), wf.version());
         Optional<WorkflowRun> inserted = Rows.run(c, "insert_run", id, wf.projectId(), wf.id(), wf.spec().slug(),
-                wf.version(), WorkflowRunStatus.INITIAL.db(), Json.write(input), idempotencyKey, parentRunId, parentStepId, depth,
-                g.spec().steps().size());
+                wf.version(), WorkflowRunStatus.INITIAL.db(), Json.write(input), idempotencyKey, parentRunId,
+                parentStepId, depth, g.spec().steps().size());
         if (inserted.isEmpty()) {
             return new Started(Rows.run(c, "find_run_by_key", wf.id(), idempotencyKey).orElseThrow(), false);
         }

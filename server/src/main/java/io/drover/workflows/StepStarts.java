@@ -177,8 +177,8 @@ final class StepStarts {
         Instant until = s.until() != null ? s.until() : Instant.now().plusSeconds(s.durationSecs());
         if (!until.isAfter(Instant.now())) {
             markStarted(s.id(), StepStatus.RUNNING, 1, null, null, key, null);
-            a.settle(s.id(), StepStatus.COMPLETED, Json.write(Json.object().put("slept_until", until.toString())), null, null,
-                    "woke", "sleep ended at once: " + until + " has passed");
+            a.settle(s.id(), StepStatus.COMPLETED, Json.write(Json.object().put("slept_until", until.toString())), null,
+                    null, "woke", "sleep ended at once: " + until + " has passed");
             return;
         }
         markStarted(s.id(), StepStatus.WAITING, 1, null, null, key, until);
