@@ -7,13 +7,9 @@ import io.drover.events.EventWaits;
 import io.drover.http.ApiError;
 import io.drover.http.Json;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * How a workflow run ends, within an {@link Advance}: completed when every step settled, failed by
@@ -80,30 +76,21 @@ final class RunEnd {
 
     /** Cancels every step not yet settled, with their job runs, sub-workflows, approvals and event waits. */
     void cancelActive(String reason) throws SQLException {
-        List<Object[]> canceled = new ArrayList<>();
-        try (PreparedStatement ps = Rows.prepare(c, "cancel_active_steps", StepStatus.CANCELED.db(), run.id(),
-                StatusWrites.names(StepStatus.CANCELED.sources()), run.id());
-                ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                canceled.add(new Object[] {rs.getString(1), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),
-                        rs.getString(5)});
-            }
-        }
+        List<StatusWrites.Canceled> canceled = StatusWrites.cancelUnsettled(c, run.id());
         if (canceled.isEmpty()) {
             return;
         }
         a.countOff(canceled.size());
         Approvals.resolveStep(c, run.id(), null, "canceled", null, null);
         EventWaits.end(c, run.id(), null, "canceled");
-        for (Object[] row : canceled) {
-            String stepId = (String) row[0];
-            boolean wasActive = StepStatus.fromDb((String) row[3]) != StepStatus.PENDING;
-            a.decide(stepId, "canceled", "canceled: " + reason, null);
-            if (wasActive && row[1] != null) {
-                e.runs.cancelIfFree(c, (UUID) row[1], reason);
+        for (StatusWrites.Canceled row : canceled) {
+            boolean wasActive = row.was() != StepStatus.PENDING;
+            a.decide(row.stepId(), "canceled", "canceled: " + reason, null);
+            if (wasActive && row.runId() != null) {
+                e.runs.cancelIfFree(c, row.runId(), reason);
             }
-            if (wasActive && row[2] != null) {
-                e.cancelNested(c, (UUID) row[2], "its parent workflow run was canceled or failed");
+            if (wasActive && row.childRunId() != null) {
+                e.cancelNested(c, row.childRunId(), "its parent workflow run was canceled or failed");
             }
         }
     }

@@ -2,6 +2,7 @@ package io.drover.workflows;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,7 +17,9 @@ import java.util.UUID;
  * {@link WorkflowRunStatus} lets move to it: the database changes only a row whose current status
  * may make the move, in the same statement. A row it did not change is a bug in the engine, not bad
  * input, and throws {@link IllegalStateException}, which rolls the transaction back.
- * ({@code cancel_active_steps} selects its rows by {@code CANCELED.sources()} the same way.)
+ * {@code cancel_active_steps} selects its rows by the states that may move to canceled the same way.
+ * (New rows start in {@link StepStatus#INITIAL} and {@link WorkflowRunStatus#INITIAL}: see
+ * {@link Engine#trigger}.)
  */
 final class StatusWrites {
     private StatusWrites() {}
@@ -41,6 +44,22 @@ final class StatusWrites {
                         + " and cannot move to " + to.db() + " (" + statement + ")");
             }
         }
+    }
+
+    /** A step canceled by {@link #cancelUnsettled}: its job run or sub-workflow run, and its status before. */
+    record Canceled(String stepId, UUID runId, UUID childRunId, StepStatus was) {}
+
+    /** Cancels every step of the run not yet settled: those whose status may move to canceled. */
+    static List<Canceled> cancelUnsettled(Connection c, UUID runId) throws SQLException {
+        List<Canceled> out = new ArrayList<>();
+        try (PreparedStatement ps = Rows.prepare(c, "cancel_active_steps", StepStatus.CANCELED.db(), runId,
+                names(StepStatus.CANCELED.sources()), runId); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Canceled(rs.getString(1), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),
+                        StepStatus.fromDb(rs.getString(5))));
+            }
+        }
+        return out;
     }
 
     /** Several moves of steps of one run with one statement, sent as one batch. */
