@@ -110,8 +110,7 @@ public final class WorkflowRoutes {
 
     private Reply listRuns(Call c) {
         String status = c.query("status");
-        if (status != null && !status.isEmpty()
-                && !Set.of("pending", "running", "waiting", "completed", "failed", "canceled").contains(status)) {
+        if (status != null && !status.isEmpty() && !WorkflowRunStatus.isFilter(status)) {
             throw new ApiError(400, "invalid_parameter",
                     "status must be pending, running, waiting, completed, failed or canceled",
                     Map.of("parameter", "status"));

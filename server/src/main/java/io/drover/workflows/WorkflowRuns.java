@@ -103,7 +103,7 @@ public final class WorkflowRuns {
         var arr = out.putArray("steps");
         for (StepRun s : steps) {
             List<ObjectNode> ds = byStep.getOrDefault(s.stepId(), List.of());
-            ObjectNode n = Json.object().put("step_id", s.stepId()).put("type", s.type()).put("status", s.status());
+            ObjectNode n = Json.object().put("step_id", s.stepId()).put("type", s.type()).put("status", s.status().db());
             n.put("explanation", Explain.step(s, g.step(s.stepId()), ds));
             var da = n.putArray("decisions");
             ds.forEach(da::add);
