@@ -82,7 +82,7 @@ class AuditAnchorTest {
         return server.db().read(c -> {
             List<UUID> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id FROM audit_log WHERE project_id = ? ORDER BY chain_seq")) {
+                    "SELECT id FROM audit_log WHERE project_id = ? ORDER BY seq")) {
                 ps.setObject(1, project);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
