@@ -95,7 +95,8 @@ public final class AuditStore {
     public Verification verify(UUID projectId) {
         UUID chain = AuditLog.chainOf(projectId);
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")) {
                 ps.execute();
             }
             AuditHead head = AuditLog.readHead(c, chain, false);

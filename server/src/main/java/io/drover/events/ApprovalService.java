@@ -28,8 +28,9 @@ public final class ApprovalService {
     public Approval create(UUID projectId, String action, JsonNode details, String risk, int expiresInSecs,
             String continuationEvent) {
         return db.tx(c -> {
-            Approval a = Approvals.insert(c, projectId, null, null, action, details == null ? null : Json.write(details),
-                    risk, continuationEvent, Instant.now().plusSeconds(expiresInSecs));
+            Approval a = Approvals.insert(c, projectId, null, null, action,
+                    details == null ? null : Json.write(details), risk, continuationEvent,
+                    Instant.now().plusSeconds(expiresInSecs));
             events.audit(c, projectId, "approval.create", "approval", a.id(), Json.object().put("action", action)
                     .put("risk_level", risk).put("continuation_event", continuationEvent));
             return a;

@@ -129,8 +129,9 @@ public final class WorkflowRoutes {
         String comment = in.string("comment", null, 2000);
         String by = actor(c);
         String step = c.path("step");
-        return Reply.ok(runs.act(c.projectId(), id(c), approve ? "workflow_run.step_approve" : "workflow_run.step_reject",
-                Json.object().put("step", step).put("comment", comment), a -> a.resolveApproval(step, approve, comment, by)));
+        String action = approve ? "workflow_run.step_approve" : "workflow_run.step_reject";
+        return Reply.ok(runs.act(c.projectId(), id(c), action, Json.object().put("step", step).put("comment", comment),
+                a -> a.resolveApproval(step, approve, comment, by)));
     }
 
     /** Who resolved an approval, as the approval row records it: a signed-in user or an API key. */

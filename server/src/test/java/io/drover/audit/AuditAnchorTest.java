@@ -216,7 +216,8 @@ class AuditAnchorTest {
         assertThat(vb.get("rows_checked").asLong()).isEqualTo(3);
 
         // and B's broken row never shows up in A's answers
-        for (String path : List.of("/v1/audit-events/verify", "/v1/audit-events?limit=500", "/v1/audit-events/export")) {
+        for (String path : List.of("/v1/audit-events/verify", "/v1/audit-events?limit=500",
+                "/v1/audit-events/export")) {
             assertThat(a.get(path).text()).doesNotContain(victim.toString());
         }
     }
