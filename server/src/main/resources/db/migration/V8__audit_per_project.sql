@@ -11,6 +11,9 @@ ALTER TABLE audit_log ADD CONSTRAINT audit_log_chained CHECK (chain_seq IS NOT N
 -- One row per place: two appends can never fork a chain. The nil uuid stands for the account chain.
 CREATE UNIQUE INDEX audit_log_chain
     ON audit_log ((coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid)), chain_seq);
+-- The rows still to re-chain, in their old order; empty once the server has re-chained them, so the
+-- check at every start reads nothing.
+CREATE INDEX audit_log_unchained ON audit_log (seq) WHERE chain_seq IS NULL;
 
 -- The head of each chain: appends lock this row (FOR UPDATE), so only appends to the same project
 -- wait for each other. first_seq/first_prev anchor the start (audit retention moves them when it
