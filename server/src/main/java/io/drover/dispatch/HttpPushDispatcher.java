@@ -166,10 +166,7 @@ public final class HttpPushDispatcher extends Service {
             if (secret == null) {
                 throw new IllegalStateException("the job has no signing secret");
             }
-            URI uri = URI.create(spec.endpointUrl());
-            if (uri.getHost() == null || uri.getPort() > 65535) {
-                throw new IllegalArgumentException("no host, or a port out of range");
-            }
+            URI.create(spec.endpointUrl());
             extraHeaders = headers(dequeued, spec);
         } catch (RuntimeException e) {
             // Nothing was sent: the run cannot be pushed at all (dequeued -> system_failed).
@@ -256,6 +253,10 @@ public final class HttpPushDispatcher extends Service {
             // The endpoint answered, so it did the work: sending again would do it twice.
             report(run, null, Json.write(Json.object().put("type", "http_response_too_large")
                     .put("message", "the answer is larger than " + MAX_RESPONSE_BYTES + " bytes")), false);
+        } else if (e instanceof IllegalArgumentException) {
+            // The client refused the request before sending it (e.g. a port out of range): no endpoint
+            // was reached, so this is not the endpoint's failure, and retrying cannot help.
+            systemFail(run, "endpoint_url cannot be used: " + e.getMessage());
         } else {
             report(run, null, Json.write(Json.object().put("type", "http_connection")
                     .put("message", e.getClass().getSimpleName() + ": " + e.getMessage())), true);
