@@ -77,6 +77,20 @@ class OutboundPushTest {
     private static HttpServer receiver(InetSocketAddress at, List<String> hosts) throws IOException {
         HttpServer s = HttpServer.create(at, 50);
         s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        s.createContext("/big", ex -> { // an answer over the 16 MiB that a push reads
+            hosts.add(ex.getRequestHeaders().getFirst("Host"));
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, 0);
+            byte[] chunk = new byte[1 << 20];
+            java.util.Arrays.fill(chunk, (byte) ' ');
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < 17; i++) {
+                    out.write(chunk);
+                }
+            } catch (IOException e) {
+                // the client hung up once it had read enough
+            }
+        });
         s.createContext("/", ex -> {
             hosts.add(ex.getRequestHeaders().getFirst("Host"));
             ex.getRequestBody().readAllBytes();
@@ -277,6 +291,16 @@ class OutboundPushTest {
             // An edit that keeps the URL is not refused for it (the send-time check still applies).
             assertThat(api.patch("/v1/jobs/legacy", Map.of("max_attempts", 2)).status()).isEqualTo(200);
         }
+    }
+
+    /** The answer is read up to 16 MiB; a larger one fails the run without retry (the endpoint did the work). */
+    @Test
+    void anAnswerOverTheLimitFailsTheRunWithoutRetry() {
+        job(api, "big", "http://127.0.0.2:" + port + "/big", 3, 50);
+        JsonNode run = settled(trigger(api, "big"));
+        assertThat(run.get("status").asText()).as(run.toString()).isEqualTo("failed");
+        assertThat(run.get("attempt").asInt()).isEqualTo(1);
+        assertThat(run.get("error").get("type").asText()).isEqualTo("http_response_too_large");
     }
 
     @Test
