@@ -25,7 +25,7 @@ final class Addresses {
             range("255.255.255.255/32", "broadcast"),
             range("0.0.0.0/8", "unspecified"),
             range("10.0.0.0/8", "private"),
-            range("100.64.0.0/10", "shared (carrier-grade NAT)"),
+            range("100.64.0.0/10", "shared, carrier-grade NAT"),
             range("127.0.0.0/8", "loopback"),
             range("169.254.0.0/16", "link-local"),
             range("172.16.0.0/12", "private"),
@@ -46,7 +46,7 @@ final class Addresses {
             range("100::/64", "reserved"),
             range("2001::/23", "reserved"),   // IETF protocol assignments, Teredo among them
             range("2001:db8::/32", "documentation"),
-            range("fc00::/7", "private (unique local)"),
+            range("fc00::/7", "private, unique local"),
             range("fe80::/10", "link-local"),
             range("fec0::/10", "site-local"),
             range("ff00::/8", "multicast"));
@@ -66,9 +66,48 @@ final class Addresses {
         InetAddress carried = carriedV4(a);
         if (carried != null) {
             String kind = refusal(carried);
-            return kind == null ? null : kind + " (" + carried.getHostAddress() + " inside)";
+            return kind == null ? null : kind + ", carrying " + carried.getHostAddress();
         }
         return null;
+    }
+
+    /** The address as text, IPv6 in its short form ({@code fd00:ec2::254}). */
+    static String text(InetAddress address) {
+        InetAddress a = canonical(address);
+        if (a instanceof Inet4Address) {
+            return a.getHostAddress();
+        }
+        byte[] b = a.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is not shortened (RFC 5952)
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append(i == 0 ? "::" : ":");
+                i += bestLength - 1;
+                continue;
+            }
+            out.append(Integer.toHexString(groups[i]));
+            if (i < 7) {
+                out.append(':');
+            }
+        }
+        return out.toString();
     }
 
     /**

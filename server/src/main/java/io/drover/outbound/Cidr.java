@@ -48,7 +48,7 @@ record Cidr(byte[] network, int prefix) {
     @Override
     public String toString() {
         try {
-            return InetAddress.getByAddress(network).getHostAddress() + "/" + prefix;
+            return Addresses.text(InetAddress.getByAddress(network)) + "/" + prefix;
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e);
         }

@@ -137,6 +137,10 @@ public final class OutboundGuard {
         try {
             Host h = Host.of(host);
             String why = h.address() != null ? addressRefusal(h.address()) : nameRefusal(h.name());
+            if (why != null && h.address() != null && !host.equals(Addresses.text(h.address()))
+                    && !host.equals("[" + Addresses.text(h.address()) + "]")) {
+                why = host + " is " + why; // say what an unusual spelling stands for
+            }
             return why == null ? null : "may not be called: " + why + " (DROVER_OUTBOUND_ALLOW lists the exceptions)";
         } catch (IllegalArgumentException e) {
             return "has a host that cannot be used: " + e.getMessage();
@@ -219,7 +223,7 @@ public final class OutboundGuard {
             }
         }
         String kind = Addresses.refusal(a);
-        return kind == null ? null : Addresses.canonical(a).getHostAddress() + " (" + kind + ")";
+        return kind == null ? null : Addresses.text(a) + " (" + kind + ")";
     }
 
     private String nameRefusal(String name) {

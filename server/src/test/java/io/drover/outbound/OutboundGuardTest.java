@@ -28,8 +28,8 @@ class OutboundGuardTest {
             0.1.2.3            | unspecified
             10.0.0.1           | private
             10.255.255.255     | private
-            100.64.0.1         | shared (carrier-grade NAT)
-            100.100.100.200    | shared (carrier-grade NAT)
+            100.64.0.1         | shared, carrier-grade NAT
+            100.100.100.200    | shared, carrier-grade NAT
             127.0.0.1          | loopback
             127.255.255.254    | loopback
             169.254.169.254    | link-local
@@ -44,8 +44,8 @@ class OutboundGuardTest {
             255.255.255.255    | broadcast
             ::                 | unspecified
             ::1                | loopback
-            fd00:ec2::254      | private (unique local)
-            fc00::1            | private (unique local)
+            fd00:ec2::254      | private, unique local
+            fc00::1            | private, unique local
             fe80::1            | link-local
             fec0::1            | site-local
             ff02::1            | multicast
@@ -55,12 +55,12 @@ class OutboundGuardTest {
             ::ffff:127.0.0.1   | loopback
             ::ffff:7f00:1      | loopback
             ::ffff:a9fe:a9fe   | link-local
-            ::127.0.0.1        | loopback (127.0.0.1 inside)
-            ::a00:1            | private (10.0.0.1 inside)
-            64:ff9b::a9fe:a9fe | link-local (169.254.169.254 inside)
+            ::127.0.0.1        | loopback, carrying 127.0.0.1
+            ::a00:1            | private, carrying 10.0.0.1
+            64:ff9b::a9fe:a9fe | link-local, carrying 169.254.169.254
             64:ff9b:1::1       | reserved
-            2002:7f00:1::      | loopback (127.0.0.1 inside)
-            2002:c0a8:101::1   | private (192.168.1.1 inside)
+            2002:7f00:1::      | loopback, carrying 127.0.0.1
+            2002:c0a8:101::1   | private, carrying 192.168.1.1
             """)
     void refusedAddresses(String address, String kind) throws UnknownHostException {
         assertThat(Addresses.refusal(ip(address))).isEqualTo(kind);
@@ -110,10 +110,26 @@ class OutboundGuardTest {
 
     @Test
     void messagesSayWhatWasRefusedAndWhy() {
-        assertThat(guard.refusal("http://2130706433/")).contains("127.0.0.1", "loopback", "DROVER_OUTBOUND_ALLOW");
-        assertThat(guard.refusal("http://[fd00:ec2::254]/")).contains("fd00:ec2:0:0:0:0:0:254", "unique local");
+        assertThat(guard.refusal("http://2130706433/"))
+                .isEqualTo("may not be called: 2130706433 is 127.0.0.1 (loopback) (DROVER_OUTBOUND_ALLOW lists the exceptions)");
+        assertThat(guard.refusal("http://10.0.0.1/")).startsWith("may not be called: 10.0.0.1 (private)");
+        assertThat(guard.refusal("http://[fd00:ec2::254]/")).contains("fd00:ec2::254", "unique local");
         assertThat(guard.refusal("http://metadata.google.internal/")).contains("internal name");
         assertThat(guard.refusal("ftp://example.com/")).contains("http:// or https://");
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            ::                      | ::
+            ::1                     | ::1
+            fd00:ec2:0:0:0:0:0:254  | fd00:ec2::254
+            2001:db8:0:0:1:0:0:1    | 2001:db8::1:0:0:1
+            2001:db8:0:1:1:1:1:1    | 2001:db8:0:1:1:1:1:1
+            fe80:0:0:0:0:0:0:0      | fe80::
+            127.0.0.1               | 127.0.0.1
+            """)
+    void addressesAreShownShort(String address, String text) throws UnknownHostException {
+        assertThat(Addresses.text(ip(address))).isEqualTo(text);
     }
 
     @Test
