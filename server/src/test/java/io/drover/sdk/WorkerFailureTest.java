@@ -12,33 +12,19 @@ import io.drover.client.RunEvent;
 import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@DroverTest
 class WorkerFailureTest {
 
-    static TestServer server;
     static DroverClient client;
     Worker worker;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        client = SdkTesting.client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        server.close();
-    }
 
     @AfterEach
     void stopWorker() {

@@ -11,7 +11,7 @@ import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
 import io.drover.testing.Await;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,27 +19,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Claim-ahead: runs claimed beyond the free places wait in the worker, leased, and never run early. */
+@DroverTest
 class WorkerPrefetchTest {
 
-    static TestServer server;
     static DroverClient client;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        client = SdkTesting.client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        server.close();
-    }
 
     /** Triggers {@code n} runs of {@code slug} with payloads {"i": 0..n-1}; their ids in order. */
     private static List<String> triggerMany(String slug, int n) {

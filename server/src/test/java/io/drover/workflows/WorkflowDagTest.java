@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,15 +14,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Shapes of DAGs: a diamond passing data, a 200-wide fan-out and fan-in, conditions skipping a branch. */
+@DroverTest
 class WorkflowDagTest {
-    static TestServer server;
     static Api api;
     static StepWorker worker;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         job(api, "double", "dag");
         job(api, "sum", "dag");
         // double: {n} -> {n: 2n}; sum: {values: [..]} -> {total}
@@ -42,7 +40,6 @@ class WorkflowDagTest {
     @AfterAll
     static void stop() {
         worker.close();
-        server.close();
     }
 
     @Test

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
 import io.drover.testing.Await;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,15 +15,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Approvals, event waits, sleeps, sub-workflows, cancel cascades, version pinning, concurrency keys. */
+@DroverTest
 class WorkflowWaitsTest {
-    static TestServer server;
     static Api api;
     static StepWorker worker;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         job(api, "echo", "waits");
         worker = new StepWorker(api, "waits", run -> Map.of("got", run.get("payload")));
     }
@@ -31,7 +29,6 @@ class WorkflowWaitsTest {
     @AfterAll
     static void stop() {
         worker.close();
-        server.close();
     }
 
     @Test
