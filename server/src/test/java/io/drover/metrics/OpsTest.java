@@ -336,8 +336,7 @@ class OpsTest {
             assertThat(c.get(0).get("id").asText()).isEqualTo(id);
             assertThat(api.post("/v1/runs/" + id + "/fail", Map.of("worker_id", "e")).status()).isEqualTo(200);
         }
-        Await.until("the last retry to be queued", Duration.ofSeconds(10),
-                () -> api.get("/v1/runs/" + id).json().get("status").asText().equals("queued"));
+        api.awaitStatus("/v1/runs/" + id, "queued", Duration.ofSeconds(10));
         List<String> full = new ArrayList<>();
         api.get("/v1/runs/" + id + "/events").json().get("data").forEach(e -> full.add(e.get("id").asText()));
         assertThat(full.size()).isGreaterThanOrEqualTo(10);

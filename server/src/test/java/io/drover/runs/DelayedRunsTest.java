@@ -150,7 +150,7 @@ class DelayedRunsTest {
         q.trigger("prio-due", Map.of("payload", 1));
         q.trigger("prio-due", Map.of("payload", 2));
         String late = q.trigger("prio-due", Map.of("payload", 3, "priority", 50, "delay_ms", 300)).get("id").asText();
-        q.awaitStatus(late, "queued");
+        q.api.awaitStatus("/v1/runs/" + late, "queued");
         assertThat(payloadsInClaimOrder("prio-due", 3)).containsExactly(3, 1, 2);
     }
 }

@@ -68,7 +68,7 @@ class LeaseExpiryTest {
         q.job("lease-last", Map.of("max_attempts", 1));
         String id = q.triggerId("lease-last");
         q.claimOnly("doomed", "lease-last", id, 1_000);
-        JsonNode run = q.awaitStatus(id, "dead_letter");
+        JsonNode run = q.api.awaitStatus("/v1/runs/" + id, "dead_letter");
         assertThat(run.get("error").get("type").asText()).isEqualTo("lease_expired");
         assertThat(q.typedChain(id)).last().isEqualTo("dead_lettered:executing->dead_letter");
         assertThat(q.events(id).get(2).get("data").get("outcome").asText()).isEqualTo("crashed");

@@ -10,6 +10,7 @@ import io.drover.client.RunHandler;
 import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
+import io.drover.testing.Api;
 import io.drover.testing.Await;
 import io.drover.testing.DroverTest;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class WorkerPrefetchTest {
 
     static DroverClient client;
+    static Api api;
 
     /** Triggers {@code n} runs of {@code slug} with payloads {"i": 0..n-1}; their ids in order. */
     private static List<String> triggerMany(String slug, int n) {
@@ -73,7 +75,7 @@ class WorkerPrefetchTest {
 
             gate.countDown();
             for (String id : ids) {
-                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+                api.awaitStatus("/v1/runs/" + id, "completed");
             }
             Await.until("the worker to let go of every run", Duration.ofSeconds(10), () -> worker.heldRuns() == 0);
         } finally {
@@ -107,7 +109,7 @@ class WorkerPrefetchTest {
             }
             gate.countDown();
             for (String id : ids) {
-                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+                api.awaitStatus("/v1/runs/" + id, "completed");
             }
         } finally {
             gate.countDown();
@@ -148,7 +150,7 @@ class WorkerPrefetchTest {
         second.start();
         try {
             for (String id : ids) {
-                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+                api.awaitStatus("/v1/runs/" + id, "completed");
             }
         } finally {
             second.close();

@@ -9,6 +9,7 @@ import io.drover.client.RunEvent;
 import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
+import io.drover.testing.Api;
 import io.drover.testing.Await;
 import io.drover.testing.DroverTest;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class WorkerShutdownTest {
 
     static DroverClient client;
+    static Api api;
 
     @Test
     void unfinishedRunsAreReleasedWithoutSpendingAnAttempt() {
@@ -63,7 +65,8 @@ class WorkerShutdownTest {
         next.start();
         try {
             for (Run run : runs) {
-                Run done = SdkTesting.awaitStatus(client, run.id(), RunStatus.COMPLETED);
+                api.awaitStatus("/v1/runs/" + run.id(), "completed");
+                Run done = client.getRun(run.id());
                 assertThat(done.attempt()).isEqualTo(1);
             }
         } finally {

@@ -51,7 +51,7 @@ class WorkflowDagTest {
                 Map.of("id", "d", "job", "sum", "depends_on", List.of("b", "c"),
                         "payload", Map.of("values", List.of("{{steps.b.output.n}}", "{{steps.c.output.n}}"))))));
         String id = trigger(api, "diamond", Map.of("n", 3));
-        JsonNode run = awaitStatus(api, id, "completed");
+        JsonNode run = api.awaitStatus("/v1/workflow-runs/" + id, "completed");
         assertThat(step(run, "a").get("output").get("n").asInt()).isEqualTo(6);
         assertThat(step(run, "d").get("output").get("total").asInt()).isEqualTo(24);
         assertThat(run.get("output").get("d").get("total").asInt()).isEqualTo(24);
@@ -99,7 +99,7 @@ class WorkflowDagTest {
                 Map.of("id", "join", "job", "sum", "depends_on", List.of("big", "small"),
                         "payload", Map.of("values", List.of(0))))));
         String id = trigger(api, "branchy", Map.of("n", 2, "mode", "on"));
-        JsonNode run = awaitStatus(api, id, "completed");
+        JsonNode run = api.awaitStatus("/v1/workflow-runs/" + id, "completed");
         assertThat(step(run, "big").get("status").asText()).isEqualTo("skipped");
         assertThat(step(run, "big").get("skip_reason").asText()).isEqualTo("condition");
         assertThat(step(run, "after_big").get("status").asText()).isEqualTo("completed");
