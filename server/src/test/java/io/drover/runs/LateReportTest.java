@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * A report names the attempt it ends: a late report of an attempt that crashed (its lease ran
  * out) must not complete the next attempt, even when the same worker id claimed it again.
  */
-@DroverTest
+@DroverTest(shared = true)
 class LateReportTest {
     static Api api;
 

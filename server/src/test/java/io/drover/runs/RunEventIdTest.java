@@ -16,7 +16,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** Event ids are derived from (created_at, seq) since V5 and must still be unique, well-formed UUIDv7s. */
-@DroverTest
+@DroverTest(shared = true)
 class RunEventIdTest {
     static Api api;
 

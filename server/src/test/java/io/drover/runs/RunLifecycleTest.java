@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-@DroverTest
+@DroverTest(shared = true)
 class RunLifecycleTest {
     static Api api;
 

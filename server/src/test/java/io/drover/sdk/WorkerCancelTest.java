@@ -18,7 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
-@DroverTest
+@DroverTest(shared = true)
 class WorkerCancelTest {
 
     static DroverClient client;

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-@DroverTest
+@DroverTest(shared = true)
 class WorkerCompetitionTest {
 
     static DroverClient client;

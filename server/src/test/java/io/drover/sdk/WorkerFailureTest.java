@@ -21,7 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-@DroverTest
+@DroverTest(shared = true)
 class WorkerFailureTest {
 
     static DroverClient client;

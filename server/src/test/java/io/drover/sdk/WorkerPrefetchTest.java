@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Claim-ahead: runs claimed beyond the free places wait in the worker, leased, and never run early. */
-@DroverTest
+@DroverTest(shared = true)
 class WorkerPrefetchTest {
 
     static DroverClient client;

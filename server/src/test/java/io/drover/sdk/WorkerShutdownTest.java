@@ -22,7 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-@DroverTest
+@DroverTest(shared = true)
 class WorkerShutdownTest {
 
     static DroverClient client;

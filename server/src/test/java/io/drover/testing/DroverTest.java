@@ -41,6 +41,14 @@ public @interface DroverTest {
     /** One server for the whole class (the default), or a new one for every test method. */
     Lifecycle lifecycle() default Lifecycle.PER_CLASS;
 
+    /**
+     * Share one server and database with the other {@code shared} classes of the same {@link #env}
+     * (started by the first, closed when the test run ends), to spare a start and a stop per class.
+     * Only for classes that touch nothing but their own jobs and queues (names no other shared class
+     * uses) and assert nothing about the whole database, the metrics or listings across jobs.
+     */
+    boolean shared() default false;
+
     enum Lifecycle {
         /** Started before {@code @BeforeAll}, closed after {@code @AfterAll}. */
         PER_CLASS,

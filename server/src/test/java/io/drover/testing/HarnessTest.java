@@ -18,6 +18,34 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /** The test harness itself: {@link DroverTest}'s lifecycles and injection, and {@link Api#awaitStatus}. */
 class HarnessTest {
+    static final Set<Object> sharedServers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @AfterAll
+    static void theSharedClassesHadOneServerThatOutlivesThem() {
+        assertThat(sharedServers).hasSize(1);
+        TestServer shared = (TestServer) sharedServers.iterator().next();
+        assertThat(new Api(shared).get("/v1/jobs").status()).as("closed at the end of the run, not before").isEqualTo(200);
+    }
+
+    @Nested
+    @DroverTest(shared = true, env = "DROVER_POLL_INTERVAL_MS=201") // an env no other class uses
+    class SharedA {
+        @Test
+        void getsTheSharedServer(TestServer server, Api api) {
+            sharedServers.add(server);
+            assertThat(api.post("/v1/jobs", Map.of("slug", "shared-a")).status()).isEqualTo(201);
+        }
+    }
+
+    @Nested
+    @DroverTest(shared = true, env = "DROVER_POLL_INTERVAL_MS=201")
+    class SharedB {
+        @Test
+        void getsTheSameServer(TestServer server, Api api) {
+            sharedServers.add(server);
+            assertThat(api.post("/v1/jobs", Map.of("slug", "shared-b")).status()).isEqualTo(201);
+        }
+    }
 
     @Nested
     @DroverTest(env = {"DROVER_RATE_LIMIT_PER_SEC=0.01", "DROVER_RATE_LIMIT_BURST=2"})

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -34,6 +35,7 @@ public final class TestServerExtension
         final TestServer server;
         final Api api;
         private DroverClient client;
+        private boolean closed;
 
         Harness(TestServer server) {
             this.server = server;
@@ -56,6 +58,10 @@ public final class TestServerExtension
 
         @Override
         public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             try {
                 if (client != null) {
                     client.close();
@@ -66,11 +72,18 @@ public final class TestServerExtension
         }
     }
 
+    /**
+     * How a class or method context holds its harness: not itself closeable, so that JUnit does not
+     * close a shared server with the first class that used it; {@link #stop} closes the others.
+     */
+    private record Ref(Harness harness) {}
+
     @Override
     public void beforeAll(ExtensionContext context) throws IllegalAccessException {
-        if (config(context).lifecycle() == DroverTest.Lifecycle.PER_CLASS) {
-            Harness h = start(context);
-            context.getStore(NS).put(Harness.class, h);
+        DroverTest config = config(context);
+        if (config.lifecycle() == DroverTest.Lifecycle.PER_CLASS) {
+            Harness h = config.shared() ? shared(context) : start(context);
+            context.getStore(NS).put(Ref.class, new Ref(h));
             inject(context.getRequiredTestClass(), context.getTestInstance().orElse(null), h);
         }
     }
@@ -79,7 +92,7 @@ public final class TestServerExtension
     public void beforeEach(ExtensionContext context) throws IllegalAccessException {
         if (config(context).lifecycle() == DroverTest.Lifecycle.PER_METHOD) {
             Harness h = start(context);
-            context.getStore(NS).put(Harness.class, h);
+            context.getStore(NS).put(Ref.class, new Ref(h));
             inject(context.getRequiredTestClass(), context.getRequiredTestInstance(), h);
         }
     }
@@ -93,7 +106,8 @@ public final class TestServerExtension
 
     @Override
     public void afterAll(ExtensionContext context) {
-        if (config(context).lifecycle() == DroverTest.Lifecycle.PER_CLASS) {
+        DroverTest config = config(context);
+        if (config.lifecycle() == DroverTest.Lifecycle.PER_CLASS && !config.shared()) {
             stop(context);
         }
     }
@@ -105,13 +119,13 @@ public final class TestServerExtension
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        Harness h = context.getStore(NS).get(Harness.class, Harness.class);
-        if (h == null) {
+        Ref ref = context.getStore(NS).get(Ref.class, Ref.class);
+        if (ref == null) {
             // a constructor or @BeforeAll asking for the per-method server, which does not exist yet
             throw new ParameterResolutionException("no Drover server at this point of the lifecycle ("
                     + config(context).lifecycle() + "): ask for it in a test or @BeforeEach method");
         }
-        return h.get(parameter.getParameter().getType());
+        return ref.harness().get(parameter.getParameter().getType());
     }
 
     private static DroverTest config(ExtensionContext context) {
@@ -121,6 +135,21 @@ public final class TestServerExtension
     }
 
     private static Harness start(ExtensionContext context) {
+        String hint = context.getRequiredTestClass().getSimpleName();
+        return new Harness(TestServer.startOn(TestDatabase.freshDatabase(hint), env(context)));
+    }
+
+    /**
+     * The server of the shared classes with this environment, started on first use and kept in the
+     * root context's store, which closes it when the whole test run ends.
+     */
+    private static Harness shared(ExtensionContext context) {
+        Map<String, String> env = env(context);
+        return context.getRoot().getStore(NS).getOrComputeIfAbsent("shared " + new TreeMap<>(env),
+                key -> new Harness(TestServer.startOn(TestDatabase.freshDatabase("shared"), env)), Harness.class);
+    }
+
+    private static Map<String, String> env(ExtensionContext context) {
         Map<String, String> env = new HashMap<>();
         for (String pair : config(context).env()) {
             int eq = pair.indexOf('=');
@@ -129,14 +158,13 @@ public final class TestServerExtension
             }
             env.put(pair.substring(0, eq), pair.substring(eq + 1));
         }
-        String hint = context.getRequiredTestClass().getSimpleName();
-        return new Harness(TestServer.startOn(TestDatabase.freshDatabase(hint), env));
+        return env;
     }
 
     private static void stop(ExtensionContext context) {
-        Harness h = context.getStore(NS).remove(Harness.class, Harness.class);
-        if (h != null) {
-            h.close();
+        Ref ref = context.getStore(NS).remove(Ref.class, Ref.class);
+        if (ref != null) {
+            ref.harness().close();
         }
     }
 
