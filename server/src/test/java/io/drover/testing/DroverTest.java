@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code DroverClient} (admin key, closed with the server). As a field: a non-final field of one
  * of those types, static for a per-class server, is set before the class's set-up methods run;
  * when a class declares several fields of one type (a second node, say), none of them is set and
- * the class assigns them itself.
+ * the class assigns them itself. {@link #shared} classes share one server, started once.
  *
  * <pre>{@code
  * @DroverTest(env = "DROVER_PUSH_ENABLED=false")
@@ -45,7 +45,8 @@ public @interface DroverTest {
      * Share one server and database with the other {@code shared} classes of the same {@link #env}
      * (started by the first, closed when the test run ends), to spare a start and a stop per class.
      * Only for classes that touch nothing but their own jobs and queues (names no other shared class
-     * uses) and assert nothing about the whole database, the metrics or listings across jobs.
+     * uses) and assert nothing about the whole database, the metrics or listings across jobs. For
+     * {@link Lifecycle#PER_CLASS} only.
      */
     boolean shared() default false;
 

@@ -121,7 +121,7 @@ public final class TestServerExtension
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         Ref ref = context.getStore(NS).get(Ref.class, Ref.class);
         if (ref == null) {
-            // a constructor or @BeforeAll asking for the per-method server, which does not exist yet
+            // a constructor or @BeforeAll asking for a per-method server, which does not exist yet
             throw new ParameterResolutionException("no Drover server at this point of the lifecycle ("
                     + config(context).lifecycle() + "): ask for it in a test or @BeforeEach method");
         }
@@ -170,7 +170,8 @@ public final class TestServerExtension
 
     /**
      * Sets the fields of the injected types: static ones always, instance ones when there is an
-     * instance (a per-method server, or a class with one instance for all its tests). A type declared by more than one field is left to the class.
+     * instance (a per-method server, or a class with one instance for all its tests). A type
+     * declared by more than one field is left to the class.
      */
     private static void inject(Class<?> testClass, Object instance, Harness h) throws IllegalAccessException {
         Map<Class<?>, List<Field>> byType = new HashMap<>();
