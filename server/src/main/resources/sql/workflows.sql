@@ -1,12 +1,15 @@
 -- Workflow runs, step runs and the decision log. WF_COLUMNS and STEP_COLUMNS are replaced by
 -- WorkflowRun.COLUMNS and StepRun.COLUMNS when the file is loaded. Every statement here runs in
 -- a transaction that holds the workflow run's row lock (lock_run), so steps of one run never race.
+-- Statements that change a status take it as their first parameter and end with
+-- `status = ANY(?)`: the states that may move to it, from StepStatus / WorkflowRunStatus (see
+-- StatusWrites). Reads keep their status literals, which the partial indexes of V3 match.
 
 -- name: insert_run
 -- A repeated idempotency key for the same workflow makes no row; the caller then reads the first run.
 INSERT INTO workflow_runs (id, project_id, workflow_id, workflow_slug, version, status, input, idempotency_key,
                            parent_run_id, parent_step_id, depth, steps_left, started_at)
-VALUES (?, ?, ?, ?, ?, 'running', ?::jsonb, ?, ?, ?, ?, ?, now())
+VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, now())
 ON CONFLICT (workflow_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING WF_COLUMNS
 
@@ -35,7 +38,7 @@ LIMIT ?
 -- name: insert_steps
 -- All step runs of a new workflow run in one statement; deps_total is each step's fan-in counter.
 INSERT INTO workflow_step_runs (workflow_run_id, project_id, step_id, type, status, deps_total)
-SELECT ?, ?, t.step_id, t.type, 'pending', t.deps_total
+SELECT ?, ?, t.step_id, t.type, ?, t.deps_total
 FROM unnest(?::text[], ?::text[], ?::int[]) AS t(step_id, type, deps_total)
 
 -- name: get_step
@@ -52,7 +55,7 @@ SELECT step_id, status, output::text FROM workflow_step_runs WHERE workflow_run_
 UPDATE workflow_step_runs
 SET status = ?, attempt = ?, run_id = ?, child_run_id = ?, concurrency_key = ?, blocked = false, due_at = ?,
     started_at = coalesce(started_at, now())
-WHERE workflow_run_id = ? AND step_id = ?
+WHERE workflow_run_id = ? AND step_id = ? AND status = ANY(?::text[])
 
 -- name: step_block
 UPDATE workflow_step_runs SET blocked = true, concurrency_key = ? WHERE workflow_run_id = ? AND step_id = ?
@@ -61,7 +64,7 @@ UPDATE workflow_step_runs SET blocked = true, concurrency_key = ? WHERE workflow
 UPDATE workflow_step_runs
 SET status = ?, output = ?::jsonb, error = ?::jsonb, skip_reason = ?, due_at = NULL, blocked = false,
     finished_at = now(), started_at = coalesce(started_at, now()), settled_seq = nextval('workflow_step_settled_seq')
-WHERE workflow_run_id = ? AND step_id = ?
+WHERE workflow_run_id = ? AND step_id = ? AND status = ANY(?::text[])
 
 -- name: step_compensated
 UPDATE workflow_step_runs SET compensated = true WHERE workflow_run_id = ? AND step_id = ?
@@ -81,7 +84,7 @@ UPDATE workflow_runs SET steps_left = steps_left - ? WHERE id = ? RETURNING step
 UPDATE workflow_runs
 SET status = ?, output = ?::jsonb, error = ?::jsonb, compensating = false, compensation_queue = '{}',
     finished_at = now()
-WHERE id = ?
+WHERE id = ? AND status = ANY(?::text[])
 
 -- name: start_compensation
 UPDATE workflow_runs SET compensating = true, compensation_queue = ?::text[], error = ?::jsonb WHERE id = ?
@@ -98,24 +101,33 @@ ORDER BY settled_seq DESC
 -- name: cancel_active_steps
 -- Failing or canceling a run: every step not yet settled is canceled at once.
 UPDATE workflow_step_runs s
-SET status = 'canceled', finished_at = now(), due_at = NULL, blocked = false
+SET status = ?, finished_at = now(), due_at = NULL, blocked = false
 FROM (SELECT step_id, status AS old_status FROM workflow_step_runs
-      WHERE workflow_run_id = ? AND status IN ('pending', 'running', 'waiting') FOR UPDATE) old
+      WHERE workflow_run_id = ? AND status = ANY(?::text[]) FOR UPDATE) old
 WHERE s.workflow_run_id = ? AND s.step_id = old.step_id
 RETURNING s.step_id, s.type, s.run_id, s.child_run_id, old.old_status
 
 -- name: reopen_run
 UPDATE workflow_runs
-SET status = 'running', output = NULL, error = NULL, finished_at = NULL, compensating = false,
-    compensation_queue = '{}', steps_left = steps_left + ?
-WHERE id = ?
+SET status = ?, output = NULL, error = NULL, finished_at = NULL, compensating = false,
+    compensation_queue = '{}'
+WHERE id = ? AND status = ANY(?::text[])
 
 -- name: reset_step
+-- An operator's retry: a settled step starts over.
 UPDATE workflow_step_runs
-SET status = 'pending', deps_done = ?, deps_blocked = ?, skip_reason = NULL, run_id = NULL, child_run_id = NULL,
+SET status = ?, deps_done = ?, deps_blocked = ?, skip_reason = NULL, run_id = NULL, child_run_id = NULL,
     blocked = false, due_at = NULL, output = NULL, error = NULL, settled_seq = NULL, attempt = 0,
     started_at = NULL, finished_at = NULL
-WHERE workflow_run_id = ? AND step_id = ?
+WHERE workflow_run_id = ? AND step_id = ? AND status = ANY(?::text[])
+
+-- name: reset_pending_step
+-- The same for a step still pending (not a transition): the same reset, its status left as it is.
+UPDATE workflow_step_runs
+SET deps_done = ?, deps_blocked = ?, skip_reason = NULL, run_id = NULL, child_run_id = NULL,
+    blocked = false, due_at = NULL, output = NULL, error = NULL, settled_seq = NULL, attempt = 0,
+    started_at = NULL, finished_at = NULL
+WHERE workflow_run_id = ? AND step_id = ? AND status = 'pending'
 
 -- name: decide
 INSERT INTO workflow_step_decisions (project_id, workflow_run_id, step_id, decision, message, details)

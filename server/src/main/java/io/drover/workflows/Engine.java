@@ -62,14 +62,14 @@ public final class Engine implements RunSettledHook {
             UUID parentRunId, String parentStepId, int depth) throws SQLException {
         Graph g = workflows.graph(c, wf.id(), wf.version());
         Optional<WorkflowRun> inserted = Rows.run(c, "insert_run", id, wf.projectId(), wf.id(), wf.spec().slug(),
-                wf.version(), Json.write(input), idempotencyKey, parentRunId, parentStepId, depth,
-                g.spec().steps().size());
+                wf.version(), WorkflowRunStatus.INITIAL.db(), Json.write(input), idempotencyKey, parentRunId,
+                parentStepId, depth, g.spec().steps().size());
         if (inserted.isEmpty()) {
             return new Started(Rows.run(c, "find_run_by_key", wf.id(), idempotencyKey).orElseThrow(), false);
         }
         WorkflowRun run = inserted.get();
         List<StepSpec> steps = g.spec().steps();
-        Rows.update(c, "insert_steps", run.id(), run.projectId(),
+        Rows.update(c, "insert_steps", run.id(), run.projectId(), StepStatus.INITIAL.db(),
                 steps.stream().map(StepSpec::id).toArray(String[]::new),
                 steps.stream().map(StepSpec::type).toArray(String[]::new),
                 steps.stream().map(s -> s.dependsOn().size()).toArray(Integer[]::new));
@@ -97,8 +97,8 @@ public final class Engine implements RunSettledHook {
 
     // ---------------------------------------------------------------------------- entry points
 
-    void childFinished(Connection c, UUID parentRunId, String stepId, UUID childId, String status, String output,
-            String error) throws SQLException {
+    void childFinished(Connection c, UUID parentRunId, String stepId, UUID childId, WorkflowRunStatus status,
+            String output, String error) throws SQLException {
         with(c, parentRunId, a -> a.childDone(stepId, childId, status, output, error));
     }
 

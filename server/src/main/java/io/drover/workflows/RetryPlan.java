@@ -29,7 +29,7 @@ record RetryPlan(Map<String, Counters> reset, int settledBefore) {
         ids.add(stepId);
         ids.addAll(g.descendants(stepId));
         for (StepRun s : steps) {
-            if (s.status().equals("canceled")) {
+            if (s.status() == StepStatus.CANCELED) {
                 ids.add(s.stepId());
                 ids.addAll(g.descendants(s.stepId()));
             }
@@ -40,19 +40,19 @@ record RetryPlan(Map<String, Counters> reset, int settledBefore) {
             StepRun current = byId.get(id);
             if (current.isActive()) {
                 throw ApiError.conflict("step_active", "step '" + id + "', downstream of '" + stepId + "', is still "
-                        + current.status() + "; retry once it has settled", Map.of("step_id", id));
+                        + current.status().db() + "; retry once it has settled", Map.of("step_id", id));
             }
-            settled += current.status().equals("pending") ? 0 : 1;
+            settled += current.status() == StepStatus.PENDING ? 0 : 1;
             int done = 0;
             int blocked = 0;
             for (String dep : g.step(id).dependsOn()) {
                 StepRun d = byId.get(dep);
-                if (ids.contains(dep) || d.status().equals("pending") || d.isActive()) {
+                if (ids.contains(dep) || d.status() == StepStatus.PENDING || d.isActive()) {
                     continue;
                 }
                 done++;
-                boolean skipsMe = d.status().equals("skipped") && "upstream".equals(d.skipReason())
-                        || d.status().equals("failed") && g.step(dep).onFailure().equals("skip_dependents");
+                boolean skipsMe = d.status() == StepStatus.SKIPPED && "upstream".equals(d.skipReason())
+                        || d.status() == StepStatus.FAILED && g.step(dep).onFailure().equals("skip_dependents");
                 blocked += skipsMe ? 1 : 0;
             }
             reset.put(id, new Counters(done, blocked, g.step(id).dependsOn().size()));

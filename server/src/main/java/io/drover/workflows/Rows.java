@@ -22,6 +22,11 @@ final class Rows {
 
     static PreparedStatement prepare(Connection c, String name, Object... params) throws SQLException {
         PreparedStatement ps = c.prepareStatement(SQL.get(name));
+        bind(c, ps, params);
+        return ps;
+    }
+
+    static void bind(Connection c, PreparedStatement ps, Object... params) throws SQLException {
         for (int i = 0; i < params.length; i++) {
             Object p = params[i];
             if (p instanceof Instant t) {
@@ -34,7 +39,6 @@ final class Rows {
                 ps.setObject(i + 1, p);
             }
         }
-        return ps;
     }
 
     static int update(Connection c, String name, Object... params) throws SQLException {

@@ -106,7 +106,7 @@ final class StepStarts {
         }
         Map<UUID, List<JobStart>> byJob = new LinkedHashMap<>();
         starts.forEach(j -> byJob.computeIfAbsent(j.job().id(), k -> new ArrayList<>()).add(j));
-        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("step_start"))) {
+        try (StatusWrites.Batch ps = StatusWrites.batch(c, run.id(), "step_start")) {
             for (List<JobStart> group : byJob.values()) {
                 List<TriggerRequest> reqs = new ArrayList<>();
                 for (JobStart j : group) {
@@ -121,8 +121,8 @@ final class StepStarts {
                 for (int i = 0; i < group.size(); i++) {
                     JobStart j = group.get(i);
                     Run r = made.get(i);
-                    setStart(ps, j.step().id(), "running", j.attempt(), r.id(), null, j.key(), due(j.step().timeoutSecs()));
-                    ps.addBatch();
+                    ps.add(j.step().id(), StepStatus.RUNNING, j.attempt(), r.id(), null, j.key(),
+                            due(j.step().timeoutSecs()));
                     if (j.attempt() == 1) {
                         a.decide(j.step().id(), "started", "started: run " + r.id() + " of job '" + j.job().spec().slug()
                                 + "'", Json.object().put("run_id", r.id().toString()));
@@ -134,28 +134,13 @@ final class StepStarts {
                     }
                 }
             }
-            ps.executeBatch();
+            ps.execute();
         }
     }
 
-    private void setStart(PreparedStatement ps, String id, String status, int attempt, UUID runId, UUID childId,
-            String key, Instant due) throws SQLException {
-        ps.setString(1, status);
-        ps.setInt(2, attempt);
-        ps.setObject(3, runId);
-        ps.setObject(4, childId);
-        ps.setString(5, key);
-        ps.setTimestamp(6, due == null ? null : java.sql.Timestamp.from(due));
-        ps.setObject(7, run.id());
-        ps.setString(8, id);
-    }
-
-    private void markStarted(String id, String status, int attempt, UUID runId, UUID childId, String key, Instant due)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("step_start"))) {
-            setStart(ps, id, status, attempt, runId, childId, key, due);
-            ps.executeUpdate();
-        }
+    private void markStarted(String id, StepStatus status, int attempt, UUID runId, UUID childId, String key,
+            Instant due) throws SQLException {
+        StatusWrites.step(c, run.id(), id, status, "step_start", attempt, runId, childId, key, due);
     }
 
     private static Instant due(Integer secs) {
@@ -168,7 +153,7 @@ final class StepStarts {
         JsonNode details = Template.render(s.payload(), ctx);
         Approvals.insert(c, run.projectId(), run.id(), s.id(), "approve step '" + s.id() + "' of workflow '"
                 + run.workflowSlug() + "'", details == null ? null : Json.write(details), "medium", null, expires);
-        markStarted(s.id(), "waiting", 1, null, null, key, expires);
+        markStarted(s.id(), StepStatus.WAITING, 1, null, null, key, expires);
         a.decide(s.id(), "waiting_for_approval", "waiting for an operator to approve or reject"
                 + (expires == null ? "" : "; expires at " + expires), null);
     }
@@ -176,10 +161,10 @@ final class StepStarts {
     private void startEventWait(StepSpec s, Template.Context ctx, String key) throws SQLException {
         String eventKey = Template.renderText(s.eventKey(), ctx);
         Instant expires = due(s.timeoutSecs());
-        markStarted(s.id(), "waiting", 1, null, null, key, expires);
+        markStarted(s.id(), StepStatus.WAITING, 1, null, null, key, expires);
         Optional<String> sent = EventWaits.sent(c, run.projectId(), eventKey);
         if (sent.isPresent()) {
-            a.settle(s.id(), "completed", sent.get(), null, null, "event_received",
+            a.settle(s.id(), StepStatus.COMPLETED, sent.get(), null, null, "event_received",
                     "event '" + eventKey + "' had already been sent; its payload is the step's output");
             return;
         }
@@ -191,30 +176,30 @@ final class StepStarts {
     private void startSleep(StepSpec s, String key) throws SQLException {
         Instant until = s.until() != null ? s.until() : Instant.now().plusSeconds(s.durationSecs());
         if (!until.isAfter(Instant.now())) {
-            markStarted(s.id(), "running", 1, null, null, key, null);
-            a.settle(s.id(), "completed", Json.write(Json.object().put("slept_until", until.toString())), null, null,
-                    "woke", "sleep ended at once: " + until + " has passed");
+            markStarted(s.id(), StepStatus.RUNNING, 1, null, null, key, null);
+            a.settle(s.id(), StepStatus.COMPLETED, Json.write(Json.object().put("slept_until", until.toString())), null,
+                    null, "woke", "sleep ended at once: " + until + " has passed");
             return;
         }
-        markStarted(s.id(), "waiting", 1, null, null, key, until);
+        markStarted(s.id(), StepStatus.WAITING, 1, null, null, key, until);
         a.decide(s.id(), "sleeping", "sleeping until " + until, null);
     }
 
     private void startSubWorkflow(StepSpec s, Template.Context ctx, String key) throws SQLException {
         if (run.depth() + 1 > Engine.MAX_SUBWORKFLOW_DEPTH) {
-            markStarted(s.id(), "running", 1, null, null, key, null);
+            markStarted(s.id(), StepStatus.RUNNING, 1, null, null, key, null);
             a.settleFailed(s.id(), Advance.error("max_depth", "sub-workflows nest at most " + Engine.MAX_SUBWORKFLOW_DEPTH
                     + " deep; this one would be at depth " + (run.depth() + 1)));
             return;
         }
         Optional<Workflow> wf = e.workflows.find(c, run.projectId(), s.workflow());
         if (wf.isEmpty()) {
-            markStarted(s.id(), "running", 1, null, null, key, null);
+            markStarted(s.id(), StepStatus.RUNNING, 1, null, null, key, null);
             a.settleFailed(s.id(), Advance.error("workflow_missing", "workflow '" + s.workflow() + "' no longer exists"));
             return;
         }
         UUID childId = UuidV7.next();
-        markStarted(s.id(), "running", 1, null, childId, key, due(s.timeoutSecs()));
+        markStarted(s.id(), StepStatus.RUNNING, 1, null, childId, key, due(s.timeoutSecs()));
         a.decide(s.id(), "sub_workflow_started", "started sub-workflow run " + childId + " of '" + s.workflow()
                 + "' version " + wf.get().version(), Json.object().put("child_run_id", childId.toString()));
         JsonNode input = Template.render(s.payload(), ctx);

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.UUID;
 
 /** One workflow run as stored; JSON columns are kept as text and passed through. */
-public record WorkflowRun(UUID id, UUID projectId, UUID workflowId, String workflowSlug, int version, String status,
+public record WorkflowRun(UUID id, UUID projectId, UUID workflowId, String workflowSlug, int version,
+        WorkflowRunStatus status,
         String input, String output, String error, String idempotencyKey, UUID parentRunId, String parentStepId,
         int depth, int stepsLeft, boolean compensating, List<String> compensationQueue, Instant createdAt,
         Instant startedAt, Instant finishedAt) {
@@ -23,13 +24,14 @@ public record WorkflowRun(UUID id, UUID projectId, UUID workflowId, String workf
     static WorkflowRun map(ResultSet rs) throws SQLException {
         String[] queue = (String[]) rs.getArray(16).getArray();
         return new WorkflowRun(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
-                rs.getString(4), rs.getInt(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+                rs.getString(4), rs.getInt(5), WorkflowRunStatus.fromDb(rs.getString(6)), rs.getString(7),
+                rs.getString(8), rs.getString(9),
                 rs.getString(10), rs.getObject(11, UUID.class), rs.getString(12), rs.getInt(13), rs.getInt(14),
                 rs.getBoolean(15), List.of(queue), ts(rs, 17), ts(rs, 18), ts(rs, 19));
     }
 
     public boolean isFinished() {
-        return status.equals("completed") || status.equals("failed") || status.equals("canceled");
+        return status.isFinished();
     }
 
     static Instant ts(ResultSet rs, int i) throws SQLException {
@@ -44,11 +46,11 @@ public record WorkflowRun(UUID id, UUID projectId, UUID workflowId, String workf
         n.put("workflow_id", workflowId.toString());
         n.put("workflow_slug", workflowSlug);
         n.put("version", version);
-        String shown = status;
-        if (status.equals("running") && steps != null && !compensating
-                && steps.stream().noneMatch(s -> s.status().equals("running"))
-                && steps.stream().anyMatch(s -> s.status().equals("waiting"))) {
-            shown = "waiting";
+        String shown = status.db();
+        if (status == WorkflowRunStatus.RUNNING && steps != null && !compensating
+                && steps.stream().noneMatch(s -> s.status() == StepStatus.RUNNING)
+                && steps.stream().anyMatch(s -> s.status() == StepStatus.WAITING)) {
+            shown = WorkflowRunStatus.SHOWN_WAITING;
         }
         n.put("status", shown);
         n.put("compensating", compensating);

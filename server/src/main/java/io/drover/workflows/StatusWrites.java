@@ -1,0 +1,130 @@
+package io.drover.workflows;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The one place that writes the status of a step run or a workflow run. Each statement that sets a
+ * status ({@code step_start}, {@code step_settle}, {@code reset_step}, {@code finish_run},
+ * {@code reopen_run} in {@code workflows.sql}) takes the new status first and ends with
+ * {@code status = ANY(?)}, filled here with the states the table in {@link StepStatus} or
+ * {@link WorkflowRunStatus} lets move to it: the database changes only a row whose current status
+ * may make the move, in the same statement. A row it did not change is a bug in the engine, not bad
+ * input, and throws {@link IllegalStateException}, which rolls the transaction back.
+ * {@code cancel_active_steps} selects its rows by the states that may move to canceled the same way.
+ * (New rows start in {@link StepStatus#INITIAL} and {@link WorkflowRunStatus#INITIAL}: see
+ * {@link Engine#trigger}.)
+ */
+final class StatusWrites {
+    private StatusWrites() {}
+
+    /** Moves one step to {@code to}; {@code params} are the statement's own, between the status and the row. */
+    static void step(Connection c, UUID runId, String stepId, StepStatus to, String statement, Object... params)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get(statement))) {
+            bindStep(c, ps, runId, stepId, to, params);
+            check(c, runId, stepId, to, ps.executeUpdate());
+        }
+    }
+
+    /** Moves one workflow run to {@code to}. */
+    static void run(Connection c, UUID runId, WorkflowRunStatus to, String statement, Object... params)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get(statement))) {
+            Rows.bind(c, ps, row(to.db(), params, runId, names(to.sources())));
+            if (ps.executeUpdate() != 1) {
+                String now = Rows.run(c, "lock_run", runId).map(r -> r.status().db()).orElse("missing");
+                throw new IllegalStateException("illegal workflow run transition: run " + runId + " is " + now
+                        + " and cannot move to " + to.db() + " (" + statement + ")");
+            }
+        }
+    }
+
+    /** A step canceled by {@link #cancelUnsettled}: its job run or sub-workflow run, and its status before. */
+    record Canceled(String stepId, UUID runId, UUID childRunId, StepStatus was) {}
+
+    /** Cancels every step of the run not yet settled: those whose status may move to canceled. */
+    static List<Canceled> cancelUnsettled(Connection c, UUID runId) throws SQLException {
+        List<Canceled> out = new ArrayList<>();
+        try (PreparedStatement ps = Rows.prepare(c, "cancel_active_steps", StepStatus.CANCELED.db(), runId,
+                names(StepStatus.CANCELED.sources()), runId); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Canceled(rs.getString(1), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),
+                        StepStatus.fromDb(rs.getString(5))));
+            }
+        }
+        return out;
+    }
+
+    /** Several moves of steps of one run with one statement, sent as one batch. */
+    static Batch batch(Connection c, UUID runId, String statement) throws SQLException {
+        return new Batch(c, runId, statement);
+    }
+
+    static final class Batch implements AutoCloseable {
+        private final Connection c;
+        private final UUID runId;
+        private final PreparedStatement ps;
+        private final List<String> stepIds = new ArrayList<>();
+        private final List<StepStatus> targets = new ArrayList<>();
+
+        private Batch(Connection c, UUID runId, String statement) throws SQLException {
+            this.c = c;
+            this.runId = runId;
+            this.ps = c.prepareStatement(Rows.SQL.get(statement));
+        }
+
+        void add(String stepId, StepStatus to, Object... params) throws SQLException {
+            bindStep(c, ps, runId, stepId, to, params);
+            ps.addBatch();
+            stepIds.add(stepId);
+            targets.add(to);
+        }
+
+        void execute() throws SQLException {
+            int[] counts = ps.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                check(c, runId, stepIds.get(i), targets.get(i), counts[i]);
+            }
+            stepIds.clear();
+            targets.clear();
+        }
+
+        @Override
+        public void close() throws SQLException {
+            ps.close();
+        }
+    }
+
+    private static void bindStep(Connection c, PreparedStatement ps, UUID runId, String stepId, StepStatus to,
+            Object[] params) throws SQLException {
+        Rows.bind(c, ps, row(to.db(), params, runId, stepId, names(to.sources())));
+    }
+
+    private static void check(Connection c, UUID runId, String stepId, StepStatus to, int count) throws SQLException {
+        if (count == PreparedStatement.SUCCESS_NO_INFO || count == 1) {
+            return;
+        }
+        String now = Rows.step(c, runId, stepId).map(s -> s.status().db()).orElse("missing");
+        throw new IllegalStateException("illegal workflow step transition: step '" + stepId + "' of run " + runId
+                + " is " + now + " and cannot move to " + to.db());
+    }
+
+    private static Object[] row(String status, Object[] params, Object... tail) {
+        Object[] all = new Object[1 + params.length + tail.length];
+        all[0] = status;
+        System.arraycopy(params, 0, all, 1, params.length);
+        System.arraycopy(tail, 0, all, 1 + params.length, tail.length);
+        return all;
+    }
+
+    static String[] names(Collection<? extends Enum<?>> states) {
+        return states.stream().map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+    }
+}
