@@ -69,12 +69,35 @@ public final class Workflows {
             System.out.println(Options.HELP);
             return;
         }
+        watchdog(o.maxMinutes, Thread.currentThread());
         try {
             run(o);
         } catch (BenchFailure e) {
             System.err.println("bench/workflows: FAILED: " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    /**
+     * The last guard against a hang that no bounded wait caught (a stuck start of PostgreSQL, say):
+     * after {@code minutes} the benchmark prints where the main thread is and exits with status 1;
+     * the shutdown hooks stop PostgreSQL and delete the temporary folder.
+     */
+    private static void watchdog(int minutes, Thread main) {
+        Thread.ofPlatform().daemon().name("bench-watchdog").start(() -> {
+            try {
+                Thread.sleep(Duration.ofMinutes(minutes));
+            } catch (InterruptedException e) {
+                return;
+            }
+            StringBuilder where = new StringBuilder();
+            for (StackTraceElement e : main.getStackTrace()) {
+                where.append("\n    at ").append(e);
+            }
+            System.err.println("bench/workflows: FAILED: still running after " + minutes + " min (--max-minutes); "
+                    + "the main thread is" + where);
+            System.exit(1);
+        });
     }
 
     static void run(Options o) throws Exception {
@@ -632,6 +655,7 @@ public final class Workflows {
                   --claim-max N         most runs per claim (default 100)
                   --wait-ms N           long-poll wait of each claim (default 5000)
                   --round-timeout-s N   a round that takes longer fails the benchmark (default 60)
+                  --max-minutes N       the whole run gives up with an error after this long (default 10)
                   --out PATH            the markdown report (default bench/results/workflows-latest.md)
                 """;
         Path root = Path.of(".");
@@ -645,6 +669,7 @@ public final class Workflows {
         int claimMax = 100;
         long waitMs = 5_000;
         Duration roundTimeout = Duration.ofSeconds(60);
+        int maxMinutes = 10;
         Path out = Path.of("bench/results/workflows-latest.md");
         boolean help;
 
@@ -680,6 +705,7 @@ public final class Workflows {
                     case "--claim-max" -> o.claimMax = positive(a, v, 1);
                     case "--wait-ms" -> o.waitMs = positive(a, v, 0);
                     case "--round-timeout-s" -> o.roundTimeout = Duration.ofSeconds(positive(a, v, 1));
+                    case "--max-minutes" -> o.maxMinutes = positive(a, v, 1);
                     case "--out" -> o.out = Path.of(v);
                     default -> throw new IllegalArgumentException("unknown option " + a + "\n" + HELP);
                 }
