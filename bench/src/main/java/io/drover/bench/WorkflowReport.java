@@ -55,8 +55,14 @@ final class WorkflowReport {
             rows.add(new Row(name, "plain: trigger -> first claimed, ms",
                     medianSpread(fan.b(), x -> x.marks().get("first claimed")), "", ""));
             rows.add(new Row(name, "trigger call answered, ms: fan-out / plain", pair(fan, "trigger answered"), "", ""));
-            rows.add(new Row(name, "completion call p50, ms: fan-out / plain", pair(fan, "complete call p50"), "", ""));
-            rows.add(new Row(name, "claims that brought runs: fan-out / plain", pair(fan, "claims with runs"), "", ""));
+            rows.add(new Row(name, String.format("fan-out: root claimed -> root done (its completion starts %d steps), "
+                    + "ms", options.width), medianSpread(fan.a(), x -> x.marks().get("root done")
+                    - x.marks().get("root claimed")), "", ""));
+            rows.add(new Row(name, "fan-out: first branch claimed -> last branch done, ms",
+                    medianSpread(fan.a(), x -> x.marks().get("last branch done")
+                            - x.marks().get("first branch claimed")), "", ""));
+            rows.add(new Row(name, "plain: first claimed -> last done, ms", medianSpread(fan.b(),
+                    x -> x.marks().get("last done") - x.marks().get("first claimed")), "", ""));
         }
         if (chain != null) {
             String name = String.format("chain %d", options.length);
@@ -218,6 +224,11 @@ final class WorkflowReport {
                         p.get("first claimed"), p.get("claims with runs"), p.get("complete call p50")));
             }
         }
+        if (fan != null) {
+            md.append("\nHot statements of the fan-out comparison's counted rounds, both sides together "
+                    + "(pg_stat_statements, the benchmark's PostgreSQL only):\n\n");
+            statements(md, fan.statements());
+        }
         if (chain != null) {
             md.append(String.format("%n## Chain, round by round%n%nAll times in ms. Verification: %s.%n%n",
                     chain.verification()));
@@ -234,7 +245,20 @@ final class WorkflowReport {
                         a.marks().get("complete call p50"), b.marks().get("complete call p50")));
             }
         }
+        if (chain != null) {
+            md.append("\nHot statements of the chain comparison's counted rounds, both sides together:\n\n");
+            statements(md, chain.statements());
+        }
         return md.toString();
+    }
+
+    private static void statements(StringBuilder md, List<Bench.Statement> statements) {
+        md.append("| calls | total ms | mean ms | rows | statement |\n|---|---|---|---|---|\n");
+        for (Bench.Statement st : statements) {
+            String q = Bench.oneLine(st.query(), 110);
+            md.append(String.format("| %,d | %,.0f | %.3f | %,d | `%s` |%n", st.calls(), st.totalMs(), st.meanMs(),
+                    st.rows(), q.replace("|", "\\|").replace("`", "'")));
+        }
     }
 
     /** Which side ran first in counted round {@code i} (the order alternates from the first warm-up round). */

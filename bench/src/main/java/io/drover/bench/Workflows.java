@@ -137,7 +137,8 @@ public final class Workflows {
     record Round(String kind, double ms, Map<String, Double> marks) {}
 
     /** The rounds of one comparison; {@code a} is the workflow, {@code b} the plain runs. */
-    record Comparison(List<Round> a, List<Round> b, long totalRuns, String verification) {
+    record Comparison(List<Round> a, List<Round> b, long totalRuns, String verification,
+                      List<Bench.Statement> statements) {
         /** Per-round-pair ratios, in round order. */
         double[] ratios(boolean plainOverWorkflow) {
             double[] r = new double[a.size()];
@@ -171,6 +172,9 @@ public final class Workflows {
                 int total = o.warmup + o.rounds;
                 for (int i = 0; i < total; i++) {
                     boolean counted = i >= o.warmup;
+                    if (i == o.warmup) {
+                        node.resetStatements(); // the hot statements of the counted rounds only
+                    }
                     boolean fanFirst = i % 2 == 1;
                     for (int k = 0; k < 2; k++) {
                         boolean doFan = (k == 0) == fanFirst;
@@ -184,7 +188,8 @@ public final class Workflows {
                     }
                 }
                 long expected = (long) total * (o.width + 2 + o.width);
-                return new Comparison(fan, plain, expected, verify(node, expected, total));
+                List<Bench.Statement> statements = node.topStatements(10);
+                return new Comparison(fan, plain, expected, verify(node, expected, total), statements);
             } finally {
                 stopAll(workers);
             }
@@ -270,6 +275,9 @@ public final class Workflows {
                 int total = o.warmup + o.rounds;
                 for (int i = 0; i < total; i++) {
                     boolean counted = i >= o.warmup;
+                    if (i == o.warmup) {
+                        node.resetStatements();
+                    }
                     boolean chainFirst = i % 2 == 1;
                     for (int k = 0; k < 2; k++) {
                         boolean doChain = (k == 0) == chainFirst;
@@ -283,7 +291,8 @@ public final class Workflows {
                     }
                 }
                 long expected = (long) total * 2 * o.length;
-                return new Comparison(chain, plain, expected, verify(node, expected, total));
+                List<Bench.Statement> statements = node.topStatements(10);
+                return new Comparison(chain, plain, expected, verify(node, expected, total), statements);
             } finally {
                 stopAll(workers);
             }
