@@ -44,7 +44,7 @@ final class WorkflowReport {
                     options.workers), medianSpread(fan.a(), Workflows.Round::ms), "", ""));
             rows.add(new Row(name, String.format("plain: trigger batch of %d -> last completed, ms", options.width),
                     medianSpread(fan.b(), Workflows.Round::ms), "", ""));
-            rows.add(new Row(name, "fan-out: root done -> first branch claimed, ms",
+            rows.add(new Row(name, "fan-out: root's completion answered -> first branch claimed, ms",
                     medianSpread(fan.a(), x -> x.marks().get("first branch claimed") - x.marks().get("root done")),
                     "", ""));
             rows.add(new Row(name, "fan-out: last branch done -> join claimed, ms",
@@ -202,6 +202,10 @@ final class WorkflowReport {
                 + "run (`POST /v1/jobs/{slug}/trigger`), the worker claims and completes it, and the driver triggers "
                 + "the next once the completion was answered; timed from the first trigger to the last completion "
                 + "answer. Ratio = chain time / plain time.%n", options.length, options.length));
+        md.append("- The marks are taken by the workers when an answer arrives: a claim's answer (claimed), a "
+                + "completion call's answer (done). So \"root's completion answered -> first branch claimed\" is the "
+                + "wake-up of the branches' claims as the workers see it, and can be below 0 when another worker's "
+                + "claim brings a branch before the root's worker has read its answer.\n");
         md.append("- After each comparison the database is checked: every run completed on its first attempt and "
                 + "was claimed once, every workflow run completed.\n");
         if (fan != null) {
