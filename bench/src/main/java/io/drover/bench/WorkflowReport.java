@@ -185,7 +185,11 @@ final class WorkflowReport {
                 + "driven from outside over HTTP (loopback) with the SDK's `DroverClient`. Workers are plain threads, "
                 + "each with its own HTTP client as a separate worker process would have: a loop of long-polling "
                 + "`POST /v1/worker/claim` (up to %d runs, `wait_ms` %d) and one `POST /v1/worker/complete` per "
-                + "claimed batch. Before each round every worker has its next claim parked on the server.%n%n",
+                + "claimed batch. Before each round every worker has its next claim parked on the server. (Not the SDK's "
+                + "`Worker`: with concurrency 4 it is one claim loop holding at most 4 runs, so 400 runs would take "
+                + "about 100 claim round trips and the figure would measure the SDK's pipeline, not the server; the "
+                + "issue's figures were taken with HTTP workers.) `--claim-max` changes the batch, and the ratio "
+                + "with it.%n%n",
                 options.claimMax, options.waitMs));
         md.append(String.format("- **Fan-out**: workflow `root -> %d parallel no-op job steps -> join` (%d runs), "
                 + "drained by %d workers; timed from sending the trigger to the answer of the completion call that "
