@@ -99,6 +99,30 @@ public final class Input {
         return s;
     }
 
+    /**
+     * A name or label that people read: absent is {@code dflt}; present, it must hold something
+     * besides white space (422 naming the field), and comes back trimmed.
+     */
+    public String nonBlank(String field, String dflt, int maxLength) {
+        String s = string(field, null, maxLength);
+        if (s == null) {
+            return dflt;
+        }
+        if (s.isBlank()) {
+            throw ApiError.invalid(name(field), "must not be empty");
+        }
+        return s.strip();
+    }
+
+    /** {@link #nonBlank}, required. */
+    public String requiredNonBlank(String field, int maxLength) {
+        String s = nonBlank(field, null, maxLength);
+        if (s == null) {
+            throw ApiError.invalid(name(field), "is required");
+        }
+        return s;
+    }
+
     public Long longValue(String field, Long dflt, long min, long max) {
         JsonNode v = get(field);
         if (v == null) {
