@@ -241,8 +241,8 @@ public final class HttpPushDispatcher extends Service {
             // JSON holding U+0000 cannot be stored as the result: complete without one, as for a
             // body that is not JSON, rather than fail the report and retry work the endpoint did
             return tree == null || Json.unstorablePath(tree, "") != null ? null : Json.write(tree);
-        } catch (java.io.IOException e) {
-            return null; // not JSON: the run completes without a result
+        } catch (java.io.IOException | NumberFormatException e) {
+            return null; // not JSON (or a number no BigDecimal holds): the run completes without a result
         }
     }
 

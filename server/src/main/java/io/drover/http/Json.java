@@ -61,8 +61,12 @@ public final class Json {
         JsonNode tree;
         try {
             tree = MAPPER.readTree(body);
+        } catch (NumberFormatException e) {
+            // an exponent no BigDecimal holds (1e99999999999, 1e-2147483648)
+            String at = badNumberPath(body);
+            throw ApiError.invalid(at == null || at.isEmpty() ? "body" : at, NUMBER_RULE);
         } catch (StreamConstraintsException e) {
-            String at = e.getOriginalMessage().startsWith("Number value length") ? longNumberPath(body) : null;
+            String at = e.getOriginalMessage().startsWith("Number value length") ? badNumberPath(body) : null;
             if (at != null) {
                 throw ApiError.invalid(at.isEmpty() ? "body" : at, NUMBER_RULE);
             }
@@ -92,16 +96,21 @@ public final class Json {
             + " digits when written out in full, without an exponent (from 1e-999 to 1e999), so that it is"
             + " stored and read back exactly";
 
-    /** Where a number with too many digits is in {@code body} (tokens only, no tree); null if none. */
-    private static String longNumberPath(byte[] body) {
+    /**
+     * Where the first number that cannot be read is in {@code body}: too many digits (checked as
+     * each number token is read) or an exponent out of BigDecimal's range; null if none.
+     */
+    private static String badNumberPath(byte[] body) {
         JsonParser p = null;
         try {
             p = MAPPER.createParser(body);
-            while (p.nextToken() != null) {
-                // the length is checked as each number token is read
+            for (var t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
+                    p.getDecimalValue();
+                }
             }
             return null;
-        } catch (StreamConstraintsException e) {
+        } catch (StreamConstraintsException | NumberFormatException e) {
             return path(p.getParsingContext());
         } catch (IOException e) {
             return null;

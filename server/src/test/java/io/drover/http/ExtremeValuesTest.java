@@ -173,6 +173,8 @@ class ExtremeValuesTest {
                 new Case("POST", "/v1/jobs/xv/trigger", "{\"payload\":{\"a\":{\"b\":[1,1e999999]}}}", "payload.a.b[1]"),
                 new Case("POST", "/v1/jobs/xv/trigger", "{\"payload\":1e-999999}", "payload"),
                 new Case("POST", "/v1/jobs/xv/trigger", "{\"payload\":-1e1000}", "payload"),
+                new Case("POST", "/v1/jobs/xv/trigger", "{\"payload\":{\"e\":1e99999999999}}", "payload.e"),
+                new Case("POST", "/v1/jobs/xv/trigger", "{\"metadata\":{\"e\":[1e-2147483648]}}", "metadata.e[0]"),
                 new Case("POST", "/v1/jobs/xv/trigger", "{\"payload\":1e-1000}", "payload"),
                 new Case("POST", "/v1/jobs/xv/trigger", "{\"metadata\":{\"x\":" + "9".repeat(1001) + "}}", "metadata.x"),
                 new Case("POST", "/v1/jobs/xv/trigger", "{\"payload\":[0." + "1".repeat(1000) + "]}", "payload[0]"),
