@@ -43,7 +43,7 @@ final class SecurityHeaders implements Filter {
         HttpServletResponse res = (HttpServletResponse) response;
         String path = req.getRequestURI();
         res.setHeader("X-Content-Type-Options", "nosniff");
-        res.setHeader("Content-Security-Policy", path.startsWith("/ui") ? UI_CSP : API_CSP);
+        res.setHeader("Content-Security-Policy", path.equals("/ui") || path.startsWith("/ui/") ? UI_CSP : API_CSP);
         if (path.startsWith("/v1/")) {
             res.setHeader("Cache-Control", "no-store");
         }
