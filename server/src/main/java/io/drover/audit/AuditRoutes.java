@@ -5,6 +5,7 @@ import static io.drover.http.Route.get;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
+import io.drover.http.Input;
 import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.http.Reply;
@@ -12,8 +13,6 @@ import io.drover.http.Route;
 import io.drover.identity.Role;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -88,12 +87,12 @@ public final class AuditRoutes {
         if (v == null) {
             return null;
         }
-        try {
-            return OffsetDateTime.parse(v).toInstant();
-        } catch (DateTimeParseException e) {
+        Instant t = Input.parseTime(v);
+        if (t == null) {
             throw new ApiError(400, "invalid_parameter", name + " must be an RFC 3339 time",
                     Map.of("parameter", name));
         }
+        return Input.timeInRange(name, t);
     }
 
     static String encode(long seq) {

@@ -305,9 +305,9 @@ public final class HttpPushDispatcher extends Service {
             var tree = Json.MAPPER.readTree(body);
             // JSON holding U+0000 cannot be stored as the result: complete without one, as for a
             // body that is not JSON, rather than fail the report and retry work the endpoint did
-            return tree == null || Json.nulPath(tree, "") != null ? null : Json.write(tree);
-        } catch (java.io.IOException e) {
-            return null; // not JSON: the run completes without a result
+            return tree == null || Json.unstorablePath(tree, "") != null ? null : Json.write(tree);
+        } catch (java.io.IOException | NumberFormatException e) {
+            return null; // not JSON (or a number no BigDecimal holds): the run completes without a result
         }
     }
 

@@ -10,6 +10,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.MethodNotAllowedResponse;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -57,13 +58,30 @@ public final class HttpApi {
                 return sc;
             });
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(
+                    new org.eclipse.jetty.ee10.servlet.FilterHolder(new SecurityHeaders()), "/*",
+                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
+            // A known path with another method is a 405 (with Allow, below), not a 404.
+            config.http.prefer405over404 = true;
             for (Route r : this.routes) {
                 config.routes.addHttpHandler(handlerType(r.method()), r.path(),
                         ctx -> handle(ctx, r, keys, maxBodyBytes, limiter));
             }
             config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
-            config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx,
-                    new ApiError(e.getStatus(), codeFor(e.getStatus()), e.getMessage(), Map.of())));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                if (e instanceof MethodNotAllowedResponse) {
+                    // Javalin lists the methods registered for the path, joined by ", ", as the one detail
+                    List<String> allowed = e.getDetails().values().stream()
+                            .flatMap(v -> java.util.Arrays.stream(v.split(",\\s*"))).filter(m -> !m.isEmpty())
+                            .toList();
+                    ctx.header("Allow", String.join(", ", allowed));
+                    error(ctx, new ApiError(405, "method_not_allowed", "method " + ctx.req().getMethod()
+                            + " is not allowed on " + ctx.path() + "; allowed: " + String.join(", ", allowed),
+                            Map.of("allowed", allowed)));
+                    return;
+                }
+                error(ctx, new ApiError(e.getStatus(), codeFor(e.getStatus()), e.getMessage(), Map.of()));
+            });
             config.routes.exception(DbException.class, (e, ctx) -> {
                 if (!e.isUnavailable()) {
                     log.error("unexpected database error on {} {}", ctx.method(), ctx.path(), e);
@@ -88,8 +106,12 @@ public final class HttpApi {
                             Map.of()));
                 }
             });
-            config.routes.error(405, "*", ctx -> error(ctx, new ApiError(405, "method_not_allowed",
-                    "method " + ctx.method() + " is not allowed on " + ctx.path(), Map.of())));
+            config.routes.error(405, "*", ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    error(ctx, new ApiError(405, "method_not_allowed",
+                            "method " + ctx.req().getMethod() + " is not allowed on " + ctx.path(), Map.of()));
+                }
+            });
         });
     }
 
@@ -185,6 +207,9 @@ public final class HttpApi {
 
     private void error(Context ctx, ApiError e) {
         drainUnread(ctx, maxBodyBytes);
+        if (e.status() == 401) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"drover\"");
+        }
         ObjectNode err = Json.object();
         ObjectNode inner = err.putObject("error");
         inner.put("code", e.code());
@@ -227,6 +252,9 @@ public final class HttpApi {
             inner.put("message", message == null || message.equals(reason) ? reason : reason + ": " + message);
             inner.putObject("details");
             response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put("X-Content-Type-Options", "nosniff");
+            response.getHeaders().put("Content-Security-Policy", SecurityHeaders.API_CSP);
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CACHE_CONTROL, "no-store");
             // Jetty closes the connection after an error it answers itself (it may not even know where
             // the request's body ends) but does not say so; a client that pooled the connection then
             // lost its next request ("header parser received no bytes"). Said, the client opens a new one.

@@ -16,6 +16,11 @@ import java.util.Set;
  * catches typos like {@code max_attempt} before they silently do nothing.
  */
 public final class Input {
+    /** The earliest time accepted wherever a time comes in (body fields and query parameters). */
+    public static final Instant MIN_TIME = Instant.parse("1970-01-01T00:00:00Z");
+    /** The latest: the last instant RFC 3339 writes with a four-digit year. */
+    public static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999999Z");
+
     private final ObjectNode node;
     private final String prefix;
 
@@ -94,6 +99,30 @@ public final class Input {
         return s;
     }
 
+    /**
+     * A name or label that people read: absent is {@code dflt}; present, it must hold something
+     * besides white space (422 naming the field), and comes back trimmed.
+     */
+    public String nonBlank(String field, String dflt, int maxLength) {
+        String s = string(field, null, maxLength);
+        if (s == null) {
+            return dflt;
+        }
+        if (s.isBlank()) {
+            throw ApiError.invalid(name(field), "must not be empty");
+        }
+        return s.strip();
+    }
+
+    /** {@link #nonBlank}, required. */
+    public String requiredNonBlank(String field, int maxLength) {
+        String s = nonBlank(field, null, maxLength);
+        if (s == null) {
+            throw ApiError.invalid(name(field), "is required");
+        }
+        return s;
+    }
+
     public Long longValue(String field, Long dflt, long min, long max) {
         JsonNode v = get(field);
         if (v == null) {
@@ -129,11 +158,32 @@ public final class Input {
         if (s == null) {
             return null;
         }
-        try {
-            return java.time.OffsetDateTime.parse(s).toInstant();
-        } catch (DateTimeParseException e) {
+        Instant t = parseTime(s);
+        if (t == null) {
             throw ApiError.invalid(name(field), "must be an RFC 3339 time such as 2026-01-31T12:00:00Z");
         }
+        return timeInRange(name(field), t);
+    }
+
+    /** {@code text} as an RFC 3339 time, or null when it is not one. */
+    public static Instant parseTime(String text) {
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code t} when it lies in years 1970-9999 (UTC), else a 422 naming {@code field}. Java parses
+     * years up to +-999,999,999, which {@code java.sql.Timestamp} and PostgreSQL cannot hold (a
+     * 500), and year 0 was silently stored as year 1.
+     */
+    public static Instant timeInRange(String field, Instant t) {
+        if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
+            throw ApiError.invalid(field, "must be a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z");
+        }
+        return t;
     }
 
     public ObjectNode object(String field) {

@@ -43,7 +43,7 @@ public final class ApiKeyRoutes {
     private Reply create(Call c) {
         Input in = Input.body(c.body(), false);
         in.allowOnly(Set.of("name", "role", "expires_at", "read_secrets"));
-        String name = in.requiredString("name", 200);
+        String name = in.requiredNonBlank("name", 200);
         Role role = Role.fromDb(in.oneOf("role", "viewer", ROLES));
         Instant expires = in.instant("expires_at");
         if (expires != null && !expires.isAfter(Instant.now())) {

@@ -93,7 +93,7 @@ public final class AuthRoutes {
         Input in = Input.body(c.body(), false);
         in.allowOnly(Set.of("token", "password", "display_name"));
         Invitations.Accepted a = invitations.accept(in.requiredString("token", 200),
-                in.string("password", null, Passwords.MAX_LENGTH), in.string("display_name", null, 200), c.ctx().ip());
+                in.string("password", null, Passwords.MAX_LENGTH), in.nonBlank("display_name", null, 200), c.ctx().ip());
         ObjectNode out = Json.object();
         out.set("user", a.user().toJson());
         out.put("project_id", a.invitation().projectId().toString());

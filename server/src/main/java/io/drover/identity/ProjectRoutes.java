@@ -73,13 +73,13 @@ public final class ProjectRoutes {
         if (!JobSpec.SLUG.matcher(slug).matches()) {
             throw ApiError.invalid("slug", "must match [a-z0-9][a-z0-9-_]* (at most 100 characters)");
         }
-        return Reply.created(admin.create(c.principal().userId(), slug, in.string("name", slug, 200)).toJson());
+        return Reply.created(admin.create(c.principal().userId(), slug, in.nonBlank("name", slug, 200)).toJson());
     }
 
     private Reply update(Call c) {
         Input in = Input.body(c.body(), false);
         in.allowOnly(Set.of("name", "settings"));
-        return Reply.ok(admin.update(c.principal(), in.string("name", null, 200), in.object("settings")).toJson());
+        return Reply.ok(admin.update(c.principal(), in.nonBlank("name", null, 200), in.object("settings")).toJson());
     }
 
     private Reply members(Call c) {
