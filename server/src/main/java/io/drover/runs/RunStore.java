@@ -305,25 +305,38 @@ public final class RunStore {
 
     /** Claims up to {@code max} ready runs of the queues for a worker; each is now executing under a lease. */
     public List<Run> claim(UUID projectId, String workerId, List<String> queues, int max, long leaseMs) {
+        return claim(projectId, workerId, queues, null, max, leaseMs);
+    }
+
+    /**
+     * Claims up to {@code max} ready runs of the queues whose job is one of {@code jobs} (null: any
+     * job). A filtered claim has its own statement and its own cursors (see {@code claim_jobs}).
+     */
+    public List<Run> claim(UUID projectId, String workerId, List<String> queues, List<String> jobs, int max,
+            long leaseMs) {
         int n = queues.size();
         ClaimCursors cursors = this.cursors;
         ClaimCursors.Start[] from = new ClaimCursors.Start[n];
         Integer[] priorities = new Integer[n];
         UUID[] floors = new UUID[n];
         for (int i = 0; i < n; i++) {
-            from[i] = cursors.start(projectId, queues.get(i));
+            from[i] = cursors.start(projectId, jobs, queues.get(i));
             priorities[i] = from[i].priority();
             floors[i] = from[i].id();
         }
         UUID firstNewId = ClaimCursors.firstIdAt(System.currentTimeMillis());
         List<Run> claimed = hot.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(SQL.get("claim"))) {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get(jobs == null ? "claim" : "claim_jobs"))) {
                 int p = 1;
                 ps.setArray(p++, c.createArrayOf("text", queues.toArray()));
                 ps.setArray(p++, c.createArrayOf("int4", priorities));
                 ps.setArray(p++, c.createArrayOf("uuid", floors));
+                java.sql.Array jobArray = jobs == null ? null : c.createArrayOf("text", jobs.toArray());
                 for (int branch = 0; branch < 3; branch++) {
                     ps.setObject(p++, projectId);
+                    if (jobArray != null) {
+                        ps.setArray(p++, jobArray);
+                    }
                     ps.setInt(p++, max);
                 }
                 ps.setInt(p++, max);
@@ -333,7 +346,7 @@ public final class RunStore {
                 return all(ps);
             }
         });
-        moveCursors(cursors, projectId, queues, from, claimed, firstNewId);
+        moveCursors(cursors, projectId, jobs, queues, from, claimed, firstNewId);
         if (!claimed.isEmpty()) {
             metrics.claimed(claimed.size());
             for (Run r : claimed) {
@@ -349,7 +362,7 @@ public final class RunStore {
      * from now on, but only when it was the only queue: with several, the LIMIT may have cut a
      * queue's runs for another's.
      */
-    private static void moveCursors(ClaimCursors cursors, UUID projectId, List<String> queues,
+    private static void moveCursors(ClaimCursors cursors, UUID projectId, List<String> jobs, List<String> queues,
             ClaimCursors.Start[] from, List<Run> claimed, UUID firstNewId) {
         for (int i = 0; i < queues.size(); i++) {
             String queue = queues.get(i);
@@ -360,9 +373,9 @@ public final class RunStore {
                 }
             }
             if (last != null) {
-                cursors.claimed(projectId, queue, from[i], last.priority(), last.id());
+                cursors.claimed(projectId, jobs, queue, from[i], last.priority(), last.id());
             } else if (queues.size() == 1) {
-                cursors.foundNone(projectId, queue, from[i], firstNewId);
+                cursors.foundNone(projectId, jobs, queue, from[i], firstNewId);
             }
         }
     }
@@ -607,6 +620,27 @@ public final class RunStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.put(rs.getObject(1, UUID.class), rs.getTimestamp(2).toInstant());
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** The status of each run, and the worker that holds (or last held) it; unknown ids are left out. */
+    public record HeldStatus(RunStatus status, String workerId) {}
+
+    /** Reads the runs' statuses by id (read only): for runs a worker no longer holds, and its cancel poll. */
+    public Map<UUID, HeldStatus> heldStatus(UUID projectId, List<UUID> runIds) {
+        return hot.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("held_status"))) {
+                ps.setArray(1, c.createArrayOf("uuid", runIds.toArray()));
+                ps.setObject(2, projectId);
+                Map<UUID, HeldStatus> out = new HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getObject(1, UUID.class),
+                                new HeldStatus(RunStatus.fromDb(rs.getString(2)), rs.getString(3)));
                     }
                 }
                 return out;
