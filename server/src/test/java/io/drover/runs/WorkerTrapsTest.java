@@ -184,7 +184,7 @@ class WorkerTrapsTest {
         Api.Answer done = fx.post("/v1/worker/complete", Map.of("worker_id", "w2",
                 "results", List.of(Map.of("run_id", id, "result", Map.of("ok", true)))));
         assertThat(done.status()).as(done.text()).isEqualTo(200);
-        JsonNode run = fx.awaitStatus(id, "completed");
+        JsonNode run = fx.api.awaitStatus("/v1/runs/" + id, "completed");
         assertThat(run.get("error").isNull()).as("error of a completed run: %s", run).isTrue();
         assertThat(run.get("attempt").asInt()).isEqualTo(2);
         JsonNode attemptFailed = fx.events(id).stream().filter(e -> e.get("type").asText().equals("attempt_failed"))

@@ -43,6 +43,11 @@ class WorkerTrapsTest {
         client = SdkTesting.client(server);
     }
 
+    private static Run awaitRun(String runId, RunStatus status) {
+        new io.drover.testing.Api(server).awaitStatus("/v1/runs/" + runId, status.wireName());
+        return client.getRun(runId);
+    }
+
     @AfterAll
     static void stop() {
         client.close();
@@ -66,11 +71,11 @@ class WorkerTrapsTest {
                 .handler("roll-old", (ctx, payload) -> "old").build();
         old.start();
         try {
-            SdkTesting.awaitStatus(client, oldRun.id(), RunStatus.COMPLETED);
+            awaitRun(oldRun.id(), RunStatus.COMPLETED);
             // the worker has claimed (and would have taken everything ready) since the new runs were queued;
             // one more run of its own job, triggered after, shows it went on claiming past them
             Run later = client.trigger("roll-old", TriggerRequest.of(null));
-            SdkTesting.awaitStatus(client, later.id(), RunStatus.COMPLETED);
+            awaitRun(later.id(), RunStatus.COMPLETED);
             for (Run r : newRuns) {
                 Run now = client.getRun(r.id());
                 assertThat(now.status()).as("run of the job the old worker does not know: %s", now)
@@ -86,7 +91,7 @@ class WorkerTrapsTest {
         fresh.start();
         try {
             for (Run r : newRuns) {
-                Run done = SdkTesting.awaitStatus(client, r.id(), RunStatus.COMPLETED);
+                Run done = awaitRun(r.id(), RunStatus.COMPLETED);
                 assertThat(done.attempt()).isEqualTo(1);
                 assertThat(done.workerId()).isEqualTo("roll-new-worker");
             }
@@ -241,7 +246,7 @@ class WorkerTrapsTest {
                 .handler("idle-close", (ctx, payload) -> "done").build();
         worker.start();
         Run run = client.trigger("idle-close", TriggerRequest.of(null));
-        SdkTesting.awaitStatus(client, run.id(), RunStatus.COMPLETED);
+        awaitRun(run.id(), RunStatus.COMPLETED);
         // Its next claim went out as soon as the run was handed to its handler (7 places were still
         // free), before the run completed: it is parked on the server now, nothing else being ready.
         long before = System.nanoTime();
