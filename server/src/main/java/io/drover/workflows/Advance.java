@@ -207,7 +207,7 @@ public final class Advance {
     void due(String stepId) throws SQLException {
         Optional<StepRun> found = Rows.step(c, run.id(), stepId);
         if (!active() || found.isEmpty() || !found.get().isActive() || found.get().dueAt() == null
-                || found.get().dueAt().isAfter(Instant.now())) {
+                || found.get().dueAt().isAfter(e.clock.instant())) {
             return;
         }
         StepRun st = found.get();
@@ -412,7 +412,7 @@ public final class Advance {
                     Json.object().put("workflow_run_id", run.id().toString()).put("step_id", id + COMPENSATE), null,
                     null, null, null, null);
             Run r = e.runs.triggerIn(c, job.get(), List.of(req), RunStore.Origin.API,
-                    new RunStore.StepLink(run.id(), List.of(id + COMPENSATE))).triggered().runs().get(0);
+                    new RunStore.StepLink(run.id(), List.of(id + COMPENSATE))).runs().get(0);
             decide(id, "compensating", "compensating: run " + r.id() + " of job '" + s.compensate().job() + "'",
                     Json.object().put("run_id", r.id().toString()));
             return;
