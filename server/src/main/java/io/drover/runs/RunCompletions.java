@@ -155,7 +155,7 @@ final class RunCompletions {
     /** Why a run cannot be reported by this worker: unknown (404) or not held by it (409). */
     private static ApiError notHeld(Connection c, UUID projectId, UUID runId, String workerId) {
         try {
-            Optional<Run> run = RunSql.get(c, projectId, runId);
+            Optional<Run> run = RunReadSql.get(c, projectId, runId);
             if (run.isEmpty()) {
                 return ApiError.notFound("run", runId.toString());
             }

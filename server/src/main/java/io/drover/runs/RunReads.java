@@ -14,7 +14,7 @@ final class RunReads {
     }
 
     Run get(UUID projectId, UUID runId) {
-        return store.db().read(c -> RunSql.get(c, projectId, runId))
+        return store.db().read(c -> RunReadSql.get(c, projectId, runId))
                 .orElseThrow(() -> ApiError.notFound("run", runId.toString()));
     }
 
@@ -24,16 +24,16 @@ final class RunReads {
      * from run_list; the other states from the runs table's own indexes (see list_runs in runs.sql).
      */
     Page<Run> list(UUID projectId, UUID jobId, RunStatus status, UUID cursor, int limit) {
-        return store.db().read(c -> RunSql.list(c, projectId, jobId, status, cursor, limit));
+        return store.db().read(c -> RunReadSql.list(c, projectId, jobId, status, cursor, limit));
     }
 
     /** A run's events in order, after {@code afterSeq}; the next cursor is the last seq. */
     List<RunEvent> events(UUID projectId, UUID runId, long afterSeq, int limit) {
         return store.db().read(c -> {
-            if (RunSql.get(c, projectId, runId).isEmpty()) {
+            if (RunReadSql.get(c, projectId, runId).isEmpty()) {
                 throw ApiError.notFound("run", runId.toString());
             }
-            return RunSql.events(c, projectId, runId, afterSeq, limit);
+            return RunReadSql.events(c, projectId, runId, afterSeq, limit);
         });
     }
 }

@@ -1,6 +1,5 @@
 package io.drover.runs;
 
-import io.drover.http.Page;
 import io.drover.store.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,7 +21,7 @@ import java.util.stream.Collectors;
  * {@code sql/runs.sql} from its parameters (a record where there are many) and maps the rows it
  * answers. No decisions, no transactions, no wake-ups: the classes of each concern
  * ({@link RunTriggers}, {@link RunClaims}, {@link RunCompletions}, {@link RunChanges},
- * {@link RunReads}) do those.
+ * {@link RunReads}) do those. The reads' statements are in {@link RunReadSql}.
  */
 final class RunSql {
     static final Sql SQL = Sql.load("/sql/runs.sql", Map.of(
@@ -305,75 +304,6 @@ final class RunSql {
                 while (rs.next()) {
                     out.add(new Completed(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getBoolean(3),
                             rs.getString(4), rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7)));
-                }
-            }
-            return out;
-        }
-    }
-
-    // ------------------------------------------------------------------------------ reads
-
-    static Optional<Run> get(Connection c, UUID projectId, UUID runId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("get_run"))) {
-            ps.setObject(1, runId);
-            ps.setObject(2, projectId);
-            List<Run> runs = all(ps);
-            return runs.isEmpty() ? Optional.empty() : Optional.of(runs.get(0));
-        }
-    }
-
-    /** A page of a project's runs, newest first (see list_runs and list_runs_in_state). */
-    static Page<Run> list(Connection c, UUID projectId, UUID jobId, RunStatus status, UUID cursor, int limit)
-            throws SQLException {
-        boolean walk = status == null || status == RunStatus.COMPLETED;
-        String sql;
-        if (walk) {
-            sql = SQL.get("list_runs")
-                    .replace("LIST_FILTERS", (jobId != null ? "AND job_id = ? " : "") + (cursor != null ? "AND id < ?" : ""))
-                    // A literal, like list_runs_in_state's (below).
-                    .replace("RUN_FILTERS", status != null ? "AND status = '" + status.db() + "'" : "");
-        } else {
-            StringBuilder in = new StringBuilder(SQL.get("list_runs_in_state"));
-            if (jobId != null) {
-                in.append(" AND job_id = ?");
-            }
-            // A literal, so that every plan (generic ones too) can pick the partial index for it.
-            in.append(" AND status = '").append(status.db()).append("'");
-            if (cursor != null) {
-                in.append(" AND id < ?");
-            }
-            sql = in.append(" ORDER BY id DESC LIMIT ?").toString();
-        }
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int p = 1;
-            ps.setObject(p++, projectId);
-            if (jobId != null) {
-                ps.setObject(p++, jobId);
-            }
-            if (cursor != null) {
-                ps.setObject(p++, cursor);
-            }
-            ps.setInt(p, limit + 1);
-            return Page.of(all(ps), limit, Run::id);
-        }
-    }
-
-    static List<RunEvent> events(Connection c, UUID projectId, UUID runId, long afterSeq, int limit)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("run_events"))) {
-            ps.setObject(1, runId);
-            ps.setObject(2, projectId);
-            ps.setLong(3, afterSeq);
-            ps.setInt(4, limit);
-            List<RunEvent> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Instant createdAt = rs.getTimestamp(9).toInstant();
-                    long seq = rs.getLong(10);
-                    UUID id = rs.getObject(1, UUID.class); // null since V5: derived from the row
-                    out.add(new RunEvent(id != null ? id : RunEvent.derivedId(createdAt, seq), rs.getObject(2, UUID.class),
-                            rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7),
-                            rs.getString(8), createdAt, seq));
                 }
             }
             return out;

@@ -30,7 +30,7 @@ import java.util.UUID;
  * <li>{@link RunCompletions}: attempts end (results and failures, retry or dead letter);
  * <li>{@link RunChanges}: one run changes (cancel, release, wait, resume, push moves, reaper);
  * <li>{@link RunReads}: runs and events are read;
- * <li>{@link RunSql}: the statements of {@code sql/runs.sql}, and nothing else.
+ * <li>{@link RunSql} and {@link RunReadSql}: the statements of {@code sql/runs.sql}, and nothing else.
  * </ul>
  * Pure transition logic is in {@link Transitions}. What a transaction made ready, delayed or
  * counted is collected in its {@link TxEffects} and handed on after the commit by
@@ -297,7 +297,7 @@ public final class RunStore {
     }
 
     public Optional<Run> get(Connection c, UUID projectId, UUID runId) throws SQLException {
-        return RunSql.get(c, projectId, runId);
+        return RunReadSql.get(c, projectId, runId);
     }
 
     public Page<Run> list(UUID projectId, UUID jobId, RunStatus status, UUID cursor, int limit) {
