@@ -6,7 +6,6 @@ import io.drover.http.Json;
 import io.drover.store.Db;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,15 +19,22 @@ public final class ApprovalService {
     private final Db db;
     private final EventService events;
 
+    private final java.time.InstantSource clock;
+
     public ApprovalService(Db db, EventService events) {
+        this(db, events, java.time.InstantSource.system());
+    }
+
+    public ApprovalService(Db db, EventService events, java.time.InstantSource clock) {
         this.db = db;
         this.events = events;
+        this.clock = clock;
     }
 
     public Approval create(UUID projectId, String action, JsonNode details, String risk, int expiresInSecs,
             String continuationEvent) {
         return db.tx(c -> Approvals.insert(c, projectId, null, null, action, details == null ? null : Json.write(details),
-                risk, continuationEvent, Instant.now().plusSeconds(expiresInSecs)));
+                risk, continuationEvent, clock.instant().plusSeconds(expiresInSecs)));
     }
 
     public Approval get(UUID projectId, UUID id) {
