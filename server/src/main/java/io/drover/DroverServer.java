@@ -105,6 +105,7 @@ public final class DroverServer implements AutoCloseable {
         ApiKeys apiKeys = new ApiKeys(db, keys, clock);
         apiKeys.bootstrap(config.adminApiKey(), config.dataDir());
         Identity identity = Identity.wire(db, keys, apiKeys, SmtpMailer.fromEnv(System.getenv()), clock);
+        io.drover.audit.AuditRechain.run(db, identity.audit()); // rows from before V8, once, before any append
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
@@ -157,6 +158,8 @@ public final class DroverServer implements AutoCloseable {
         runs.setSettledHook(engine);
         var eventService = new io.drover.events.EventService(db, engine);
         var approvalService = new io.drover.events.ApprovalService(db, eventService, clock);
+        workflows.setAudit(identity.audit());
+        eventService.setAudit(identity.audit());
         workflowTimers = new io.drover.workflows.WorkflowTimers(db, engine, approvalService, config.pollIntervalMs(),
                 clock);
         engine.setTimerWake(workflowTimers::wake);

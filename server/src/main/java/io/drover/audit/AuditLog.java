@@ -14,27 +14,46 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Appends to the tamper-evident audit log, always on the caller's connection so that the row
- * commits with the change it records or not at all. Each row's {@code row_hmac} is
- * HMAC-SHA256(audit key, prev_row_hmac + "\n" + canonical row). A transaction-scoped advisory
- * lock serializes appends across threads and nodes: the previous row read under the lock is the
- * last committed one, so the chain never forks. Details are redacted by the project's rules first.
+ * commits with the change it records or not at all. Each project has its own chain (account events
+ * without a project share one more, {@link #ACCOUNT_CHAIN}): a row's {@code chain_seq} is its place
+ * in it (1, 2, ... without gaps) and its {@code row_hmac} is HMAC-SHA256(audit key, prev_row_hmac +
+ * "\n" + canonical row), prev_row_hmac being the HMAC of the row before it in the same chain. The
+ * append locks the chain's head row ({@code audit_heads}, FOR UPDATE), so appends to one project
+ * are serialized across threads and nodes and appends to different projects never wait for each
+ * other. The head holds the chain's last place and HMAC, signed under a second derived key: verify
+ * compares the newest row with it, so removing rows at the end is found too. Details are redacted
+ * by the project's rules first.
  *
- * <p>Call it as the last step of a transaction: the lock is held until commit, and a transaction
- * that took it and then waited for a row lock could deadlock with another waiting for the lock.
+ * <p>Call it as the last step of a transaction: the head's lock is held until commit, and a
+ * transaction that took it and then waited for a row lock could deadlock with another waiting for it.
  */
 public final class AuditLog {
-    /** pg_advisory_xact_lock key for appends ("drover audit" in ASCII-ish hex). */
+    private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+    /** pg_advisory_xact_lock key of the old global chain; now only taken to re-chain its rows once. */
     static final long LOCK_KEY = 0x6472_6f76_6175_6469L;
+    /** The chain of rows without a project (sign-ins, failed sign-ins, password resets). */
+    public static final UUID ACCOUNT_CHAIN = new UUID(0, 0);
+    /** What a head that failed its signature check keeps as its signature: the break is never papered over. */
+    static final String UNVERIFIED = "unverified";
 
     private final byte[] key;
+    private final byte[] headKey;
     private final Redactions redactions;
 
     public AuditLog(Keys keys, Redactions redactions) {
         this.key = keys.derive("drover audit log v1");
+        this.headKey = keys.derive("drover audit head v1");
         this.redactions = redactions;
+    }
+
+    /** The chain a row of this project belongs to. */
+    public static UUID chainOf(UUID projectId) {
+        return projectId == null ? ACCOUNT_CHAIN : projectId;
     }
 
     /** Appends a row for the current request's actor ({@link AuditContext}). */
@@ -49,34 +68,27 @@ public final class AuditLog {
         if (actor.ip() != null && safe.isObject()) {
             ((com.fasterxml.jackson.databind.node.ObjectNode) safe).put("ip", actor.ip());
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-            ps.setLong(1, LOCK_KEY);
-            ps.execute();
-        }
+        AuditHead head = lockHead(c, chainOf(projectId));
         String detailsText;
         OffsetDateTime ts;
-        String prev;
-        // After the lock: the newest committed row is the chain's head, and the time and the
-        // normalized details text are those the row will hold.
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT ?::jsonb::text, clock_timestamp(),
-                       (SELECT row_hmac FROM audit_log ORDER BY seq DESC LIMIT 1)""")) {
+        // After the lock: the time and the normalized details text are those the row will hold.
+        try (PreparedStatement ps = c.prepareStatement("SELECT ?::jsonb::text, clock_timestamp()")) {
             ps.setString(1, Json.write(safe));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 detailsText = rs.getString(1);
                 ts = rs.getObject(2, OffsetDateTime.class);
-                prev = rs.getString(3);
             }
         }
         UUID id = UuidV7.next();
-        AuditEvent row = new AuditEvent(0, id, ts.toInstant(), actor.type(), actor.id(), projectId, action,
-                targetType, targetId == null ? null : targetId.toString(), detailsText, prev, null);
+        String prev = head.lastHmac();
+        AuditEvent row = new AuditEvent(0, head.lastSeq() + 1, id, ts.toInstant(), actor.type(), actor.id(), projectId,
+                action, targetType, targetId == null ? null : targetId.toString(), detailsText, prev, null);
         String hmac = hmac(prev, row);
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO audit_log (id, ts, actor_type, actor_id, project_id, action, target_type, target_id,
-                                       details, prev_row_hmac, row_hmac)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)""")) {
+                                       details, prev_row_hmac, row_hmac, chain_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)""")) {
             ps.setObject(1, id);
             ps.setObject(2, ts.withOffsetSameInstant(ZoneOffset.UTC));
             ps.setString(3, actor.type());
@@ -88,14 +100,113 @@ public final class AuditLog {
             ps.setString(9, detailsText);
             ps.setString(10, prev);
             ps.setString(11, hmac);
+            ps.setLong(12, row.chainSeq());
             ps.executeUpdate();
         }
+        // A head whose signature fails (someone rewrote it) stays unverifiable: re-signing it here
+        // would turn rows removed at the end into a chain that verifies.
+        AuditHead next = head.next(row.chainSeq(), hmac);
+        if (signedBy(head)) {
+            next = sign(next);
+        } else {
+            log.warn("audit head of chain {} fails its signature check; appending without re-signing it", head.chain());
+            next = next.withSignature(UNVERIFIED);
+        }
+        saveHead(c, next);
         return id;
+    }
+
+    /**
+     * Locks the chain's head, making it if the chain has none yet. A chain that has rows but no
+     * head lost it to someone outside Drover: it goes on from its newest row, unverifiable.
+     */
+    private AuditHead lockHead(Connection c, UUID chain) throws SQLException {
+        AuditHead head = readHead(c, chain, true);
+        if (head != null) {
+            return head;
+        }
+        AuditHead fresh = sign(new AuditHead(chain, 1, null, 0, null, null));
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT chain_seq, row_hmac FROM audit_log
+                WHERE coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = ?
+                  AND chain_seq IS NOT NULL
+                ORDER BY chain_seq DESC LIMIT 1""")) {
+            ps.setObject(1, chain);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    fresh = new AuditHead(chain, 1, null, rs.getLong(1), rs.getString(2), UNVERIFIED);
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO audit_heads (project_id, first_seq, first_prev, last_seq, last_hmac, signature)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id) DO NOTHING""")) {
+            bindHead(ps, fresh);
+            ps.executeUpdate();
+        }
+        return readHead(c, chain, true);
+    }
+
+    /** The chain's head as stored, or null; {@code lock} takes it FOR UPDATE. */
+    static AuditHead readHead(Connection c, UUID chain, boolean lock) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT first_seq, first_prev, last_seq, last_hmac, signature FROM audit_heads WHERE project_id = ?"""
+                + (lock ? " FOR UPDATE" : ""))) {
+            ps.setObject(1, chain);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new AuditHead(chain, rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+                        rs.getString(5)) : null;
+            }
+        }
+    }
+
+    /** Inserts or replaces a chain's head. */
+    static void saveHead(Connection c, AuditHead h) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO audit_heads (project_id, first_seq, first_prev, last_seq, last_hmac, signature)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (project_id) DO UPDATE SET first_seq = excluded.first_seq,
+                    first_prev = excluded.first_prev, last_seq = excluded.last_seq, last_hmac = excluded.last_hmac,
+                    signature = excluded.signature, updated_at = now()""")) {
+            bindHead(ps, h);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void bindHead(PreparedStatement ps, AuditHead h) throws SQLException {
+        ps.setObject(1, h.chain());
+        ps.setLong(2, h.firstSeq());
+        ps.setString(3, h.firstPrev());
+        ps.setLong(4, h.lastSeq());
+        ps.setString(5, h.lastHmac());
+        ps.setString(6, h.signature());
+    }
+
+    /** The head with its signature. */
+    AuditHead sign(AuditHead h) {
+        return h.withSignature(HexFormat.of().formatHex(
+                Keys.hmac(headKey, h.canonical().getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** Whether the head carries the signature of its own fields. */
+    boolean signedBy(AuditHead h) {
+        return h.signature() != null && Keys.constantTimeEquals(
+                sign(h).signature().getBytes(StandardCharsets.US_ASCII),
+                h.signature().getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The HMAC a row must carry, given the previous row's HMAC (null for the first row). */
     public String hmac(String prev, AuditEvent row) {
-        String input = (prev == null ? "" : prev) + "\n" + row.canonical();
+        return hmac(prev, row.canonical());
+    }
+
+    /** The HMAC a row carried in the one global chain of V7 and before. */
+    String legacyHmac(String prev, AuditEvent row) {
+        return hmac(prev, row.canonicalV1());
+    }
+
+    private String hmac(String prev, String canonical) {
+        String input = (prev == null ? "" : prev) + "\n" + canonical;
         return HexFormat.of().formatHex(Keys.hmac(key, input.getBytes(StandardCharsets.UTF_8)));
     }
 }

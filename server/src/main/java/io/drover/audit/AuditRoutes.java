@@ -32,7 +32,8 @@ public final class AuditRoutes {
                         "List audit events, newest first (filters: action, actor_id, target_type, target_id, since, until)",
                         this::list),
                 get("/v1/audit-events/verify", Role.ADMIN,
-                        "Verify the audit hash chain: {ok, rows_checked, first_bad_id}", this::verify),
+                        "Verify the project's audit hash chain against its signed head: {ok, rows_checked, first_bad_id, "
+                                + "problem, first_seq, head_seq}", this::verify),
                 get("/v1/audit-events/export", Role.ADMIN, "Export audit events as JSON lines, oldest first",
                         this::export));
     }
@@ -50,11 +51,14 @@ public final class AuditRoutes {
     }
 
     private Reply verify(Call c) {
-        AuditStore.Verification v = store.verify();
+        AuditStore.Verification v = store.verify(c.projectId());
         ObjectNode out = Json.object();
         out.put("ok", v.ok());
         out.put("rows_checked", v.rowsChecked());
         out.put("first_bad_id", v.firstBadId() == null ? null : v.firstBadId().toString());
+        out.put("problem", v.problem());
+        out.put("first_seq", v.firstSeq());
+        out.put("head_seq", v.headSeq());
         return Reply.ok(out);
     }
 

@@ -11,12 +11,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
-/** Reads the audit log: filtered pages, JSON-lines export, and verification of the whole chain. */
+/** Reads the audit log: filtered pages, JSON-lines export, and verification of a project's chain. */
 public final class AuditStore {
-    private static final String COLUMNS = "seq, id, ts, actor_type, actor_id, project_id, action, target_type, "
-            + "target_id, details::text, prev_row_hmac, row_hmac";
+    private static final String COLUMNS = "seq, chain_seq, id, ts, actor_type, actor_id, project_id, action, "
+            + "target_type, target_id, details::text, prev_row_hmac, row_hmac";
     private final Db db;
     private final AuditLog log;
 
@@ -29,7 +30,17 @@ public final class AuditStore {
     public record Filter(UUID projectId, String action, String actorId, String targetType, String targetId,
             Instant since, Instant until) {}
 
-    public record Verification(boolean ok, long rowsChecked, UUID firstBadId) {}
+    /**
+     * What verify found. {@code firstBadId} is the first row that fails (null when the break is at
+     * the end, or in the head); {@code problem} says what failed: {@code row_changed} (the row's
+     * HMAC does not match it: edited, or inserted), {@code link_broken} (the row does not follow the
+     * one before it: a row before it was removed or inserted), {@code rows_missing_at_end} (the
+     * newest row is not the one the signed head names: rows at the end were removed, or rows were
+     * added after it), {@code head_changed} (the head's signature fails), {@code head_missing}.
+     * {@code firstSeq}/{@code headSeq} are the chain places the head anchors (0 without a head).
+     */
+    public record Verification(boolean ok, long rowsChecked, UUID firstBadId, String problem, long firstSeq,
+            long headSeq) {}
 
     /** Newest first, {@code limit + 1} rows below {@code beforeSeq} (0: from the newest). */
     public List<AuditEvent> list(Filter f, long beforeSeq, int limit) {
@@ -74,30 +85,65 @@ public final class AuditStore {
     }
 
     /**
-     * Walks the whole chain in order: each row must link to the previous row's HMAC and carry the
-     * HMAC of its own canonical form. The first row that fails either check is reported.
+     * Walks the project's chain in order, between the anchors of its signed head: the oldest row
+     * must sit at the head's first place and carry its first prev HMAC, each row must link to the
+     * row before it (its place one higher, its prev_row_hmac that row's HMAC) and carry the HMAC of
+     * its own canonical form, and the newest row must be the one the head names. One snapshot
+     * (REPEATABLE READ) for head and rows, so appends committing meanwhile are not mistaken for a
+     * break. {@code projectId} null: the account chain.
      */
-    public Verification verify() {
+    public Verification verify(UUID projectId) {
+        UUID chain = AuditLog.chainOf(projectId);
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM audit_log ORDER BY seq")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")) {
+                ps.execute();
+            }
+            AuditHead head = AuditLog.readHead(c, chain, false);
+            long expectedSeq = head == null ? 1 : head.firstSeq();
+            String expectedPrev = head == null ? null : head.firstPrev();
+            long n = 0;
+            UUID firstBad = null;
+            String problem = null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
+                     FROM audit_log
+                    WHERE coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = ?
+                    ORDER BY chain_seq NULLS LAST""")) {
                 ps.setFetchSize(1000);
-                long n = 0;
-                String expectedPrev = null;
-                UUID firstBad = null;
+                ps.setObject(1, chain);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         AuditEvent e = map(rs);
                         n++;
-                        boolean linked = java.util.Objects.equals(expectedPrev, e.prevRowHmac());
-                        boolean intact = log.hmac(e.prevRowHmac(), e).equals(e.rowHmac());
-                        if (firstBad == null && !(linked && intact)) {
-                            firstBad = e.id();
+                        if (problem == null) {
+                            if (rs.getObject(2) == null || e.chainSeq() != expectedSeq
+                                    || !Objects.equals(expectedPrev, e.prevRowHmac())) {
+                                problem = "link_broken";
+                            } else if (!log.hmac(e.prevRowHmac(), e).equals(e.rowHmac())) {
+                                problem = "row_changed";
+                            } else if (head != null && e.chainSeq() > head.lastSeq()) {
+                                problem = "rows_missing_at_end";
+                            }
+                            if (problem != null) {
+                                firstBad = e.id();
+                            }
                         }
+                        expectedSeq = e.chainSeq() + 1;
                         expectedPrev = e.rowHmac();
                     }
                 }
-                return new Verification(firstBad == null, n, firstBad);
             }
+            if (problem == null) {
+                if (head == null) {
+                    problem = n == 0 ? null : "head_missing";
+                } else if (!log.signedBy(head)) {
+                    problem = "head_changed";
+                } else if (expectedSeq - 1 != head.lastSeq() || !Objects.equals(expectedPrev, head.lastHmac())) {
+                    problem = "rows_missing_at_end";
+                }
+            }
+            return new Verification(problem == null, n, firstBad, problem, head == null ? 0 : head.firstSeq(),
+                    head == null ? 0 : head.lastSeq());
         });
     }
 
@@ -156,8 +202,9 @@ public final class AuditStore {
     }
 
     private static AuditEvent map(ResultSet rs) throws SQLException {
-        return new AuditEvent(rs.getLong(1), rs.getObject(2, UUID.class), rs.getObject(3, OffsetDateTime.class).toInstant(),
-                rs.getString(4), rs.getObject(5, UUID.class), rs.getObject(6, UUID.class), rs.getString(7),
-                rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12));
+        return new AuditEvent(rs.getLong(1), rs.getLong(2), rs.getObject(3, UUID.class),
+                rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5), rs.getObject(6, UUID.class),
+                rs.getObject(7, UUID.class), rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
+                rs.getString(12), rs.getString(13));
     }
 }

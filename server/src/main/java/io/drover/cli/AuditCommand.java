@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 public final class AuditCommand {
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Check every row's HMAC and link to the row before; exit 1 when the chain is broken.",
+            description = "Check the project's chain: every row's HMAC and link to the row before, and both ends "
+                    + "against the signed head; exit 1 when the chain is broken.",
             footer = ExitCodes.FOOTER)
     static final class Verify extends ClientCommand {
         @Override
@@ -24,8 +25,10 @@ public final class AuditCommand {
                 out.object(v);
             }
             if (!v.get("ok").asBoolean()) {
-                throw new DroverException("audit chain BROKEN at row " + v.get("first_bad_id").asText() + " ("
-                        + v.get("rows_checked").asLong() + " rows checked)", null);
+                String at = v.path("first_bad_id").isTextual() ? " at row " + v.get("first_bad_id").asText() : "";
+                String why = v.path("problem").isTextual() ? v.get("problem").asText() + ", " : "";
+                throw new DroverException("audit chain BROKEN" + at + " (" + why + v.get("rows_checked").asLong()
+                        + " rows checked)", null);
             }
             if (!out.json()) {
                 spec.commandLine().getOut().println("audit chain ok: " + v.get("rows_checked").asLong() + " rows checked");

@@ -33,8 +33,14 @@ public final class ApprovalService {
 
     public Approval create(UUID projectId, String action, JsonNode details, String risk, int expiresInSecs,
             String continuationEvent) {
-        return db.tx(c -> Approvals.insert(c, projectId, null, null, action, details == null ? null : Json.write(details),
-                risk, continuationEvent, clock.instant().plusSeconds(expiresInSecs)));
+        return db.tx(c -> {
+            Approval a = Approvals.insert(c, projectId, null, null, action,
+                    details == null ? null : Json.write(details), risk, continuationEvent,
+                    clock.instant().plusSeconds(expiresInSecs));
+            events.audit(c, projectId, "approval.create", "approval", a.id(), Json.object().put("action", action)
+                    .put("risk_level", risk).put("continuation_event", continuationEvent));
+            return a;
+        });
     }
 
     public Approval get(UUID projectId, UUID id) {
@@ -57,6 +63,8 @@ public final class ApprovalService {
                     .orElseThrow(() -> ApiError.conflict("not_pending", "approval is " + current.status()
                             + "; only a pending request can be resolved", Map.of("status", current.status())));
             continueWith(c, done);
+            events.audit(c, projectId, approve ? "approval.approve" : "approval.reject", "approval", id,
+                    Json.object().put("action", done.action()).put("comment", comment));
             return done;
         });
     }
@@ -68,6 +76,11 @@ public final class ApprovalService {
             for (Approval a : due) {
                 Approval done = Approvals.resolve(c, a.projectId(), a.id(), "expired", null, null).orElseThrow();
                 continueWith(c, done);
+            }
+            // Last, and in project order: each append locks its project's audit head until commit.
+            for (Approval a : due.stream().sorted(java.util.Comparator.comparing(Approval::projectId)).toList()) {
+                events.audit(c, a.projectId(), "approval.expire", "approval", a.id(), Json.object()
+                        .put("action", a.action()));
             }
             return due.size();
         });

@@ -27,11 +27,32 @@ public final class EventService {
         this.engine = engine;
     }
 
+    private volatile io.drover.audit.AuditLog audit;
+
+    /** Sends and approval decisions append their audit row in the same transaction. */
+    public void setAudit(io.drover.audit.AuditLog audit) {
+        this.audit = audit;
+    }
+
+    /** Appends an audit row (last in the transaction: it locks the project's audit head). */
+    void audit(Connection c, UUID projectId, String action, String targetType, Object targetId,
+            com.fasterxml.jackson.databind.node.ObjectNode details) throws SQLException {
+        if (audit != null) {
+            audit.append(c, projectId, action, targetType, targetId, details);
+        }
+    }
+
     /** What a send did: how many waiters it resolved, and whether it repeated an earlier send. */
     public record Sent(String key, int resolved, boolean duplicate) {}
 
     public Sent send(UUID projectId, String key, JsonNode payload) {
-        return db.tx(c -> sendIn(c, projectId, key, payload));
+        return db.tx(c -> {
+            Sent s = sendIn(c, projectId, key, payload);
+            if (!s.duplicate()) {
+                audit(c, projectId, "event.send", "event", key, Json.object().put("resolved", s.resolved()));
+            }
+            return s;
+        });
     }
 
     public Sent sendIn(Connection c, UUID projectId, String key, JsonNode payload) throws SQLException {
@@ -49,7 +70,11 @@ public final class EventService {
 
     public Sent sendPrefix(UUID projectId, String prefix, JsonNode payload) {
         String json = Json.write(payload);
-        return db.tx(c -> new Sent(prefix, resume(c, EventWaits.resolve(c, projectId, prefix, true, json), json), false));
+        return db.tx(c -> {
+            Sent s = new Sent(prefix, resume(c, EventWaits.resolve(c, projectId, prefix, true, json), json), false);
+            audit(c, projectId, "event.send_prefix", "event", prefix, Json.object().put("resolved", s.resolved()));
+            return s;
+        });
     }
 
     private int resume(Connection c, List<EventWaits.Resolved> resolved, String json) throws SQLException {

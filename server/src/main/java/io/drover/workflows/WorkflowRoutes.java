@@ -51,7 +51,8 @@ public final class WorkflowRoutes {
                 post("/v1/workflow-runs/{id}/cancel", Role.OPERATOR, "Cancel a workflow run, its steps and sub-workflows",
                         c -> {
                             noFields(c);
-                            return Reply.ok(runs.act(c.projectId(), id(c), a -> a.cancelRun("canceled by request", true)));
+                            return Reply.ok(runs.act(c.projectId(), id(c), "workflow_run.cancel", Json.object(),
+                                    a -> a.cancelRun("canceled by request", true)));
                         }),
                 post("/v1/workflow-runs/{id}/steps/{step}/approve", Role.OPERATOR, "Approve a waiting approval step",
                         c -> approval(c, true)),
@@ -61,7 +62,8 @@ public final class WorkflowRoutes {
                         "Retry a failed step and the steps that depend on it",
                         c -> {
                             noFields(c);
-                            return Reply.ok(runs.act(c.projectId(), id(c), a -> a.retryStep(c.path("step"))));
+                            return Reply.ok(runs.act(c.projectId(), id(c), "workflow_run.step_retry",
+                                    Json.object().put("step", c.path("step")), a -> a.retryStep(c.path("step"))));
                         }),
                 get("/v1/workflow-runs/{id}/explain", Role.VIEWER, "Why the run is where it is, step by step",
                         c -> Reply.ok(runs.explain(c.projectId(), id(c)))));
@@ -126,7 +128,9 @@ public final class WorkflowRoutes {
         String comment = in.string("comment", null, 2000);
         String by = actor(c);
         String step = c.path("step");
-        return Reply.ok(runs.act(c.projectId(), id(c), a -> a.resolveApproval(step, approve, comment, by)));
+        String action = approve ? "workflow_run.step_approve" : "workflow_run.step_reject";
+        return Reply.ok(runs.act(c.projectId(), id(c), action, Json.object().put("step", step).put("comment", comment),
+                a -> a.resolveApproval(step, approve, comment, by)));
     }
 
     /** Who resolved an approval, as the approval row records it: a signed-in user or an API key. */

@@ -30,7 +30,15 @@ public final class WorkflowRuns {
 
     public Engine.Started trigger(UUID projectId, String idOrSlug, JsonNode input, String idempotencyKey) {
         Workflow wf = workflows.get(projectId, idOrSlug);
-        return db.tx(c -> engine.trigger(c, wf, input, idempotencyKey, UuidV7.next(), null, null, 0));
+        return db.tx(c -> {
+            Engine.Started s = engine.trigger(c, wf, input, idempotencyKey, UuidV7.next(), null, null, 0);
+            if (s.created()) {
+                workflows.audit(c, projectId, "workflow_run.trigger", "workflow_run", s.run().id(), Json.object()
+                        .put("workflow", wf.spec().slug()).put("version", wf.version())
+                        .put("idempotency_key", idempotencyKey));
+            }
+            return s;
+        });
     }
 
     public WorkflowRun run(UUID projectId, UUID id) {
@@ -62,8 +70,16 @@ public final class WorkflowRuns {
     }
 
     public ObjectNode act(UUID projectId, UUID id, Engine.Action action) {
+        return act(projectId, id, null, null, action);
+    }
+
+    /** An operator action, with its audit row ({@code auditAction} and details) in the same transaction. */
+    public ObjectNode act(UUID projectId, UUID id, String auditAction, ObjectNode details, Engine.Action action) {
         db.tx(c -> {
             engine.operate(c, projectId, id, action);
+            if (auditAction != null) {
+                workflows.audit(c, projectId, auditAction, "workflow_run", id, details);
+            }
             return null;
         });
         return json(projectId, id);

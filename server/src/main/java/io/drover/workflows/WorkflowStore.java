@@ -38,6 +38,21 @@ public final class WorkflowStore {
         this.jobs = jobs;
     }
 
+    private volatile io.drover.audit.AuditLog audit;
+
+    /** Definition changes append their audit row in the same transaction. */
+    public void setAudit(io.drover.audit.AuditLog audit) {
+        this.audit = audit;
+    }
+
+    /** Appends an audit row about a workflow (last in the transaction: it locks the project's audit head). */
+    void audit(Connection c, UUID projectId, String action, String targetType, UUID targetId, JsonNode details)
+            throws SQLException {
+        if (audit != null) {
+            audit.append(c, projectId, action, targetType, targetId, details);
+        }
+    }
+
     public Workflow create(UUID projectId, WorkflowSpec spec) {
         checkReferences(projectId, spec);
         UUID id = UuidV7.next();
@@ -51,6 +66,8 @@ public final class WorkflowStore {
                     ps.executeUpdate();
                 }
                 insertVersion(c, id, projectId, 1, spec);
+                audit(c, projectId, "workflow.create", "workflow", id, Json.object().put("slug", spec.slug())
+                        .put("version", 1));
                 return find(c, projectId, id.toString()).orElseThrow();
             });
         } catch (DbException e) {
@@ -89,6 +106,9 @@ public final class WorkflowStore {
                 }
             }
             insertVersion(c, current.id(), projectId, version, spec);
+            ObjectNode details = Json.object().put("slug", spec.slug()).put("version", version);
+            patch.fieldNames().forEachRemaining(details.putArray("fields")::add);
+            audit(c, projectId, "workflow.update", "workflow", current.id(), details);
             return find(c, projectId, current.id().toString()).orElseThrow();
         });
     }
@@ -98,8 +118,11 @@ public final class WorkflowStore {
         db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE workflows SET deleted_at = now() WHERE id = ?")) {
                 ps.setObject(1, current.id());
-                return ps.executeUpdate();
+                ps.executeUpdate();
             }
+            audit(c, projectId, "workflow.delete", "workflow", current.id(), Json.object()
+                    .put("slug", current.spec().slug()).put("version", current.version()));
+            return null;
         });
         return current;
     }

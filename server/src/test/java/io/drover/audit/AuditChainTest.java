@@ -46,7 +46,7 @@ class AuditChainTest {
     }
 
     @Test
-    void eightWritersOnTwoNodesKeepOneChainAndTamperingIsFound() throws Exception {
+    void eightWritersOnTwoNodesKeepTheProjectsChainAndTamperingIsFound() throws Exception {
         long before = count("");
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<?>> futures = new ArrayList<>();
@@ -75,7 +75,10 @@ class AuditChainTest {
         var verify = api.get("/v1/audit-events/verify");
         assertThat(verify.status()).isEqualTo(200);
         assertThat(verify.json().get("ok").asBoolean()).as(verify.text()).isTrue();
-        assertThat(verify.json().get("rows_checked").asLong()).isEqualTo(count(""));
+        // the caller's project only: its chain holds every row of the project, and no other
+        assertThat(verify.json().get("rows_checked").asLong())
+                .isEqualTo(count("WHERE project_id = (SELECT id FROM projects WHERE slug = 'default')"));
+        assertThat(verify.json().get("head_seq").asLong()).isEqualTo(verify.json().get("rows_checked").asLong());
         assertThat(verify.json().get("first_bad_id").isNull()).isTrue();
 
         // a refused change writes no audit row

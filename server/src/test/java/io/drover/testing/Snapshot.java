@@ -30,6 +30,7 @@ public record Snapshot(Map<String, String> tables) {
         m.put("mail_outbox", "id");
         m.put("secrets", "id");
         m.put("audit_log", "seq");
+        m.put("audit_heads", "project_id");
         // api_keys without last_used_at, which every accepted request may touch
         m.put("(SELECT id, project_id, name, prefix, key_hash, role, expires_at, revoked_at, rotated_to, read_secrets "
                 + "FROM api_keys)", "id");
