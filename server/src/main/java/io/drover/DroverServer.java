@@ -60,6 +60,7 @@ public final class DroverServer implements AutoCloseable {
     private ScheduleTicker ticker;
     private io.drover.workflows.WorkflowTimers workflowTimers;
     private HttpPushDispatcher push;
+    private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
     private RunStore runs;
     private ClaimSignal signal;
@@ -113,6 +114,8 @@ public final class DroverServer implements AutoCloseable {
         QueueMetrics metrics = new QueueMetrics(registry);
         JobStore jobs = new JobStore(db, new SecretBox(keys), clock);
         jobs.setAudit(identity.audit());
+        outbound = config.outboundGuard();
+        jobs.setOutbound(outbound);
         runs = new RunStore(db, jobs, metrics, clock);
         db.afterCommit(runs::onCommit); // every transaction's wake-ups, delays and counts, once, after its commit
         runs.setAudit(identity.audit());
@@ -124,7 +127,8 @@ public final class DroverServer implements AutoCloseable {
         ticker = new ScheduleTicker(db, jobs, runs, config.pollIntervalMs(), clock);
         push = new HttpPushDispatcher(runs, jobs, "push:" + nodeId, config.pushConcurrency(),
                 config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs())
-                .withSecrets(identity.secrets());
+                .withSecrets(identity.secrets())
+                .withOutbound(outbound);
         runs.setEvents(new QueueEvents() {
             @Override
             public void ready(Collection<String> queues) {
@@ -191,6 +195,7 @@ public final class DroverServer implements AutoCloseable {
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
                         config.rateLimitBurst(), clock)).start();
         ready = true;
+        log.info("outbound requests may reach {}", outbound);
         log.info("drover {} node {} listening on port {} ({})", VERSION, nodeId, http.port(),
                 embedded != null ? "embedded PostgreSQL in " + config.dataDir().toAbsolutePath() : "external PostgreSQL");
     }
@@ -201,6 +206,11 @@ public final class DroverServer implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    /** What outbound requests may reach (tests replace its DNS lookup through it). */
+    public io.drover.outbound.OutboundGuard outbound() {
+        return outbound;
     }
 
     public RunStore runs() {

@@ -28,7 +28,8 @@ public record Config(
         boolean pushEnabled,
         long httpIdleTimeoutMs,
         double rateLimitPerSec,
-        int rateLimitBurst) {
+        int rateLimitBurst,
+        String outboundAllow) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -51,31 +52,33 @@ public record Config(
                 longEnv(env, "DROVER_HTTP_IDLE_TIMEOUT_MS", 65_000),
                 // per API key and node; generous, so that only a runaway client meets it (0 turns it off)
                 doubleEnv(env, "DROVER_RATE_LIMIT_PER_SEC", 5_000),
-                intEnv(env, "DROVER_RATE_LIMIT_BURST", 10_000));
+                intEnv(env, "DROVER_RATE_LIMIT_BURST", 10_000),
+                // destinations outbound requests may reach although they are not public (default: none)
+                env.getOrDefault("DROVER_OUTBOUND_ALLOW", ""));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -129,7 +132,17 @@ public record Config(
                 problems.add("DROVER_ADMIN_API_KEY must be at least 16 characters");
             }
         });
+        try {
+            io.drover.outbound.OutboundGuard.parse(outboundAllow);
+        } catch (IllegalArgumentException e) {
+            problems.add("DROVER_OUTBOUND_ALLOW: " + e.getMessage());
+        }
         return problems;
+    }
+
+    /** The outbound guard that {@code DROVER_OUTBOUND_ALLOW} describes (call after {@link #validate()}). */
+    public io.drover.outbound.OutboundGuard outboundGuard() {
+        return io.drover.outbound.OutboundGuard.parse(outboundAllow);
     }
 
     private static Optional<String> opt(Map<String, String> env, String name) {

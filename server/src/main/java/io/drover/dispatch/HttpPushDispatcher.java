@@ -4,24 +4,33 @@ import io.drover.http.Json;
 import io.drover.jobs.JobSpec;
 import io.drover.jobs.JobStore;
 import io.drover.maintenance.Service;
+import io.drover.outbound.OutboundGuard;
+import io.drover.outbound.OutboundRefusedException;
 import io.drover.runs.Run;
 import io.drover.runs.RunStatus;
 import io.drover.runs.RunStore;
 import io.drover.runs.Transitions;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +39,17 @@ import org.slf4j.LoggerFactory;
  * {@code executing} and POSTs a signed request on a virtual thread, at most {@code concurrency} at
  * once. 2xx completes the run (a JSON body becomes its result); 408, 429, 5xx, time-outs and
  * connection errors are retryable failures; any other status fails the run without retry.
+ *
+ * <p>Requests go through Jetty's client, whose address resolver is the {@link OutboundGuard}: the
+ * endpoint's name is looked up once, every address is checked, and the connection is made to
+ * those addresses only (docs/decisions.md). A refused destination fails the attempt with the
+ * error type {@code outbound_refused}.
  */
 public final class HttpPushDispatcher extends Service {
     private static final Logger log = LoggerFactory.getLogger(HttpPushDispatcher.class);
     private static final int MAX_ERROR_BODY = 2048;
+    /** The largest answer read; a larger one fails the attempt (it would become the run's result). */
+    static final int MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
     private final RunStore runs;
     private final JobStore jobs;
@@ -45,6 +61,7 @@ public final class HttpPushDispatcher extends Service {
     private final HttpClient client;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile io.drover.secrets.SecretStore secrets;
+    private volatile OutboundGuard outbound = OutboundGuard.publicOnly();
 
     public HttpPushDispatcher(RunStore runs, JobStore jobs, String dispatcherId, int concurrency,
             int connectTimeoutMs, int readTimeoutMs, long pollMs) {
@@ -56,11 +73,34 @@ public final class HttpPushDispatcher extends Service {
         this.slots = new Semaphore(concurrency);
         this.readTimeout = Duration.ofMillis(readTimeoutMs);
         this.pollMs = pollMs;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofMillis(connectTimeoutMs))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(executor)
-                .build();
+        this.client = new HttpClient();
+        QueuedThreadPool pool = new QueuedThreadPool();
+        pool.setName("push-http");
+        pool.setDaemon(true);
+        client.setExecutor(pool);
+        client.setScheduler(new ScheduledExecutorScheduler("push-http-scheduler", true));
+        client.setConnectTimeout(connectTimeoutMs);
+        client.setIdleTimeout(readTimeoutMs + 5_000L); // also closes pooled connections left idle
+        client.setFollowRedirects(false);
+        client.setHttpCookieStore(new HttpCookieStore.Empty()); // no cookies carried from one push to the next
+        client.getContentDecoderFactories().clear();           // bodies as sent: no gzip expansion
+        client.setUserAgentField(null);
+        client.setMaxConnectionsPerDestination(concurrency);
+        client.setMaxRequestsQueuedPerDestination(Math.max(1024, concurrency));
+        // Reads the guard at each lookup, so that withOutbound may come after the client started.
+        client.setSocketAddressResolver((host, port, context, promise) ->
+                outbound.socketAddressResolver().resolve(host, port, context, promise));
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the push HTTP client", e);
+        }
+    }
+
+    /** Which destinations pushes may reach; by default public addresses only. */
+    public HttpPushDispatcher withOutbound(OutboundGuard guard) {
+        this.outbound = guard;
+        return this;
     }
 
     /** The project secrets that job headers may name as {@code {{secrets.NAME}}}. */
@@ -147,54 +187,79 @@ public final class HttpPushDispatcher extends Service {
         byte[] body = body(run);
         long t = Instant.now().getEpochSecond();
         String signature = "t=" + t + ",v1=" + sign(secret, t, body);
-        HttpRequest request;
+        Request request;
         try {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(spec.endpointUrl()));
-            extraHeaders.forEach(builder::header);
-            request = builder
-                    .timeout(run.timeoutSecs() == null ? readTimeout
-                            : Duration.ofSeconds(Math.min(run.timeoutSecs(), readTimeout.toSeconds() + 1)))
-                    .header("Content-Type", "application/json")
-                    .header("User-Agent", "drover-push/1")
-                    .header("X-Drover-Run-Id", run.id().toString())
-                    .header("X-Drover-Attempt", Integer.toString(run.attempt()))
-                    .header("X-Drover-Signature", signature)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .build();
+            request = client.newRequest(URI.create(spec.endpointUrl()))
+                    .method(HttpMethod.POST)
+                    .timeout(run.timeoutSecs() == null ? readTimeout.toMillis()
+                            : Math.min(run.timeoutSecs(), readTimeout.toSeconds() + 1) * 1000L, TimeUnit.MILLISECONDS)
+                    .headers(h -> {
+                        extraHeaders.forEach(h::put);
+                        h.put("User-Agent", "drover-push/1");
+                        h.put("X-Drover-Run-Id", run.id().toString());
+                        h.put("X-Drover-Attempt", Integer.toString(run.attempt()));
+                        h.put("X-Drover-Signature", signature);
+                    })
+                    .body(new BytesRequestContent("application/json", body));
         } catch (IllegalArgumentException e) {
             systemFail(run, "endpoint_url cannot be used: " + e.getMessage());
             return;
         }
+        ContentResponse response;
         try {
-            HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            int status = response.statusCode();
-            if (status >= 200 && status < 300) {
-                report(run, resultOf(response.body()), null, false);
-            } else {
-                boolean retryable = status == 408 || status == 429 || status >= 500;
-                // U+0000 cannot be stored in jsonb: without this the report failed and the run sat
-                // executing until its lease ran out, then was retried as a crash
-                String text = new String(response.body(), 0, Math.min(response.body().length, MAX_ERROR_BODY),
-                        StandardCharsets.UTF_8).replace('\0', '\uFFFD');
-                report(run, null, Json.write(Json.object().put("type", "http_status")
-                        .put("message", "endpoint answered " + status).put("status", status).put("body", text)),
-                        retryable);
-            }
-        } catch (HttpTimeoutException e) {
-            report(run, null, Json.write(Json.object().put("type", "http_timeout")
-                    .put("message", "no answer within the timeout: " + e.getMessage())), true);
-        } catch (java.io.IOException e) {
-            report(run, null, Json.write(Json.object().put("type", "http_connection")
-                    .put("message", e.getClass().getSimpleName() + ": " + e.getMessage())), true);
-        } catch (IllegalArgumentException e) {
-            // The client refused the request before sending it (e.g. a port out of range): no endpoint
-            // was reached, so this is not the endpoint's failure, and retrying cannot help.
-            systemFail(run, "endpoint_url cannot be used: " + e.getMessage());
+            response = new CompletableResponseListener(request, MAX_RESPONSE_BYTES).send().get();
         } catch (InterruptedException e) {
             // Shutdown cut the request short: give the run back so another node sends it at once
             // (the attempt is not counted), instead of leaving it to expire as a crash.
+            request.abort(e);
             giveBack(run);
             Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException e) {
+            failed(run, e.getCause() == null ? e : e.getCause());
+            return;
+        }
+        int status = response.getStatus();
+        byte[] content = response.getContent();
+        if (status >= 200 && status < 300) {
+            report(run, resultOf(content), null, false);
+        } else {
+            boolean retryable = status == 408 || status == 429 || status >= 500;
+            // U+0000 cannot be stored in jsonb: without this the report failed and the run sat
+            // executing until its lease ran out, then was retried as a crash
+            String text = new String(content, 0, Math.min(content.length, MAX_ERROR_BODY),
+                    StandardCharsets.UTF_8).replace('\0', '\uFFFD');
+            report(run, null, Json.write(Json.object().put("type", "http_status")
+                    .put("message", "endpoint answered " + status).put("status", status).put("body", text)),
+                    retryable);
+        }
+    }
+
+    /** An attempt that got no answer: refused destination, time-out, connection error, oversized answer. */
+    private void failed(Run run, Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutboundRefusedException refused) {
+                // Nothing was sent. A DNS answer can change (retry); a literal address or an internal
+                // name in the URL cannot, short of editing the job or DROVER_OUTBOUND_ALLOW.
+                report(run, null, Json.write(Json.object().put("type", "outbound_refused")
+                        .put("message", refused.getMessage())), refused.fromDns());
+                return;
+            }
+        }
+        if (e instanceof TimeoutException || e instanceof java.net.SocketTimeoutException) {
+            report(run, null, Json.write(Json.object().put("type", "http_timeout")
+                    .put("message", "no answer within the timeout: " + e.getMessage())), true);
+        } else if (e instanceof IllegalArgumentException && String.valueOf(e.getMessage()).contains("capacity")) {
+            // The endpoint answered, so it did the work: sending again would do it twice.
+            report(run, null, Json.write(Json.object().put("type", "http_response_too_large")
+                    .put("message", "the answer is larger than " + MAX_RESPONSE_BYTES + " bytes")), false);
+        } else if (e instanceof IllegalArgumentException) {
+            // The client refused the request before sending it (e.g. a port out of range): no endpoint
+            // was reached, so this is not the endpoint's failure, and retrying cannot help.
+            systemFail(run, "endpoint_url cannot be used: " + e.getMessage());
+        } else {
+            report(run, null, Json.write(Json.object().put("type", "http_connection")
+                    .put("message", e.getClass().getSimpleName() + ": " + e.getMessage())), true);
         }
     }
 
@@ -277,7 +342,11 @@ public final class HttpPushDispatcher extends Service {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        client.close();
+        try {
+            client.stop();
+        } catch (Exception e) {
+            log.warn("push HTTP client did not stop cleanly: {}", e.toString());
+        }
     }
 
     public int concurrency() {

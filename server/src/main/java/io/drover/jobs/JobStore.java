@@ -56,10 +56,20 @@ public final class JobStore {
         }
     }
 
+    private volatile io.drover.outbound.OutboundGuard outbound = io.drover.outbound.OutboundGuard.publicOnly();
+
+    /** Which endpoint URLs http jobs may be given (refused ones are a 422 on endpoint_url). */
+    public void setOutbound(io.drover.outbound.OutboundGuard outbound) {
+        this.outbound = outbound;
+    }
+
     /** A created job and, for http jobs, the signing secret to show once. */
     public record Created(Job job, String signingSecret) {}
 
     public Created create(UUID projectId, JobSpec spec) {
+        if (spec.isHttp()) {
+            outbound.checkUrl("endpoint_url", spec.endpointUrl());
+        }
         UUID id = UuidV7.next();
         String secret = spec.isHttp() ? "whsec_" + HexFormat.of().formatHex(randomBytes(32)) : null;
         try {
@@ -103,6 +113,11 @@ public final class JobStore {
             }
             if (!next.isHttp() && current.spec().isHttp()) {
                 throw ApiError.invalid("execution", "cannot change an http job into a worker job; create a new job");
+            }
+            // Only a changed URL is checked here: a job saved before the allow list changed can still
+            // be edited, and the send-time check refuses its old URL anyway.
+            if (next.isHttp() && !next.endpointUrl().equals(current.spec().endpointUrl())) {
+                outbound.checkUrl("endpoint_url", next.endpointUrl());
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE jobs SET version = version + 1, spec = ?::jsonb, queue = ?, updated_at = now()

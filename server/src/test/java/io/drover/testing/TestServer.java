@@ -64,6 +64,9 @@ public final class TestServer implements AutoCloseable {
         env.put("DROVER_REAPER_INTERVAL_MS", "100");
         env.put("DROVER_DB_POOL_SIZE", "16");
         env.put("DROVER_SHUTDOWN_GRACE_MS", "2000");
+        // Tests push to receivers on this machine, which the outbound guard refuses by default; tests of
+        // the guard itself pass their own DROVER_OUTBOUND_ALLOW ("" for the production default).
+        env.put("DROVER_OUTBOUND_ALLOW", "127.0.0.1/32,::1/128");
         env.putAll(extraEnv);
         try {
             Path dir = Files.createTempDirectory("drover-test");
