@@ -300,8 +300,9 @@ WITH input AS (
 SELECT id, job_id, limited, queue, workflow_run_id, step_id, result FROM done
 
 -- name: lock_runs_in_order
--- A worker's report with failures locks all its runs up front, in id order (see RunStore.report).
-SELECT id FROM runs WHERE id = ANY(?::uuid[]) AND project_id = ? ORDER BY id FOR UPDATE
+-- A worker's report with failures locks all its runs up front, in id order (see RunCompletions),
+-- and reads them with the database's time: the failures are computed from these rows.
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = ANY(?::uuid[]) AND project_id = ? ORDER BY id FOR UPDATE
 
 -- name: lock_run
 SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? AND project_id = ? FOR UPDATE
@@ -330,6 +331,31 @@ WITH updated AS (
 )
 SELECT * FROM updated
 
+-- name: apply_batch
+-- Writes many computed transitions and their events in one statement (a report's failures), as
+-- apply does for one: each row guarded by the status it was computed from. The rows are already
+-- locked by the caller.
+WITH input AS (
+    SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[],
+                         ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[],
+                         ?::timestamptz[], ?::boolean[], ?::text[], ?::text[], ?::jsonb[])
+        AS t(id, from_status, status, attempt, worker_id, result, error, scheduled_at, next_retry_at,
+             lease_expires_at, deadline_at, started_at, finished_at, admitted, event, message, data)
+), updated AS (
+    UPDATE runs r
+    SET status = i.status::run_status, attempt = i.attempt, worker_id = i.worker_id, result = i.result,
+        error = i.error, scheduled_at = i.scheduled_at, next_retry_at = i.next_retry_at,
+        lease_expires_at = i.lease_expires_at, deadline_at = i.deadline_at, started_at = i.started_at,
+        finished_at = i.finished_at, admitted = i.admitted
+    FROM input i
+    WHERE r.id = i.id AND r.status = i.from_status::run_status
+    RETURNING RUN_COLUMNS_R, i.event, i.from_status, i.message, i.data
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message, data)
+    SELECT project_id, id, event, from_status::run_status, status, attempt, message, data FROM updated
+)
+SELECT * FROM updated ORDER BY id
+
 -- name: heartbeat
 -- By id through the primary key: the status is compared as text so that the planner cannot pick
 -- runs_leases or runs_status_list instead, whose 'executing' entries include every dead version
@@ -355,9 +381,10 @@ SELECT id, status::text, worker_id FROM runs WHERE id = ANY(?::uuid[]) AND proje
 -- name: promote_due
 -- Delayed runs whose time has come become queued (DelayedPromoter). Any node may run it: SKIP
 -- LOCKED keeps two promoters off the same rows.
+-- The time is a parameter where a test moves it (a TestClock), else null: the database's now().
 WITH due AS MATERIALIZED (
     SELECT id FROM runs
-    WHERE status = 'delayed' AND scheduled_at <= now()
+    WHERE status = 'delayed' AND scheduled_at <= coalesce(?::timestamptz, now())
     ORDER BY scheduled_at
     LIMIT ?
     FOR UPDATE SKIP LOCKED
@@ -376,24 +403,27 @@ SELECT min(scheduled_at) FROM runs WHERE status = 'delayed'
 
 -- name: expired_leases
 -- Attempts whose lease ran out (crashed) or whose deadline passed (timed out), and waits that
--- ran out. Locked so that a single reaper handles each.
-SELECT RUN_COLUMNS, now() FROM runs
+-- ran out. Locked so that a single reaper handles each. The time is a parameter where a test
+-- moves it (a TestClock), else null: the database's now().
+SELECT RUN_COLUMNS, coalesce(?::timestamptz, now()) FROM runs
 WHERE id IN (
-    (SELECT id FROM runs WHERE status IN ('executing', 'dequeued') AND lease_expires_at < now()
+    (SELECT id FROM runs WHERE status IN ('executing', 'dequeued')
+       AND lease_expires_at < coalesce(?::timestamptz, now())
      ORDER BY lease_expires_at LIMIT ?)
     UNION
-    (SELECT id FROM runs WHERE status = 'executing' AND deadline_at IS NOT NULL AND deadline_at < now()
+    (SELECT id FROM runs WHERE status = 'executing' AND deadline_at IS NOT NULL
+       AND deadline_at < coalesce(?::timestamptz, now())
      ORDER BY deadline_at LIMIT ?)
     UNION
-    (SELECT id FROM runs WHERE status = 'waiting' AND lease_expires_at < now()
+    (SELECT id FROM runs WHERE status = 'waiting' AND lease_expires_at < coalesce(?::timestamptz, now())
      ORDER BY lease_expires_at LIMIT ?)
 )
 FOR UPDATE SKIP LOCKED
 
 -- name: ttl_expired
-SELECT RUN_COLUMNS, now() FROM runs
+SELECT RUN_COLUMNS, coalesce(?::timestamptz, now()) FROM runs
 WHERE id IN (SELECT id FROM runs WHERE status IN ('queued', 'delayed') AND expires_at IS NOT NULL
-             AND expires_at < now() ORDER BY expires_at LIMIT ?)
+             AND expires_at < coalesce(?::timestamptz, now()) ORDER BY expires_at LIMIT ?)
 FOR UPDATE SKIP LOCKED
 
 -- name: get_run

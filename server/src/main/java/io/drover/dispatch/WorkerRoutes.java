@@ -273,7 +273,8 @@ public final class WorkerRoutes {
         String worker = workerId(in);
         long secs = in.longValue("timeout_secs", 3600L, 1, 30L * 24 * 3600);
         String reason = in.string("reason", "paused by its worker", 1000);
-        return Reply.ok(runs.startWaiting(c.projectId(), id, worker, Instant.now().plusSeconds(secs), reason).toJson());
+        Instant until = runs.clock().instant().plusSeconds(secs);
+        return Reply.ok(runs.startWaiting(c.projectId(), id, worker, until, reason).toJson());
     }
 
     private Reply resume(Call c) {
