@@ -105,6 +105,27 @@ class AfterCommitTest {
     }
 
     @Test
+    void whatASavepointRolledBackCollectedIsForgotten() {
+        TxEffects seen = db.tx(c -> {
+            TxEffects fx = db.effects(c);
+            fx.ready("kept");
+            fx.count(TxEffects.Count.ENQUEUED, 1);
+            TxEffects mark = fx.mark(); // as ScheduleTicker does around each schedule's savepoint
+            fx.ready("dropped");
+            fx.count(TxEffects.Count.ENQUEUED, 1);
+            fx.delayed(java.time.Instant.EPOCH);
+            fx.publish("dropped");
+            fx.restoreTo(mark);
+            return fx;
+        });
+        assertThat(heard).containsExactly(seen);
+        assertThat(seen.ready()).containsExactly("kept");
+        assertThat(seen.count(TxEffects.Count.ENQUEUED)).isEqualTo(1);
+        assertThat(seen.earliestDelay()).isNull();
+        assertThat(seen.published()).isEmpty();
+    }
+
+    @Test
     void aConnectionOutsideATransactionHasNoCollector() throws Exception {
         try (var c = db.openDedicated()) {
             assertThatThrownBy(() -> db.effects(c)).isInstanceOf(IllegalStateException.class);
