@@ -112,8 +112,10 @@ public final class DroverServer implements AutoCloseable {
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
         QueueMetrics metrics = new QueueMetrics(registry);
+        var secrets = new io.drover.secrets.SecretStore(db, new SecretBox(keys), identity.audit());
         JobStore jobs = new JobStore(db, new SecretBox(keys), clock);
         jobs.setAudit(identity.audit());
+        jobs.setListener(new io.drover.schedules.ScheduleSync()); // schedule rows follow their job
         outbound = config.outboundGuard();
         jobs.setOutbound(outbound);
         runs = new RunStore(db, jobs, metrics, clock);
@@ -127,7 +129,7 @@ public final class DroverServer implements AutoCloseable {
         ticker = new ScheduleTicker(db, jobs, runs, config.pollIntervalMs(), clock);
         push = new HttpPushDispatcher(runs, jobs, "push:" + nodeId, config.pushConcurrency(),
                 config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs())
-                .withSecrets(identity.secrets())
+                .withSecrets(secrets)
                 .withOutbound(outbound);
         runs.setEvents(new QueueEvents() {
             @Override
@@ -169,11 +171,14 @@ public final class DroverServer implements AutoCloseable {
         engine.setTimerWake(workflowTimers::wake);
 
         List<Route> routes = new ArrayList<>();
-        routes.addAll(new JobRoutes(jobs, runs).routes());
+        routes.addAll(new JobRoutes(jobs).routes());
+        routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).routes());
         routes.addAll(new RunRoutes(runs, jobs, identity.outlets()).routes());
         routes.addAll(identity.routes());
+        routes.addAll(new io.drover.secrets.SecretRoutes(secrets).routes());
+        routes.addAll(new io.drover.audit.AuditRoutes(identity.auditStore()).routes());
         routes.addAll(new WorkerRoutes(runs, signal, config.pollIntervalMs())
-                .withSecrets(new io.drover.secrets.ClaimSecrets(identity.secrets(), jobs)).routes());
+                .withSecrets(new io.drover.secrets.ClaimSecrets(secrets, jobs)).routes());
         routes.addAll(new io.drover.workflows.WorkflowRoutes(workflows,
                 new io.drover.workflows.WorkflowRuns(db, workflows, engine)).routes());
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());

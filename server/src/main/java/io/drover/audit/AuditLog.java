@@ -1,6 +1,8 @@
 package io.drover.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.access.Actor;
+import io.drover.access.AuditContext;
 import io.drover.crypto.Keys;
 import io.drover.http.Json;
 import io.drover.redact.Redactions;

@@ -3,6 +3,7 @@ package io.drover.audit;
 import static io.drover.http.Route.get;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
@@ -10,7 +11,6 @@ import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
-import io.drover.identity.Role;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;

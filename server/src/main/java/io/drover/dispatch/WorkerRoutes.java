@@ -4,13 +4,13 @@ import static io.drover.http.Route.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
 import io.drover.http.Json;
 import io.drover.http.Reply;
 import io.drover.http.Route;
-import io.drover.identity.Role;
 import io.drover.runs.Run;
 import io.drover.runs.RunStore;
 import java.time.Instant;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.store.Db;
-import io.drover.workflows.Engine;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Comparator;
@@ -20,9 +19,9 @@ import java.util.UUID;
  */
 public final class EventService {
     private final Db db;
-    private final Engine engine;
+    private final EventDelivered engine;
 
-    public EventService(Db db, Engine engine) {
+    public EventService(Db db, EventDelivered engine) {
         this.db = db;
         this.engine = engine;
     }

@@ -1,7 +1,7 @@
 package io.drover.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.drover.identity.Principal;
+import io.drover.access.Principal;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;

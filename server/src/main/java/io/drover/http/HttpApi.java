@@ -1,10 +1,9 @@
 package io.drover.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.audit.Actor;
-import io.drover.audit.AuditContext;
-import io.drover.identity.Authenticator;
-import io.drover.identity.Principal;
+import io.drover.access.Actor;
+import io.drover.access.AuditContext;
+import io.drover.access.Principal;
 import io.drover.store.DbException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;

@@ -1,6 +1,6 @@
 package io.drover.http;
 
-import io.drover.identity.Role;
+import io.drover.access.Role;
 
 /**
  * One endpoint: method, path (Javalin syntax, {@code {id}} for parameters), the lowest role that

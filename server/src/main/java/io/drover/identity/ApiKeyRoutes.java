@@ -4,6 +4,7 @@ import static io.drover.http.Route.delete;
 import static io.drover.http.Route.get;
 import static io.drover.http.Route.post;
 
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;

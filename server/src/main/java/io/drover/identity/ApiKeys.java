@@ -1,5 +1,7 @@
 package io.drover.identity;
 
+import io.drover.access.Principal;
+import io.drover.access.Role;
 import io.drover.crypto.Keys;
 import io.drover.store.Db;
 import io.drover.store.SqlTime;

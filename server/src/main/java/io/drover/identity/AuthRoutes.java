@@ -4,6 +4,7 @@ import static io.drover.http.Route.post;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.access.Principal;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
@@ -52,7 +53,7 @@ public final class AuthRoutes {
         String email = in.requiredString("email", 320);
         String password = in.requiredString("password", Passwords.MAX_LENGTH);
         Login.Success s = login.login(email, password, c.ctx().ip());
-        Authenticator.setCookies(c.ctx(), s.session().token(), s.session().csrf(), s.session().expiresAt());
+        CallerAuthenticator.setCookies(c.ctx(), s.session().token(), s.session().csrf(), s.session().expiresAt());
         ObjectNode out = Json.object();
         out.set("user", s.user().toJson());
         out.put("csrf_token", s.session().csrf());
@@ -66,7 +67,7 @@ public final class AuthRoutes {
         if (c.principal().isUser() && token != null) {
             sessions.authenticate(token).ifPresent(live -> login.logout(live, c.ctx().ip()));
         }
-        Authenticator.clearCookies(c.ctx());
+        CallerAuthenticator.clearCookies(c.ctx());
         return Reply.ok(Json.object().put("logged_out", true));
     }
 

@@ -2,26 +2,23 @@ package io.drover.identity;
 
 import java.time.InstantSource;
 import io.drover.audit.AuditLog;
-import io.drover.audit.AuditRoutes;
 import io.drover.audit.AuditStore;
 import io.drover.crypto.Keys;
-import io.drover.crypto.SecretBox;
 import io.drover.http.Route;
 import io.drover.mail.Mailer;
 import io.drover.redact.Outlets;
 import io.drover.redact.Redactions;
-import io.drover.secrets.SecretRoutes;
-import io.drover.secrets.SecretStore;
 import io.drover.store.Db;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The identity capability wired by hand: users, sessions, projects and members, invitations,
- * resets, API key administration, the audit log, secrets and redaction. {@code DroverServer}
- * takes the pieces the rest of the server needs from here.
+ * resets, API key administration, the audit log and redaction. {@code DroverServer} takes the
+ * pieces the rest of the server needs from here, and wires secrets and the audit routes itself
+ * (after these routes, in this order) so identity does not depend on secrets.
  */
-public record Identity(Authenticator authenticator, AuditLog audit, AuditStore auditStore, SecretStore secrets,
+public record Identity(CallerAuthenticator authenticator, AuditLog audit, AuditStore auditStore,
         Outlets outlets, List<Route> routes) {
 
     public static Identity wire(Db db, Keys keys, ApiKeys apiKeys, Mailer mailer) {
@@ -44,16 +41,13 @@ public record Identity(Authenticator authenticator, AuditLog audit, AuditStore a
                 passwords, mailer, audit, clock);
         PasswordResets resets = new PasswordResets(db, new Tokens(keys, "password reset", "drp_"), users, passwords,
                 sessions, mailer, audit, throttle, clock);
-        SecretStore secrets = new SecretStore(db, new SecretBox(keys), audit);
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new AuthRoutes(login, sessions, users, projects, invitations, resets).routes());
         routes.addAll(new ProjectRoutes(projects, members, new ProjectAdmin(db, projects, members, audit, redactions),
                 invitations).routes());
         routes.addAll(new ApiKeyRoutes(new ApiKeyAdmin(db, apiKeys, audit, clock), clock).routes());
-        routes.addAll(new SecretRoutes(secrets).routes());
-        routes.addAll(new AuditRoutes(auditStore).routes());
-        return new Identity(new Authenticator(apiKeys, sessions, projects, members), audit, auditStore, secrets,
+        return new Identity(new CallerAuthenticator(apiKeys, sessions, projects, members), audit, auditStore,
                 new Outlets(redactions), List.copyOf(routes));
     }
 }

@@ -1,7 +1,9 @@
 package io.drover.identity;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.audit.Actor;
+import io.drover.access.Actor;
+import io.drover.access.Principal;
+import io.drover.access.Role;
 import io.drover.audit.AuditLog;
 import io.drover.http.ApiError;
 import io.drover.http.Json;

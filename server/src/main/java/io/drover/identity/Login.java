@@ -1,6 +1,6 @@
 package io.drover.identity;
 
-import io.drover.audit.Actor;
+import io.drover.access.Actor;
 import io.drover.audit.AuditLog;
 import io.drover.http.ApiError;
 import io.drover.http.Json;

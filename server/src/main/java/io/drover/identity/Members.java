@@ -1,6 +1,7 @@
 package io.drover.identity;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.access.Role;
 import io.drover.http.Json;
 import io.drover.store.Db;
 import java.sql.Connection;

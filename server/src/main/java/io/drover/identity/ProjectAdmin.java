@@ -1,6 +1,8 @@
 package io.drover.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.access.Principal;
+import io.drover.access.Role;
 import io.drover.audit.AuditLog;
 import io.drover.http.ApiError;
 import io.drover.http.Json;

@@ -5,6 +5,7 @@ import static io.drover.http.Route.get;
 import static io.drover.http.Route.patch;
 import static io.drover.http.Route.post;
 
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
@@ -12,7 +13,7 @@ import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
-import io.drover.jobs.JobSpec;
+import io.drover.store.Ids;
 import java.util.List;
 import java.util.Set;
 
@@ -70,7 +71,7 @@ public final class ProjectRoutes {
         }
         in.allowOnly(Set.of("slug", "name"));
         String slug = in.requiredString("slug", 100);
-        if (!JobSpec.SLUG.matcher(slug).matches()) {
+        if (!Ids.SLUG.matcher(slug).matches()) {
             throw ApiError.invalid("slug", "must match [a-z0-9][a-z0-9-_]* (at most 100 characters)");
         }
         return Reply.created(admin.create(c.principal().userId(), slug, in.nonBlank("name", slug, 200)).toJson());

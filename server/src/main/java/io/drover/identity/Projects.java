@@ -1,6 +1,7 @@
 package io.drover.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.store.Db;
@@ -29,7 +30,7 @@ public final class Projects {
     }
 
     public Optional<Project> find(Connection c, String idOrSlug, boolean forUpdate) throws SQLException {
-        UUID id = io.drover.jobs.JobStore.parseUuid(idOrSlug);
+        UUID id = io.drover.store.Ids.uuid(idOrSlug);
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM projects WHERE "
                 + (id != null ? "id = ?" : "slug = ?") + (forUpdate ? " FOR UPDATE" : ""))) {
             if (id != null) {

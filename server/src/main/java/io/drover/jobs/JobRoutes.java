@@ -7,31 +7,22 @@ import static io.drover.http.Route.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
-import io.drover.http.Input;
 import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
-import io.drover.identity.Role;
-import io.drover.runs.Run;
-import io.drover.runs.RunStore;
-import io.drover.runs.TriggerRequest;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The /v1/jobs endpoints: definitions, versions and triggers. */
+/** The /v1/jobs endpoints: definitions and versions (triggers: {@code io.drover.runs.TriggerRoutes}). */
 public final class JobRoutes {
-    public static final int MAX_BATCH = 1000;
     private final JobStore jobs;
-    private final RunStore runs;
 
-    public JobRoutes(JobStore jobs, RunStore runs) {
+    public JobRoutes(JobStore jobs) {
         this.jobs = jobs;
-        this.runs = runs;
     }
 
     public List<Route> routes() {
@@ -41,10 +32,7 @@ public final class JobRoutes {
                 get("/v1/jobs/{job}", Role.VIEWER, "Get a job by id or slug", c -> Reply.ok(job(c).toJson())),
                 patch("/v1/jobs/{job}", Role.ADMIN, "Change a job (makes a new version)", this::update),
                 delete("/v1/jobs/{job}", Role.ADMIN, "Delete a job (its runs are kept)", this::remove),
-                get("/v1/jobs/{job}/versions", Role.VIEWER, "List a job's versions", this::versions),
-                post("/v1/jobs/{job}/trigger", Role.OPERATOR, "Trigger one run", this::trigger),
-                post("/v1/jobs/{job}/trigger/batch", Role.OPERATOR, "Trigger up to 1000 runs in one transaction",
-                        this::triggerBatch));
+                get("/v1/jobs/{job}/versions", Role.VIEWER, "List a job's versions", this::versions));
     }
 
     private Job job(Call c) {
@@ -109,53 +97,5 @@ public final class JobRoutes {
             // fall through (NumberFormatException is one)
         }
         throw new ApiError(400, "invalid_cursor", "cursor is not one this server issued", Map.of("parameter", "cursor"));
-    }
-
-    private Reply trigger(Call c) {
-        Job job = job(c);
-        TriggerRequest req = TriggerRequest.parse(Input.body(c.body(), true));
-        RunStore.Triggered t = runs.trigger(job, List.of(req), RunStore.Origin.API);
-        ObjectNode json = t.runs().get(0).toJson();
-        return t.created().get(0) ? Reply.created(json) : Reply.ok(json);
-    }
-
-    private Reply triggerBatch(Call c) {
-        Job job = job(c);
-        Input in = Input.body(c.body(), false);
-        in.allowOnly(java.util.Set.of("runs", "answer"));
-        // "answer": "ids" asks for the run ids only, in order: a producer that triggers many runs
-        // rarely reads them back, and 1,000 full runs are most of the work of the answer.
-        boolean idsOnly = "ids".equals(in.oneOf("answer", "runs", java.util.Set.of("runs", "ids")));
-        JsonNode list = in.get("runs");
-        if (list == null) {
-            throw ApiError.invalid("runs", "is required: an array of trigger bodies");
-        }
-        if (!list.isArray()) {
-            throw ApiError.wrongType("runs", "an array of trigger bodies");
-        }
-        if (list.isEmpty() || list.size() > MAX_BATCH) {
-            throw ApiError.invalid("runs", "must hold 1 to " + MAX_BATCH + " items, got " + list.size());
-        }
-        List<TriggerRequest> reqs = new ArrayList<>(list.size());
-        for (int i = 0; i < list.size(); i++) {
-            try {
-                reqs.add(TriggerRequest.parse(Input.body(list.get(i), false)));
-            } catch (ApiError e) {
-                Map<String, Object> details = new HashMap<>(e.details());
-                Object field = details.get("field");
-                details.put("field", "runs[" + i + "]" + (field == null ? "" : "." + field));
-                details.put("index", i);
-                throw new ApiError(e.status(), e.code(), "runs[" + i + "]: " + e.getMessage(), details);
-            }
-        }
-        RunStore.Triggered t = runs.trigger(job, reqs, RunStore.Origin.API,
-                idsOnly ? RunStore.Answer.IDS : RunStore.Answer.RUNS);
-        if (!idsOnly) {
-            return Reply.created(Run.dataJson(t.runs()));
-        }
-        ObjectNode out = Json.object();
-        var arr = out.putArray("data");
-        t.ids().forEach(id -> arr.add(id.toString()));
-        return Reply.created(out);
     }
 }

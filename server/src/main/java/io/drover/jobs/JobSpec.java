@@ -37,7 +37,7 @@ public record JobSpec(
         List<String> secrets,
         String secretsEnvironment) {
 
-    public static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
+    public static final Pattern SLUG = io.drover.store.Ids.SLUG;
     private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
     static final Set<String> FIELDS = Set.of("slug", "name", "description", "execution", "queue", "endpoint_url",
             "max_attempts", "retry", "timeout_secs", "ttl_secs", "priority", "max_concurrency",

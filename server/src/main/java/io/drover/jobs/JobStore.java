@@ -5,7 +5,6 @@ import io.drover.crypto.SecretBox;
 import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.http.Page;
-import io.drover.schedules.ScheduleStore;
 import io.drover.store.Db;
 import io.drover.store.UuidV7;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +40,13 @@ public final class JobStore {
         this.db = db;
         this.box = box;
         this.clock = clock;
+    }
+
+    private volatile JobListener listener = JobListener.NONE;
+
+    /** Told of every job change inside its transaction (schedules keep their rows in step). */
+    public void setListener(JobListener listener) {
+        this.listener = listener;
     }
 
     private volatile io.drover.audit.AuditLog audit;
@@ -87,7 +93,7 @@ public final class JobStore {
                     ps.setBytes(7, secret == null ? null : box.seal(secret.getBytes(StandardCharsets.UTF_8), aad(id)));
                     Job created = one(ps);
                     insertVersion(c, created);
-                    ScheduleStore.sync(c, created, clock.instant());
+                    listener.saved(c, created, clock.instant());
                     audit(c, created, "job.create", Json.object().put("slug", created.spec().slug())
                             .set("spec", created.spec().toJson()));
                     return created;
@@ -127,7 +133,7 @@ public final class JobStore {
                 ps.setObject(3, current.id());
                 Job updated = one(ps);
                 insertVersion(c, updated);
-                ScheduleStore.sync(c, updated, clock.instant());
+                listener.saved(c, updated, clock.instant());
                 audit(c, updated, "job.update", Json.object().put("slug", updated.spec().slug())
                         .put("version", updated.version()).set("patch", patch));
                 return updated;
@@ -144,7 +150,7 @@ public final class JobStore {
                 ps.setObject(1, current.id());
                 ps.executeUpdate();
             }
-            ScheduleStore.remove(c, current.id());
+            listener.deleted(c, current.id());
             audit(c, current, "job.delete", Json.object().put("slug", current.spec().slug()));
             return current;
         });
@@ -288,14 +294,7 @@ public final class JobStore {
     }
 
     public static UUID parseUuid(String s) {
-        if (s == null || s.length() != 36) {
-            return null;
-        }
-        try {
-            return UUID.fromString(s);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return io.drover.store.Ids.uuid(s);
     }
 
     private byte[] randomBytes(int n) {

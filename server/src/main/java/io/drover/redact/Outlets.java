@@ -2,9 +2,9 @@ package io.drover.redact;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.access.Principal;
+import io.drover.access.Role;
 import io.drover.http.Json;
-import io.drover.identity.Principal;
-import io.drover.identity.Role;
 
 /** Redaction of API answers: run fields for viewers, run events for everyone. */
 public final class Outlets {

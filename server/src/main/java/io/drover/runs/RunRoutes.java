@@ -4,6 +4,7 @@ import static io.drover.http.Route.get;
 import static io.drover.http.Route.post;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
@@ -11,7 +12,6 @@ import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
-import io.drover.identity.Role;
 import io.drover.jobs.Job;
 import io.drover.jobs.JobStore;
 import java.nio.charset.StandardCharsets;

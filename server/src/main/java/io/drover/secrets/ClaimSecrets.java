@@ -1,7 +1,7 @@
 package io.drover.secrets;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.identity.Principal;
+import io.drover.access.Principal;
 import io.drover.jobs.JobSpec;
 import io.drover.jobs.JobStore;
 import io.drover.runs.Run;

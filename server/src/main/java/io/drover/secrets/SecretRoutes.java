@@ -5,6 +5,7 @@ import static io.drover.http.Route.get;
 import static io.drover.http.Route.post;
 import static io.drover.http.Route.put;
 
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
@@ -12,7 +13,6 @@ import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
-import io.drover.identity.Role;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;

@@ -30,7 +30,7 @@ import java.util.UUID;
  * (canceling a step's job run settles it; a sub-workflow that finishes at once settles its parent's
  * step): a per-thread registry hands such nested calls to the {@link Advance} already in progress.
  */
-public final class Engine implements RunSettledHook {
+public final class Engine implements RunSettledHook, io.drover.events.EventDelivered {
     /** Sub-workflows nest at most this deep. */
     public static final int MAX_SUBWORKFLOW_DEPTH = 5;
 
@@ -122,6 +122,7 @@ public final class Engine implements RunSettledHook {
         with(c, runId, a -> a.unblock(stepId));
     }
 
+    @Override
     public void eventReceived(Connection c, UUID runId, String stepId, String key, String payload)
             throws SQLException {
         with(c, runId, a -> a.eventReceived(stepId, key, payload));

@@ -7,6 +7,7 @@ import static io.drover.http.Route.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Call;
 import io.drover.http.Input;
@@ -14,7 +15,6 @@ import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
-import io.drover.identity.Role;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -3,6 +3,7 @@ package io.drover.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.access.Actor;
 import io.drover.crypto.Keys;
 import io.drover.http.Json;
 import io.drover.identity.ApiKeys;

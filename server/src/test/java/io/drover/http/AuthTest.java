@@ -2,9 +2,9 @@ package io.drover.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.drover.access.Role;
 import io.drover.crypto.Keys;
 import io.drover.identity.ApiKeys;
-import io.drover.identity.Role;
 import io.drover.store.UuidV7;
 import io.drover.testing.Api;
 import io.drover.testing.Await;

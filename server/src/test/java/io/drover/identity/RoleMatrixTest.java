@@ -79,7 +79,7 @@ class RoleMatrixTest {
             }
             for (var caller : callers.entrySet()) {
                 String role = caller.getKey().split(" ")[0];
-                boolean allowed = io.drover.identity.Role.fromDb(role).atLeast(r.role());
+                boolean allowed = io.drover.access.Role.fromDb(role).atLeast(r.role());
                 Api.Answer a = caller.getValue().apply(r);
                 checked++;
                 boolean ok = allowed ? a.status() != 401 && a.status() != 403 && a.status() < 500

@@ -1,4 +1,4 @@
-package io.drover.audit;
+package io.drover.access;
 
 import java.util.UUID;
 

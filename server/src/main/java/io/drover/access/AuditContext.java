@@ -1,4 +1,4 @@
-package io.drover.audit;
+package io.drover.access;
 
 /**
  * The actor of the request being handled on this thread. The HTTP layer sets it around each

@@ -1,4 +1,4 @@
-package io.drover.identity;
+package io.drover.access;
 
 import java.util.Locale;
 

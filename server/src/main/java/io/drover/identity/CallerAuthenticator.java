@@ -1,5 +1,7 @@
 package io.drover.identity;
 
+import io.drover.access.Principal;
+import io.drover.access.Role;
 import io.drover.http.ApiError;
 import io.drover.http.Route;
 import io.javalin.http.Context;
@@ -16,20 +18,21 @@ import java.util.UUID;
  * (id or slug), or their oldest membership, and their role is their membership role there. Writes
  * with a session cookie must carry the session's CSRF token in {@code X-CSRF-Token}.
  */
-public final class Authenticator {
+public final class CallerAuthenticator implements io.drover.http.Authenticator {
     public static final String PROJECT_HEADER = "X-Drover-Project";
     private final ApiKeys keys;
     private final Sessions sessions;
     private final Projects projects;
     private final Members members;
 
-    public Authenticator(ApiKeys keys, Sessions sessions, Projects projects, Members members) {
+    public CallerAuthenticator(ApiKeys keys, Sessions sessions, Projects projects, Members members) {
         this.keys = keys;
         this.sessions = sessions;
         this.projects = projects;
         this.members = members;
     }
 
+    @Override
     public Principal authenticate(Context ctx, Route route) {
         String header = ctx.header("Authorization");
         Principal p = header != null && !header.isBlank() ? byKey(ctx, route, header) : bySession(ctx, route);
@@ -130,6 +133,6 @@ public final class Authenticator {
     }
 
     public static UUID parse(String s) {
-        return io.drover.jobs.JobStore.parseUuid(s);
+        return io.drover.store.Ids.uuid(s);
     }
 }
