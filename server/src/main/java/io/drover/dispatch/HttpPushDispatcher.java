@@ -181,7 +181,7 @@ public final class HttpPushDispatcher extends Service {
                 }
                 return Transitions.pushStarted(locked.run(), locked.now().plusMillis(leaseMs), locked.now());
             });
-        } catch (io.drover.http.ApiError e) {
+        } catch (io.drover.http.ApiError | io.drover.errors.DomainException e) {
             return; // canceled (or taken back) between dequeue and send
         }
         byte[] body = body(run);

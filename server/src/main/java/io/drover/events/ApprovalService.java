@@ -1,7 +1,8 @@
 package io.drover.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
+import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.store.Db;
 import java.sql.Connection;
@@ -44,7 +45,7 @@ public final class ApprovalService {
     }
 
     public Approval get(UUID projectId, UUID id) {
-        return db.read(c -> Approvals.get(c, projectId, id)).orElseThrow(() -> ApiError.notFound("approval", id.toString()));
+        return db.read(c -> Approvals.get(c, projectId, id)).orElseThrow(() -> new NotFound("approval", id.toString()));
     }
 
     public List<Approval> list(UUID projectId, String status, UUID cursor, int limit) {
@@ -53,14 +54,14 @@ public final class ApprovalService {
 
     public Approval resolve(UUID projectId, UUID id, boolean approve, String comment, String by) {
         return db.tx(c -> {
-            Approval current = Approvals.get(c, projectId, id).orElseThrow(() -> ApiError.notFound("approval", id.toString()));
+            Approval current = Approvals.get(c, projectId, id).orElseThrow(() -> new NotFound("approval", id.toString()));
             if (current.workflowRunId() != null) {
-                throw ApiError.conflict("workflow_step_approval", "this approval belongs to step '" + current.stepId()
+                throw new Conflict("workflow_step_approval", "this approval belongs to step '" + current.stepId()
                         + "' of workflow run " + current.workflowRunId() + "; resolve it there",
                         Map.of("workflow_run_id", current.workflowRunId().toString()));
             }
             Approval done = Approvals.resolve(c, projectId, id, approve ? "approved" : "rejected", comment, by)
-                    .orElseThrow(() -> ApiError.conflict("not_pending", "approval is " + current.status()
+                    .orElseThrow(() -> new Conflict("not_pending", "approval is " + current.status()
                             + "; only a pending request can be resolved", Map.of("status", current.status())));
             continueWith(c, done);
             events.audit(c, projectId, approve ? "approval.approve" : "approval.reject", "approval", id,
@@ -92,12 +93,9 @@ public final class ApprovalService {
         }
         try {
             events.sendIn(c, done.projectId(), done.continuationEvent(), done.continuationPayload());
-        } catch (ApiError e) {
+        } catch (Conflict e) {
             // The key was already sent with another payload: its waiters have their answer, and
             // the decision on this request still stands (the refused send wrote nothing).
-            if (e.status() != 409) {
-                throw e;
-            }
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.drover.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
 import io.drover.http.Json;
 import io.drover.store.Db;
 import java.sql.Connection;
@@ -61,7 +61,7 @@ public final class EventService {
             if (Json.read(first.get()).equals(payload)) {
                 return new Sent(key, 0, true);
             }
-            throw ApiError.conflict("event_already_sent", "event '" + key + "' was already sent with a different "
+            throw new Conflict("event_already_sent", "event '" + key + "' was already sent with a different "
                     + "payload; an event key resolves once", Map.of("event_key", key));
         }
         return new Sent(key, resume(c, EventWaits.resolve(c, projectId, key, false, json), json), false);

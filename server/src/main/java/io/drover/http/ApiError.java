@@ -30,6 +30,15 @@ public final class ApiError extends RuntimeException {
         return details;
     }
 
+    /** The HTTP answer to a domain refusal: 404 not found, 409 conflict, 400 malformed, 422 invalid. */
+    public static ApiError from(io.drover.errors.DomainException e) {
+        int status = e instanceof io.drover.errors.NotFound ? 404
+                : e instanceof io.drover.errors.Conflict ? 409
+                : e instanceof io.drover.errors.Malformed ? 400
+                : 422;
+        return new ApiError(status, e.code(), e.getMessage(), e.details());
+    }
+
     public static ApiError badRequest(String code, String message, Map<String, Object> details) {
         return new ApiError(400, code, message, details);
     }

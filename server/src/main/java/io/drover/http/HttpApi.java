@@ -67,6 +67,7 @@ public final class HttpApi {
                         ctx -> handle(ctx, r, keys, maxBodyBytes, limiter));
             }
             config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
+            config.routes.exception(io.drover.errors.DomainException.class, (e, ctx) -> error(ctx, ApiError.from(e)));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 if (e instanceof MethodNotAllowedResponse) {
                     // Javalin lists the methods registered for the path, joined by ", ", as the one detail

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.access.Principal;
 import io.drover.access.Role;
 import io.drover.audit.AuditLog;
+import io.drover.errors.Conflict;
+import io.drover.errors.NotFound;
 import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.store.Db;
@@ -118,7 +120,7 @@ public final class ApiKeyAdmin {
             Key old = find(c, caller.projectId(), id, true);
             requireWithin(caller, old.role(), "rotate");
             if (old.revokedAt() != null || (old.expiresAt() != null && old.expiresAt().isBefore(clock.instant()))) {
-                throw ApiError.conflict("key_inactive", "a revoked or expired key cannot be rotated", Map.of("id", id));
+                throw new Conflict("key_inactive", "a revoked or expired key cannot be rotated", Map.of("id", id));
             }
             Key fresh = insert(c, caller, old.name(), old.role(), old.expiresAt(), old.readSecrets());
             Key updated;
@@ -167,7 +169,7 @@ public final class ApiKeyAdmin {
             ps.setObject(2, id);
             List<Key> all = all(ps, null);
             if (all.isEmpty()) {
-                throw ApiError.notFound("api key", id.toString());
+                throw new NotFound("api key", id.toString());
             }
             return all.get(0);
         }

@@ -5,6 +5,7 @@ import io.drover.access.Actor;
 import io.drover.access.Principal;
 import io.drover.access.Role;
 import io.drover.audit.AuditLog;
+import io.drover.errors.NotFound;
 import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.mail.Mail;
@@ -121,7 +122,7 @@ public final class Invitations {
                 ps.setObject(2, caller.projectId());
                 List<Invitation> found = all(ps);
                 if (found.isEmpty()) {
-                    throw ApiError.notFound("invitation", id.toString());
+                    throw new NotFound("invitation", id.toString());
                 }
                 if (!caller.role().atLeast(found.get(0).role())) {
                     throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot revoke an invitation as "

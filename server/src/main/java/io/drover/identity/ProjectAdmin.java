@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.access.Principal;
 import io.drover.access.Role;
 import io.drover.audit.AuditLog;
+import io.drover.errors.Conflict;
+import io.drover.errors.NotFound;
 import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.redact.Redactions;
@@ -41,7 +43,7 @@ public final class ProjectAdmin {
             });
         } catch (DbException e) {
             if (e.isUniqueViolation()) {
-                throw ApiError.conflict("slug_taken", "a project with slug '" + slug + "' already exists",
+                throw new Conflict("slug_taken", "a project with slug '" + slug + "' already exists",
                         Map.of("field", "slug"));
             }
             throw e;
@@ -70,10 +72,10 @@ public final class ProjectAdmin {
     public void setRole(Principal caller, UUID userId, Role role) {
         db.tx(c -> {
             Role current = members.role(c, caller.projectId(), userId)
-                    .orElseThrow(() -> ApiError.notFound("member", userId.toString()));
+                    .orElseThrow(() -> new NotFound("member", userId.toString()));
             requireMayManage(caller, current, role);
             if (current == Role.OWNER && role != Role.OWNER && members.owners(c, caller.projectId()) <= 1) {
-                throw ApiError.conflict("last_owner", "a project keeps at least one owner", Map.of("user_id", userId));
+                throw new Conflict("last_owner", "a project keeps at least one owner", Map.of("user_id", userId));
             }
             members.setRole(c, caller.projectId(), userId, role);
             audit.append(c, caller.projectId(), "member.role", "user", userId,
@@ -85,10 +87,10 @@ public final class ProjectAdmin {
     public void remove(Principal caller, UUID userId) {
         db.tx(c -> {
             Role current = members.role(c, caller.projectId(), userId)
-                    .orElseThrow(() -> ApiError.notFound("member", userId.toString()));
+                    .orElseThrow(() -> new NotFound("member", userId.toString()));
             requireMayManage(caller, current, current);
             if (current == Role.OWNER && members.owners(c, caller.projectId()) <= 1) {
-                throw ApiError.conflict("last_owner", "a project keeps at least one owner", Map.of("user_id", userId));
+                throw new Conflict("last_owner", "a project keeps at least one owner", Map.of("user_id", userId));
             }
             members.remove(c, caller.projectId(), userId);
             audit.append(c, caller.projectId(), "member.remove", "user", userId,

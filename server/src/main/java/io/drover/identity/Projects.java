@@ -2,7 +2,7 @@ package io.drover.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.access.Role;
-import io.drover.http.ApiError;
+import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.store.Db;
 import io.drover.store.UuidV7;
@@ -44,7 +44,7 @@ public final class Projects {
     }
 
     public Project get(UUID id) {
-        return find(id.toString()).orElseThrow(() -> ApiError.notFound("project", id.toString()));
+        return find(id.toString()).orElseThrow(() -> new NotFound("project", id.toString()));
     }
 
     /** The projects a user is a member of, with the user's role in each, oldest membership first. */

@@ -2,7 +2,9 @@ package io.drover.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.crypto.SecretBox;
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
+import io.drover.errors.Invalid;
+import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.store.Db;
@@ -102,7 +104,7 @@ public final class JobStore {
             return new Created(job, secret);
         } catch (io.drover.store.DbException e) {
             if (e.isUniqueViolation()) {
-                throw ApiError.conflict("slug_taken", "a job with slug '" + spec.slug() + "' already exists",
+                throw new Conflict("slug_taken", "a job with slug '" + spec.slug() + "' already exists",
                         Map.of("field", "slug"));
             }
             throw e;
@@ -112,13 +114,13 @@ public final class JobStore {
     public Job update(UUID projectId, String idOrSlug, JsonNode patch) {
         return db.tx(c -> {
             Job current = find(c, projectId, idOrSlug, true)
-                    .orElseThrow(() -> ApiError.notFound("job", idOrSlug));
+                    .orElseThrow(() -> new NotFound("job", idOrSlug));
             JobSpec next = JobSpec.parse(patch, current.spec());
             if (next.isHttp() && !current.spec().isHttp()) {
-                throw ApiError.invalid("execution", "cannot change a worker job into an http job; create a new job");
+                throw new Invalid("execution", "cannot change a worker job into an http job; create a new job");
             }
             if (!next.isHttp() && current.spec().isHttp()) {
-                throw ApiError.invalid("execution", "cannot change an http job into a worker job; create a new job");
+                throw new Invalid("execution", "cannot change an http job into a worker job; create a new job");
             }
             // Only a changed URL is checked here: a job saved before the allow list changed can still
             // be edited, and the send-time check refuses its old URL anyway.
@@ -145,7 +147,7 @@ public final class JobStore {
     public Job delete(UUID projectId, String idOrSlug) {
         return db.tx(c -> {
             Job current = find(c, projectId, idOrSlug, true)
-                    .orElseThrow(() -> ApiError.notFound("job", idOrSlug));
+                    .orElseThrow(() -> new NotFound("job", idOrSlug));
             try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET deleted_at = now() WHERE id = ?")) {
                 ps.setObject(1, current.id());
                 ps.executeUpdate();
@@ -157,7 +159,7 @@ public final class JobStore {
     }
 
     public Job get(UUID projectId, String idOrSlug) {
-        return db.read(c -> find(c, projectId, idOrSlug, false)).orElseThrow(() -> ApiError.notFound("job", idOrSlug));
+        return db.read(c -> find(c, projectId, idOrSlug, false)).orElseThrow(() -> new NotFound("job", idOrSlug));
     }
 
     /** The job if it exists and is not deleted, else null. */

@@ -1,6 +1,7 @@
 package io.drover.runs;
 
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
+import io.drover.errors.NotFound;
 import io.drover.store.TxEffects;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -32,7 +33,7 @@ final class RunChanges {
     Run change(UUID projectId, UUID runId, RunStore.ChangeFn fn, RunStore.LastFn last) {
         return store.db().tx(c -> {
             RunStore.Locked locked = RunSql.lock(c, projectId, runId)
-                    .orElseThrow(() -> ApiError.notFound("run", runId.toString()));
+                    .orElseThrow(() -> new NotFound("run", runId.toString()));
             Run result = apply(c, locked.run(), fn.compute(c, locked));
             admit(c, result);
             if (last != null) {
@@ -51,11 +52,10 @@ final class RunChanges {
     Run apply(Connection c, Run before, Transitions.Change change) throws SQLException {
         Run a = change.after();
         if (!before.status().canMoveTo(a.status())) {
-            throw ApiError.conflict("illegal_transition", "a run cannot move from " + before.status().db() + " to "
+            throw new Conflict("illegal_transition", "a run cannot move from " + before.status().db() + " to "
                     + a.status().db(), Map.of("from", before.status().db(), "to", a.status().db()));
         }
-        Run written = RunSql.write(c, new RunSql.Write(before, change)).orElseThrow(() -> ApiError.conflict(
-                "concurrent_change", "the run changed while this request ran; try again", Map.of()));
+        Run written = RunSql.write(c, new RunSql.Write(before, change)).orElseThrow(() -> new ConcurrentChange());
         written(c, List.of(written));
         return written;
     }
@@ -129,7 +129,7 @@ final class RunChanges {
     /** Cancels a run inside a caller's transaction (schedules with overlap policy cancel_running). */
     Run cancelIn(Connection c, UUID projectId, UUID runId, String reason) throws SQLException {
         RunStore.Locked locked = RunSql.lock(c, projectId, runId)
-                .orElseThrow(() -> ApiError.notFound("run", runId.toString()));
+                .orElseThrow(() -> new NotFound("run", runId.toString()));
         Run after = apply(c, locked.run(), Transitions.cancel(locked.run(), locked.now(), reason));
         admit(c, after);
         return after;
@@ -142,7 +142,7 @@ final class RunChanges {
         return change(projectId, runId, (c, locked) -> {
             Run r = locked.run();
             if (r.status() != RunStatus.EXECUTING || !workerId.equals(r.workerId())) {
-                throw ApiError.conflict("not_held", "run is " + r.status().db() + "; this worker does not hold it",
+                throw new Conflict("not_held", "run is " + r.status().db() + "; this worker does not hold it",
                         Map.of("status", r.status().db()));
             }
             return Transitions.release(r);
@@ -169,7 +169,7 @@ final class RunChanges {
 
     private static void requireHeld(Run r, String workerId, RunStatus status) {
         if (r.status() != status || !workerId.equals(r.workerId())) {
-            throw ApiError.conflict("not_held", "run is " + r.status().db() + "; this worker does not hold it as "
+            throw new Conflict("not_held", "run is " + r.status().db() + "; this worker does not hold it as "
                     + status.db(), Map.of("status", r.status().db()));
         }
     }

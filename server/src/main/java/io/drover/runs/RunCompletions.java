@@ -132,6 +132,8 @@ final class RunCompletions {
                 byId.put(id, new RunStore.Reported(id, true, change.after().status().db(), null));
             } catch (ApiError e) {
                 byId.put(id, new RunStore.Reported(id, false, null, e));
+            } catch (io.drover.errors.DomainException e) {
+                byId.put(id, new RunStore.Reported(id, false, null, ApiError.from(e)));
             }
         }
         store.db().effects(c).count(TxEffects.Count.ATTEMPT_FAILED, attemptsFailed);
@@ -142,8 +144,7 @@ final class RunCompletions {
         for (UUID id : writes.keySet()) {
             Run after = written.get(id);
             if (after == null) { // the rows are locked: only a bug gets here
-                throw ApiError.conflict("concurrent_change", "the run changed while this request ran; try again",
-                        Map.of());
+                throw new ConcurrentChange();
             }
             if (after.limited()) {
                 limitedJobs.add(after.jobId());

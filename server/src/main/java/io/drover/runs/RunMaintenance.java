@@ -118,11 +118,8 @@ public final class RunMaintenance {
             throws SQLException {
         try {
             return store.apply(c, locked.run(), change);
-        } catch (io.drover.http.ApiError e) {
-            if (e.code().equals("concurrent_change")) {
-                return null;
-            }
-            throw e;
+        } catch (ConcurrentChange e) {
+            return null;
         }
     }
 

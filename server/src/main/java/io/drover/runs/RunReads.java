@@ -1,6 +1,6 @@
 package io.drover.runs;
 
-import io.drover.http.ApiError;
+import io.drover.errors.NotFound;
 import io.drover.http.Page;
 import java.util.List;
 import java.util.UUID;
@@ -15,7 +15,7 @@ final class RunReads {
 
     Run get(UUID projectId, UUID runId) {
         return store.db().read(c -> RunReadSql.get(c, projectId, runId))
-                .orElseThrow(() -> ApiError.notFound("run", runId.toString()));
+                .orElseThrow(() -> new NotFound("run", runId.toString()));
     }
 
     /**
@@ -31,7 +31,7 @@ final class RunReads {
     List<RunEvent> events(UUID projectId, UUID runId, long afterSeq, int limit) {
         return store.db().read(c -> {
             if (RunReadSql.get(c, projectId, runId).isEmpty()) {
-                throw ApiError.notFound("run", runId.toString());
+                throw new NotFound("run", runId.toString());
             }
             return RunReadSql.events(c, projectId, runId, afterSeq, limit);
         });

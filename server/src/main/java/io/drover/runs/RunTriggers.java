@@ -1,6 +1,6 @@
 package io.drover.runs;
 
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
 import io.drover.http.Json;
 import io.drover.jobs.Job;
 import io.drover.jobs.JobSpec;
@@ -142,11 +142,11 @@ final class RunTriggers {
                             Json.object().put("from", before.status().db()).put("new_run", false))), false);
         }
         if (!run.status().isTerminal()) {
-            throw ApiError.conflict("illegal_transition", "run is " + run.status().db()
+            throw new Conflict("illegal_transition", "run is " + run.status().db()
                     + "; only dead-lettered or finished runs can be replayed", Map.of("from", run.status().db()));
         }
         if (currentJob == null) {
-            throw ApiError.conflict("job_deleted", "the run's job was deleted; it cannot be replayed", Map.of());
+            throw new Conflict("job_deleted", "the run's job was deleted; it cannot be replayed", Map.of());
         }
         var meta = (com.fasterxml.jackson.databind.node.ObjectNode) Json.read(run.metadata());
         TriggerRequest req = new TriggerRequest(Json.read(run.payload()), meta, null, null, null, run.priority(),

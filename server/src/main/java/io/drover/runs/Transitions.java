@@ -3,7 +3,7 @@ package io.drover.runs;
 import static io.drover.runs.RunStatus.*;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
 import io.drover.http.Json;
 import io.drover.jobs.JobSpec;
 import java.time.Instant;
@@ -99,7 +99,7 @@ public final class Transitions {
 
     public static Change cancel(Run r, Instant now, String reason) {
         if (!r.status().canMoveTo(CANCELED)) {
-            throw ApiError.conflict("illegal_transition", "run is " + r.status().db() + " and cannot be canceled",
+            throw new Conflict("illegal_transition", "run is " + r.status().db() + " and cannot be canceled",
                     Map.of("from", r.status().db(), "to", "canceled"));
         }
         return new Change(r.ended(CANCELED, r.result(), r.error(), now), "canceled", reason, null);
@@ -161,7 +161,7 @@ public final class Transitions {
 
     private static void require(Run r, RunStatus to, String action) {
         if (!r.status().canMoveTo(to)) {
-            throw ApiError.conflict("illegal_transition", "cannot " + action + " a run that is " + r.status().db(),
+            throw new Conflict("illegal_transition", "cannot " + action + " a run that is " + r.status().db(),
                     Map.of("from", r.status().db(), "to", to.db()));
         }
     }

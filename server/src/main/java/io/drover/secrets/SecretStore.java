@@ -3,7 +3,7 @@ package io.drover.secrets;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.audit.AuditLog;
 import io.drover.crypto.SecretBox;
-import io.drover.http.ApiError;
+import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.store.Db;
 import io.drover.store.UuidV7;
@@ -97,7 +97,7 @@ public final class SecretStore {
 
     public Meta get(UUID projectId, String environment, String name) {
         return list(projectId, environment).stream().filter(m -> m.name().equals(name)).findFirst()
-                .orElseThrow(() -> ApiError.notFound("secret", name));
+                .orElseThrow(() -> new NotFound("secret", name));
     }
 
     public void delete(UUID projectId, String environment, String name) {
@@ -109,7 +109,7 @@ public final class SecretStore {
                 ps.setString(3, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
-                        throw ApiError.notFound("secret", name);
+                        throw new NotFound("secret", name);
                     }
                     audit.append(c, projectId, "secret.delete", "secret", rs.getObject(1, UUID.class),
                             Json.object().put("name", name).put("environment", environment));

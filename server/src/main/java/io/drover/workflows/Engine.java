@@ -1,7 +1,7 @@
 package io.drover.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.drover.http.ApiError;
+import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.jobs.JobStore;
 import io.drover.runs.RunSettledHook;
@@ -131,7 +131,7 @@ public final class Engine implements RunSettledHook, io.drover.events.EventDeliv
     /** Operator actions: each checks that the run belongs to the project and answers 404/409 clearly. */
     public void operate(Connection c, UUID projectId, UUID runId, Action action) throws SQLException {
         if (Rows.run(c, "get_run", runId, projectId).isEmpty()) {
-            throw ApiError.notFound("workflow run", runId.toString());
+            throw new NotFound("workflow run", runId.toString());
         }
         with(c, runId, action);
     }

@@ -1,6 +1,7 @@
 package io.drover.workflows;
 
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
+import io.drover.errors.NotFound;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -26,20 +27,20 @@ final class OperatorRetry {
 
     /** Retries a failed step: it, what depends on it, and steps canceled with the run, start over. */
     void retryStep(String stepId) throws SQLException {
-        StepRun st = Rows.step(c, run.id(), stepId).orElseThrow(() -> ApiError.notFound("step", stepId));
+        StepRun st = Rows.step(c, run.id(), stepId).orElseThrow(() -> new NotFound("step", stepId));
         if (st.status() != StepStatus.FAILED) {
-            throw ApiError.conflict("not_failed", "step '" + stepId + "' is " + st.status().db()
+            throw new Conflict("not_failed", "step '" + stepId + "' is " + st.status().db()
                     + "; only a failed step can be retried", Map.of("status", st.status().db()));
         }
         WorkflowRunStatus status = a.status();
         if (a.isCompensating() || status == WorkflowRunStatus.CANCELED) {
-            throw ApiError.conflict("illegal_transition", "the workflow run is "
+            throw new Conflict("illegal_transition", "the workflow run is "
                     + (a.isCompensating() ? "compensating" : status.db()) + "; its steps cannot be retried",
                     Map.of("status", status.db()));
         }
         List<StepRun> all = Rows.steps(c, run.id());
         if (all.stream().anyMatch(StepRun::compensated)) {
-            throw ApiError.conflict("compensated", "the workflow run was compensated; trigger a new run instead",
+            throw new Conflict("compensated", "the workflow run was compensated; trigger a new run instead",
                     Map.of());
         }
         RetryPlan plan = RetryPlan.of(a.g, all, stepId);

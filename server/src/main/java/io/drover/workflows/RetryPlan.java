@@ -1,6 +1,6 @@
 package io.drover.workflows;
 
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -39,7 +39,7 @@ record RetryPlan(Map<String, Counters> reset, int settledBefore) {
         for (String id : ids) {
             StepRun current = byId.get(id);
             if (current.isActive()) {
-                throw ApiError.conflict("step_active", "step '" + id + "', downstream of '" + stepId + "', is still "
+                throw new Conflict("step_active", "step '" + id + "', downstream of '" + stepId + "', is still "
                         + current.status().db() + "; retry once it has settled", Map.of("step_id", id));
             }
             settled += current.status() == StepStatus.PENDING ? 0 : 1;

@@ -2,9 +2,9 @@ package io.drover.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.errors.Conflict;
 import io.drover.events.Approvals;
 import io.drover.events.EventWaits;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -50,7 +50,7 @@ final class RunEnd {
         WorkflowRunStatus status = a.status();
         if (!status.canMoveTo(WorkflowRunStatus.CANCELED)) {
             if (strict) {
-                throw ApiError.conflict("illegal_transition", "workflow run is " + status.db()
+                throw new Conflict("illegal_transition", "workflow run is " + status.db()
                         + " and cannot be canceled", Map.of("status", status.db()));
             }
             return;

@@ -1,9 +1,10 @@
 package io.drover.workflows;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.errors.Conflict;
+import io.drover.errors.NotFound;
 import io.drover.events.Approvals;
 import io.drover.events.EventWaits;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -43,13 +44,13 @@ final class StepWaits {
     /** An operator approves or rejects a waiting approval step. */
     void resolveApproval(String stepId, boolean approve, String comment, String by) throws SQLException {
         StepRun st = Rows.step(c, run.id(), stepId)
-                .orElseThrow(() -> ApiError.notFound("step", stepId));
+                .orElseThrow(() -> new NotFound("step", stepId));
         if (!st.type().equals("approval")) {
-            throw ApiError.conflict("not_an_approval", "step '" + stepId + "' is a " + st.type()
+            throw new Conflict("not_an_approval", "step '" + stepId + "' is a " + st.type()
                     + " step, not an approval", Map.of("step_id", stepId));
         }
         if (!a.active() || st.status() != StepStatus.WAITING) {
-            throw ApiError.conflict("not_waiting", "step '" + stepId + "' is " + st.status().db() + " in a "
+            throw new Conflict("not_waiting", "step '" + stepId + "' is " + st.status().db() + " in a "
                     + a.status().db() + " run; only a waiting approval can be " + (approve ? "approved" : "rejected"),
                     Map.of("status", st.status().db()));
         }

@@ -2,7 +2,7 @@ package io.drover.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.http.ApiError;
+import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.store.Db;
@@ -43,7 +43,7 @@ public final class WorkflowRuns {
 
     public WorkflowRun run(UUID projectId, UUID id) {
         return db.read(c -> Rows.run(c, "get_run", id, projectId))
-                .orElseThrow(() -> ApiError.notFound("workflow run", id.toString()));
+                .orElseThrow(() -> new NotFound("workflow run", id.toString()));
     }
 
     /** The run with its steps, in definition order. */

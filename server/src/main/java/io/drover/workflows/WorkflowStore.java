@@ -2,7 +2,10 @@ package io.drover.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.http.ApiError;
+import io.drover.errors.Conflict;
+import io.drover.errors.Invalid;
+import io.drover.errors.Malformed;
+import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.jobs.JobStore;
@@ -72,7 +75,7 @@ public final class WorkflowStore {
             });
         } catch (DbException e) {
             if (e.isUniqueViolation()) {
-                throw ApiError.conflict("slug_taken", "a workflow with slug '" + spec.slug() + "' already exists",
+                throw new Conflict("slug_taken", "a workflow with slug '" + spec.slug() + "' already exists",
                         Map.of("field", "slug"));
             }
             throw e;
@@ -83,12 +86,12 @@ public final class WorkflowStore {
     public Workflow update(UUID projectId, String idOrSlug, JsonNode patch) {
         Workflow current = get(projectId, idOrSlug);
         if (patch == null || !patch.isObject()) {
-            throw ApiError.badRequest("invalid_body", "request body must be a JSON object", Map.of());
+            throw new Malformed("invalid_body", "request body must be a JSON object", Map.of());
         }
         ObjectNode merged = current.spec().toJson();
         merged.setAll((ObjectNode) patch);
         if (!merged.get("slug").asText().equals(current.spec().slug())) {
-            throw ApiError.invalid("slug", "the slug of a workflow cannot change");
+            throw new Invalid("slug", "the slug of a workflow cannot change");
         }
         WorkflowSpec spec = WorkflowSpec.parse(merged);
         checkReferences(projectId, spec);
@@ -100,7 +103,7 @@ public final class WorkflowStore {
                 ps.setObject(1, current.id());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
-                        throw ApiError.notFound("workflow", idOrSlug);
+                        throw new NotFound("workflow", idOrSlug);
                     }
                     version = rs.getInt(1);
                 }
@@ -152,13 +155,13 @@ public final class WorkflowStore {
             }
             for (String job : names) {
                 if (jobs.find(projectId, job) == null) {
-                    throw new ApiError(422, "unknown_job", "step '" + s.id() + "' refers to unknown job '" + job + "'",
+                    throw new Invalid("unknown_job", "step '" + s.id() + "' refers to unknown job '" + job + "'",
                             Map.of("field", "steps[" + i + "]." + (job.equals(s.job()) ? "job" : "compensate.job"),
                                     "step", s.id(), "unknown", job));
                 }
             }
             if (s.workflow() != null && !s.workflow().equals(spec.slug()) && find(projectId, s.workflow()) == null) {
-                throw new ApiError(422, "unknown_workflow", "step '" + s.id() + "' refers to unknown workflow '"
+                throw new Invalid("unknown_workflow", "step '" + s.id() + "' refers to unknown workflow '"
                         + s.workflow() + "'", Map.of("field", "steps[" + i + "].workflow", "step", s.id(),
                         "unknown", s.workflow()));
             }
@@ -168,7 +171,7 @@ public final class WorkflowStore {
     public Workflow get(UUID projectId, String idOrSlug) {
         Workflow w = find(projectId, idOrSlug);
         if (w == null) {
-            throw ApiError.notFound("workflow", idOrSlug);
+            throw new NotFound("workflow", idOrSlug);
         }
         return w;
     }

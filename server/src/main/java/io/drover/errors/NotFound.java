@@ -1,0 +1,10 @@
+package io.drover.errors;
+
+import java.util.Map;
+
+/** The named thing does not exist (or is not visible to the caller): HTTP 404 {@code not_found}. */
+public final class NotFound extends DomainException {
+    public NotFound(String what, String id) {
+        super("not_found", what + " " + id + " not found", Map.of("id", id));
+    }
+}
