@@ -99,10 +99,11 @@ public final class ScheduleTicker extends Service {
         // Claim the tick first: its primary key makes a tick fire once, even if the schedule's
         // next time was moved back onto a tick that already fired.
         try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO schedule_ticks (schedule_id, fire_at, outcome) VALUES (?, ?, 'fired')
+                INSERT INTO schedule_ticks (schedule_id, fire_at, outcome, project_id) VALUES (?, ?, 'fired', ?)
                 ON CONFLICT DO NOTHING""")) {
             ps.setObject(1, d.id());
             ps.setTimestamp(2, Timestamp.from(d.fireAt()));
+            ps.setObject(3, d.projectId());
             if (ps.executeUpdate() == 0) {
                 advance(c, d, spec);
                 return;
