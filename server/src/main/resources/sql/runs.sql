@@ -160,6 +160,77 @@ WITH picked AS MATERIALIZED (
 )
 SELECT * FROM claimed ORDER BY priority DESC, id
 
+-- name: claim_jobs
+-- The claim of a worker that names the jobs it has handlers for (claim body `jobs`): the statement
+-- above, each branch also filtered by job_slug. A separate statement, so that the plain claim's
+-- text and plan stay what they were. The filter is checked on the heap row the walk visits
+-- anyway (runs_claim has no job_slug), so the walk is the same index range; runs of other jobs are
+-- walked past, left queued and unlocked. Such a claim keeps its own cursors (ClaimCursors, keyed
+-- by the job list too): a cursor past runs it skipped would hide them from the other claims.
+-- The filter is written (job_slug || '') so that the planner has no statistics for it and takes
+-- the default selectivity: with job_slug's own statistics, a job with few or no ready runs made a
+-- custom plan estimate zero rows and read the whole runs table with a sequential scan in two of
+-- the branches, 0.8 s on 400,000 runs (ClaimJobsPlanCheck). What stays: a queue whose ready runs
+-- are mostly of other jobs is walked past them, index entry and heap row each, when the walk
+-- starts from the queue's head (its first claim, then at most once a second per node and job
+-- list: ClaimCursors); with 400,000 ready runs of another job ahead that walk took 2.4-2.9 s on a
+-- loaded 2-core machine. An index on (project_id, queue, job_slug, priority DESC, id) makes it
+-- 0.1 ms, at the price of one more index entry for every queued run (left undone: see the issue).
+WITH picked AS MATERIALIZED (
+    SELECT r.id
+    FROM unnest(?::text[], ?::int[], ?::uuid[]) AS q(name, prio, floor)
+    CROSS JOIN LATERAL (
+        SELECT * FROM (
+            SELECT id, priority FROM runs
+            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND (job_slug || '') = ANY (?::text[])
+              AND priority > q.prio
+            ORDER BY priority DESC, id
+            LIMIT ?
+            FOR UPDATE SKIP LOCKED) above
+        UNION ALL
+        SELECT * FROM (
+            SELECT id, priority FROM runs
+            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND (job_slug || '') = ANY (?::text[])
+              AND priority <= q.prio AND priority >= q.prio AND id >= q.floor
+            ORDER BY priority DESC, id
+            LIMIT ?
+            FOR UPDATE SKIP LOCKED) from_cursor
+        UNION ALL
+        SELECT * FROM (
+            SELECT id, priority FROM runs
+            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND (job_slug || '') = ANY (?::text[])
+              AND priority < q.prio
+            ORDER BY priority DESC, id
+            LIMIT ?
+            FOR UPDATE SKIP LOCKED) below
+        LIMIT ?
+    ) r
+    ORDER BY r.priority DESC, r.id
+    LIMIT ?
+), claimed AS (
+    UPDATE runs r
+    SET status = 'executing',
+        attempt = r.attempt + 1,
+        worker_id = ?,
+        lease_expires_at = now() + ? * interval '1 millisecond',
+        deadline_at = CASE WHEN r.timeout_secs IS NULL THEN NULL ELSE now() + r.timeout_secs * interval '1 second' END,
+        started_at = now(),
+        next_retry_at = NULL,
+        expires_at = NULL          -- the TTL only limits how long a run may wait for its first start
+    FROM picked
+    WHERE r.id = picked.id
+      AND r.id = ANY (ARRAY(SELECT id FROM picked))
+      AND (r.expires_at IS NULL OR r.expires_at > now())
+    RETURNING RUN_COLUMNS_R
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
+    SELECT project_id, id, 'claimed', 'queued', 'executing', attempt, worker_id FROM claimed
+)
+SELECT * FROM claimed ORDER BY priority DESC, id
+
 -- name: take_push
 -- The HTTP push dispatcher takes ready http runs (any project) into 'dequeued' with a short lease,
 -- before it sends their requests. A dispatcher that dies leaves leases that the reaper takes back.
@@ -210,7 +281,10 @@ WITH input AS (
     ) r
 ), done AS (
     UPDATE runs r
-    SET status = 'completed', result = held.result, finished_at = now(), lease_expires_at = NULL, deadline_at = NULL
+    -- error = NULL: a run that succeeds after a failed attempt is not failed; that attempt's error
+    -- stays in its attempt_failed run event (data.error).
+    SET status = 'completed', result = held.result, error = NULL, finished_at = now(), lease_expires_at = NULL,
+        deadline_at = NULL
     FROM held
     WHERE r.id = held.id
       AND r.id = ANY (ARRAY(SELECT id FROM held))
@@ -226,8 +300,9 @@ WITH input AS (
 SELECT id, job_id, limited, queue, workflow_run_id, step_id, result FROM done
 
 -- name: lock_runs_in_order
--- A worker's report with failures locks all its runs up front, in id order (see RunStore.report).
-SELECT id FROM runs WHERE id = ANY(?::uuid[]) AND project_id = ? ORDER BY id FOR UPDATE
+-- A worker's report with failures locks all its runs up front, in id order (see RunCompletions),
+-- and reads them with the database's time: the failures are computed from these rows.
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = ANY(?::uuid[]) AND project_id = ? ORDER BY id FOR UPDATE
 
 -- name: lock_run
 SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? AND project_id = ? FOR UPDATE
@@ -256,6 +331,31 @@ WITH updated AS (
 )
 SELECT * FROM updated
 
+-- name: apply_batch
+-- Writes many computed transitions and their events in one statement (a report's failures), as
+-- apply does for one: each row guarded by the status it was computed from. The rows are already
+-- locked by the caller.
+WITH input AS (
+    SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[],
+                         ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[],
+                         ?::timestamptz[], ?::boolean[], ?::text[], ?::text[], ?::jsonb[])
+        AS t(id, from_status, status, attempt, worker_id, result, error, scheduled_at, next_retry_at,
+             lease_expires_at, deadline_at, started_at, finished_at, admitted, event, message, data)
+), updated AS (
+    UPDATE runs r
+    SET status = i.status::run_status, attempt = i.attempt, worker_id = i.worker_id, result = i.result,
+        error = i.error, scheduled_at = i.scheduled_at, next_retry_at = i.next_retry_at,
+        lease_expires_at = i.lease_expires_at, deadline_at = i.deadline_at, started_at = i.started_at,
+        finished_at = i.finished_at, admitted = i.admitted
+    FROM input i
+    WHERE r.id = i.id AND r.status = i.from_status::run_status
+    RETURNING RUN_COLUMNS_R, i.event, i.from_status, i.message, i.data
+), events AS (
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message, data)
+    SELECT project_id, id, event, from_status::run_status, status, attempt, message, data FROM updated
+)
+SELECT * FROM updated ORDER BY id
+
 -- name: heartbeat
 -- By id through the primary key: the status is compared as text so that the planner cannot pick
 -- runs_leases or runs_status_list instead, whose 'executing' entries include every dead version
@@ -273,12 +373,18 @@ FROM locked
 WHERE r.id = locked.id AND r.id = ANY (ARRAY(SELECT id FROM locked))  -- held since the lock: no re-check
 RETURNING r.id, r.lease_expires_at
 
+-- name: held_status
+-- The state of runs a worker holds or held (the batched heartbeat's answer for runs it no longer
+-- holds, and the worker's short poll for cancellations): by primary key, read only.
+SELECT id, status::text, worker_id FROM runs WHERE id = ANY(?::uuid[]) AND project_id = ?
+
 -- name: promote_due
 -- Delayed runs whose time has come become queued (DelayedPromoter). Any node may run it: SKIP
 -- LOCKED keeps two promoters off the same rows.
+-- The time is a parameter where a test moves it (a TestClock), else null: the database's now().
 WITH due AS MATERIALIZED (
     SELECT id FROM runs
-    WHERE status = 'delayed' AND scheduled_at <= now()
+    WHERE status = 'delayed' AND scheduled_at <= coalesce(?::timestamptz, now())
     ORDER BY scheduled_at
     LIMIT ?
     FOR UPDATE SKIP LOCKED
@@ -297,24 +403,27 @@ SELECT min(scheduled_at) FROM runs WHERE status = 'delayed'
 
 -- name: expired_leases
 -- Attempts whose lease ran out (crashed) or whose deadline passed (timed out), and waits that
--- ran out. Locked so that a single reaper handles each.
-SELECT RUN_COLUMNS, now() FROM runs
+-- ran out. Locked so that a single reaper handles each. The time is a parameter where a test
+-- moves it (a TestClock), else null: the database's now().
+SELECT RUN_COLUMNS, coalesce(?::timestamptz, now()) FROM runs
 WHERE id IN (
-    (SELECT id FROM runs WHERE status IN ('executing', 'dequeued') AND lease_expires_at < now()
+    (SELECT id FROM runs WHERE status IN ('executing', 'dequeued')
+       AND lease_expires_at < coalesce(?::timestamptz, now())
      ORDER BY lease_expires_at LIMIT ?)
     UNION
-    (SELECT id FROM runs WHERE status = 'executing' AND deadline_at IS NOT NULL AND deadline_at < now()
+    (SELECT id FROM runs WHERE status = 'executing' AND deadline_at IS NOT NULL
+       AND deadline_at < coalesce(?::timestamptz, now())
      ORDER BY deadline_at LIMIT ?)
     UNION
-    (SELECT id FROM runs WHERE status = 'waiting' AND lease_expires_at < now()
+    (SELECT id FROM runs WHERE status = 'waiting' AND lease_expires_at < coalesce(?::timestamptz, now())
      ORDER BY lease_expires_at LIMIT ?)
 )
 FOR UPDATE SKIP LOCKED
 
 -- name: ttl_expired
-SELECT RUN_COLUMNS, now() FROM runs
+SELECT RUN_COLUMNS, coalesce(?::timestamptz, now()) FROM runs
 WHERE id IN (SELECT id FROM runs WHERE status IN ('queued', 'delayed') AND expires_at IS NOT NULL
-             AND expires_at < now() ORDER BY expires_at LIMIT ?)
+             AND expires_at < coalesce(?::timestamptz, now()) ORDER BY expires_at LIMIT ?)
 FOR UPDATE SKIP LOCKED
 
 -- name: get_run

@@ -30,9 +30,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -63,18 +63,27 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
     private RunStore runs;
+    private ClaimSignal signal;
     private volatile boolean ready;
+    /** The node's one clock: runs, schedules, maintenance and the rest take their time from it. */
+    private final InstantSource clock;
 
-    private DroverServer(Config config) {
+    private DroverServer(Config config, InstantSource clock) {
         this.config = config;
+        this.clock = clock;
     }
 
     public static DroverServer start(Config config) throws IOException {
+        return start(config, InstantSource.system());
+    }
+
+    /** A node on {@code clock}; tests pass a {@code TestClock} that they move. */
+    public static DroverServer start(Config config, InstantSource clock) throws IOException {
         List<String> problems = config.validate();
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }
-        DroverServer s = new DroverServer(config);
+        DroverServer s = new DroverServer(config, clock);
         try {
             s.startAll();
         } catch (IOException | RuntimeException e) {
@@ -94,27 +103,28 @@ public final class DroverServer implements AutoCloseable {
         }
         db.migrate();
         Keys keys = Keys.load(config.secretsKey(), config.dataDir());
-        ApiKeys apiKeys = new ApiKeys(db, keys);
+        ApiKeys apiKeys = new ApiKeys(db, keys, clock);
         apiKeys.bootstrap(config.adminApiKey(), config.dataDir());
-        Identity identity = Identity.wire(db, keys, apiKeys, SmtpMailer.fromEnv(System.getenv()));
+        Identity identity = Identity.wire(db, keys, apiKeys, SmtpMailer.fromEnv(System.getenv()), clock);
         io.drover.audit.AuditRechain.run(db, identity.audit()); // rows from before V8, once, before any append
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
         QueueMetrics metrics = new QueueMetrics(registry);
-        JobStore jobs = new JobStore(db, new SecretBox(keys), Clock.systemUTC());
+        JobStore jobs = new JobStore(db, new SecretBox(keys), clock);
         jobs.setAudit(identity.audit());
         outbound = config.outboundGuard();
         jobs.setOutbound(outbound);
-        runs = new RunStore(db, jobs, metrics);
+        runs = new RunStore(db, jobs, metrics, clock);
+        db.afterCommit(runs::onCommit); // every transaction's wake-ups, delays and counts, once, after its commit
         runs.setAudit(identity.audit());
         RunMaintenance maintenance = new RunMaintenance(runs);
 
-        ClaimSignal signal = new ClaimSignal();
-        promoter = new DelayedPromoter(maintenance, config.pollIntervalMs());
+        signal = new ClaimSignal();
+        promoter = new DelayedPromoter(maintenance, config.pollIntervalMs(), clock);
         reaper = new LeaseReaper(maintenance, config.reaperIntervalMs());
-        ticker = new ScheduleTicker(db, jobs, runs, config.pollIntervalMs());
+        ticker = new ScheduleTicker(db, jobs, runs, config.pollIntervalMs(), clock);
         push = new HttpPushDispatcher(runs, jobs, "push:" + nodeId, config.pushConcurrency(),
                 config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs())
                 .withSecrets(identity.secrets())
@@ -148,13 +158,14 @@ public final class DroverServer implements AutoCloseable {
 
         // Workflows advance inside the transactions that settle their steps' runs (RunSettledHook).
         var workflows = new io.drover.workflows.WorkflowStore(db, jobs);
-        var engine = new io.drover.workflows.Engine(db, workflows, jobs, runs);
+        var engine = new io.drover.workflows.Engine(db, workflows, jobs, runs, clock);
         runs.setSettledHook(engine);
         var eventService = new io.drover.events.EventService(db, engine);
-        var approvalService = new io.drover.events.ApprovalService(db, eventService);
+        var approvalService = new io.drover.events.ApprovalService(db, eventService, clock);
         workflows.setAudit(identity.audit());
         eventService.setAudit(identity.audit());
-        workflowTimers = new io.drover.workflows.WorkflowTimers(db, engine, approvalService, config.pollIntervalMs());
+        workflowTimers = new io.drover.workflows.WorkflowTimers(db, engine, approvalService, config.pollIntervalMs(),
+                clock);
         engine.setTimerWake(workflowTimers::wake);
 
         List<Route> routes = new ArrayList<>();
@@ -182,7 +193,7 @@ public final class DroverServer implements AutoCloseable {
         }
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
-                        config.rateLimitBurst())).start();
+                        config.rateLimitBurst(), clock)).start();
         ready = true;
         log.info("outbound requests may reach {}", outbound);
         log.info("drover {} node {} listening on port {} ({})", VERSION, nodeId, http.port(),
@@ -204,6 +215,24 @@ public final class DroverServer implements AutoCloseable {
 
     public RunStore runs() {
         return runs;
+    }
+
+    /** Where this node's long-poll claims park. */
+    public ClaimSignal claimSignal() {
+        return signal;
+    }
+
+    /** The background services, for tests that run a pass themselves ({@code runOnce}) after moving the clock. */
+    public LeaseReaper reaper() {
+        return reaper;
+    }
+
+    public DelayedPromoter promoter() {
+        return promoter;
+    }
+
+    public ScheduleTicker ticker() {
+        return ticker;
     }
 
     /** This node's LISTEN connection (tests stop it to show what works without NOTIFY). */

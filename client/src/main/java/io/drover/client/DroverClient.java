@@ -187,6 +187,15 @@ public final class DroverClient implements AutoCloseable {
                 HeartbeatResult.class);
     }
 
+    /**
+     * Tells, per run, whether this worker still holds it and its status now, without extending
+     * any lease ({@code POST /v1/worker/runs}); the worker's poll for cancellations.
+     */
+    public List<HeldRun> heldRuns(String workerId, List<String> runIds) {
+        return api.sendForList("POST", "/v1/worker/runs", Map.of("worker_id", workerId, "run_ids", runIds),
+                api.requestTimeout(), "data", HeldRun.class);
+    }
+
     /** Completes a run with a result (any value Jackson can write, or null). */
     public Run complete(String runId, String workerId, Object result) {
         Map<String, Object> body = new HashMap<>();

@@ -10,6 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What a handler knows about the run it executes. {@link #isCanceled()} turns true when the run
  * stops being this worker's (canceled by a user, reaped after a lost lease, or abandoned at
  * shutdown); a long handler should check it and return early, since its result will be dropped.
+ * The handler's thread is also interrupted then, so that a handler blocked in a sleep, a queue, an
+ * interruptible channel or an HTTP call wakes at once (a canceled run is seen within about the
+ * worker's {@code cancelPollInterval}, 1 s by default).
  */
 public final class RunContext {
 
@@ -111,6 +114,11 @@ public final class RunContext {
 
     boolean isExecuting() {
         return state.get() == EXECUTING;
+    }
+
+    /** Whether its handler runs right now (started, not finished, not abandoned). */
+    boolean isRunning() {
+        return thread != null && state.get() == EXECUTING;
     }
 
     void bindThread(Thread value) {

@@ -45,6 +45,8 @@ public final class Worker implements AutoCloseable {
     private final Heartbeater heartbeater;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final List<String> handledJobs;
+    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
 
     Worker(DroverClient client, WorkerConfig config, Map<String, RunHandler> handlers, Notifier notifier) {
         this.client = client;
@@ -55,7 +57,8 @@ public final class Worker implements AutoCloseable {
                 new CompletionCallback(), config.completionBatchSize(), config.completionLinger(),
                 config.completionRetries(), Duration.ofMillis(100), COMPLETION_SENDERS);
         this.executor = new RunExecutor(handlers, client, config.workerId(), inFlight, slots, completer, notifier);
-        this.claimLoop = new ClaimLoop(client, config, inFlight, executor, notifier);
+        this.handledJobs = List.copyOf(new java.util.TreeSet<>(handlers.keySet()));
+        this.claimLoop = new ClaimLoop(client, config, inFlight, executor, notifier, handledJobs);
         this.heartbeater = new Heartbeater(client, config, inFlight, notifier);
     }
 
@@ -70,6 +73,7 @@ public final class Worker implements AutoCloseable {
             completer.start("drover-complete-" + config.workerId());
             heartbeater.start();
             claimLoop.start();
+            Thread.ofVirtual().name("drover-job-check-" + config.workerId()).start(this::checkHandledJobs);
         } else if (state.get() != State.RUNNING) {
             throw new IllegalStateException("a stopped worker cannot be started again; build a new one");
         }
@@ -169,6 +173,46 @@ public final class Worker implements AutoCloseable {
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * Warns, once at start, about each handler whose runs this worker will never claim: its job
+     * does not exist (yet), is an HTTP push job, or sends its runs to a queue this worker does not
+     * claim from (they would stay queued without a word). Reads each job once
+     * ({@code GET /v1/jobs/{slug}}), off the caller's thread; a server that cannot be asked is
+     * only noted.
+     */
+    private void checkHandledJobs() {
+        for (String slug : handledJobs) {
+            String problem;
+            try {
+                Job job = client.getJob(slug);
+                if ("http".equals(job.execution())) {
+                    problem = "is an HTTP push job: the server posts its runs to " + job.endpointUrl()
+                            + ", no worker claims them";
+                } else if (job.queue() != null && !config.queues().contains(job.queue())) {
+                    problem = "sends its runs to queue '" + job.queue() + "', which this worker does not claim "
+                            + "from (it claims " + config.queues() + "): they stay queued unless another worker "
+                            + "takes them";
+                } else {
+                    continue;
+                }
+            } catch (DroverApiException e) {
+                if (e.httpStatus() != 404) {
+                    LOG.log(System.Logger.Level.DEBUG, "could not read job ''{0}'' to check its queue: {1}", slug,
+                            e.getMessage());
+                    continue;
+                }
+                problem = "does not exist (yet): its runs will be claimed once it is created in one of "
+                        + config.queues();
+            } catch (DroverException e) {
+                LOG.log(System.Logger.Level.DEBUG, "could not read job ''{0}'' to check its queue: {1}", slug,
+                        e.getMessage());
+                continue;
+            }
+            LOG.log(System.Logger.Level.WARNING, "worker {0} has a handler for job ''{1}'', which {2}",
+                    config.workerId(), slug, problem);
         }
     }
 

@@ -32,6 +32,7 @@ public final class WorkerBuilder {
     private int completionRetries = 10;
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private int claimers = 1;
+    private Duration cancelPollInterval = Duration.ofSeconds(1);
     private WorkerListener listener;
 
     WorkerBuilder() {
@@ -118,6 +119,15 @@ public final class WorkerBuilder {
      */
     public WorkerBuilder claimers(int value) { claimers = value; return this; }
 
+    /**
+     * Sets how often the worker asks the server whether the runs its handlers are executing were
+     * canceled (default 1 s; one read-only call for all of them, none while no handler runs). A
+     * canceled run's handler is then interrupted and sees {@link RunContext#isCanceled()} within
+     * about this long. {@link Duration#ZERO} turns the poll off: cancels are seen at the next
+     * heartbeat (a third of the lease).
+     */
+    public WorkerBuilder cancelPollInterval(Duration value) { cancelPollInterval = value; return this; }
+
     /** Sets a listener for metrics or logs. */
     public WorkerBuilder listener(WorkerListener value) { listener = value; return this; }
 
@@ -135,7 +145,8 @@ public final class WorkerBuilder {
                 maxPendingOutcomes != null ? maxPendingOutcomes
                         : Math.max(concurrency + prefetch, 2 * completionBatchSize),
                 claimWait, lease, interval,
-                completionBatchSize, completionLinger, completionRetries, shutdownTimeout, claimers);
+                completionBatchSize, completionLinger, completionRetries, shutdownTimeout, claimers,
+                cancelPollInterval);
         return new Worker(client, config, Map.copyOf(handlers), new Notifier(listener));
     }
 

@@ -23,11 +23,26 @@ import java.util.List;
  * @param shutdownTimeout how long a graceful stop waits for handlers
  * @param claimers how many claim requests may be on the wire at once (1 to 8): more than one keeps
  *        the buffer filling while a claim's answer is on its way, for many short runs
+ * @param cancelPollInterval how often the worker asks the server, in one read-only call, whether
+ *        the runs whose handlers are running were canceled (or taken back), so that a cancel
+ *        interrupts its handler within about this long instead of at the next heartbeat;
+ *        {@link Duration#ZERO} turns the poll off (cancels are then seen at heartbeats)
  */
 public record WorkerConfig(String workerId, List<String> queues, int concurrency, int prefetch,
                            int maxPendingOutcomes, Duration claimWait, Duration lease,
                            Duration heartbeatInterval, int completionBatchSize, Duration completionLinger,
-                           int completionRetries, Duration shutdownTimeout, int claimers) {
+                           int completionRetries, Duration shutdownTimeout, int claimers,
+                           Duration cancelPollInterval) {
+
+    /** The settings without a cancel poll interval: the default, 1 s. */
+    public WorkerConfig(String workerId, List<String> queues, int concurrency, int prefetch,
+                        int maxPendingOutcomes, Duration claimWait, Duration lease,
+                        Duration heartbeatInterval, int completionBatchSize, Duration completionLinger,
+                        int completionRetries, Duration shutdownTimeout, int claimers) {
+        this(workerId, queues, concurrency, prefetch, maxPendingOutcomes, claimWait, lease, heartbeatInterval,
+                completionBatchSize, completionLinger, completionRetries, shutdownTimeout, claimers,
+                Duration.ofSeconds(1));
+    }
 
     /** Checks every setting, naming the setting and the accepted range when one is off. */
     public WorkerConfig {
@@ -48,6 +63,8 @@ public record WorkerConfig(String workerId, List<String> queues, int concurrency
         require(completionRetries >= 0, "completionRetries must not be negative");
         require(!shutdownTimeout.isNegative(), "shutdownTimeout must not be negative");
         require(claimers >= 1 && claimers <= 8, "claimers must be between 1 and 8, got " + claimers);
+        require(cancelPollInterval != null && (cancelPollInterval.isZero() || cancelPollInterval.toMillis() >= 100),
+                "cancelPollInterval must be 0 (off) or at least 100 ms, got " + cancelPollInterval);
     }
 
     private static void require(boolean condition, String message) {

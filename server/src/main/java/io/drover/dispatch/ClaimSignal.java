@@ -41,6 +41,16 @@ public final class ClaimSignal {
         wake(java.util.List.of());
     }
 
+    /** How many claims are parked here now (tests await a parked claim instead of sleeping). */
+    public int parked() {
+        lock.lock();
+        try {
+            return lock.getWaitQueueLength(changed);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Waits until the generation moves past {@code seen} or {@code maxWaitMs} passes; true if it moved. */
     public boolean await(long seen, long maxWaitMs) throws InterruptedException {
         long nanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMs);

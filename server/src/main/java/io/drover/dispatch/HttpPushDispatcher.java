@@ -123,7 +123,7 @@ public final class HttpPushDispatcher extends Service {
     }
 
     @Override
-    protected void runOnce() throws InterruptedException {
+    public void runOnce() throws InterruptedException {
         while (isRunning()) {
             int free = slots.availablePermits();
             if (free == 0) {

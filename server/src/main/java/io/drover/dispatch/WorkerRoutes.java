@@ -50,6 +50,8 @@ public final class WorkerRoutes {
         return List.of(
                 post("/v1/worker/claim", Role.OPERATOR, "Claim ready runs (long-polls up to wait_ms)", this::claim),
                 post("/v1/worker/heartbeat", Role.OPERATOR, "Extend the leases of many held runs", this::heartbeatBatch),
+                post("/v1/worker/runs", Role.OPERATOR,
+                        "Read the status of many held runs (a worker's poll for cancellations)", this::heldRuns),
                 post("/v1/worker/complete", Role.OPERATOR, "Report many results and failures at once", this::report),
                 post("/v1/runs/{id}/heartbeat", Role.OPERATOR, "Extend the lease of a held run", this::heartbeat),
                 post("/v1/runs/{id}/complete", Role.OPERATOR, "Complete a held run", this::complete),
@@ -69,12 +71,19 @@ public final class WorkerRoutes {
 
     private Reply claim(Call c) throws InterruptedException {
         Input in = Input.body(c.body(), false);
-        in.allowOnly(Set.of("worker_id", "queues", "max", "wait_ms", "lease_ms"));
+        in.allowOnly(Set.of("worker_id", "queues", "jobs", "max", "wait_ms", "lease_ms"));
         String worker = workerId(in);
         List<String> queues = in.strings("queues", 50, 100);
         if (queues == null || queues.isEmpty()) {
             throw ApiError.invalid("queues", "is required: at least one queue name");
         }
+        // Optional: only runs of these jobs (the worker's handlers); absent means any job.
+        List<String> jobs = in.strings("jobs", 1000, 200);
+        if (jobs != null && jobs.isEmpty()) {
+            throw ApiError.invalid("jobs", "must name at least one job slug, or be left out to claim any job");
+        }
+        // Sorted and distinct: the job list is part of the claim cursor's key (ClaimCursors).
+        List<String> jobList = jobs == null ? null : List.copyOf(new java.util.TreeSet<>(jobs));
         int max = in.intValue("max", 1, 1, 500);
         long waitMs = in.longValue("wait_ms", 0L, 0, 30_000);
         long leaseMs = in.longValue("lease_ms", 30_000L, 1_000, 3_600_000);
@@ -82,7 +91,8 @@ public final class WorkerRoutes {
         List<Run> claimed;
         while (true) {
             long seen = signal.generation();
-            claimed = runs.claim(c.projectId(), worker, List.copyOf(new java.util.LinkedHashSet<>(queues)), max, leaseMs);
+            claimed = runs.claim(c.projectId(), worker, List.copyOf(new java.util.LinkedHashSet<>(queues)), jobList,
+                    max, leaseMs);
             long leftMs = (deadline - System.nanoTime()) / 1_000_000;
             if (!claimed.isEmpty() || leftMs <= 0) {
                 break;
@@ -121,12 +131,41 @@ public final class WorkerRoutes {
         long leaseMs = in.longValue("lease_ms", 30_000L, 1_000, 3_600_000);
         List<UUID> ids = uuids(in, "run_ids", 1000);
         Map<UUID, Instant> leases = ids.isEmpty() ? Map.of() : runs.heartbeat(c.projectId(), worker, ids, leaseMs);
+        // The runs this worker no longer holds say what they are now (canceled, queued again after
+        // a reap, ...): read only when there are any, so the usual heartbeat costs nothing more.
+        List<UUID> lost = ids.stream().filter(id -> !leases.containsKey(id)).toList();
+        Map<UUID, RunStore.HeldStatus> now = lost.isEmpty() ? Map.of() : runs.heldStatus(c.projectId(), lost);
         List<ObjectNode> out = new ArrayList<>();
         for (UUID id : ids) {
             Instant until = leases.get(id);
             ObjectNode n = Json.object().put("run_id", id.toString()).put("ok", until != null);
             n.put("lease_expires_at", until == null ? null : until.toString());
+            RunStore.HeldStatus held = now.get(id);
+            n.put("status", until != null ? "executing" : held == null ? null : held.status().db());
             out.add(n);
+        }
+        return Reply.ok(data(out));
+    }
+
+    /**
+     * {@code {worker_id, run_ids}} -> {@code {"data": [{run_id, held, status}]}}: whether this worker
+     * still holds each run, and its status ({@code null} for an unknown id). Read only, no lease is
+     * extended: the SDK asks about once a second, so that a cancel reaches the handler without
+     * waiting for the next heartbeat.
+     */
+    private Reply heldRuns(Call c) {
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "run_ids"));
+        String worker = workerId(in);
+        List<UUID> ids = uuids(in, "run_ids", 1000);
+        Map<UUID, RunStore.HeldStatus> now = ids.isEmpty() ? Map.of() : runs.heldStatus(c.projectId(), ids);
+        List<ObjectNode> out = new ArrayList<>();
+        for (UUID id : ids) {
+            RunStore.HeldStatus s = now.get(id);
+            boolean held = s != null && worker.equals(s.workerId())
+                    && (s.status() == io.drover.runs.RunStatus.EXECUTING || s.status() == io.drover.runs.RunStatus.WAITING);
+            out.add(Json.object().put("run_id", id.toString()).put("held", held)
+                    .put("status", s == null ? null : s.status().db()));
         }
         return Reply.ok(data(out));
     }
@@ -234,7 +273,8 @@ public final class WorkerRoutes {
         String worker = workerId(in);
         long secs = in.longValue("timeout_secs", 3600L, 1, 30L * 24 * 3600);
         String reason = in.string("reason", "paused by its worker", 1000);
-        return Reply.ok(runs.startWaiting(c.projectId(), id, worker, Instant.now().plusSeconds(secs), reason).toJson());
+        Instant until = runs.clock().instant().plusSeconds(secs);
+        return Reply.ok(runs.startWaiting(c.projectId(), id, worker, until, reason).toJson());
     }
 
     private Reply resume(Call c) {

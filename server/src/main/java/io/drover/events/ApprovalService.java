@@ -6,7 +6,6 @@ import io.drover.http.Json;
 import io.drover.store.Db;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,9 +19,16 @@ public final class ApprovalService {
     private final Db db;
     private final EventService events;
 
+    private final java.time.InstantSource clock;
+
     public ApprovalService(Db db, EventService events) {
+        this(db, events, java.time.InstantSource.system());
+    }
+
+    public ApprovalService(Db db, EventService events, java.time.InstantSource clock) {
         this.db = db;
         this.events = events;
+        this.clock = clock;
     }
 
     public Approval create(UUID projectId, String action, JsonNode details, String risk, int expiresInSecs,
@@ -30,7 +36,7 @@ public final class ApprovalService {
         return db.tx(c -> {
             Approval a = Approvals.insert(c, projectId, null, null, action,
                     details == null ? null : Json.write(details), risk, continuationEvent,
-                    Instant.now().plusSeconds(expiresInSecs));
+                    clock.instant().plusSeconds(expiresInSecs));
             events.audit(c, projectId, "approval.create", "approval", a.id(), Json.object().put("action", action)
                     .put("risk_level", risk).put("continuation_event", continuationEvent));
             return a;

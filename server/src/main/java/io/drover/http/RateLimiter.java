@@ -1,5 +1,7 @@
 package io.drover.http;
 
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -14,11 +16,17 @@ public final class RateLimiter {
     private final double ratePerNano;
     private final double burst;
     private final ConcurrentHashMap<UUID, Bucket> buckets = new ConcurrentHashMap<>();
+    private final InstantSource clock;
 
     /** {@code ratePerSec} 0 turns limiting off. */
     public RateLimiter(double ratePerSec, int burst) {
+        this(ratePerSec, burst, InstantSource.system());
+    }
+
+    public RateLimiter(double ratePerSec, int burst, InstantSource clock) {
         this.ratePerNano = ratePerSec / 1e9;
         this.burst = Math.max(1, burst);
+        this.clock = clock;
     }
 
     public boolean enabled() {
@@ -30,20 +38,27 @@ public final class RateLimiter {
         if (!enabled()) {
             return 0;
         }
-        return buckets.computeIfAbsent(key, k -> new Bucket(burst)).take(System.nanoTime(), ratePerNano, burst);
+        long now = nanos();
+        return buckets.computeIfAbsent(key, k -> new Bucket(burst, now)).take(now, ratePerNano, burst);
+    }
+
+    private long nanos() {
+        Instant t = clock.instant();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 
     private static final class Bucket {
         private double tokens;
         private long last;
 
-        Bucket(double burst) {
+        Bucket(double burst, long now) {
             this.tokens = burst;
-            this.last = System.nanoTime();
+            this.last = now;
         }
 
         synchronized long take(long now, double ratePerNano, double burst) {
-            tokens = Math.min(burst, tokens + (now - last) * ratePerNano);
+            // a wall clock may step back (NTP, a test clock): no refill then, and no debt
+            tokens = Math.min(burst, tokens + Math.max(0, now - last) * ratePerNano);
             last = now;
             if (tokens >= 1) {
                 tokens -= 1;

@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +27,12 @@ public final class ApiKeyAdmin {
     private static final String COLUMNS = "id, project_id, name, prefix, role, created_at, last_used_at, expires_at, "
             + "revoked_at, rotated_to, created_by, read_secrets";
     private final Db db;
+    private final InstantSource clock;
     private final ApiKeys keys;
     private final AuditLog audit;
 
-    public ApiKeyAdmin(Db db, ApiKeys keys, AuditLog audit) {
+    public ApiKeyAdmin(Db db, ApiKeys keys, AuditLog audit, InstantSource clock) {
+        this.clock = clock;
         this.db = db;
         this.keys = keys;
         this.audit = audit;
@@ -112,7 +115,7 @@ public final class ApiKeyAdmin {
         Rotated r = db.tx(c -> {
             Key old = find(c, caller.projectId(), id, true);
             requireWithin(caller, old.role(), "rotate");
-            if (old.revokedAt() != null || (old.expiresAt() != null && old.expiresAt().isBefore(Instant.now()))) {
+            if (old.revokedAt() != null || (old.expiresAt() != null && old.expiresAt().isBefore(clock.instant()))) {
                 throw ApiError.conflict("key_inactive", "a revoked or expired key cannot be rotated", Map.of("id", id));
             }
             Key fresh = insert(c, caller, old.name(), old.role(), old.expiresAt(), old.readSecrets());

@@ -11,6 +11,7 @@ import io.drover.http.Page;
 import io.drover.http.Reply;
 import io.drover.http.Route;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Set;
 
@@ -19,8 +20,10 @@ public final class ApiKeyRoutes {
     private static final Set<String> ROLES = Set.of("owner", "admin", "operator", "viewer");
     private static final long MAX_GRACE = 30L * 24 * 3600;
     private final ApiKeyAdmin admin;
+    private final InstantSource clock;
 
-    public ApiKeyRoutes(ApiKeyAdmin admin) {
+    public ApiKeyRoutes(ApiKeyAdmin admin, InstantSource clock) {
+        this.clock = clock;
         this.admin = admin;
     }
 
@@ -46,7 +49,7 @@ public final class ApiKeyRoutes {
         String name = in.requiredNonBlank("name", 200);
         Role role = Role.fromDb(in.oneOf("role", "viewer", ROLES));
         Instant expires = in.instant("expires_at");
-        if (expires != null && !expires.isAfter(Instant.now())) {
+        if (expires != null && !expires.isAfter(clock.instant())) {
             throw ApiError.invalid("expires_at", "must be in the future");
         }
         boolean readSecrets = in.bool("read_secrets", false);

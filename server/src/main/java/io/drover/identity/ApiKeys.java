@@ -2,6 +2,7 @@ package io.drover.identity;
 
 import io.drover.crypto.Keys;
 import io.drover.store.Db;
+import io.drover.store.SqlTime;
 import io.drover.store.UuidV7;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +32,7 @@ public final class ApiKeys {
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private final Db db;
+    private final InstantSource clock;
     private final byte[] pepper;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
@@ -38,6 +41,11 @@ public final class ApiKeys {
     private record Cached(Principal principal, byte[] hash, long loadedAt) {}
 
     public ApiKeys(Db db, Keys keys) {
+        this(db, keys, InstantSource.system());
+    }
+
+    public ApiKeys(Db db, Keys keys, InstantSource clock) {
+        this.clock = clock;
         this.db = db;
         this.pepper = keys.derive("drover api key pepper v1");
     }
@@ -61,7 +69,7 @@ public final class ApiKeys {
         }
         byte[] hash = hash(key);
         String cacheKey = HexFormat.of().formatHex(hash);
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         Cached cached = cache.get(cacheKey);
         if (cached == null || now - cached.loadedAt() > CACHE_MS) {
             cached = load(hash, now);
@@ -81,8 +89,10 @@ public final class ApiKeys {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT id, project_id, role, key_hash, read_secrets FROM api_keys
-                    WHERE key_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())""")) {
+                    WHERE key_hash = ? AND revoked_at IS NULL
+                      AND (expires_at IS NULL OR expires_at > coalesce(?::timestamptz, now()))""")) {
                 ps.setBytes(1, hash);
+                ps.setTimestamp(2, SqlTime.now(clock)); // the database's clock unless a test moves one
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return new Cached(null, hash, now);

@@ -1,5 +1,6 @@
 package io.drover.identity;
 
+import java.time.InstantSource;
 import io.drover.audit.AuditLog;
 import io.drover.audit.AuditRoutes;
 import io.drover.audit.AuditStore;
@@ -24,6 +25,11 @@ public record Identity(Authenticator authenticator, AuditLog audit, AuditStore a
         Outlets outlets, List<Route> routes) {
 
     public static Identity wire(Db db, Keys keys, ApiKeys apiKeys, Mailer mailer) {
+        return wire(db, keys, apiKeys, mailer, InstantSource.system());
+    }
+
+    /** Identity on the node's clock (sessions, invitations, resets, throttles and key expiry). */
+    public static Identity wire(Db db, Keys keys, ApiKeys apiKeys, Mailer mailer, InstantSource clock) {
         Redactions redactions = new Redactions(db);
         AuditLog audit = new AuditLog(keys, redactions);
         AuditStore auditStore = new AuditStore(db, audit);
@@ -31,20 +37,20 @@ public record Identity(Authenticator authenticator, AuditLog audit, AuditStore a
         Projects projects = new Projects(db);
         Members members = new Members(db);
         Passwords passwords = new Passwords();
-        Sessions sessions = new Sessions(db, keys);
-        LoginThrottle throttle = new LoginThrottle(db);
+        Sessions sessions = new Sessions(db, keys, clock);
+        LoginThrottle throttle = new LoginThrottle(db, clock);
         Login login = new Login(db, users, passwords, sessions, throttle, audit);
         Invitations invitations = new Invitations(db, new Tokens(keys, "invitation", "dri_"), users, members,
-                passwords, mailer, audit);
+                passwords, mailer, audit, clock);
         PasswordResets resets = new PasswordResets(db, new Tokens(keys, "password reset", "drp_"), users, passwords,
-                sessions, mailer, audit, throttle);
+                sessions, mailer, audit, throttle, clock);
         SecretStore secrets = new SecretStore(db, new SecretBox(keys), audit);
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new AuthRoutes(login, sessions, users, projects, invitations, resets).routes());
         routes.addAll(new ProjectRoutes(projects, members, new ProjectAdmin(db, projects, members, audit, redactions),
                 invitations).routes());
-        routes.addAll(new ApiKeyRoutes(new ApiKeyAdmin(db, apiKeys, audit)).routes());
+        routes.addAll(new ApiKeyRoutes(new ApiKeyAdmin(db, apiKeys, audit, clock), clock).routes());
         routes.addAll(new SecretRoutes(secrets).routes());
         routes.addAll(new AuditRoutes(auditStore).routes());
         return new Identity(new Authenticator(apiKeys, sessions, projects, members), audit, auditStore, secrets,

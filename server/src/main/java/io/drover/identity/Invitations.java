@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ public final class Invitations {
     public static final Duration TTL = Duration.ofHours(72);
     private static final String COLUMNS = "id, project_id, email, role, expires_at, accepted_at, revoked_at, created_at";
     private final Db db;
+    private final InstantSource clock;
     private final Tokens tokens;
     private final Users users;
     private final Members members;
@@ -39,7 +41,8 @@ public final class Invitations {
     private final AuditLog audit;
 
     public Invitations(Db db, Tokens tokens, Users users, Members members, Passwords passwords, Mailer mailer,
-            AuditLog audit) {
+            AuditLog audit, InstantSource clock) {
+        this.clock = clock;
         this.db = db;
         this.tokens = tokens;
         this.users = users;
@@ -168,7 +171,7 @@ public final class Invitations {
             if (inv.acceptedAt() != null) {
                 throw new ApiError(410, "token_used", "this invitation was already accepted", Map.of());
             }
-            if (!inv.expiresAt().isAfter(Instant.now())) {
+            if (!inv.expiresAt().isAfter(clock.instant())) {
                 throw new ApiError(410, "token_expired", "this invitation has expired; ask for a new one", Map.of());
             }
             return inv;

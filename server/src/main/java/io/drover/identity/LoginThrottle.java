@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Map;
 
 /**
@@ -19,8 +20,10 @@ public final class LoginThrottle {
     public static final int IP_LIMIT = 50;
     public static final int WINDOW_SECS = 15 * 60;
     private final Db db;
+    private final InstantSource clock;
 
-    public LoginThrottle(Db db) {
+    public LoginThrottle(Db db, InstantSource clock) {
+        this.clock = clock;
         this.db = db;
     }
 
@@ -45,7 +48,7 @@ public final class LoginThrottle {
             }
         });
         if (until != null) {
-            long secs = Math.max(1, until.getEpochSecond() - Instant.now().getEpochSecond());
+            long secs = Math.max(1, until.getEpochSecond() - clock.instant().getEpochSecond());
             throw new ApiError(429, "too_many_attempts", "too many failed logins; try again in " + secs + " seconds",
                     Map.of("retry_after_secs", secs));
         }

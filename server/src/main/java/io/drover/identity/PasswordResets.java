@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -26,6 +27,7 @@ public final class PasswordResets {
     /** Reset requests one address may make per throttle window, whatever the emails. */
     public static final int REQUESTS_PER_IP = 20;
     private final Db db;
+    private final InstantSource clock;
     private final Tokens tokens;
     private final Users users;
     private final Passwords passwords;
@@ -35,7 +37,8 @@ public final class PasswordResets {
     private final LoginThrottle throttle;
 
     public PasswordResets(Db db, Tokens tokens, Users users, Passwords passwords, Sessions sessions, Mailer mailer,
-            AuditLog audit, LoginThrottle throttle) {
+            AuditLog audit, LoginThrottle throttle, InstantSource clock) {
+        this.clock = clock;
         this.throttle = throttle;
         this.db = db;
         this.tokens = tokens;
@@ -99,7 +102,7 @@ public final class PasswordResets {
                     if (rs.getTimestamp(4) != null) {
                         throw new ApiError(410, "token_used", "this reset token was already used", Map.of());
                     }
-                    if (!rs.getTimestamp(3).toInstant().isAfter(Instant.now())) {
+                    if (!rs.getTimestamp(3).toInstant().isAfter(clock.instant())) {
                         throw new ApiError(410, "token_expired", "this reset token has expired; ask for a new one",
                                 Map.of());
                     }

@@ -2,6 +2,7 @@ package io.drover.identity;
 
 import io.drover.crypto.Keys;
 import io.drover.store.Db;
+import io.drover.store.SqlTime;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -24,9 +26,11 @@ public final class Sessions {
     public static final String CSRF_HEADER = "X-CSRF-Token";
 
     private final Db db;
+    private final InstantSource clock;
     private final Tokens tokens;
 
-    public Sessions(Db db, Keys keys) {
+    public Sessions(Db db, Keys keys, InstantSource clock) {
+        this.clock = clock;
         this.db = db;
         this.tokens = new Tokens(keys, "session", "drs_");
     }
@@ -62,11 +66,12 @@ public final class Sessions {
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE sessions s SET expires_at = now() + make_interval(secs => ?), last_seen_at = now()
                     FROM users u
-                    WHERE s.token_hash = ? AND s.expires_at > now() AND u.id = s.user_id AND u.is_active
-                      AND s.last_seen_at < now() - interval '60 seconds'
+                    WHERE s.token_hash = ? AND s.expires_at > coalesce(?::timestamptz, now()) AND u.id = s.user_id
+                      AND u.is_active AND s.last_seen_at < now() - interval '60 seconds'
                     RETURNING s.id, s.user_id, s.expires_at""")) {
                 ps.setLong(1, TTL.toSeconds());
                 ps.setBytes(2, hash);
+                ps.setTimestamp(3, SqlTime.now(clock));
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         return Optional.of(new Live(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
@@ -76,8 +81,9 @@ public final class Sessions {
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT s.id, s.user_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-                    WHERE s.token_hash = ? AND s.expires_at > now() AND u.is_active""")) {
+                    WHERE s.token_hash = ? AND s.expires_at > coalesce(?::timestamptz, now()) AND u.is_active""")) {
                 ps.setBytes(1, hash);
+                ps.setTimestamp(2, SqlTime.now(clock)); // the database's clock unless a test moves one
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(new Live(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
                             rs.getTimestamp(3).toInstant(), false)) : Optional.empty();

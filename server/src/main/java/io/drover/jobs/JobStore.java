@@ -15,7 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -33,11 +33,11 @@ public final class JobStore {
 
     private final Db db;
     private final SecretBox box;
-    private final Clock clock;
+    private final InstantSource clock;
     private final Map<String, JobSpec> versions = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
 
-    public JobStore(Db db, SecretBox box, Clock clock) {
+    public JobStore(Db db, SecretBox box, InstantSource clock) {
         this.db = db;
         this.box = box;
         this.clock = clock;

@@ -2,6 +2,7 @@ package io.drover.maintenance;
 
 import io.drover.runs.RunMaintenance;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -15,10 +16,17 @@ public final class DelayedPromoter extends Service {
     private final long pollMs;
     private final AtomicReference<Instant> plannedWake = new AtomicReference<>(Instant.MAX);
 
+    private final InstantSource clock;
+
     public DelayedPromoter(RunMaintenance runs, long pollMs) {
+        this(runs, pollMs, InstantSource.system());
+    }
+
+    public DelayedPromoter(RunMaintenance runs, long pollMs, InstantSource clock) {
         super("promoter");
         this.runs = runs;
         this.pollMs = pollMs;
+        this.clock = clock;
     }
 
     /** A run became delayed until {@code at}; wake early if that is before the planned wake-up. */
@@ -31,7 +39,7 @@ public final class DelayedPromoter extends Service {
     }
 
     @Override
-    protected void runOnce() {
+    public void runOnce() {
         while (runs.promoteDue(BATCH) == BATCH) {
             // a full batch: more may be due
         }
@@ -39,7 +47,7 @@ public final class DelayedPromoter extends Service {
 
     @Override
     protected long nextWaitMs() {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         Instant next = runs.nextDelayed();
         long wait = next == null ? pollMs : Math.max(0, Math.min(pollMs, next.toEpochMilli() - now.toEpochMilli()));
         plannedWake.set(now.plusMillis(wait));

@@ -20,7 +20,7 @@ public final class LeaseReaper extends Service {
     }
 
     @Override
-    protected void runOnce() {
+    public void runOnce() {
         while (runs.reap(BATCH) >= BATCH) {
             // a full batch: more may be waiting
         }

@@ -24,8 +24,11 @@ public abstract class Service {
         this.name = name;
     }
 
-    /** One pass of work. */
-    protected abstract void runOnce() throws Exception;
+    /**
+     * One pass of work. The loop calls it; tests call it directly (after moving a test clock)
+     * instead of waiting for the loop's next pass.
+     */
+    public abstract void runOnce() throws Exception;
 
     /** How long to sleep after a pass, unless woken. */
     protected abstract long nextWaitMs();

@@ -42,6 +42,11 @@ import java.util.function.LongSupplier;
  * so a queue whose runs mix priorities gains less under a held horizon, and loses nothing. So does
  * a queue that a multi-queue claim finds empty: only single-queue claims move a cursor past an
  * empty queue's end (with several queues the LIMIT may have cut one queue for another).
+ *
+ * <p>A claim that names its jobs (the worker's handlers) walks past the runs of other jobs without
+ * taking them, so its walk says nothing about those: it starts and moves a cursor of its own, kept
+ * per project and job list, which the wake-ups lower and drop like every cursor of the queue. A
+ * cursor past runs a filtered claim skipped would otherwise hide them from every other claim.
  */
 public final class ClaimCursors {
     /** A cursor is trusted this long after the walk from the start that it grew from. */
@@ -71,7 +76,8 @@ public final class ClaimCursors {
         long walks;
         /** The id of lowering number k is at k % RECENT_LOWERINGS. */
         final UUID[] recent = new UUID[RECENT_LOWERINGS];
-        final Map<UUID, Cursor> byProject = new java.util.HashMap<>();
+        /** Keyed by the project (claims of any job) or {@link Filtered} (claims of some jobs). */
+        final Map<Object, Cursor> byProject = new java.util.HashMap<>();
     }
 
     private final Map<String, Queue> queues = new ConcurrentHashMap<>();
@@ -93,8 +99,23 @@ public final class ClaimCursors {
      */
     static final int MAX_QUEUES = 10_000;
 
-    /** Where a claim of {@code queue} in {@code project} starts now. */
+    /** Cursors one queue keeps (projects and job lists); past this every cursor of it is forgotten. */
+    static final int MAX_CURSORS_PER_QUEUE = 10_000;
+
+    /** The key of the cursor of a claim that takes only runs of {@code jobs} (sorted, no duplicates). */
+    record Filtered(UUID project, List<String> jobs) {}
+
+    private static Object key(UUID project, List<String> jobs) {
+        return jobs == null ? project : new Filtered(project, jobs);
+    }
+
+    /** Where a claim of any job of {@code queue} in {@code project} starts now. */
     Start start(UUID project, String queue) {
+        return start(project, null, queue);
+    }
+
+    /** Where a claim of {@code queue} in {@code project}, of {@code jobs} only unless null, starts now. */
+    Start start(UUID project, List<String> jobs, String queue) {
         Queue q = queues.get(queue);
         if (q == null) {
             if (queues.size() >= MAX_QUEUES) {
@@ -103,7 +124,7 @@ public final class ClaimCursors {
             q = queues.computeIfAbsent(queue, k -> new Queue());
         }
         synchronized (q) {
-            Cursor c = q.byProject.get(project);
+            Cursor c = q.byProject.get(key(project, jobs));
             if (c == null || nanoTime.getAsLong() - c.fullWalkAt() > FULL_WALK_EVERY_NANOS) {
                 return new Start(START_PRIORITY, START_ID, q, q.drops, q.lowerings, 0, true);
             }
@@ -117,7 +138,12 @@ public final class ClaimCursors {
      * dropped meanwhile.
      */
     void claimed(UUID project, String queue, Start from, int priority, UUID lastId) {
-        move(project, queue, from, priority, lastId);
+        claimed(project, null, queue, from, priority, lastId);
+    }
+
+    /** {@link #claimed} for a claim of {@code jobs} only (null: any job). */
+    void claimed(UUID project, List<String> jobs, String queue, Start from, int priority, UUID lastId) {
+        move(key(project, jobs), queue, from, priority, lastId);
     }
 
     /**
@@ -125,10 +151,15 @@ public final class ClaimCursors {
      * run that becomes ready later has a newer id than {@code firstNewId} or comes with a notice.
      */
     void foundNone(UUID project, String queue, Start from, UUID firstNewId) {
-        move(project, queue, from, from.full() ? 0 : from.priority(), firstNewId);
+        foundNone(project, null, queue, from, firstNewId);
     }
 
-    private void move(UUID project, String queue, Start from, int priority, UUID id) {
+    /** {@link #foundNone} for a claim of {@code jobs} only (null: any job). */
+    void foundNone(UUID project, List<String> jobs, String queue, Start from, UUID firstNewId) {
+        move(key(project, jobs), queue, from, from.full() ? 0 : from.priority(), firstNewId);
+    }
+
+    private void move(Object project, String queue, Start from, int priority, UUID id) {
         Queue q = queues.get(queue);
         if (q == null || q != from.owner()) {
             return; // forgotten while the claim ran
@@ -145,6 +176,9 @@ public final class ClaimCursors {
                 }
             }
             Cursor c = q.byProject.get(project);
+            if (c == null && q.byProject.size() >= MAX_CURSORS_PER_QUEUE) {
+                q.byProject.clear(); // junk job lists must not grow the map forever
+            }
             if (!from.full() && (c == null || c.walk() != from.walk())) {
                 // Only a full walk starts a cursor. And a full walk that ended while this claim ran
                 // may have found runs this one's walk began past (it started from an older

@@ -13,8 +13,8 @@ import java.util.UUID;
 
 /**
  * One run, as stored. JSON columns are kept as text: they are passed through to clients without
- * being parsed and written again. Transitions make a changed copy with the {@code with...}
- * methods and are written by {@link RunStore#apply}.
+ * being parsed and written again. Transitions make a changed copy with the named moves
+ * ({@link #ended}, {@link #retryAt}, ...) and {@link RunChanges} writes them.
  */
 public record Run(
         UUID id, UUID projectId, UUID jobId, String jobSlug, int jobVersion, String queue, String execution,
@@ -215,8 +215,37 @@ public record Run(
                 createdAt, startedAt, finishedAt, workflowRunId, stepId);
     }
 
-    /** A copy with the mutable columns replaced (the ones {@code RunStore.apply} writes). */
-    public Run with(RunStatus s, int attempt, String workerId, String result, String error, Instant scheduledAt,
+    // The moves a transition makes (Transitions), one per kind of change, each naming what it keeps
+    // and what it clears; RunSql.write writes the mutable columns they set.
+
+    /** Ended (a final state or the dead letter queue): no retry time, lease or deadline; finished now. */
+    public Run ended(RunStatus s, String result, String error, Instant now) {
+        return moved(s, attempt, workerId, result, error, scheduledAt, null, null, null, startedAt, now, admitted);
+    }
+
+    /** An attempt ended and the next is due at {@code at}: delayed, a limited run's slot given up. */
+    public Run retryAt(Instant at, String error) {
+        return moved(RunStatus.DELAYED, attempt, workerId, null, error, at, at, null, null, startedAt, null, !limited);
+    }
+
+    /** Back in the queue with {@code attempt} attempts counted, held by no one, a limited run's slot given up. */
+    public Run requeued(int attempt) {
+        return moved(RunStatus.QUEUED, attempt, null, null, error, scheduledAt, null, null, null, null, null, !limited);
+    }
+
+    /** Paused by its worker until {@code until}. */
+    public Run waitingUntil(Instant until) {
+        return moved(RunStatus.WAITING, attempt, workerId, result, error, scheduledAt, null, until, null, startedAt, null,
+                admitted);
+    }
+
+    /** Executing under a lease until {@code leaseUntil}, with its attempt's deadline and start time. */
+    public Run executing(String result, Instant leaseUntil, Instant deadline, Instant startedAt) {
+        return moved(RunStatus.EXECUTING, attempt, workerId, result, error, scheduledAt, null, leaseUntil, deadline,
+                startedAt, null, admitted);
+    }
+
+    private Run moved(RunStatus s, int attempt, String workerId, String result, String error, Instant scheduledAt,
             Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant startedAt, Instant finishedAt,
             boolean admitted) {
         return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,

@@ -2,15 +2,15 @@ package io.drover.runs;
 
 import io.drover.jobs.JobSpec;
 import io.drover.store.Sql;
+import io.drover.store.SqlTime;
+import io.drover.store.TxEffects;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -24,7 +24,7 @@ public final class RunMaintenance {
     static final long REAPER_LOCK = 0x44524F5645520001L;
 
     private final RunStore store;
-    private final Sql sql = RunStore.sql();
+    private final Sql sql = RunSql.SQL;
 
     public RunMaintenance(RunStore store) {
         this.store = store;
@@ -32,20 +32,21 @@ public final class RunMaintenance {
 
     /** Promotes up to {@code limit} due delayed runs; returns how many. */
     public int promoteDue(int limit) {
-        Set<String> ready = new HashSet<>();
-        boolean[] http = new boolean[1];
-        int promoted = store.db().tx(c -> {
+        return store.db().tx(c -> {
             int n = 0;
+            Set<String> ready = new HashSet<>();
             Set<UUID> limitedJobs = new HashSet<>();
+            boolean http = false;
             try (PreparedStatement ps = c.prepareStatement(sql.get("promote_due"))) {
-                ps.setInt(1, limit);
+                ps.setTimestamp(1, SqlTime.now(store.clock()));
+                ps.setInt(2, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         n++;
                         if (rs.getBoolean(3)) {
                             limitedJobs.add(rs.getObject(4, UUID.class));
                         } else if ("http".equals(rs.getString(2))) {
-                            http[0] = true;
+                            http = true;
                         } else {
                             ready.add(rs.getString(1));
                         }
@@ -55,16 +56,12 @@ public final class RunMaintenance {
             for (UUID job : limitedJobs) {
                 ready.addAll(ConcurrencyGate.admit(c, job));
             }
-            if (http[0]) {
+            if (http) {
                 ready.add(RunStore.PUSH_QUEUE);
             }
-            notify(c, ready);
+            store.changes().readyIn(c, ready);
             return n;
         });
-        if (!ready.isEmpty()) {
-            store.ready(ready);
-        }
-        return promoted;
     }
 
     public Instant nextDelayed() {
@@ -80,44 +77,37 @@ public final class RunMaintenance {
 
     /** One reaper pass, if this node holds the reaper lock for it; returns the runs handled. */
     public int reap(int limit) {
-        Set<String> ready = new HashSet<>();
-        List<Run> delayed = new ArrayList<>();
-        int handled = store.db().tx(c -> {
+        return store.db().tx(c -> {
             if (!tryLock(c, REAPER_LOCK)) {
                 return 0;
             }
+            Set<String> ready = new HashSet<>();
             Set<UUID> limitedJobs = new HashSet<>();
             int n = 0;
-            for (RunStore.Locked locked : select(c, "expired_leases", limit, 3)) {
-                Run after = applyUnlessSettled(c, locked, leaseChange(locked));
+            Timestamp now = SqlTime.now(store.clock());
+            for (RunStore.Locked locked : RunSql.lockedBy(c, "expired_leases", now, now, limit, now, limit, now, limit)) {
+                Run after = applyUnlessSettled(c, locked, leaseChange(c, locked));
                 if (after == null) {
                     continue;
                 }
                 n++;
-                collect(after, ready, limitedJobs, delayed);
+                collect(after, ready, limitedJobs);
             }
-            for (RunStore.Locked locked : select(c, "ttl_expired", limit, 1)) {
+            for (RunStore.Locked locked : RunSql.lockedBy(c, "ttl_expired", now, now, limit)) {
                 Run after = applyUnlessSettled(c, locked, Transitions.expire(locked.run(), locked.now()));
                 if (after == null) {
                     continue;
                 }
                 n++;
-                collect(after, ready, limitedJobs, delayed);
+                collect(after, ready, limitedJobs);
             }
             for (UUID job : limitedJobs) {
                 ready.addAll(ConcurrencyGate.admit(c, job));
             }
-            notify(c, ready);
+            store.changes().readyIn(c, ready);
+            store.db().effects(c).count(TxEffects.Count.REAPED, n);
             return n;
         });
-        if (handled > 0) {
-            store.metrics().reaped(handled);
-        }
-        if (!ready.isEmpty()) {
-            store.ready(ready);
-        }
-        delayed.forEach(r -> store.events().delayed(r.scheduledAt()));
-        return handled;
     }
 
     /**
@@ -136,7 +126,7 @@ public final class RunMaintenance {
         }
     }
 
-    private Transitions.Change leaseChange(RunStore.Locked locked) {
+    private Transitions.Change leaseChange(Connection c, RunStore.Locked locked) {
         Run r = locked.run();
         Instant now = locked.now();
         return switch (r.status()) {
@@ -145,7 +135,7 @@ public final class RunMaintenance {
             default -> {
                 JobSpec spec = store.jobs().spec(r.jobId(), r.jobVersion());
                 boolean timedOut = r.deadlineAt() != null && !r.deadlineAt().isAfter(now);
-                store.metrics().attemptFailed();
+                store.db().effects(c).count(TxEffects.Count.ATTEMPT_FAILED, 1);
                 if (timedOut) {
                     String error = io.drover.http.Json.write(io.drover.http.Json.object().put("type", "timeout")
                             .put("message", "attempt " + r.attempt() + " ran past timeout_secs=" + r.timeoutSecs()));
@@ -159,31 +149,12 @@ public final class RunMaintenance {
         };
     }
 
-    private static void collect(Run after, Set<String> ready, Set<UUID> limitedJobs, List<Run> delayed) {
+    private static void collect(Run after, Set<String> ready, Set<UUID> limitedJobs) {
         if (after.limited()) {
             limitedJobs.add(after.jobId());
         } else if (after.status() == RunStatus.QUEUED) {
             ready.add("http".equals(after.execution()) ? RunStore.PUSH_QUEUE : after.queue());
         }
-        if (after.status() == RunStatus.DELAYED) {
-            delayed.add(after);
-        }
-    }
-
-    private List<RunStore.Locked> select(Connection c, String statement, int limit, int limitParams)
-            throws SQLException {
-        List<RunStore.Locked> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
-            for (int i = 1; i <= limitParams; i++) {
-                ps.setInt(i, limit);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new RunStore.Locked(Run.map(rs), rs.getTimestamp(Run.NOW_INDEX).toInstant()));
-                }
-            }
-        }
-        return out;
     }
 
     static boolean tryLock(Connection c, long key) throws SQLException {
@@ -196,13 +167,4 @@ public final class RunMaintenance {
         }
     }
 
-    private void notify(Connection c, Set<String> ready) throws SQLException {
-        if (ready.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement(sql.get("notify"))) {
-            ps.setString(1, String.join(",", ready));
-            ps.execute();
-        }
-    }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * What each action does to a run, as pure functions from the run before to the run after plus
- * the event that records it. {@link RunStore#apply} writes the result and checks it against the
+ * the event that records it. {@link RunChanges#apply} writes the result and checks it against the
  * table in {@link RunStatus}; nothing here touches the database.
  */
 public final class Transitions {
@@ -37,8 +37,7 @@ public final class Transitions {
 
     public static Change complete(Run r, String resultJson, Instant now) {
         require(r, COMPLETED, "complete");
-        return new Change(r.with(COMPLETED, r.attempt(), r.workerId(), resultJson, null, r.scheduledAt(), null, null,
-                null, r.startedAt(), now, r.admitted()), "completed", null, null);
+        return new Change(r.ended(COMPLETED, resultJson, null, now), "completed", null, null);
     }
 
     /**
@@ -53,8 +52,7 @@ public final class Transitions {
             long delay = spec.retry().delayMs(r.attempt());
             Instant at = now.plusMillis(delay);
             require(r, DELAYED, "retry");
-            return new Change(r.with(DELAYED, r.attempt(), r.workerId(), null, errorJson, at, at, null, null,
-                    r.startedAt(), null, !r.limited()), outcome.retryEvent,
+            return new Change(r.retryAt(at, errorJson), outcome.retryEvent,
                     "attempt " + r.attempt() + " of " + r.maxAttempts() + " " + describe(outcome) + "; retry in " + delay + " ms",
                     attemptData(outcome, errorJson));
         }
@@ -73,8 +71,7 @@ public final class Transitions {
         }
         require(r, to, "fail");
         String event = to == DEAD_LETTER ? "dead_lettered" : to.db();
-        return new Change(r.with(to, r.attempt(), r.workerId(), null, errorJson, r.scheduledAt(), null, null, null,
-                r.startedAt(), now, r.admitted()), event, message, attemptData(outcome, errorJson));
+        return new Change(r.ended(to, null, errorJson, now), event, message, attemptData(outcome, errorJson));
     }
 
     /** The event data of an ended attempt: its outcome and its error, kept even after a later attempt succeeds. */
@@ -94,76 +91,72 @@ public final class Transitions {
         };
     }
 
+    /** A waiting run's worker reports a failure: waiting -> failed is its only failure edge, no retry. */
+    public static Change failedWhileWaiting(Run r, String errorJson, Instant now) {
+        require(r, FAILED, "fail");
+        return new Change(r.ended(FAILED, null, errorJson, now), "failed", "failed while waiting", null);
+    }
+
     public static Change cancel(Run r, Instant now, String reason) {
         if (!r.status().canMoveTo(CANCELED)) {
             throw ApiError.conflict("illegal_transition", "run is " + r.status().db() + " and cannot be canceled",
                     Map.of("from", r.status().db(), "to", "canceled"));
         }
-        return new Change(r.with(CANCELED, r.attempt(), r.workerId(), r.result(), r.error(), r.scheduledAt(), null,
-                null, null, r.startedAt(), now, r.admitted()), "canceled", reason, null);
+        return new Change(r.ended(CANCELED, r.result(), r.error(), now), "canceled", reason, null);
     }
 
     /** A worker gives a run back (graceful shutdown): queued again, the attempt not counted. */
     public static Change release(Run r) {
         require(r, QUEUED, "release");
-        return new Change(r.with(QUEUED, Math.max(0, r.attempt() - 1), null, null, r.error(), r.scheduledAt(), null,
-                null, null, null, null, !r.limited()), "released", "given back by worker " + r.workerId(), null);
+        return new Change(r.requeued(Math.max(0, r.attempt() - 1)), "released", "given back by worker " + r.workerId(), null);
     }
 
     /** A dead-lettered run is queued again with a fresh set of attempts. */
     public static Change replayDeadLetter(Run r) {
         require(r, QUEUED, "replay");
-        return new Change(r.with(QUEUED, 0, null, null, r.error(), r.scheduledAt(), null, null, null, null, null,
-                !r.limited()), "replayed", "replayed from the dead letter queue", null);
+        return new Change(r.requeued(0), "replayed", "replayed from the dead letter queue", null);
     }
 
     public static Change expire(Run r, Instant now) {
         require(r, EXPIRED, "expire");
-        return new Change(r.with(EXPIRED, r.attempt(), r.workerId(), null, r.error(), r.scheduledAt(), null, null,
-                null, r.startedAt(), now, r.admitted()), "expired", "not started before its ttl ran out", null);
+        return new Change(r.ended(EXPIRED, null, r.error(), now), "expired", "not started before its ttl ran out", null);
     }
 
     public static Change startWaiting(Run r, Instant until, String reason) {
         require(r, WAITING, "wait");
-        return new Change(r.with(WAITING, r.attempt(), r.workerId(), r.result(), r.error(), r.scheduledAt(), null,
-                until, null, r.startedAt(), null, r.admitted()), "waiting", reason, null);
+        return new Change(r.waitingUntil(until), "waiting", reason, null);
     }
 
     public static Change resume(Run r, Instant leaseUntil, Instant now) {
         require(r, EXECUTING, "resume");
         Instant deadline = r.timeoutSecs() == null ? null : now.plusSeconds(r.timeoutSecs());
-        return new Change(r.with(EXECUTING, r.attempt(), r.workerId(), r.result(), r.error(), r.scheduledAt(), null,
-                leaseUntil, deadline, r.startedAt(), null, r.admitted()), "resumed", null, null);
+        return new Change(r.executing(r.result(), leaseUntil, deadline, r.startedAt()), "resumed", null, null);
     }
 
     /** A waiting run whose wait ran out: terminal {@code timed_out}. */
     public static Change waitTimedOut(Run r, Instant now) {
         require(r, TIMED_OUT, "time out");
         String error = Json.write(Json.object().put("type", "wait_timeout").put("message", "the wait ran out"));
-        return new Change(r.with(TIMED_OUT, r.attempt(), r.workerId(), null, error, r.scheduledAt(), null, null, null,
-                r.startedAt(), now, r.admitted()), "timed_out", "waited past its deadline", null);
+        return new Change(r.ended(TIMED_OUT, null, error, now), "timed_out", "waited past its deadline", null);
     }
 
     public static Change systemFail(Run r, String message, Instant now) {
         require(r, SYSTEM_FAILED, "system-fail");
         String error = Json.write(Json.object().put("type", "system").put("message", message));
-        return new Change(r.with(SYSTEM_FAILED, r.attempt(), r.workerId(), null, error, r.scheduledAt(), null, null,
-                null, r.startedAt(), now, r.admitted()), "system_failed", message, null);
+        return new Change(r.ended(SYSTEM_FAILED, null, error, now), "system_failed", message, null);
     }
 
     /** The HTTP push dispatcher is about to send the request of a dequeued run. */
     public static Change pushStarted(Run r, Instant leaseUntil, Instant now) {
         require(r, EXECUTING, "start");
         Instant deadline = r.timeoutSecs() == null ? null : now.plusSeconds(r.timeoutSecs());
-        return new Change(r.with(EXECUTING, r.attempt(), r.workerId(), null, r.error(), r.scheduledAt(), null,
-                leaseUntil, deadline, now, null, r.admitted()), "push_started", null, null);
+        return new Change(r.executing(null, leaseUntil, deadline, now), "push_started", null, null);
     }
 
     /** A dequeued run handed back by the push dispatcher (shutdown): the attempt is not counted. */
     public static Change undequeue(Run r) {
         require(r, QUEUED, "give back");
-        return new Change(r.with(QUEUED, Math.max(0, r.attempt() - 1), null, null, r.error(), r.scheduledAt(), null,
-                null, null, null, null, !r.limited()), "released", "given back by the push dispatcher", null);
+        return new Change(r.requeued(Math.max(0, r.attempt() - 1)), "released", "given back by the push dispatcher", null);
     }
 
     private static void require(Run r, RunStatus to, String action) {

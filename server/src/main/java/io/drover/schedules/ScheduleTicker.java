@@ -7,12 +7,15 @@ import io.drover.maintenance.Service;
 import io.drover.runs.RunStore;
 import io.drover.runs.TriggerRequest;
 import io.drover.store.Db;
+import io.drover.store.SqlTime;
+import io.drover.store.TxEffects;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,19 +35,25 @@ public final class ScheduleTicker extends Service {
     private final JobStore jobs;
     private final RunStore runs;
     private final long pollMs;
+    private final InstantSource clock;
 
     public ScheduleTicker(Db db, JobStore jobs, RunStore runs, long pollMs) {
+        this(db, jobs, runs, pollMs, InstantSource.system());
+    }
+
+    public ScheduleTicker(Db db, JobStore jobs, RunStore runs, long pollMs, InstantSource clock) {
         super("schedules");
         this.db = db;
         this.jobs = jobs;
         this.runs = runs;
         this.pollMs = pollMs;
+        this.clock = clock;
     }
 
     private record Due(UUID id, UUID projectId, UUID jobId, Instant fireAt, String overlap) {}
 
     @Override
-    protected void runOnce() {
+    public void runOnce() {
         while (fireDue(50) == 50) {
             // a full batch: more may be due
         }
@@ -52,15 +61,15 @@ public final class ScheduleTicker extends Service {
 
     /** Fires up to {@code limit} due ticks; returns how many schedules were handled. */
     public int fireDue(int limit) {
-        List<RunStore.Pending> pendings = new ArrayList<>();
-        int n = db.tx(c -> {
+        return db.tx(c -> {
             List<Due> due = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT id, project_id, job_id, next_fire_at, overlap_policy FROM schedules
-                    WHERE enabled AND next_fire_at <= now()
+                    WHERE enabled AND next_fire_at <= coalesce(?::timestamptz, now())
                     ORDER BY next_fire_at LIMIT ?
                     FOR UPDATE SKIP LOCKED""")) {
-                ps.setInt(1, limit);
+                ps.setTimestamp(1, SqlTime.now(clock));
+                ps.setInt(2, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         due.add(new Due(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
@@ -70,14 +79,15 @@ public final class ScheduleTicker extends Service {
             }
             for (Due d : due) {
                 // One broken schedule must not stop the others: each fires under a savepoint.
+                // Its after-commit work (wake-ups, metrics) goes with it.
                 java.sql.Savepoint sp = c.setSavepoint();
-                List<RunStore.Pending> mine = new ArrayList<>();
+                TxEffects mark = db.effects(c).mark();
                 try {
-                    fire(c, d, mine);
+                    fire(c, d);
                     c.releaseSavepoint(sp);
-                    pendings.addAll(mine);
                 } catch (SQLException | RuntimeException e) {
                     c.rollback(sp);
+                    db.effects(c).restoreTo(mark);
                     log.error("schedule {} of job {} could not fire its tick at {}; it is disabled: {}",
                             d.id(), d.jobId(), d.fireAt(), e.toString());
                     disable(c, d.id());
@@ -85,11 +95,9 @@ public final class ScheduleTicker extends Service {
             }
             return due.size();
         });
-        pendings.forEach(runs::afterTrigger);
-        return n;
     }
 
-    private void fire(Connection c, Due d, List<RunStore.Pending> pendings) throws SQLException {
+    private void fire(Connection c, Due d) throws SQLException {
         Optional<Job> job = jobs.find(c, d.projectId(), d.jobId().toString(), false);
         if (job.isEmpty() || job.get().spec().schedule() == null) {
             ScheduleStore.remove(c, d.jobId());
@@ -120,10 +128,8 @@ public final class ScheduleTicker extends Service {
                     runs.cancelIn(c, d.projectId(), id, "canceled by the next tick of its schedule (cancel_running)");
                 }
             }
-            RunStore.Pending p = runs.triggerIn(c, job.get(), List.of(TriggerRequest.empty()),
-                    new RunStore.Origin(null, d.id()));
-            runId = p.triggered().runs().get(0).id();
-            pendings.add(p);
+            runId = runs.triggerIn(c, job.get(), List.of(TriggerRequest.empty()), new RunStore.Origin(null, d.id()))
+                    .runs().get(0).id();
         }
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE schedule_ticks SET run_id = ?, outcome = ? WHERE schedule_id = ? AND fire_at = ?")) {
@@ -137,7 +143,7 @@ public final class ScheduleTicker extends Service {
     }
 
     private void advance(Connection c, Due d, ScheduleSpec spec) throws SQLException {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         Instant next = spec.nextAfter(d.fireAt());
         if (next != null && next.isBefore(now)) {
             log.info("schedule {} missed ticks up to {}; continuing from now", d.id(), now);
@@ -189,6 +195,6 @@ public final class ScheduleTicker extends Service {
         if (next == null) {
             return pollMs;
         }
-        return Math.max(0, Math.min(pollMs, next.toEpochMilli() - System.currentTimeMillis()));
+        return Math.max(0, Math.min(pollMs, next.toEpochMilli() - clock.millis()));
     }
 }

@@ -4,8 +4,14 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The connection pools, migrations and transactions. Every write in Drover goes through
@@ -24,23 +30,33 @@ import org.flywaydb.core.Flyway;
  * an optional cursor, prefix matches) need the parameter values to use their indexes.
  */
 public final class Db implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Db.class);
     private final HikariDataSource pool;
     private final Db queue;
     private final String jdbcUrl;
     private final String user;
     private final String password;
+    /** The collector of each open transaction (both pools), by its connection. */
+    private final Map<Connection, TxEffects> open;
+    /** Who hears each commit's effects (both pools). */
+    private final List<AfterCommitListener> listeners;
 
     public Db(String jdbcUrl, String user, String password, int poolSize) {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
         this.pool = pool(jdbcUrl, user, password, "drover", poolSize, null);
+        this.open = new ConcurrentHashMap<>();
+        this.listeners = new CopyOnWriteArrayList<>();
         this.queue = new Db(pool(jdbcUrl, user, password, "drover-queue", queuePoolSize(poolSize),
-                "SET plan_cache_mode = force_generic_plan"), jdbcUrl, user, password);
+                "SET plan_cache_mode = force_generic_plan"), jdbcUrl, user, password, open, listeners);
     }
 
-    private Db(HikariDataSource pool, String jdbcUrl, String user, String password) {
+    private Db(HikariDataSource pool, String jdbcUrl, String user, String password, Map<Connection, TxEffects> open,
+            List<AfterCommitListener> listeners) {
         this.pool = pool;
+        this.open = open;
+        this.listeners = listeners;
         this.queue = this;
         this.jdbcUrl = jdbcUrl;
         this.user = user;
@@ -101,14 +117,36 @@ public final class Db implements AutoCloseable {
         return java.sql.DriverManager.getConnection(jdbcUrl, user, password);
     }
 
-    /** Runs {@code work} in one transaction; commits on return, rolls back on any exception. */
+    /** Registers a listener for every commit's effects (wiring time, before traffic). */
+    public void afterCommit(AfterCommitListener listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * The collector of the transaction (or auto-commit unit) running on {@code c}: everything done
+     * on one connection adds to one collector, whoever does it.
+     */
+    public TxEffects effects(Connection c) {
+        TxEffects fx = open.get(c);
+        if (fx == null) {
+            throw new IllegalStateException("no transaction of this Db runs on this connection");
+        }
+        return fx;
+    }
+
+    /**
+     * Runs {@code work} in one transaction; commits on return, rolls back on any exception. After
+     * the commit, the transaction's {@link TxEffects} go to the listeners, once.
+     */
     public <T> T tx(TxWork<T> work) {
+        TxEffects fx = new TxEffects();
+        T result;
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
+            open.put(c, fx);
             try {
-                T result = work.run(c);
+                result = work.run(c);
                 c.commit();
-                return result;
             } catch (Throwable e) {
                 try {
                     c.rollback();
@@ -117,19 +155,47 @@ public final class Db implements AutoCloseable {
                 }
                 throw e;
             } finally {
+                open.remove(c);
                 c.setAutoCommit(true);
             }
         } catch (SQLException e) {
             throw new DbException(e);
         }
+        committed(fx);
+        return result;
     }
 
-    /** Runs {@code work} on a pooled connection in auto-commit mode (reads and single statements). */
+    /**
+     * Runs {@code work} on a pooled connection in auto-commit mode (reads and single statements);
+     * what its statements collected goes to the listeners after it returns.
+     */
     public <T> T read(TxWork<T> work) {
+        TxEffects fx = new TxEffects();
+        T result;
         try (Connection c = pool.getConnection()) {
-            return work.run(c);
+            open.put(c, fx);
+            try {
+                result = work.run(c);
+            } finally {
+                open.remove(c);
+            }
         } catch (SQLException e) {
             throw new DbException(e);
+        }
+        committed(fx);
+        return result;
+    }
+
+    private void committed(TxEffects fx) {
+        if (fx.isEmpty()) {
+            return;
+        }
+        for (AfterCommitListener l : listeners) {
+            try {
+                l.onCommit(fx);
+            } catch (RuntimeException e) {
+                log.error("an after-commit listener failed; the transaction stays committed", e);
+            }
         }
     }
 

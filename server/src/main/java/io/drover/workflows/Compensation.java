@@ -84,7 +84,7 @@ final class Compensation {
                     Json.object().put("workflow_run_id", run.id().toString()).put("step_id", id + COMPENSATE), null,
                     null, null, null, null);
             Run r = e.runs.triggerIn(c, job.get(), List.of(req), RunStore.Origin.API,
-                    new RunStore.StepLink(run.id(), List.of(id + COMPENSATE))).triggered().runs().get(0);
+                    new RunStore.StepLink(run.id(), List.of(id + COMPENSATE))).runs().get(0);
             a.decide(id, "compensating", "compensating: run " + r.id() + " of job '" + s.compensate().job() + "'",
                     Json.object().put("run_id", r.id().toString()));
             return;

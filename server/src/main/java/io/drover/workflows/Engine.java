@@ -10,6 +10,7 @@ import io.drover.runs.RunStore;
 import io.drover.store.Db;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,14 +38,21 @@ public final class Engine implements RunSettledHook {
     final WorkflowStore workflows;
     final JobStore jobs;
     final RunStore runs;
+    /** The node's clock: step timeouts, sleeps and due times are computed from it. */
+    final InstantSource clock;
     private final ThreadLocal<Map<UUID, Advance>> active = ThreadLocal.withInitial(HashMap::new);
     private volatile Runnable timerWake = () -> {};
 
     public Engine(Db db, WorkflowStore workflows, JobStore jobs, RunStore runs) {
+        this(db, workflows, jobs, runs, InstantSource.system());
+    }
+
+    public Engine(Db db, WorkflowStore workflows, JobStore jobs, RunStore runs, InstantSource clock) {
         this.db = db;
         this.workflows = workflows;
         this.jobs = jobs;
         this.runs = runs;
+        this.clock = clock;
     }
 
     public void setTimerWake(Runnable wake) {

@@ -115,9 +115,8 @@ final class StepStarts {
                     reqs.add(new TriggerRequest(j.payload() == null ? Json.MAPPER.nullNode() : j.payload(), meta, null,
                             j.delayMs() > 0 ? j.delayMs() : null, null, null, null));
                 }
-                RunStore.Pending p = e.runs.triggerIn(c, group.get(0).job(), reqs, RunStore.Origin.API,
-                        new RunStore.StepLink(run.id(), group.stream().map(j -> j.step().id()).toList()));
-                List<Run> made = p.triggered().runs();
+                List<Run> made = e.runs.triggerIn(c, group.get(0).job(), reqs, RunStore.Origin.API,
+                        new RunStore.StepLink(run.id(), group.stream().map(j -> j.step().id()).toList())).runs();
                 for (int i = 0; i < group.size(); i++) {
                     JobStart j = group.get(i);
                     Run r = made.get(i);
@@ -143,8 +142,8 @@ final class StepStarts {
         StatusWrites.step(c, run.id(), id, status, "step_start", attempt, runId, childId, key, due);
     }
 
-    private static Instant due(Integer secs) {
-        return secs == null ? null : Instant.now().plusSeconds(secs);
+    private Instant due(Integer secs) {
+        return secs == null ? null : e.clock.instant().plusSeconds(secs);
     }
 
     private void startApproval(StepSpec s, Template.Context ctx, String key) throws SQLException {
@@ -174,8 +173,8 @@ final class StepStarts {
     }
 
     private void startSleep(StepSpec s, String key) throws SQLException {
-        Instant until = s.until() != null ? s.until() : Instant.now().plusSeconds(s.durationSecs());
-        if (!until.isAfter(Instant.now())) {
+        Instant until = s.until() != null ? s.until() : e.clock.instant().plusSeconds(s.durationSecs());
+        if (!until.isAfter(e.clock.instant())) {
             markStarted(s.id(), StepStatus.RUNNING, 1, null, null, key, null);
             a.settle(s.id(), StepStatus.COMPLETED, Json.write(Json.object().put("slept_until", until.toString())), null,
                     null, "woke", "sleep ended at once: " + until + " has passed");

@@ -70,7 +70,7 @@ final class StepWaits {
     void due(String stepId) throws SQLException {
         Optional<StepRun> found = Rows.step(c, run.id(), stepId);
         if (!a.active() || found.isEmpty() || !found.get().isActive() || found.get().dueAt() == null
-                || found.get().dueAt().isAfter(Instant.now())) {
+                || found.get().dueAt().isAfter(e.clock.instant())) {
             return;
         }
         StepRun st = found.get();

@@ -24,17 +24,25 @@ public final class WorkflowTimers extends Service {
     private final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WorkflowTimers.class);
 
     public WorkflowTimers(Db db, Engine engine, ApprovalService approvals, long pollMs) {
+        this(db, engine, approvals, pollMs, java.time.InstantSource.system());
+    }
+
+    private final java.time.InstantSource clock;
+
+    public WorkflowTimers(Db db, Engine engine, ApprovalService approvals, long pollMs,
+            java.time.InstantSource clock) {
         super("workflow-timers");
         this.db = db;
         this.engine = engine;
         this.approvals = approvals;
         this.pollMs = pollMs;
+        this.clock = clock;
     }
 
     private record Ref(UUID runId, String stepId) {}
 
     @Override
-    protected void runOnce() {
+    public void runOnce() {
         for (Ref due : refs("due_steps")) {
             try {
                 db.tx(c -> {
@@ -109,7 +117,7 @@ public final class WorkflowTimers extends Service {
             try (PreparedStatement ps = Rows.prepare(c, "next_due"); ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 java.sql.Timestamp t = rs.getTimestamp(1);
-                return t == null ? null : t.getTime() - System.currentTimeMillis();
+                return t == null ? null : t.getTime() - clock.millis();
             }
         });
         return untilDue == null ? pollMs : Math.max(10, Math.min(pollMs, untilDue));

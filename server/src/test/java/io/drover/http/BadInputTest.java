@@ -388,6 +388,27 @@ class BadInputTest {
                     "validation_failed", "lease_ms");
             bad("unknown field", p, obj("worker_id", w1, "queues", List.of("fxq"), "queue", "fxq"), 422,
                     "unknown_field", "queue");
+            bad("jobs empty", p, obj("worker_id", w1, "queues", List.of("fxq"), "jobs", List.of()), 422,
+                    "validation_failed", "jobs");
+            bad("jobs a string", p, obj("worker_id", w1, "queues", List.of("fxq"), "jobs", "fx"), 400,
+                    "invalid_type", "jobs");
+            bad("jobs with a number", p, obj("worker_id", w1, "queues", List.of("fxq"), "jobs", List.of(1)), 400,
+                    "invalid_type", "jobs");
+        }));
+        t.put("POST /v1/worker/runs", route("POST", "/v1/worker/runs", () -> {
+            String p = "/v1/worker/runs";
+            bad("run_ids missing", p, obj("worker_id", w1), 422, "validation_failed", "run_ids");
+            bad("run_ids a string", p, obj("worker_id", w1, "run_ids", executing), 400, "invalid_type", "run_ids");
+            bad("run_ids not uuids", p, obj("worker_id", w1, "run_ids", List.of("nope")), 422, "validation_failed",
+                    "run_ids");
+            bad("worker_id missing", p, obj("run_ids", List.of(executing)), 422, "validation_failed", "worker_id");
+            bad("unknown field", p, obj("worker_id", w1, "run_ids", List.of(executing), "lease_ms", 1000), 422,
+                    "unknown_field", "lease_ms");
+            check("another worker holds none of them", p, obj("worker_id", "w2", "run_ids",
+                    List.of(executing, UNKNOWN)), 200, a -> {
+                        assertThat(a.json().get("data")).hasSize(2);
+                        a.json().get("data").forEach(row -> assertThat(row.get("held").asBoolean()).isFalse());
+                    });
         }));
         t.put("POST /v1/worker/heartbeat", route("POST", "/v1/worker/heartbeat", () -> {
             String p = "/v1/worker/heartbeat";

@@ -148,21 +148,20 @@ class ClaimCursorTest {
         // node that hears of the late trigger only through NOTIFY
         RunStore claimer = local ? runs : hearing.server().runs();
         java.util.function.Supplier<List<String>> claim = () -> claimOn(claimer, List.of(slug), 10);
-        try (Connection c = server.db().openDedicated()) {
-            c.setAutoCommit(false);
-            // its ids are made now, before the newer trigger's, but it commits last
-            RunStore.Pending older = runs.triggerIn(c, job, List.of(TriggerRequest.empty()), RunStore.Origin.API);
-            String olderId = older.triggered().runs().get(0).id().toString();
+        // its ids are made now, before the newer trigger's, but it commits last; the local wake-up
+        // comes from its transaction's after-commit work
+        String olderId = server.db().tx(c -> {
+            String id = runs.triggerIn(c, job, List.of(TriggerRequest.empty()), RunStore.Origin.API).runs().get(0)
+                    .id().toString();
             List<String> newer = trigger(slug, 2);
             assertThat(claim.get()).containsExactlyElementsOf(newer);
-            c.commit();
-            if (local) {
-                runs.afterTrigger(older);
-                assertThat(claim.get()).containsExactly(olderId);
-            } else {
-                assertThat(Await.value("a claim on the other node", WAIT, claim, l -> !l.isEmpty()))
-                        .containsExactly(olderId);
-            }
+            return id;
+        });
+        if (local) {
+            assertThat(claim.get()).containsExactly(olderId);
+        } else {
+            assertThat(Await.value("a claim on the other node", WAIT, claim, l -> !l.isEmpty()))
+                    .containsExactly(olderId);
         }
     }
 

@@ -3,7 +3,9 @@ package io.drover.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
+import io.drover.testing.Await;
 import io.drover.testing.TestServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -48,28 +50,28 @@ class ClaimWakeTest {
     void aTriggerWakesAClaimParkedOnItsOwnNodeWithoutNotify() throws Exception {
         RunFixture q = new RunFixture(deaf);
         q.job("wake-local", Map.of());
-        assertWokenBy(new Api(deaf), "wake-local", () -> q.triggerId("wake-local"));
+        assertWokenBy(deaf, "wake-local", () -> q.triggerId("wake-local"));
     }
 
     @Test
     void aTriggerWakesAClaimParkedOnAnotherNodeThroughNotify() throws Exception {
         RunFixture q = new RunFixture(nodeA);
         q.job("wake-remote", Map.of());
-        assertWokenBy(new Api(nodeB), "wake-remote", () -> q.triggerId("wake-remote"));
+        assertWokenBy(nodeB, "wake-remote", () -> q.triggerId("wake-remote"));
     }
 
     @Test
     void anAdmittedRunOfALimitedJobWakesAClaimOnAnotherNode() throws Exception {
         RunFixture q = new RunFixture(nodeA);
         q.job("wake-limited", Map.of("max_concurrency", 1));
-        assertWokenBy(new Api(nodeB), "wake-limited", () -> q.triggerId("wake-limited"));
+        assertWokenBy(nodeB, "wake-limited", () -> q.triggerId("wake-limited"));
     }
 
     @Test
     void aBatchTriggerAnsweringIdsOnlyWakesAClaimParkedOnItsOwnNode() throws Exception {
         RunFixture q = new RunFixture(deaf);
         q.job("wake-ids", Map.of());
-        assertWokenBy(new Api(deaf), "wake-ids", () -> idsOnlyBatch(deaf, "wake-ids", Map.of("payload", 1)));
+        assertWokenBy(deaf, "wake-ids", () -> idsOnlyBatch(deaf, "wake-ids", Map.of("payload", 1)));
     }
 
     @Test
@@ -78,7 +80,7 @@ class ClaimWakeTest {
         // away): the ids-only answer reads back only ids, statuses and times, and must still say so.
         RunFixture q = new RunFixture(deaf);
         q.job("wake-ids-delayed", Map.of());
-        assertWokenBy(new Api(deaf), "wake-ids-delayed", 1_000,
+        assertWokenBy(deaf, "wake-ids-delayed", 1_000,
                 () -> idsOnlyBatch(deaf, "wake-ids-delayed", Map.of("payload", 1, "delay_ms", 1_000)));
     }
 
@@ -89,16 +91,19 @@ class ClaimWakeTest {
         return a.json().get("data").get(0).asText();
     }
 
-    private static void assertWokenBy(Api claimer, String queue, java.util.function.Supplier<String> trigger)
+    private static void assertWokenBy(TestServer node, String queue, java.util.function.Supplier<String> trigger)
             throws Exception {
-        assertWokenBy(claimer, queue, 0, trigger);
+        assertWokenBy(node, queue, 0, trigger);
     }
 
-    private static void assertWokenBy(Api claimer, String queue, long delayMs, java.util.function.Supplier<String> trigger)
-            throws Exception {
+    private static void assertWokenBy(TestServer node, String queue, long delayMs,
+            java.util.function.Supplier<String> trigger) throws Exception {
+        Api claimer = new Api(node);
+        int parkedBefore = node.server().claimSignal().parked();
         CompletableFuture<Api.Answer> claim = CompletableFuture.supplyAsync(() -> claimer.post("/v1/worker/claim",
                 Map.of("worker_id", "w-" + queue, "queues", List.of(queue), "max", 1, "wait_ms", 20_000)));
-        Thread.sleep(500); // the claim finds nothing and parks
+        // the claim finds nothing and parks
+        Await.until("the claim parks", Duration.ofSeconds(10), () -> node.server().claimSignal().parked() > parkedBefore);
         assertThat(claim).isNotDone();
         long t0 = System.nanoTime();
         String runId = trigger.get();

@@ -211,21 +211,25 @@ class IdempotencyTest {
         Collections.reverse(reversed);
         io.drover.jobs.Job job = server.server().runs().jobs().get(projectId(), slug);
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (java.sql.Connection holder = server.db().dataSource().getConnection()) {
-            holder.setAutoCommit(false);
-            TriggerRequest middle = new TriggerRequest(io.drover.http.Json.MAPPER.nullNode(), null, "k050", null, null,
-                    null, null);
-            server.server().runs().triggerIn(holder, job, List.of(middle), RunStore.Origin.API);
-            List<Future<Api.Answer>> batches = new ArrayList<>();
-            for (List<String> order : List.of(keys, reversed)) {
-                List<Map<String, Object>> runs = order.stream().map(k -> Map.<String, Object>of("idempotency_key", k))
-                        .toList();
-                batches.add(pool.submit(() -> q.api.post("/v1/jobs/" + slug + "/trigger/batch", Map.of("runs", runs))));
-            }
-            io.drover.testing.Await.until("both batches to wait for the held key", RunFixture.WAIT,
-                    () -> q.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                            + "AND wait_event_type = 'Lock'") >= 2);
-            holder.commit();
+        try {
+            // the middle key's trigger holds it uncommitted until both batches wait for it; its
+            // transaction commits when the lambda returns
+            List<Future<Api.Answer>> batches = server.db().tx(holder -> {
+                TriggerRequest middle = new TriggerRequest(io.drover.http.Json.MAPPER.nullNode(), null, "k050", null,
+                        null, null, null);
+                server.server().runs().triggerIn(holder, job, List.of(middle), RunStore.Origin.API);
+                List<Future<Api.Answer>> submitted = new ArrayList<>();
+                for (List<String> order : List.of(keys, reversed)) {
+                    List<Map<String, Object>> runs = order.stream()
+                            .map(k -> Map.<String, Object>of("idempotency_key", k)).toList();
+                    submitted.add(pool.submit(() -> q.api.post("/v1/jobs/" + slug + "/trigger/batch",
+                            Map.of("runs", runs))));
+                }
+                io.drover.testing.Await.until("both batches to wait for the held key", RunFixture.WAIT,
+                        () -> q.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                + "AND wait_event_type = 'Lock'") >= 2);
+                return submitted;
+            });
             Map<String, String> idByKey = new HashMap<>();
             for (Future<Api.Answer> f : batches) {
                 Api.Answer a = f.get(60, TimeUnit.SECONDS);

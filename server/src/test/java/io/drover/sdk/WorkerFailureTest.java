@@ -106,20 +106,6 @@ class WorkerFailureTest {
     }
 
     @Test
-    void aJobWithoutAHandlerFailsWithUnknownJobWithoutRetry() {
-        client.createJob(JobSpec.builder("orphan").queue("mixed").maxAttempts(3).build());
-        worker = SdkTesting.worker(client, "mixed").handler("adopted", (ctx, payload) -> null).build();
-        worker.start();
-
-        Run run = client.trigger("orphan", TriggerRequest.of(null));
-        Run failed = awaitRun(run.id(), RunStatus.FAILED);
-
-        assertThat(failed.attempt()).isEqualTo(1);
-        assertThat(failed.error().type()).isEqualTo("UnknownJob");
-        assertThat(failed.error().message()).contains("orphan").contains(worker.workerId());
-    }
-
-    @Test
     void aTypedHandlerGetsItsPayloadMappedAndAMismatchFailsWithoutRetry() {
         client.createJob(JobSpec.builder("typed").queue("typed").maxAttempts(3).build());
         worker = SdkTesting.worker(client, "typed")

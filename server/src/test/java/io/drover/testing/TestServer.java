@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -42,8 +43,17 @@ public final class TestServer implements AutoCloseable {
         return startOn(TestDatabase.freshDatabase(caller()), env);
     }
 
+    /** A server on a new database whose clock the test moves. */
+    public static TestServer start(Map<String, String> env, InstantSource clock) {
+        return startOn(TestDatabase.freshDatabase(caller()), env, clock);
+    }
+
     /** A server on an existing database (another node of the same cluster). */
     public static TestServer startOn(String jdbcUrl, Map<String, String> extraEnv) {
+        return startOn(jdbcUrl, extraEnv, InstantSource.system());
+    }
+
+    public static TestServer startOn(String jdbcUrl, Map<String, String> extraEnv, InstantSource clock) {
         Map<String, String> env = new HashMap<>();
         env.put("DROVER_PORT", "0");
         env.put("DROVER_BIND", "127.0.0.1");
@@ -61,7 +71,7 @@ public final class TestServer implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("drover-test");
             env.putIfAbsent("DROVER_DATA_DIR", dir.toString());
-            return new TestServer(DroverServer.start(Config.fromEnv(env)), jdbcUrl);
+            return new TestServer(DroverServer.start(Config.fromEnv(env), clock), jdbcUrl);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

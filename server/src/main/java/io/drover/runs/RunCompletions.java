@@ -1,0 +1,179 @@
+package io.drover.runs;
+
+import io.drover.http.ApiError;
+import io.drover.jobs.JobSpec;
+import io.drover.store.TxEffects;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Where attempts end: a worker's (or the push dispatcher's) report of results and failures. One
+ * transaction per report: every success in one statement ({@code complete_batch}), every failure
+ * in one statement ({@code apply_batch}) after its change is computed from the job's retry policy
+ * ({@link Transitions#attemptEnded}: retry with backoff, dead letter, or final).
+ */
+final class RunCompletions {
+    private final RunStore store;
+
+    RunCompletions(RunStore store) {
+        this.store = store;
+    }
+
+    /**
+     * Completes and fails many runs of one worker in one transaction. Runs no longer held by this
+     * worker are refused per item, never silently.
+     */
+    List<RunStore.Reported> report(UUID projectId, String workerId, List<RunStore.Report> reports) {
+        return store.hot().tx(c -> {
+            TxEffects fx = store.db().effects(c);
+            Map<UUID, RunStore.Reported> byId = new HashMap<>();
+            Set<UUID> limitedJobs = new HashSet<>();
+            List<RunStore.Report> successes = reports.stream().filter(RunStore.Report::success).toList();
+            Map<UUID, RunStore.Locked> locked = Map.of();
+            if (successes.size() < reports.size()) {
+                // Every reported run is locked (and the failing ones read) up front, in id order, the
+                // order heartbeat and complete_batch lock in, so that this transaction cannot
+                // deadlock with a heartbeat of the same worker.
+                locked = RunSql.lockInOrder(c, projectId, reports.stream().map(RunStore.Report::runId).toList());
+            }
+            Set<UUID> completed = new HashSet<>();
+            if (!successes.isEmpty()) {
+                completeAll(c, projectId, workerId, successes, byId, limitedJobs, completed);
+            }
+            if (successes.size() < reports.size()) {
+                failAll(c, workerId, reports, locked, completed, byId, limitedJobs);
+            }
+            Set<String> ready = new HashSet<>();
+            for (UUID jobId : limitedJobs) {
+                ready.addAll(ConcurrencyGate.admit(c, jobId));
+            }
+            store.changes().readyIn(c, ready);
+            List<RunStore.Reported> out = reports.stream().map(r -> byId.get(r.runId())).toList();
+            fx.count(TxEffects.Count.COMPLETED,
+                    (int) out.stream().filter(r -> r.ok() && "completed".equals(r.status())).count());
+            return out;
+        });
+    }
+
+    private void completeAll(Connection c, UUID projectId, String workerId, List<RunStore.Report> successes,
+            Map<UUID, RunStore.Reported> byId, Set<UUID> limitedJobs, Set<UUID> completed) throws SQLException {
+        List<RunSql.Completed> done = RunSql.completeBatch(c, new RunSql.Completions(projectId, workerId,
+                successes.stream().map(RunStore.Report::runId).toArray(),
+                successes.stream().map(r -> r.resultJson() == null ? "null" : r.resultJson()).toArray(),
+                successes.stream().map(RunStore.Report::attempt).toArray()));
+        List<RunSettledHook.Settled> settled = new ArrayList<>();
+        for (RunSql.Completed d : done) {
+            byId.put(d.id(), new RunStore.Reported(d.id(), true, "completed", null));
+            completed.add(d.id());
+            if (d.limited()) {
+                limitedJobs.add(d.jobId());
+            }
+            if (d.workflowRunId() != null) {
+                settled.add(new RunSettledHook.Settled(d.id(), d.workflowRunId(), d.stepId(), RunStatus.COMPLETED,
+                        d.result(), null));
+            }
+        }
+        if (!settled.isEmpty()) {
+            store.settledHook().settled(c, settled);
+        }
+        for (RunStore.Report r : successes) {
+            byId.computeIfAbsent(r.runId(), id -> new RunStore.Reported(id, false, null,
+                    notHeld(c, projectId, id, workerId)));
+        }
+    }
+
+    /**
+     * Every failure's change is computed from the run as locked (and as changed by an earlier item
+     * of this report), then all are written in one statement.
+     */
+    private void failAll(Connection c, String workerId, List<RunStore.Report> reports,
+            Map<UUID, RunStore.Locked> locked, Set<UUID> completed, Map<UUID, RunStore.Reported> byId,
+            Set<UUID> limitedJobs) throws SQLException {
+        Map<UUID, RunSql.Write> writes = new LinkedHashMap<>();
+        Map<UUID, Run> current = new HashMap<>();
+        int attemptsFailed = 0;
+        for (RunStore.Report report : reports) {
+            if (report.success()) {
+                continue;
+            }
+            UUID id = report.runId();
+            try {
+                RunStore.Locked l = locked.get(id);
+                if (l == null) {
+                    throw ApiError.notFound("run", id.toString());
+                }
+                Run r = current.getOrDefault(id, l.run());
+                RunStatus status = completed.contains(id) ? RunStatus.COMPLETED : r.status();
+                if (!(status == RunStatus.EXECUTING || status == RunStatus.WAITING) || !workerId.equals(r.workerId())
+                        || (report.attempt() != null && report.attempt() != r.attempt())) {
+                    throw ApiError.conflict("not_held", "run is " + status.db() + "; this worker no longer holds it",
+                            Map.of("status", status.db()));
+                }
+                Transitions.Change change;
+                if (r.status() == RunStatus.WAITING) {
+                    change = Transitions.failedWhileWaiting(r, report.errorJson(), l.now());
+                } else {
+                    JobSpec spec = store.jobs().spec(r.jobId(), r.jobVersion());
+                    change = Transitions.attemptEnded(r, spec, Transitions.Outcome.FAILED, report.errorJson(),
+                            report.retryable(), l.now());
+                    attemptsFailed++;
+                }
+                writes.put(id, new RunSql.Write(l.run(), change));
+                current.put(id, change.after());
+                byId.put(id, new RunStore.Reported(id, true, change.after().status().db(), null));
+            } catch (ApiError e) {
+                byId.put(id, new RunStore.Reported(id, false, null, e));
+            }
+        }
+        store.db().effects(c).count(TxEffects.Count.ATTEMPT_FAILED, attemptsFailed);
+        if (writes.isEmpty()) {
+            return;
+        }
+        Map<UUID, Run> written = RunSql.writeAll(c, List.copyOf(writes.values()));
+        for (UUID id : writes.keySet()) {
+            Run after = written.get(id);
+            if (after == null) { // the rows are locked: only a bug gets here
+                throw ApiError.conflict("concurrent_change", "the run changed while this request ran; try again",
+                        Map.of());
+            }
+            if (after.limited()) {
+                limitedJobs.add(after.jobId());
+            }
+        }
+        store.changes().written(c, writes.keySet().stream().map(written::get).toList());
+    }
+
+    /** Why a run cannot be reported by this worker: unknown (404) or not held by it (409). */
+    private static ApiError notHeld(Connection c, UUID projectId, UUID runId, String workerId) {
+        try {
+            Optional<Run> run = RunReadSql.get(c, projectId, runId);
+            if (run.isEmpty()) {
+                return ApiError.notFound("run", runId.toString());
+            }
+            Run r = run.get();
+            return ApiError.conflict("not_held", "run is " + r.status().db()
+                    + (workerId.equals(r.workerId()) ? "" : " and held by " + (r.workerId() == null ? "no worker" : "another worker"))
+                    + "; this worker no longer holds it", Map.of("status", r.status().db()));
+        } catch (SQLException e) {
+            throw new io.drover.store.DbException(e);
+        }
+    }
+
+    /** One report of one run; its error is thrown, else the run as it is now. */
+    Run reportOne(UUID projectId, String workerId, RunStore.Report report) {
+        RunStore.Reported r = report(projectId, workerId, List.of(report)).get(0);
+        if (!r.ok()) {
+            throw r.error();
+        }
+        return store.get(projectId, report.runId());
+    }
+}
