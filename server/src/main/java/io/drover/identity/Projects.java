@@ -76,8 +76,8 @@ public final class Projects {
 
     public Project update(Connection c, UUID id, String name, JsonNode settings) throws SQLException {
         try (Query q = SQL.prepare(c, "update_project")) {
-            q.set("name", name, Types.VARCHAR).set("settings", settings == null ? null : Json.write(settings), Types.VARCHAR)
-                    .set("id", id);
+            q.set("name", name, Types.VARCHAR)
+                    .set("settings", settings == null ? null : Json.write(settings), Types.VARCHAR).set("id", id);
             return all(q).get(0);
         }
     }

@@ -71,7 +71,8 @@ public final class Sessions {
                 }
             }
             try (Query q = SQL.prepare(c, "live_session")) {
-                q.set("token_hash", hash).set("now", SqlTime.now(clock)); // the database's clock unless a test moves one
+                // the database's clock unless a test moves one
+                q.set("token_hash", hash).set("now", SqlTime.now(clock));
                 try (ResultSet rs = q.query()) {
                     return rs.next() ? Optional.of(new Live(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
                             rs.getTimestamp(3).toInstant(), false)) : Optional.empty();

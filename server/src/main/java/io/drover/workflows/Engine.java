@@ -69,8 +69,9 @@ public final class Engine implements RunSettledHook {
     public Started trigger(Connection c, Workflow wf, JsonNode input, String idempotencyKey, UUID id,
             UUID parentRunId, String parentStepId, int depth) throws SQLException {
         Graph g = workflows.graph(c, wf.id(), wf.version());
-        Optional<WorkflowRun> inserted = Rows.run(c, "insert_run", q -> q.set("id", id).set("project_id", wf.projectId())
-                .set("workflow_id", wf.id()).set("workflow_slug", wf.spec().slug()).set("version", wf.version())
+        Optional<WorkflowRun> inserted = Rows.run(c, "insert_run", q -> q.set("id", id)
+                .set("project_id", wf.projectId()).set("workflow_id", wf.id()).set("workflow_slug", wf.spec().slug())
+                .set("version", wf.version())
                 .set("status", WorkflowRunStatus.INITIAL.db()).set("input", Json.write(input))
                 .set("idempotency_key", idempotencyKey).set("parent_run_id", parentRunId)
                 .set("parent_step_id", parentStepId).set("depth", depth).set("steps_left", g.spec().steps().size()));
@@ -84,7 +85,8 @@ public final class Engine implements RunSettledHook {
                 .set("status", StepStatus.INITIAL.db())
                 .setArray("step_ids", "text", steps.stream().map(StepSpec::id).toArray(String[]::new))
                 .setArray("types", "text", steps.stream().map(StepSpec::type).toArray(String[]::new))
-                .setArray("deps_totals", "int4", steps.stream().map(s -> s.dependsOn().size()).toArray(Integer[]::new)));
+                .setArray("deps_totals", "int4",
+                        steps.stream().map(s -> s.dependsOn().size()).toArray(Integer[]::new)));
         with(c, run.id(), a -> a.begin());
         return new Started(Rows.lock(c, run.id()).orElseThrow(), true);
     }

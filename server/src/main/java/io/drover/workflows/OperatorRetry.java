@@ -53,7 +53,8 @@ final class OperatorRetry {
                         .set("step_id", e.getKey()));
             } else {
                 StatusWrites.step(c, run.id(), e.getKey(), StepStatus.PENDING, "reset_step",
-                        q -> q.set("deps_done", e.getValue().depsDone()).set("deps_blocked", e.getValue().depsBlocked()));
+                        q -> q.set("deps_done", e.getValue().depsDone())
+                                .set("deps_blocked", e.getValue().depsBlocked()));
             }
         }
         if (a.status() != WorkflowRunStatus.RUNNING) {

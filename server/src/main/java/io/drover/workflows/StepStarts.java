@@ -80,8 +80,8 @@ final class StepStarts {
     }
 
     private boolean keyHeld(String key) throws SQLException {
-        try (Query q = Rows.prepare(c, "key_held", p -> p.set("project_id", run.projectId()).set("concurrency_key", key));
-                ResultSet rs = q.query()) {
+        try (Query q = Rows.prepare(c, "key_held",
+                p -> p.set("project_id", run.projectId()).set("concurrency_key", key)); ResultSet rs = q.query()) {
             rs.next();
             return rs.getBoolean(1);
         }
