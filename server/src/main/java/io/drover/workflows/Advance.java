@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.http.Json;
 import io.drover.runs.RunStatus;
+import io.drover.store.Query;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
@@ -229,7 +229,8 @@ public final class Advance {
 
     private void settle(String id, StepStatus to, String output, String err, String skipReason, String decision,
             String message, JsonNode details) throws SQLException {
-        StatusWrites.step(c, run.id(), id, to, "step_settle", output, err, skipReason);
+        StatusWrites.step(c, run.id(), id, to, "step_settle",
+                q -> q.set("output", output).set("error", err).set("skip_reason", skipReason));
         decide(id, decision, message, details);
         stepsLeft = stepsLeftMinus(1);
         StepSpec s = g.step(id);
@@ -249,7 +250,8 @@ public final class Advance {
     }
 
     private int stepsLeftMinus(int n) throws SQLException {
-        try (PreparedStatement ps = Rows.prepare(c, "steps_left", n, run.id()); ResultSet rs = ps.executeQuery()) {
+        try (Query q = Rows.prepare(c, "steps_left", p -> p.set("settled", n).set("id", run.id()));
+                ResultSet rs = q.query()) {
             rs.next();
             return rs.getInt(1);
         }
@@ -260,8 +262,9 @@ public final class Advance {
         if (deps.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = Rows.prepare(c, "advance_dependents", blocked ? 1 : 0, run.id(),
-                deps.toArray(String[]::new)); ResultSet rs = ps.executeQuery()) {
+        try (Query q = Rows.prepare(c, "advance_dependents", p -> p.set("blocked", blocked ? 1 : 0)
+                .set("workflow_run_id", run.id()).setArray("step_ids", "text", deps.toArray(String[]::new)));
+                ResultSet rs = q.query()) {
             while (rs.next()) {
                 if (rs.getInt(2) == rs.getInt(3)) {
                     String ready = rs.getString(1);

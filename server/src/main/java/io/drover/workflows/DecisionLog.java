@@ -2,9 +2,10 @@ package io.drover.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.http.Json;
+import io.drover.store.Query;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,17 +35,14 @@ final class DecisionLog {
         if (decisions.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("decide"))) {
+        try (Query q = Rows.SQL.prepare(c, "decide")) {
             for (Decision d : decisions) {
-                ps.setObject(1, run.projectId());
-                ps.setObject(2, run.id());
-                ps.setString(3, d.stepId());
-                ps.setString(4, d.decision());
-                ps.setString(5, d.message());
-                ps.setString(6, d.details());
-                ps.addBatch();
+                q.set("project_id", run.projectId()).set("workflow_run_id", run.id())
+                        .set("step_id", d.stepId(), Types.VARCHAR).set("decision", d.decision())
+                        .set("message", d.message(), Types.VARCHAR).set("details", d.details(), Types.VARCHAR);
+                q.jdbc().addBatch();
             }
-            ps.executeBatch();
+            q.jdbc().executeBatch();
         }
         decisions.clear();
     }

@@ -1,5 +1,6 @@
 package io.drover.workflows;
 
+import io.drover.store.Query;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,8 +13,8 @@ import java.util.UUID;
 /**
  * The one place that writes the status of a step run or a workflow run. Each statement that sets a
  * status ({@code step_start}, {@code step_settle}, {@code reset_step}, {@code finish_run},
- * {@code reopen_run} in {@code workflows.sql}) takes the new status first and ends with
- * {@code status = ANY(?)}, filled here with the states the table in {@link StepStatus} or
+ * {@code reopen_run} in {@code workflows.sql}) takes the new status as {@code :status} and ends with
+ * {@code status = ANY(:sources)}, filled here with the states the table in {@link StepStatus} or
  * {@link WorkflowRunStatus} lets move to it: the database changes only a row whose current status
  * may make the move, in the same statement. A row it did not change is a bug in the engine, not bad
  * input, and throws {@link IllegalStateException}, which rolls the transaction back.
@@ -24,26 +25,37 @@ import java.util.UUID;
 final class StatusWrites {
     private StatusWrites() {}
 
-    /** Moves one step to {@code to}; {@code params} are the statement's own, between the status and the row. */
-    static void step(Connection c, UUID runId, String stepId, StepStatus to, String statement, Object... params)
+    /** Moves one step to {@code to}; {@code params} binds the statement's own parameters. */
+    static void step(Connection c, UUID runId, String stepId, StepStatus to, String statement, Rows.Params params)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get(statement))) {
-            bindStep(c, ps, runId, stepId, to, params);
-            check(c, runId, stepId, to, ps.executeUpdate());
+        try (Query q = Rows.SQL.prepare(c, statement)) {
+            bindStep(q, runId, stepId, to, params);
+            check(c, runId, stepId, to, q.update());
         }
     }
 
-    /** Moves one workflow run to {@code to}. */
-    static void run(Connection c, UUID runId, WorkflowRunStatus to, String statement, Object... params)
+    /** Moves one step to {@code to} with a statement that has no parameters of its own. */
+    static void step(Connection c, UUID runId, String stepId, StepStatus to, String statement) throws SQLException {
+        step(c, runId, stepId, to, statement, q -> { });
+    }
+
+    /** Moves one workflow run to {@code to}; {@code params} binds the statement's own parameters. */
+    static void run(Connection c, UUID runId, WorkflowRunStatus to, String statement, Rows.Params params)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get(statement))) {
-            Rows.bind(c, ps, row(to.db(), params, runId, names(to.sources())));
-            if (ps.executeUpdate() != 1) {
-                String now = Rows.run(c, "lock_run", runId).map(r -> r.status().db()).orElse("missing");
+        try (Query q = Rows.SQL.prepare(c, statement)) {
+            q.set("status", to.db()).set("id", runId).setArray("sources", "text", names(to.sources()));
+            params.bind(q);
+            if (q.update() != 1) {
+                String now = Rows.lock(c, runId).map(r -> r.status().db()).orElse("missing");
                 throw new IllegalStateException("illegal workflow run transition: run " + runId + " is " + now
                         + " and cannot move to " + to.db() + " (" + statement + ")");
             }
         }
+    }
+
+    /** Moves one workflow run to {@code to} with a statement that has no parameters of its own. */
+    static void run(Connection c, UUID runId, WorkflowRunStatus to, String statement) throws SQLException {
+        run(c, runId, to, statement, q -> { });
     }
 
     /** A step canceled by {@link #cancelUnsettled}: its job run or sub-workflow run, and its status before. */
@@ -52,8 +64,9 @@ final class StatusWrites {
     /** Cancels every step of the run not yet settled: those whose status may move to canceled. */
     static List<Canceled> cancelUnsettled(Connection c, UUID runId) throws SQLException {
         List<Canceled> out = new ArrayList<>();
-        try (PreparedStatement ps = Rows.prepare(c, "cancel_active_steps", StepStatus.CANCELED.db(), runId,
-                names(StepStatus.CANCELED.sources()), runId); ResultSet rs = ps.executeQuery()) {
+        try (Query q = Rows.prepare(c, "cancel_active_steps", p -> p.set("status", StepStatus.CANCELED.db())
+                .set("workflow_run_id", runId).setArray("sources", "text", names(StepStatus.CANCELED.sources())));
+                ResultSet rs = q.query()) {
             while (rs.next()) {
                 out.add(new Canceled(rs.getString(1), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),
                         StepStatus.fromDb(rs.getString(5))));
@@ -70,25 +83,25 @@ final class StatusWrites {
     static final class Batch implements AutoCloseable {
         private final Connection c;
         private final UUID runId;
-        private final PreparedStatement ps;
+        private final Query q;
         private final List<String> stepIds = new ArrayList<>();
         private final List<StepStatus> targets = new ArrayList<>();
 
         private Batch(Connection c, UUID runId, String statement) throws SQLException {
             this.c = c;
             this.runId = runId;
-            this.ps = c.prepareStatement(Rows.SQL.get(statement));
+            this.q = Rows.SQL.prepare(c, statement);
         }
 
-        void add(String stepId, StepStatus to, Object... params) throws SQLException {
-            bindStep(c, ps, runId, stepId, to, params);
-            ps.addBatch();
+        void add(String stepId, StepStatus to, Rows.Params params) throws SQLException {
+            bindStep(q, runId, stepId, to, params);
+            q.jdbc().addBatch();
             stepIds.add(stepId);
             targets.add(to);
         }
 
         void execute() throws SQLException {
-            int[] counts = ps.executeBatch();
+            int[] counts = q.jdbc().executeBatch();
             for (int i = 0; i < counts.length; i++) {
                 check(c, runId, stepIds.get(i), targets.get(i), counts[i]);
             }
@@ -98,13 +111,15 @@ final class StatusWrites {
 
         @Override
         public void close() throws SQLException {
-            ps.close();
+            q.close();
         }
     }
 
-    private static void bindStep(Connection c, PreparedStatement ps, UUID runId, String stepId, StepStatus to,
-            Object[] params) throws SQLException {
-        Rows.bind(c, ps, row(to.db(), params, runId, stepId, names(to.sources())));
+    private static void bindStep(Query q, UUID runId, String stepId, StepStatus to, Rows.Params params)
+            throws SQLException {
+        q.set("status", to.db()).set("workflow_run_id", runId).set("step_id", stepId)
+                .setArray("sources", "text", names(to.sources()));
+        params.bind(q);
     }
 
     private static void check(Connection c, UUID runId, String stepId, StepStatus to, int count) throws SQLException {
@@ -114,14 +129,6 @@ final class StatusWrites {
         String now = Rows.step(c, runId, stepId).map(s -> s.status().db()).orElse("missing");
         throw new IllegalStateException("illegal workflow step transition: step '" + stepId + "' of run " + runId
                 + " is " + now + " and cannot move to " + to.db());
-    }
-
-    private static Object[] row(String status, Object[] params, Object... tail) {
-        Object[] all = new Object[1 + params.length + tail.length];
-        all[0] = status;
-        System.arraycopy(params, 0, all, 1, params.length);
-        System.arraycopy(tail, 0, all, 1 + params.length, tail.length);
-        return all;
     }
 
     static String[] names(Collection<? extends Enum<?>> states) {

@@ -9,9 +9,9 @@ import io.drover.jobs.Job;
 import io.drover.runs.Run;
 import io.drover.runs.RunStore;
 import io.drover.runs.TriggerRequest;
+import io.drover.store.Query;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -52,11 +52,14 @@ final class StepStarts {
         Template.Context ctx = a.context(Advance.pathsOf(s), null);
         String key = Template.renderText(s.concurrencyKey(), ctx);
         if (key != null && !key.isEmpty()) {
-            try (PreparedStatement ps = Rows.prepare(c, "lock_key", run.projectId().toString(), key)) {
-                ps.execute(); // serializes starts on one key, so two steps never both see it free
+            String k = key;
+            try (Query q = Rows.prepare(c, "lock_key",
+                    p -> p.set("project", run.projectId().toString()).set("concurrency_key", k))) {
+                q.execute(); // serializes starts on one key, so two steps never both see it free
             }
             if (keyHeld(key)) {
-                Rows.update(c, "step_block", key, run.id(), id);
+                Rows.update(c, "step_block",
+                        q -> q.set("concurrency_key", k).set("workflow_run_id", run.id()).set("step_id", id));
                 a.decide(id, "blocked_by_concurrency_key", "ready, but waiting: concurrency key '" + key
                         + "' is held by another running step", Json.object().put("concurrency_key", key));
                 return;
@@ -77,7 +80,8 @@ final class StepStarts {
     }
 
     private boolean keyHeld(String key) throws SQLException {
-        try (PreparedStatement ps = Rows.prepare(c, "key_held", run.projectId(), key); ResultSet rs = ps.executeQuery()) {
+        try (Query q = Rows.prepare(c, "key_held",
+                p -> p.set("project_id", run.projectId()).set("concurrency_key", key)); ResultSet rs = q.query()) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -120,8 +124,9 @@ final class StepStarts {
                 for (int i = 0; i < group.size(); i++) {
                     JobStart j = group.get(i);
                     Run r = made.get(i);
-                    ps.add(j.step().id(), StepStatus.RUNNING, j.attempt(), r.id(), null, j.key(),
-                            due(j.step().timeoutSecs()));
+                    Instant due = due(j.step().timeoutSecs());
+                    ps.add(j.step().id(), StepStatus.RUNNING, q -> q.set("attempt", j.attempt()).set("run_id", r.id())
+                            .set("child_run_id", null).set("concurrency_key", j.key()).set("due_at", due));
                     if (j.attempt() == 1) {
                         a.decide(j.step().id(), "started", "started: run " + r.id() + " of job '" + j.job().spec().slug()
                                 + "'", Json.object().put("run_id", r.id().toString()));
@@ -139,7 +144,8 @@ final class StepStarts {
 
     private void markStarted(String id, StepStatus status, int attempt, UUID runId, UUID childId, String key,
             Instant due) throws SQLException {
-        StatusWrites.step(c, run.id(), id, status, "step_start", attempt, runId, childId, key, due);
+        StatusWrites.step(c, run.id(), id, status, "step_start", q -> q.set("attempt", attempt).set("run_id", runId)
+                .set("child_run_id", childId).set("concurrency_key", key).set("due_at", due));
     }
 
     private Instant due(Integer secs) {
