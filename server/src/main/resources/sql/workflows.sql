@@ -224,3 +224,47 @@ WHERE w.id = :id ORDER BY v.version DESC
 
 -- name: workflow_version_spec
 SELECT spec::text FROM workflow_versions WHERE workflow_id = :workflow_id AND version = :version
+
+-- name: get_steps
+-- The step runs of one completion batch, read together.
+SELECT STEP_COLUMNS FROM workflow_step_runs WHERE workflow_run_id = :run_id AND step_id = ANY(:step_ids::text[])
+
+-- name: steps_settle_completed
+-- A completion batch: the steps of one workflow run whose job runs completed, settled with one
+-- statement (what step_settle does for one). settled_seq is drawn in the batch's order (the
+-- subquery is sorted before nextval runs), since compensation runs in reverse of it.
+UPDATE workflow_step_runs s
+SET status = :status, output = t.output::jsonb, error = NULL, skip_reason = NULL, due_at = NULL, blocked = false,
+    finished_at = now(), started_at = coalesce(s.started_at, now()), settled_seq = t.seq
+FROM (SELECT u.step_id, u.output, nextval('workflow_step_settled_seq') AS seq
+      FROM unnest(:step_ids::text[], :outputs::text[]) WITH ORDINALITY AS u(step_id, output, ord)
+      ORDER BY u.ord OFFSET 0) t
+WHERE s.workflow_run_id = :run_id AND s.step_id = t.step_id AND s.status = ANY(:sources::text[])
+RETURNING s.step_id
+
+-- name: advance_dependents_by
+-- Fan-in for a completion batch: each dependent's counter goes up by the number of the batch's
+-- settled steps it depends on, one statement for all of them (advance_dependents does one step's).
+UPDATE workflow_step_runs s
+SET deps_done = s.deps_done + t.n
+FROM unnest(:step_ids::text[], :counts::int[]) AS t(step_id, n)
+WHERE s.workflow_run_id = :run_id AND s.step_id = t.step_id AND s.status = 'pending'
+RETURNING s.step_id, s.deps_done, s.deps_total, s.deps_blocked
+
+-- name: steps_start_jobs
+-- The job steps started in one pass, one statement for all of them (what step_start does for one).
+UPDATE workflow_step_runs s
+SET status = :status, attempt = t.attempt, run_id = t.run_id, child_run_id = NULL, concurrency_key = t.key,
+    blocked = false, due_at = t.due_at, started_at = coalesce(s.started_at, now())
+FROM unnest(:step_ids::text[], :attempts::int[], :run_ids::uuid[], :keys::text[], :due_ats::timestamptz[])
+     AS t(step_id, attempt, run_id, key, due_at)
+WHERE s.workflow_run_id = :run_id AND s.step_id = t.step_id AND s.status = ANY(:sources::text[])
+RETURNING s.step_id
+
+-- name: decide_many
+-- The decisions of one pass with one statement, in their order (seq follows it).
+INSERT INTO workflow_step_decisions (project_id, workflow_run_id, step_id, decision, message, details)
+SELECT CAST(:project_id AS uuid), CAST(:run_id AS uuid), d.step_id, d.decision, d.message, d.details::jsonb
+FROM unnest(:step_ids::text[], :decisions::text[], :messages::text[], :details::text[]) WITH ORDINALITY
+     AS d(step_id, decision, message, details, ord)
+ORDER BY d.ord

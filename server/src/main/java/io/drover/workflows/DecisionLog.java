@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * The explain log of one {@link Advance}: every scheduling decision of the pass, buffered in order
- * and written at its end with one batch ({@code decide} in {@code workflows.sql}), so a pass that
- * starts a 1,000-wide fan-out makes one round trip for its decisions, not 1,000.
+ * and written at its end with one statement ({@code decide_many} in {@code workflows.sql}), so a pass
+ * that starts a 1,000-wide fan-out makes one insert for its decisions, not 1,000.
  */
 final class DecisionLog {
     private final Connection c;
@@ -35,14 +35,13 @@ final class DecisionLog {
         if (decisions.isEmpty()) {
             return;
         }
-        try (Query q = Rows.SQL.prepare(c, "decide")) {
-            for (Decision d : decisions) {
-                q.set("project_id", run.projectId()).set("workflow_run_id", run.id())
-                        .set("step_id", d.stepId(), Types.VARCHAR).set("decision", d.decision())
-                        .set("message", d.message(), Types.VARCHAR).set("details", d.details(), Types.VARCHAR);
-                q.jdbc().addBatch();
-            }
-            q.jdbc().executeBatch();
+        try (Query q = Rows.SQL.prepare(c, "decide_many")) {
+            q.set("project_id", run.projectId()).set("run_id", run.id())
+                    .setArray("step_ids", "text", decisions.stream().map(Decision::stepId).toArray())
+                    .setArray("decisions", "text", decisions.stream().map(Decision::decision).toArray())
+                    .setArray("messages", "text", decisions.stream().map(Decision::message).toArray())
+                    .setArray("details", "text", decisions.stream().map(Decision::details).toArray())
+                    .update();
         }
         decisions.clear();
     }

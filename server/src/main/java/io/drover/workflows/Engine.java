@@ -101,11 +101,7 @@ public final class Engine implements RunSettledHook {
             byRun.computeIfAbsent(s.workflowRunId(), k -> new ArrayList<>()).add(s);
         }
         for (var e : byRun.entrySet()) {
-            with(c, e.getKey(), a -> {
-                for (Settled s : e.getValue()) {
-                    a.runDone(s.stepId(), s.runId(), s.status(), s.result(), s.error());
-                }
-            });
+            with(c, e.getKey(), a -> a.runsDone(e.getValue()));
         }
     }
 

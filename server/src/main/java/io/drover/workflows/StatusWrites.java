@@ -5,6 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -31,6 +33,69 @@ final class StatusWrites {
         try (Query q = Rows.SQL.prepare(c, statement)) {
             bindStep(q, runId, stepId, to, params);
             check(c, runId, stepId, to, q.update());
+        }
+    }
+
+    /**
+     * Completes several running steps of one run with one statement ({@code steps_settle_completed}):
+     * {@code outputs[i]} is the output of {@code stepIds[i]}, and settled_seq follows that order.
+     */
+    static void completeSteps(Connection c, UUID runId, List<String> stepIds, List<String> outputs)
+            throws SQLException {
+        StepStatus to = StepStatus.COMPLETED;
+        List<String> changed = new ArrayList<>();
+        try (Query q = Rows.SQL.prepare(c, "steps_settle_completed")) {
+            q.set("status", to.db()).set("run_id", runId)
+                    .setArray("step_ids", "text", stepIds.toArray())
+                    .setArray("outputs", "text", outputs.toArray())
+                    .setArray("sources", "text", names(to.sources()));
+            try (ResultSet rs = q.query()) {
+                while (rs.next()) {
+                    changed.add(rs.getString(1));
+                }
+            }
+        }
+        if (changed.size() != stepIds.size()) {
+            for (String id : stepIds) {
+                if (!changed.contains(id)) {
+                    check(c, runId, id, to, 0);
+                }
+            }
+        }
+    }
+
+    /** A job step started in one pass: its attempt, its run, its concurrency key and its due time. */
+    record JobStepStart(String stepId, int attempt, UUID runId, String key, Instant due) {}
+
+    /** Starts the job steps of one pass with one statement ({@code steps_start_jobs}). */
+    static void startJobSteps(Connection c, UUID runId, List<JobStepStart> starts) throws SQLException {
+        if (starts.isEmpty()) {
+            return;
+        }
+        StepStatus to = StepStatus.RUNNING;
+        List<String> changed = new ArrayList<>();
+        try (Query q = Rows.SQL.prepare(c, "steps_start_jobs")) {
+            q.set("status", to.db()).set("run_id", runId)
+                    .setArray("step_ids", "text", starts.stream().map(JobStepStart::stepId).toArray())
+                    .setArray("attempts", "int4", starts.stream().map(JobStepStart::attempt).toArray())
+                    .setArray("run_ids", "uuid", starts.stream().map(JobStepStart::runId).toArray())
+                    .setArray("keys", "text", starts.stream().map(JobStepStart::key).toArray())
+                    .setArray("due_ats", "timestamptz", starts.stream()
+                            .map(j -> j.due() == null ? null : Timestamp.from(j.due())).toArray())
+                    .setArray("sources", "text", names(to.sources()));
+            try (ResultSet rs = q.query()) {
+                while (rs.next()) {
+                    changed.add(rs.getString(1));
+                }
+            }
+        }
+        if (changed.size() != starts.size()) {
+            for (JobStepStart j : starts) {
+                if (!changed.contains(j.stepId())) {
+                    check(c, runId, j.stepId(), to, 0);
+                }
+            }
+            check(c, runId, starts.get(0).stepId(), to, 0); // the same step twice
         }
     }
 
