@@ -11,6 +11,7 @@ import io.drover.redact.Redactions;
 import io.drover.store.UuidV7;
 import io.drover.testing.Api;
 import io.drover.testing.Await;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,8 +24,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,18 +31,9 @@ import org.junit.jupiter.api.Test;
  * the oldest included), an edited row and a rewound head, checks only the caller's project, and an
  * append in one project does not wait for another project's. Each test works in projects of its own.
  */
+@DroverTest
 class AuditAnchorTest {
     static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     /** A new project with an admin API key, made directly in the database. */
     static Api project(String slug) {

@@ -5,34 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
 import io.drover.testing.Await;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Workflow definitions, workflow-run operator actions, standalone approvals and event sends each
  * leave their audit row, and the project's chain verifies afterwards.
  */
+@DroverTest
 class AuditedActionsTest {
     static TestServer server;
     static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = new Api(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     static JsonNode ok(Api.Answer a, int status) {
         assertThat(a.status()).as(a.text()).isEqualTo(status);

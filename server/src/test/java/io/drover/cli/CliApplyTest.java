@@ -3,30 +3,25 @@ package io.drover.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code drover diff -f} and {@code drover apply -f} with YAML and JSON definitions. */
+@DroverTest
 class CliApplyTest {
     static TestServer server;
     static CliRunner cli;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         cli = CliRunner.withFlags(server.baseUrl(), server.adminKey());
         new Api(server).post("/v1/jobs", Map.of("slug", "charge"));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

@@ -3,29 +3,24 @@ package io.drover.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The client commands against a real server: what they send, what they print, exit code 0. */
+@DroverTest
 class CliCommandsTest {
     static TestServer server;
     static CliRunner cli;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         cli = CliRunner.withFlags(server.baseUrl(), server.adminKey());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

@@ -2,29 +2,24 @@ package io.drover.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The exit-code scheme of {@link ExitCodes}: each failure class gets its code and a message on stderr. */
+@DroverTest
 class CliExitCodesTest {
     static TestServer server;
     static CliRunner cli;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         cli = CliRunner.withFlags(server.baseUrl(), server.adminKey());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

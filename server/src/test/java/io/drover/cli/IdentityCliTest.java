@@ -2,26 +2,16 @@ package io.drover.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+@DroverTest
 class IdentityCliTest {
     static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     record Result(int code, String out, String err) {}
 

@@ -8,6 +8,7 @@ import io.drover.identity.Role;
 import io.drover.store.UuidV7;
 import io.drover.testing.Api;
 import io.drover.testing.Await;
+import io.drover.testing.DroverTest;
 import io.drover.testing.Snapshot;
 import io.drover.testing.TestServer;
 import java.sql.PreparedStatement;
@@ -21,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * change jobs; revoked and expired keys are 401. Keys are inserted the way the server stores
  * them (HMAC under the pepper derived from the secrets key), not made through a back door.
  */
+@DroverTest
 class AuthTest {
     static TestServer server;
     static Api admin;
@@ -47,8 +48,6 @@ class AuthTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        admin = new Api(server);
         keys = new ApiKeys(server.db(), Keys.of(Base64.getDecoder().decode(TestServer.SECRETS_KEY)));
         insertKey(VIEWER, Role.VIEWER, null, null);
         insertKey(OPERATOR, Role.OPERATOR, null, null);
@@ -75,11 +74,6 @@ class AuthTest {
         var c = admin.post("/v1/worker/claim", Map.of("worker_id", "w", "queues", List.of("authq"),
                 "lease_ms", 3_600_000));
         assertThat(c.json().get("data").get(0).get("id").asText()).isEqualTo(expected);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     static UUID insertKey(String key, Role role, Instant revokedAt, Instant expiresAt) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drover.store.UuidV7;
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.Snapshot;
 import io.drover.testing.TestServer;
 import java.io.ByteArrayInputStream;
@@ -25,7 +26,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * was (checked with a snapshot of the tables before and after each request). The table is keyed
  * by "METHOD path" and compared with {@code server.routes()}: a new route without cases fails.
  */
+@DroverTest
 class BadInputTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern CODE = Pattern.compile("[a-z][a-z0-9_]*");
@@ -59,8 +60,6 @@ class BadInputTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         var job = api.post("/v1/jobs", Map.of("slug", "fx", "queue", "fxq", "max_attempts", 3));
         assertThat(job.status()).isEqualTo(201);
         jobId = job.json().get("id").asText();
@@ -109,13 +108,6 @@ class BadInputTest {
         var claimed = api.post("/v1/worker/claim", Map.of("worker_id", "w1", "queues", List.of("fxq"), "max", 1,
                 "lease_ms", 3_600_000));
         assertThat(claimed.json().get("data").get(0).get("id").asText()).isEqualTo(expected);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     // ------------------------------------------------------------------------------ the table

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,11 +14,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** /openapi.json describes exactly the routes the server registers, in the shape of OpenAPI 3.1. */
+@DroverTest
 class OpenApiTest {
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch",
             "trace");
@@ -28,16 +29,10 @@ class OpenApiTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         var answer = new Api(server.baseUrl(), null).get("/openapi.json"); // no key needed
         assertThat(answer.status()).isEqualTo(200);
         doc = answer.json();
         assertThat(doc).as("/openapi.json is JSON").isNotNull();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static Set<String> documented() {

@@ -4,27 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
 import io.drover.testing.Await;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@DroverTest
 class ApiKeyAdminTest {
     static TestServer server;
     static Api admin;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        admin = new Api(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void keyIsShownOnceAndRevokedAtOnce() {

@@ -3,30 +3,19 @@ package io.drover.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Bad input to the identity endpoints: a clear 4xx in the error shape, and nothing written. */
+@DroverTest
 class BadInputTest {
     static TestServer server;
     static Api admin;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        admin = new Api(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     record Case(String method, String path, Object body, int status) {}
 

@@ -3,14 +3,15 @@ package io.drover.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** One project's keys and users never see another project's rows, in any list or get. */
+@DroverTest
 class IsolationTest {
     static TestServer server;
     static Api a;
@@ -22,7 +23,6 @@ class IsolationTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         a = new Api(server);
         projectA = a.get("/v1/me").json().get("project_id").asText();
         // everything a project can hold, in A
@@ -42,11 +42,6 @@ class IsolationTest {
         bobInB.project = "bee";
         b = a.withKey(IdentityKit.key(bobInB, "admin"));
         b.post("/v1/jobs", Map.of("slug", "b-job"));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.http.Route;
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * signed-in user: a role below the route's minimum gets 403, a role at or above it never gets 401
  * or 403 (bodies are empty, so allowed writes end in validation errors or 404s, not changes).
  */
+@DroverTest
 class RoleMatrixTest {
     /** Routes that need no caller at all; anything else must name a role or be an account route. */
     static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json",
@@ -34,7 +35,6 @@ class RoleMatrixTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         Api admin = new Api(server);
         projectId = admin.get("/v1/me").json().get("project_id").asText();
         assertThat(admin.post("/v1/jobs", Map.of("slug", "matrix-job")).status()).isEqualTo(201);
@@ -48,11 +48,6 @@ class RoleMatrixTest {
                     : IdentityKit.member(server, owner, role + "@example.com", role);
             callers.put(role + " user", r -> user.send(r.method(), path(r), body(r)));
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     static String path(Route r) {

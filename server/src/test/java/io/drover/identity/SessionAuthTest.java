@@ -4,30 +4,19 @@ import static io.drover.identity.IdentityKit.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@DroverTest
 class SessionAuthTest {
     static TestServer server;
     static Api admin;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        admin = new Api(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void loginSetsHardenedCookiesAndMeShowsTheUser() {

@@ -4,29 +4,18 @@ import static io.drover.identity.IdentityKit.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Invitation and password-reset tokens: single use, expiry, wrong tokens, stored only as HMACs. */
+@DroverTest
 class TokenFlowsTest {
     static TestServer server;
     static Api admin;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        admin = new Api(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void invitationIsSingleUseAndExpires() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
 import io.drover.testing.Await;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,11 +22,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Health, readiness, Prometheus metrics, and list pagination with filters. */
+@DroverTest
 class OpsTest {
     private static final Pattern SAMPLE = Pattern.compile(
             "([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)(?:\\s+-?\\d+)?");
@@ -33,17 +33,6 @@ class OpsTest {
 
     static TestServer server;
     static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = new Api(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     // ------------------------------------------------------------------------------ health
 
@@ -347,8 +336,7 @@ class OpsTest {
             assertThat(c.get(0).get("id").asText()).isEqualTo(id);
             assertThat(api.post("/v1/runs/" + id + "/fail", Map.of("worker_id", "e")).status()).isEqualTo(200);
         }
-        Await.until("the last retry to be queued", Duration.ofSeconds(10),
-                () -> api.get("/v1/runs/" + id).json().get("status").asText().equals("queued"));
+        api.awaitStatus("/v1/runs/" + id, "queued", Duration.ofSeconds(10));
         List<String> full = new ArrayList<>();
         api.get("/v1/runs/" + id + "/events").json().get("data").forEach(e -> full.add(e.get("id").asText()));
         assertThat(full.size()).isGreaterThanOrEqualTo(10);

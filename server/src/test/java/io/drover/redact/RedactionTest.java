@@ -9,15 +9,16 @@ import io.drover.http.Json;
 import io.drover.identity.Principal;
 import io.drover.identity.Role;
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Redaction at each outlet: API answers to viewers, run events, audit details, logs; never for workers. */
+@DroverTest
 class RedactionTest {
     static final Map<String, Object> PAYLOAD = Map.of("password", "hunter2", "card", "4111 1111 1111 1111",
             "order", 4242, "nested", Map.of("api_key", "k-123", "note", "visible"), "ssn", "078-05-1120");
@@ -28,17 +29,11 @@ class RedactionTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         admin = new Api(server);
         viewer = admin.withKey(admin.post("/v1/api-keys", Map.of("name", "v", "role", "viewer")).json().get("key").asText());
         operator = admin.withKey(admin.post("/v1/api-keys", Map.of("name", "o", "role", "operator")).json().get("key")
                 .asText());
         admin.post("/v1/jobs", Map.of("slug", "pay", "queue", "pay"));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

@@ -33,6 +33,18 @@ import org.junit.jupiter.api.Test;
  */
 class ManyNodesIT {
 
+    /** Schedule ticks fired so far in the database at {@code url}. */
+    static long firedTicks(String url) {
+        try (Connection c = DriverManager.getConnection(url);
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM schedule_ticks WHERE outcome = 'fired'");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static List<ChildServer> startNodes(int n, String url, String tag) throws Exception {
         List<ChildServer> nodes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -129,7 +141,7 @@ class ManyNodesIT {
             Api api = nodes.get(1).api();
             assertThat(api.post("/v1/jobs", Map.of("slug", "every-second", "queue", "tq",
                     "schedule", Map.of("interval_secs", 1))).status()).isEqualTo(201);
-            Thread.sleep(8_000);
+            Await.until("six ticks fired", Duration.ofSeconds(60), () -> firedTicks(url) >= 6);
             try (Connection c = DriverManager.getConnection(url)) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT count(*), count(DISTINCT run_id), "
                         + "min(fire_at), max(fire_at) FROM schedule_ticks WHERE outcome = 'fired'");

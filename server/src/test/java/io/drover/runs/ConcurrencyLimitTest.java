@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +21,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * Checked three ways: what the claims return, samples of the database while the workers run, and
  * the event log replayed in write order afterwards.
  */
+@DroverTest(env = "DROVER_PUSH_ENABLED=false")
 class ConcurrencyLimitTest {
     static final Set<String> ACTIVE = Set.of("dequeued", "executing", "waiting");
     static TestServer server;
@@ -37,13 +38,7 @@ class ConcurrencyLimitTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Map.of("DROVER_PUSH_ENABLED", "false"));
         q = new RunFixture(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     static List<String> ids(List<JsonNode> runs) {

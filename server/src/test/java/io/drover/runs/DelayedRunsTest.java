@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Await;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,24 +15,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Delayed and scheduled runs are claimable only once due; claims follow priority, then trigger order. */
+@DroverTest(env = "DROVER_PUSH_ENABLED=false")
 class DelayedRunsTest {
     static TestServer server;
     static RunFixture q;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Map.of("DROVER_PUSH_ENABLED", "false"));
         q = new RunFixture(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test
@@ -155,7 +150,7 @@ class DelayedRunsTest {
         q.trigger("prio-due", Map.of("payload", 1));
         q.trigger("prio-due", Map.of("payload", 2));
         String late = q.trigger("prio-due", Map.of("payload", 3, "priority", 50, "delay_ms", 300)).get("id").asText();
-        q.awaitStatus(late, "queued");
+        q.api.awaitStatus("/v1/runs/" + late, "queued");
         assertThat(payloadsInClaimOrder("prio-due", 3)).containsExactly(3, 1, 2);
     }
 }

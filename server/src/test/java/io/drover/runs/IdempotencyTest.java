@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,24 +19,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** One idempotency key makes one run per job, whatever the concurrency and however the triggers are batched. */
+@DroverTest(env = "DROVER_DB_POOL_SIZE=32")
 class IdempotencyTest {
     static TestServer server;
     static RunFixture q;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Map.of("DROVER_DB_POOL_SIZE", "32"));
         q = new RunFixture(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     static UUID jobId(String slug) {

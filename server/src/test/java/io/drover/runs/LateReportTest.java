@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
 import io.drover.testing.Await;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,21 +16,14 @@ import org.junit.jupiter.api.Test;
  * A report names the attempt it ends: a late report of an attempt that crashed (its lease ran
  * out) must not complete the next attempt, even when the same worker id claimed it again.
  */
+@DroverTest(shared = true)
 class LateReportTest {
-    static TestServer server;
     static Api api;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         assertThat(api.post("/v1/jobs", Map.of("slug", "late", "queue", "late", "max_attempts", 3,
                 "retry", Map.of("strategy", "fixed", "initial_delay_ms", 0))).status()).isEqualTo(201);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private JsonNode claimOne(long leaseMs) {

@@ -7,17 +7,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
 import io.drover.testing.Await;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Leases: a silent worker's run is reaped and retried; heartbeats keep it; timeouts and cancels end it. */
+@DroverTest(env = "DROVER_PUSH_ENABLED=false")
 class LeaseExpiryTest {
     static final Map<String, Object> RETRY_AT_ONCE = Map.of("strategy", "fixed", "initial_delay_ms", 0);
     static TestServer server;
@@ -25,13 +26,7 @@ class LeaseExpiryTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Map.of("DROVER_PUSH_ENABLED", "false"));
         q = new RunFixture(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     static Api.Answer heartbeat(String id, String worker, long leaseMs) {
@@ -73,7 +68,7 @@ class LeaseExpiryTest {
         q.job("lease-last", Map.of("max_attempts", 1));
         String id = q.triggerId("lease-last");
         q.claimOnly("doomed", "lease-last", id, 1_000);
-        JsonNode run = q.awaitStatus(id, "dead_letter");
+        JsonNode run = q.api.awaitStatus("/v1/runs/" + id, "dead_letter");
         assertThat(run.get("error").get("type").asText()).isEqualTo("lease_expired");
         assertThat(q.typedChain(id)).last().isEqualTo("dead_lettered:executing->dead_letter");
         assertThat(q.events(id).get(2).get("data").get("outcome").asText()).isEqualTo("crashed");

@@ -3,7 +3,7 @@ package io.drover.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,7 +13,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,20 +21,13 @@ import org.junit.jupiter.api.Test;
  * runs in opposite orders. Every statement that locks several runs must lock them in one order
  * (id), or the two transactions deadlock and one of the requests fails with a 500.
  */
+@DroverTest
 class LockOrderTest {
-    static TestServer server;
     static Api api;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         api.post("/v1/jobs", Map.of("slug", "locks", "queue", "locks", "max_attempts", 5));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

@@ -5,16 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A failed attempt waits the job's retry delay ({@code next_retry_at}) before it can be claimed again. */
+@DroverTest(env = "DROVER_PUSH_ENABLED=false")
 class RetryDelayTest {
     /** Timestamps are stored in microseconds. */
     static final Duration ROUNDING = Duration.ofMillis(1);
@@ -24,13 +25,7 @@ class RetryDelayTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Map.of("DROVER_PUSH_ENABLED", "false"));
         q = new RunFixture(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     /** What a failure did: the run after it, and the window of time in which the server handled it. */

@@ -96,11 +96,6 @@ final class RunFixture {
         return run(id).get("status").asText();
     }
 
-    JsonNode awaitStatus(String id, String status) {
-        return Await.value("run " + id + " to be " + status, WAIT, () -> run(id),
-                r -> r.get("status").asText().equals(status));
-    }
-
     List<JsonNode> events(String id) {
         Api.Answer a = api.get("/v1/runs/" + id + "/events");
         assertThat(a.status()).as("events: %s", a.text()).isEqualTo(200);

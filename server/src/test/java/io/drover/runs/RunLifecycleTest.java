@@ -3,27 +3,14 @@ package io.drover.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@DroverTest(shared = true)
 class RunLifecycleTest {
-    static TestServer server;
     static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = new Api(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void triggerClaimComplete() {

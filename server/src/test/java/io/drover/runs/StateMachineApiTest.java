@@ -142,7 +142,7 @@ class StateMachineApiTest {
         JsonNode run = q.trigger("d-queued", Map.of("delay_ms", 300));
         String id = run.get("id").asText();
         assertThat(run.get("status").asText()).isEqualTo("delayed");
-        q.awaitStatus(id, "queued");
+        q.api.awaitStatus("/v1/runs/" + id, "queued");
         assertChain(q, id, "_->delayed", "delayed->queued");
         assertThat(lastType(q, id)).isEqualTo("promoted");
     }
@@ -161,7 +161,7 @@ class StateMachineApiTest {
         // TTL counts from the trigger: a run delayed past its ttl expires without ever being queued.
         q.job("d-expired", Map.of("ttl_secs", 1));
         String id = q.trigger("d-expired", Map.of("delay_ms", 60_000)).get("id").asText();
-        q.awaitStatus(id, "expired");
+        q.api.awaitStatus("/v1/runs/" + id, "expired");
         assertChain(q, id, "_->delayed", "delayed->expired");
         assertThat(lastType(q, id)).isEqualTo("expired");
     }
@@ -206,7 +206,7 @@ class StateMachineApiTest {
     void queuedToExpired() {
         q.job("q-expired", Map.of("ttl_secs", 1));
         String id = q.triggerId("q-expired");
-        q.awaitStatus(id, "expired");
+        q.api.awaitStatus("/v1/runs/" + id, "expired");
         assertChain(q, id, "_->queued", "queued->expired");
         assertThat(q.claim("w", "q-expired", 10, 60_000, 0)).isEmpty();
     }
@@ -218,7 +218,7 @@ class StateMachineApiTest {
         String secret = pq.job("dq-executing", Map.of("execution", "http", "endpoint_url", hookUrl()))
                 .get("signing_secret").asText();
         String id = pq.triggerId("dq-executing");
-        JsonNode done = pq.awaitStatus(id, "completed");
+        JsonNode done = pq.api.awaitStatus("/v1/runs/" + id, "completed");
         assertChain(pq, id, "_->queued", "queued->dequeued", "dequeued->executing", "executing->completed");
         assertThat(pq.typedChain(id).get(2)).startsWith("push_started:");
         assertThat(done.get("result").get("pushed").asBoolean()).isTrue();
@@ -234,7 +234,7 @@ class StateMachineApiTest {
         httpJob(q, "dq-queued", "http://127.0.0.1:9/never");
         String id = q.triggerId("dq-queued");
         dequeue(id, 1); // a dispatcher that dies right after taking the run
-        JsonNode back = q.awaitStatus(id, "queued");
+        JsonNode back = q.api.awaitStatus("/v1/runs/" + id, "queued");
         assertThat(back.get("attempt").asInt()).as("a give-back does not count as an attempt").isZero();
         assertThat(back.get("worker_id").isNull()).isTrue();
         assertChain(q, id, "_->queued", "queued->dequeued", "dequeued->queued");
@@ -258,7 +258,7 @@ class StateMachineApiTest {
         assertThat(pq.update("UPDATE jobs SET signing_secret = set_byte(signing_secret, 20, "
                 + "get_byte(signing_secret, 20) # 255) WHERE id = ?", UUID.fromString(jobId))).isEqualTo(1);
         String id = pq.triggerId("dq-system");
-        JsonNode run = pq.awaitStatus(id, "system_failed");
+        JsonNode run = pq.api.awaitStatus("/v1/runs/" + id, "system_failed");
         assertThat(run.get("error").get("type").asText()).isEqualTo("system");
         assertChain(pq, id, "_->queued", "queued->dequeued", "dequeued->system_failed");
         assertThat(pushed).noneMatch(p -> id.equals(p.runId()));
@@ -317,7 +317,7 @@ class StateMachineApiTest {
         q.job("x-timed-out", Map.of("max_attempts", 1, "timeout_secs", 1, "dead_letter", false));
         String id = q.triggerId("x-timed-out");
         claimed("x-timed-out", id); // a long lease: only the deadline can end this attempt
-        JsonNode run = q.awaitStatus(id, "timed_out");
+        JsonNode run = q.api.awaitStatus("/v1/runs/" + id, "timed_out");
         assertThat(run.get("error").get("type").asText()).isEqualTo("timeout");
         assertChain(q, id, "_->queued", "queued->executing", "executing->timed_out");
         assertThat(q.events(id).get(2).get("data").get("outcome").asText()).isEqualTo("timed_out");
@@ -328,7 +328,7 @@ class StateMachineApiTest {
         q.job("x-crashed", Map.of("max_attempts", 1, "dead_letter", false));
         String id = q.triggerId("x-crashed");
         q.claimOnly("w", "x-crashed", id, 1_000); // and never heartbeats
-        JsonNode run = q.awaitStatus(id, "crashed");
+        JsonNode run = q.api.awaitStatus("/v1/runs/" + id, "crashed");
         assertThat(run.get("error").get("type").asText()).isEqualTo("lease_expired");
         assertChain(q, id, "_->queued", "queued->executing", "executing->crashed");
         assertThat(q.events(id).get(2).get("data").get("outcome").asText()).isEqualTo("crashed");
@@ -374,7 +374,7 @@ class StateMachineApiTest {
     void executingToSystemFailedWhenTheRequestCannotBeSent() {
         httpJob(pq, "x-system", "http://127.0.0.1:99999/hook");
         String id = pq.triggerId("x-system");
-        JsonNode run = pq.awaitStatus(id, "system_failed");
+        JsonNode run = pq.api.awaitStatus("/v1/runs/" + id, "system_failed");
         assertThat(run.get("error").get("type").asText()).isEqualTo("system");
         assertThat(run.get("error").get("message").asText()).contains("port out of range");
         assertChain(pq, id, "_->queued", "queued->dequeued", "dequeued->executing", "executing->system_failed");
@@ -424,7 +424,7 @@ class StateMachineApiTest {
     @Test
     void waitingToTimedOutWhenTheWaitRunsOut() {
         String id = waitingRun("w-timed-out", 1);
-        JsonNode run = q.awaitStatus(id, "timed_out");
+        JsonNode run = q.api.awaitStatus("/v1/runs/" + id, "timed_out");
         assertThat(run.get("error").get("type").asText()).isEqualTo("wait_timeout");
         assertChain(q, id, "_->queued", "queued->executing", "executing->waiting", "waiting->timed_out");
     }

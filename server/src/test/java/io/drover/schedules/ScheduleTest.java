@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
 import io.drover.testing.Await;
+import io.drover.testing.DroverTest;
 import io.drover.testing.Snapshot;
 import io.drover.testing.TestServer;
 import java.sql.PreparedStatement;
@@ -21,30 +22,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Schedules firing for real: intervals, cron with seconds, one-off dates, overlap policies,
  * PATCH, and two nodes on one database firing each tick exactly once (schedule_ticks).
  */
+@DroverTest
 class ScheduleTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     static TestServer server;
     static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = new Api(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     record Tick(Instant fireAt, String outcome, UUID runId) {}
 

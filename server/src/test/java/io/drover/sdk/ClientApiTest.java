@@ -19,32 +19,20 @@ import io.drover.client.RetryPolicy;
 import io.drover.client.Run;
 import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The typed client against a real server: every call's JSON must map both ways. */
+@DroverTest
 class ClientApiTest {
 
     static TestServer server;
     static DroverClient client;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        client = SdkTesting.client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        server.close();
-    }
 
     @Test
     void jobsRoundTrip() {

@@ -7,7 +7,6 @@ import io.drover.client.RunFilter;
 import io.drover.client.RunStatus;
 import io.drover.client.Worker;
 import io.drover.client.WorkerBuilder;
-import io.drover.testing.Await;
 import io.drover.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,23 +25,6 @@ final class SdkTesting {
     /** A worker on one queue whose claims wait 1 s, so that stopping an idle worker is quick. */
     static WorkerBuilder worker(DroverClient client, String queue) {
         return Worker.builder().client(client).queue(queue).claimWait(Duration.ofSeconds(1));
-    }
-
-    /**
-     * Waits until a run reaches {@code status}; fails at once, showing the run, if it settles in
-     * another final state instead.
-     */
-    static Run awaitStatus(DroverClient client, String runId, RunStatus status) {
-        Run[] last = new Run[1];
-        Await.until("run " + runId + " to be " + status, Duration.ofSeconds(30), () -> {
-            last[0] = client.getRun(runId);
-            RunStatus now = last[0].status();
-            if (now != status && (now.isTerminal() || now == RunStatus.DEAD_LETTER)) {
-                throw new AssertionError("run " + runId + " ended " + now + " instead of " + status + ": " + last[0]);
-            }
-            return now == status;
-        });
-        return last[0];
     }
 
     /** Every run of a job, following pages; {@code status} may be null for all. */

@@ -11,31 +11,17 @@ import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
 import io.drover.client.WorkerListener;
 import io.drover.testing.Await;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@DroverTest(shared = true)
 class WorkerCancelTest {
 
-    static TestServer server;
     static DroverClient client;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        client = SdkTesting.client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        server.close();
-    }
 
     @Test
     void aRunCanceledWhileExecutingIsSeenAsCanceledThroughTheHeartbeat() {

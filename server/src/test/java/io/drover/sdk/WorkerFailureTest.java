@@ -12,33 +12,21 @@ import io.drover.client.RunEvent;
 import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
-import io.drover.testing.TestServer;
+import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@DroverTest(shared = true)
 class WorkerFailureTest {
 
-    static TestServer server;
     static DroverClient client;
+    static Api api;
     Worker worker;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        client = SdkTesting.client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        server.close();
-    }
 
     @AfterEach
     void stopWorker() {
@@ -63,7 +51,7 @@ class WorkerFailureTest {
         worker.start();
 
         Run run = client.trigger("flaky", TriggerRequest.of(Map.of("k", "v")));
-        Run done = awaitStatus(run.id(), RunStatus.COMPLETED);
+        Run done = awaitRun(run.id(), RunStatus.COMPLETED);
 
         assertThat(done.attempt()).isEqualTo(2);
         assertThat(done.result().asText()).isEqualTo("recovered");
@@ -86,7 +74,7 @@ class WorkerFailureTest {
         worker.start();
 
         Run run = client.trigger("doomed", TriggerRequest.of(null));
-        Run dead = awaitStatus(run.id(), RunStatus.DEAD_LETTER);
+        Run dead = awaitRun(run.id(), RunStatus.DEAD_LETTER);
 
         assertThat(dead.attempt()).isEqualTo(2);
         assertThat(dead.error().type()).isEqualTo("java.io.IOException");
@@ -108,7 +96,7 @@ class WorkerFailureTest {
         worker.start();
 
         Run run = client.trigger("strict", TriggerRequest.of(Map.of()));
-        Run failed = awaitStatus(run.id(), RunStatus.FAILED);
+        Run failed = awaitRun(run.id(), RunStatus.FAILED);
 
         assertThat(attempts).containsExactly(1);
         assertThat(failed.attempt()).isEqualTo(1);
@@ -124,7 +112,7 @@ class WorkerFailureTest {
         worker.start();
 
         Run run = client.trigger("orphan", TriggerRequest.of(null));
-        Run failed = awaitStatus(run.id(), RunStatus.FAILED);
+        Run failed = awaitRun(run.id(), RunStatus.FAILED);
 
         assertThat(failed.attempt()).isEqualTo(1);
         assertThat(failed.error().type()).isEqualTo("UnknownJob");
@@ -142,8 +130,8 @@ class WorkerFailureTest {
         Run good = client.trigger("typed", TriggerRequest.of(Map.of("to", "a@b.c", "subject", "hi")));
         Run bad = client.trigger("typed", TriggerRequest.of(List.of("not", "an", "object")));
 
-        assertThat(awaitStatus(good.id(), RunStatus.COMPLETED).result().path("sent_to").asText()).isEqualTo("a@b.c");
-        Run failed = awaitStatus(bad.id(), RunStatus.FAILED);
+        assertThat(awaitRun(good.id(), RunStatus.COMPLETED).result().path("sent_to").asText()).isEqualTo("a@b.c");
+        Run failed = awaitRun(bad.id(), RunStatus.FAILED);
         assertThat(failed.attempt()).isEqualTo(1);
         assertThat(failed.error().type()).isEqualTo(NonRetryableException.class.getName());
     }
@@ -151,7 +139,9 @@ class WorkerFailureTest {
     record Email(String to, String subject) {
     }
 
-    private static Run awaitStatus(String runId, RunStatus status) {
-        return SdkTesting.awaitStatus(client, runId, status);
+    /** The run once it is {@code status}. */
+    private static Run awaitRun(String runId, RunStatus status) {
+        api.awaitStatus("/v1/runs/" + runId, status.wireName());
+        return client.getRun(runId);
     }
 }

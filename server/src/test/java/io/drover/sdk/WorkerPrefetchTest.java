@@ -10,8 +10,9 @@ import io.drover.client.RunHandler;
 import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
+import io.drover.testing.Api;
 import io.drover.testing.Await;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,27 +20,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Claim-ahead: runs claimed beyond the free places wait in the worker, leased, and never run early. */
+@DroverTest(shared = true)
 class WorkerPrefetchTest {
 
-    static TestServer server;
     static DroverClient client;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        client = SdkTesting.client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        server.close();
-    }
+    static Api api;
 
     /** Triggers {@code n} runs of {@code slug} with payloads {"i": 0..n-1}; their ids in order. */
     private static List<String> triggerMany(String slug, int n) {
@@ -87,7 +75,7 @@ class WorkerPrefetchTest {
 
             gate.countDown();
             for (String id : ids) {
-                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+                api.awaitStatus("/v1/runs/" + id, "completed");
             }
             Await.until("the worker to let go of every run", Duration.ofSeconds(10), () -> worker.heldRuns() == 0);
         } finally {
@@ -121,7 +109,7 @@ class WorkerPrefetchTest {
             }
             gate.countDown();
             for (String id : ids) {
-                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+                api.awaitStatus("/v1/runs/" + id, "completed");
             }
         } finally {
             gate.countDown();
@@ -162,7 +150,7 @@ class WorkerPrefetchTest {
         second.start();
         try {
             for (String id : ids) {
-                SdkTesting.awaitStatus(client, id, RunStatus.COMPLETED);
+                api.awaitStatus("/v1/runs/" + id, "completed");
             }
         } finally {
             second.close();

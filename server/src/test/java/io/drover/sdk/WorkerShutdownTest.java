@@ -9,8 +9,9 @@ import io.drover.client.RunEvent;
 import io.drover.client.RunStatus;
 import io.drover.client.TriggerRequest;
 import io.drover.client.Worker;
+import io.drover.testing.Api;
 import io.drover.testing.Await;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,26 +20,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@DroverTest(shared = true)
 class WorkerShutdownTest {
 
-    static TestServer server;
     static DroverClient client;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        client = SdkTesting.client(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        server.close();
-    }
+    static Api api;
 
     @Test
     void unfinishedRunsAreReleasedWithoutSpendingAnAttempt() {
@@ -77,7 +65,8 @@ class WorkerShutdownTest {
         next.start();
         try {
             for (Run run : runs) {
-                Run done = SdkTesting.awaitStatus(client, run.id(), RunStatus.COMPLETED);
+                api.awaitStatus("/v1/runs/" + run.id(), "completed");
+                Run done = client.getRun(run.id());
                 assertThat(done.attempt()).isEqualTo(1);
             }
         } finally {

@@ -73,16 +73,14 @@ class SecretsTest {
                 Await.until("pushed", Duration.ofSeconds(20), () -> !received.isEmpty());
                 // after a restart the value decrypts; HTTP push gets the real header and the real payload
                 assertThat(received.get(0)).startsWith("Bearer " + VALUE + " | ").contains("real-pass");
-                Await.until("completed", Duration.ofSeconds(10),
-                        () -> api.get("/v1/runs/" + runId).json().get("status").asText().equals("completed"));
+                api.awaitStatus("/v1/runs/" + runId, "completed", Duration.ofSeconds(10));
                 answers.add(api.get("/v1/runs/" + runId + "/events").text());
                 // a header naming an unknown secret fails the run without leaking anything
                 api.post("/v1/jobs", Map.of("slug", "hook2", "execution", "http",
                         "endpoint_url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook",
                         "headers", Map.of("X-Token", "{{secrets.MISSING}}")));
                 String run2 = api.post("/v1/jobs/hook2/trigger", Map.of()).json().get("id").asText();
-                Await.until("system failed", Duration.ofSeconds(20),
-                        () -> api.get("/v1/runs/" + run2).json().get("status").asText().equals("system_failed"));
+                api.awaitStatus("/v1/runs/" + run2, "system_failed", Duration.ofSeconds(20));
                 assertThat(api.post("/v1/jobs", Map.of("slug", "h3", "execution", "http", "endpoint_url",
                         "http://x.test/", "headers", Map.of("X-Drover-Run-Id", "x"))).status()).isEqualTo(422);
             }

@@ -8,6 +8,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * A raw HTTP helper for tests that check the wire: status codes, error shapes, bodies that are
@@ -15,6 +17,8 @@ import java.time.Duration;
  */
 public final class Api {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Duration STATUS_WAIT = Duration.ofSeconds(30);
+    private static final Pattern RUN = Pattern.compile("/v1/runs/[^/?]+");
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final String key;
@@ -81,5 +85,37 @@ public final class Api {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * GETs {@code path} until the {@code status} field of its body is {@code status}, and returns
+     * that body: the one way tests wait for a run, a workflow run or an approval to reach a state.
+     * A run ({@code /v1/runs/{id}}) that settles in another state (terminal or dead-lettered) fails
+     * at once instead of at the deadline; a failure shows the last body seen.
+     */
+    public JsonNode awaitStatus(String path, String status) {
+        return awaitStatus(path, status, STATUS_WAIT);
+    }
+
+    public JsonNode awaitStatus(String path, String status, Duration timeout) {
+        Answer[] last = new Answer[1];
+        try {
+            Await.until(path + " to be " + status, timeout, () -> {
+                Answer a = get(path);
+                last[0] = a;
+                if (a.status() != 200 || a.json() == null) {
+                    throw new AssertionError("GET " + path + " answered " + a.status());
+                }
+                String now = a.json().path("status").asText();
+                if (!now.equals(status) && RUN.matcher(path).matches()
+                        && io.drover.runs.RunStatus.valueOf(now.toUpperCase(Locale.ROOT)).isSettled()) {
+                    throw new AssertionError(path + " settled as " + now + " instead of " + status);
+                }
+                return now.equals(status);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last seen: " + (last[0] == null ? "nothing" : last[0].text()), e);
+        }
+        return last[0].json();
     }
 }

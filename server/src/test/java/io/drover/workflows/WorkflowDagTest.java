@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,15 +14,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Shapes of DAGs: a diamond passing data, a 200-wide fan-out and fan-in, conditions skipping a branch. */
+@DroverTest
 class WorkflowDagTest {
-    static TestServer server;
     static Api api;
     static StepWorker worker;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         job(api, "double", "dag");
         job(api, "sum", "dag");
         // double: {n} -> {n: 2n}; sum: {values: [..]} -> {total}
@@ -42,7 +40,6 @@ class WorkflowDagTest {
     @AfterAll
     static void stop() {
         worker.close();
-        server.close();
     }
 
     @Test
@@ -54,7 +51,7 @@ class WorkflowDagTest {
                 Map.of("id", "d", "job", "sum", "depends_on", List.of("b", "c"),
                         "payload", Map.of("values", List.of("{{steps.b.output.n}}", "{{steps.c.output.n}}"))))));
         String id = trigger(api, "diamond", Map.of("n", 3));
-        JsonNode run = awaitStatus(api, id, "completed");
+        JsonNode run = api.awaitStatus("/v1/workflow-runs/" + id, "completed");
         assertThat(step(run, "a").get("output").get("n").asInt()).isEqualTo(6);
         assertThat(step(run, "d").get("output").get("total").asInt()).isEqualTo(24);
         assertThat(run.get("output").get("d").get("total").asInt()).isEqualTo(24);
@@ -102,7 +99,7 @@ class WorkflowDagTest {
                 Map.of("id", "join", "job", "sum", "depends_on", List.of("big", "small"),
                         "payload", Map.of("values", List.of(0))))));
         String id = trigger(api, "branchy", Map.of("n", 2, "mode", "on"));
-        JsonNode run = awaitStatus(api, id, "completed");
+        JsonNode run = api.awaitStatus("/v1/workflow-runs/" + id, "completed");
         assertThat(step(run, "big").get("status").asText()).isEqualTo("skipped");
         assertThat(step(run, "big").get("skip_reason").asText()).isEqualTo("condition");
         assertThat(step(run, "after_big").get("status").asText()).isEqualTo("completed");

@@ -3,29 +3,21 @@ package io.drover.workflows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.testing.Api;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Bad definitions are refused with a message that names the problem, and nothing is written. */
+@DroverTest
 class WorkflowDefinitionTest {
-    static TestServer server;
     static Api api;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         api.post("/v1/jobs", Map.of("slug", "work"));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static Api.Answer create(String slug, List<?> steps) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Each failure policy, step retries, compensation in reverse order, and an operator retrying a failed step. */
+@DroverTest
 class WorkflowFailureTest {
-    static TestServer server;
     static Api api;
     static StepWorker worker;
     static final List<String> undone = new CopyOnWriteArrayList<>();
@@ -25,8 +25,6 @@ class WorkflowFailureTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         for (String j : List.of("ok", "boom", "undo", "flaky", "fixable")) {
             job(api, j, "fail");
         }
@@ -61,7 +59,6 @@ class WorkflowFailureTest {
     @AfterAll
     static void stop() {
         worker.close();
-        server.close();
     }
 
     private static Map<String, Object> step(String id, String job, List<String> deps, String onFailure) {

@@ -35,11 +35,6 @@ final class WorkflowTesting {
         return api.get("/v1/workflow-runs/" + id).json();
     }
 
-    static JsonNode awaitStatus(Api api, String id, String status) {
-        return Await.value("workflow run " + id + " " + status, Duration.ofSeconds(30), () -> run(api, id),
-                r -> r.get("status").asText().equals(status));
-    }
-
     static JsonNode awaitFinal(Api api, String id) {
         return Await.value("workflow run " + id + " to finish", Duration.ofSeconds(60), () -> run(api, id),
                 r -> FINAL.contains(r.get("status").asText()));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
+import io.drover.testing.DroverTest;
 import io.drover.testing.TestServer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * job, a sub-workflow, an operator's cancel and retries), then every recorded move must be in the
  * tables, and every move of the tables must have happened (so no row of the table is dead).
  */
+@DroverTest
 class WorkflowTransitionsTest {
     static TestServer server;
     static Api api;
@@ -38,8 +40,6 @@ class WorkflowTransitionsTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         server.db().tx(c -> {
             try (Statement s = c.createStatement()) {
                 s.execute("""
@@ -101,7 +101,6 @@ class WorkflowTransitionsTest {
     @AfterAll
     static void stop() {
         worker.close();
-        server.close();
     }
 
     private static Map<String, Object> jobStep(String id, String job, List<String> deps, String onFailure) {

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.testing.Api;
-import io.drover.testing.Await;
-import io.drover.testing.TestServer;
+import io.drover.testing.DroverTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,15 +14,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Approvals, event waits, sleeps, sub-workflows, cancel cascades, version pinning, concurrency keys. */
+@DroverTest
 class WorkflowWaitsTest {
-    static TestServer server;
     static Api api;
     static StepWorker worker;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = new Api(server);
         job(api, "echo", "waits");
         worker = new StepWorker(api, "waits", run -> Map.of("got", run.get("payload")));
     }
@@ -31,7 +28,6 @@ class WorkflowWaitsTest {
     @AfterAll
     static void stop() {
         worker.close();
-        server.close();
     }
 
     @Test
@@ -42,18 +38,18 @@ class WorkflowWaitsTest {
                 Map.of("id", "pay", "job", "echo", "depends_on", List.of("ask"),
                         "payload", Map.of("comment", "{{steps.ask.output.comment}}")))));
         String approved = trigger(api, "gate", Map.of("amount", 10));
-        awaitStatus(api, approved, "waiting");
+        api.awaitStatus("/v1/workflow-runs/" + approved, "waiting");
         assertThat(api.get("/v1/workflow-runs?workflow=gate&status=waiting").json().get("data").toString())
                 .contains(approved);
         var ok = api.post("/v1/workflow-runs/" + approved + "/steps/ask/approve", Map.of("comment", "fine"));
         assertThat(ok.status()).as(ok.text()).isEqualTo(200);
-        JsonNode run = awaitStatus(api, approved, "completed");
+        JsonNode run = api.awaitStatus("/v1/workflow-runs/" + approved, "completed");
         assertThat(step(run, "pay").get("output").get("got").get("comment").asText()).isEqualTo("fine");
         // approving twice is a conflict
         assertThat(api.post("/v1/workflow-runs/" + approved + "/steps/ask/approve", Map.of()).status()).isEqualTo(409);
 
         String rejected = trigger(api, "gate", Map.of("amount", 99));
-        awaitStatus(api, rejected, "waiting");
+        api.awaitStatus("/v1/workflow-runs/" + rejected, "waiting");
         api.post("/v1/workflow-runs/" + rejected + "/steps/ask/reject", Map.of("comment", "too much"));
         run = awaitFinal(api, rejected);
         assertThat(run.get("status").asText()).isEqualTo("failed");
@@ -80,14 +76,13 @@ class WorkflowWaitsTest {
         assertThat(api.post("/v1/approvals", Map.of("action", "x", "risk_level", "extreme")).status()).isEqualTo(422);
         var rejected = api.post("/v1/approvals/" + approvalId + "/reject", Map.of("comment", "no way"));
         assertThat(rejected.json().get("status").asText()).isEqualTo("rejected");
-        JsonNode done = awaitStatus(api, run, "completed");
+        JsonNode done = api.awaitStatus("/v1/workflow-runs/" + run, "completed");
         assertThat(step(done, "decision").get("output").get("status").asText()).isEqualTo("rejected");
         assertThat(api.post("/v1/approvals/" + approvalId + "/approve", Map.of()).status()).isEqualTo(409);
 
         var expiring = api.post("/v1/approvals", Map.of("action", "y", "expires_in_secs", 1));
         String expId = expiring.json().get("id").asText();
-        Await.until("approval expired", Duration.ofSeconds(10),
-                () -> api.get("/v1/approvals/" + expId).json().get("status").asText().equals("expired"));
+        api.awaitStatus("/v1/approvals/" + expId, "expired", Duration.ofSeconds(10));
     }
 
     @Test
@@ -98,11 +93,11 @@ class WorkflowWaitsTest {
                 Map.of("id", "after", "job", "echo", "depends_on", List.of("e"),
                         "payload", Map.of("amount", "{{steps.e.output.amount}}")))));
         String byKey = trigger(api, "waiter", Map.of("id", "1"));
-        awaitStatus(api, byKey, "waiting");
+        api.awaitStatus("/v1/workflow-runs/" + byKey, "waiting");
         var sent = api.post("/v1/events/order:1:paid/send", Map.of("payload", Map.of("amount", 5)));
         assertThat(sent.status()).as(sent.text()).isEqualTo(200);
         assertThat(sent.json().get("resolved").asInt()).isEqualTo(1);
-        JsonNode run = awaitStatus(api, byKey, "completed");
+        JsonNode run = api.awaitStatus("/v1/workflow-runs/" + byKey, "completed");
         assertThat(step(run, "after").get("output").get("got").get("amount").asInt()).isEqualTo(5);
         // same payload again: idempotent; another payload: conflict
         var again = api.post("/v1/events/order:1:paid/send", Map.of("payload", Map.of("amount", 5)));
@@ -111,16 +106,16 @@ class WorkflowWaitsTest {
         assertThat(api.post("/v1/events/order:1:paid/send", Map.of("payload", Map.of("amount", 6))).status())
                 .isEqualTo(409);
         // a waiter that starts after its event was sent gets it at once
-        assertThat(awaitStatus(api, trigger(api, "waiter", Map.of("id", "1")), "completed")).isNotNull();
+        assertThat(api.awaitStatus("/v1/workflow-runs/" + trigger(api, "waiter", Map.of("id", "1")), "completed")).isNotNull();
 
         String p1 = trigger(api, "waiter", Map.of("id", "2"));
         String p2 = trigger(api, "waiter", Map.of("id", "3"));
-        awaitStatus(api, p1, "waiting");
-        awaitStatus(api, p2, "waiting");
+        api.awaitStatus("/v1/workflow-runs/" + p1, "waiting");
+        api.awaitStatus("/v1/workflow-runs/" + p2, "waiting");
         var prefix = api.post("/v1/events/prefix/order:/send", Map.of("payload", Map.of("amount", 1)));
         assertThat(prefix.json().get("resolved").asInt()).isEqualTo(2);
-        awaitStatus(api, p1, "completed");
-        awaitStatus(api, p2, "completed");
+        api.awaitStatus("/v1/workflow-runs/" + p1, "completed");
+        api.awaitStatus("/v1/workflow-runs/" + p2, "completed");
 
         workflow(api, Map.of("slug", "waiter-short", "steps", List.of(
                 Map.of("id", "e", "type", "wait_for_event", "event_key", "never", "timeout_secs", 1,
@@ -169,7 +164,7 @@ class WorkflowWaitsTest {
                 Map.of("id", "sub", "type", "sub_workflow", "workflow", "slow-child"),
                 Map.of("id", "ask", "type", "approval"))));
         String id = trigger(api, "slow-parent", Map.of());
-        JsonNode run = awaitStatus(api, id, "running");
+        JsonNode run = api.awaitStatus("/v1/workflow-runs/" + id, "running");
         String child = step(run, "sub").get("child_run_id").asText();
         var canceled = api.post("/v1/workflow-runs/" + id + "/cancel", Map.of());
         assertThat(canceled.status()).as(canceled.text()).isEqualTo(200);
@@ -185,7 +180,7 @@ class WorkflowWaitsTest {
                 Map.of("id", "ask", "type", "approval"),
                 Map.of("id", "v1", "job", "echo", "depends_on", List.of("ask")))));
         String old = trigger(api, "pinned", Map.of());
-        awaitStatus(api, old, "waiting");
+        api.awaitStatus("/v1/workflow-runs/" + old, "waiting");
         var patched = api.patch("/v1/workflows/pinned", Map.of("steps", List.of(
                 Map.of("id", "ask", "type", "approval"),
                 Map.of("id", "v2", "job", "echo", "depends_on", List.of("ask")))));
@@ -194,8 +189,8 @@ class WorkflowWaitsTest {
         String fresh = trigger(api, "pinned", Map.of());
         api.post("/v1/workflow-runs/" + old + "/steps/ask/approve", Map.of());
         api.post("/v1/workflow-runs/" + fresh + "/steps/ask/approve", Map.of());
-        JsonNode oldRun = awaitStatus(api, old, "completed");
-        JsonNode freshRun = awaitStatus(api, fresh, "completed");
+        JsonNode oldRun = api.awaitStatus("/v1/workflow-runs/" + old, "completed");
+        JsonNode freshRun = api.awaitStatus("/v1/workflow-runs/" + fresh, "completed");
         assertThat(oldRun.get("version").asInt()).isEqualTo(1);
         assertThat(oldRun.get("steps").toString()).contains("\"v1\"").doesNotContain("\"v2\"");
         assertThat(freshRun.get("version").asInt()).isEqualTo(2);
@@ -209,15 +204,15 @@ class WorkflowWaitsTest {
                 Map.of("id", "hold", "type", "approval", "concurrency_key", "acct-{{input.acct}}"))));
         String first = trigger(api, "keyed", Map.of("acct", "7"));
         String second = trigger(api, "keyed", Map.of("acct", "7"));
-        awaitStatus(api, first, "waiting");
+        api.awaitStatus("/v1/workflow-runs/" + first, "waiting");
         JsonNode blocked = run(api, second);
         assertThat(step(blocked, "hold").get("blocked").asBoolean()).isTrue();
         assertThat(api.get("/v1/workflow-runs/" + second + "/explain").json().toString())
                 .contains("blocked_by_concurrency_key");
         api.post("/v1/workflow-runs/" + first + "/steps/hold/approve", Map.of());
-        awaitStatus(api, second, "waiting");
+        api.awaitStatus("/v1/workflow-runs/" + second, "waiting");
         api.post("/v1/workflow-runs/" + second + "/steps/hold/approve", Map.of());
-        awaitStatus(api, second, "completed");
+        api.awaitStatus("/v1/workflow-runs/" + second, "completed");
     }
 
     @Test
