@@ -5,6 +5,7 @@ import static io.drover.http.Route.post;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.audit.AuditLog;
 import io.drover.http.Call;
+import io.drover.http.Input;
 import io.drover.http.Json;
 import io.drover.http.Reply;
 import io.drover.http.Route;
@@ -12,6 +13,7 @@ import io.drover.identity.Role;
 import io.drover.store.Db;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@code POST /v1/maintenance/retention}: one retention pass now for the caller's project (owner). */
 public final class RetentionRoutes {
@@ -32,6 +34,7 @@ public final class RetentionRoutes {
     }
 
     private Reply run(Call c) {
+        Input.body(c.body(), true).allowOnly(Set.of()); // no parameters: an empty body or {}
         Map<String, Long> deleted = pass.runProject(c.projectId());
         ObjectNode counts = Json.object();
         deleted.forEach(counts::put);

@@ -326,6 +326,11 @@ class RetentionTest {
         Api.Answer r = p.admin().post("/v1/maintenance/retention", Map.of());
         assertThat(r.status()).isEqualTo(403);
         assertThat(runExists(old.get("completed"))).isTrue();
+        // It takes no parameters: an owner's unknown field is refused, and nothing is removed.
+        r = p.owner().post("/v1/maintenance/retention", Map.of("days", 1));
+        assertThat(r.status()).as(r.text()).isEqualTo(422);
+        assertThat(r.errorCode()).isEqualTo("unknown_field");
+        assertThat(runExists(old.get("completed"))).isTrue();
     }
 
     @Test
