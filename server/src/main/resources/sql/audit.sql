@@ -86,3 +86,21 @@ FROM audit_log WHERE chain_seq IS NULL ORDER BY seq
 
 -- name: place_row
 UPDATE audit_log SET chain_seq = :chain_seq, prev_row_hmac = :prev_row_hmac, row_hmac = :row_hmac WHERE id = :id
+
+-- name: prune_candidates
+-- Retention (AuditPrune): the oldest rows of one chain that its signed head still covers, in chain
+-- order; the prune checks each as verify does and stops at the first row inside the window.
+SELECT seq, chain_seq, id, ts, actor_type, actor_id, project_id, action, target_type, target_id,
+       details::text, prev_row_hmac, row_hmac
+  FROM audit_log
+ WHERE coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = :chain
+   AND chain_seq >= :first_seq AND chain_seq <= :last_seq
+ ORDER BY chain_seq
+ LIMIT :batch
+
+-- name: prune_rows
+-- Retention (AuditPrune): the rows the moved start anchor no longer covers (the V12 trigger refuses
+-- any other delete).
+DELETE FROM audit_log
+ WHERE coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = :chain
+   AND chain_seq >= :first_seq AND chain_seq <= :last_seq

@@ -130,3 +130,8 @@ DELETE FROM login_failures WHERE key IN (
     WHERE window_start < coalesce(CAST(:now AS timestamptz), now()) - make_interval(secs => :window_secs)
       AND (locked_until IS NULL OR locked_until < coalesce(CAST(:now AS timestamptz), now()))
     LIMIT :batch FOR UPDATE SKIP LOCKED)
+
+-- name: try_singleton_lock
+-- One node runs the hourly pass: a transaction-level advisory lock held on a dedicated connection
+-- for the pass's whole length.
+SELECT pg_try_advisory_xact_lock(:key)

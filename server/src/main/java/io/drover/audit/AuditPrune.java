@@ -1,7 +1,7 @@
 package io.drover.audit;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
+import io.drover.store.Query;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -48,19 +48,10 @@ public final class AuditPrune {
         String expectedPrev = head.firstPrev();
         long lastSeq = -1;
         String lastHmac = null;
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT seq, chain_seq, id, ts, actor_type, actor_id, project_id, action, target_type, target_id,
-                       details::text, prev_row_hmac, row_hmac
-                  FROM audit_log
-                 WHERE coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = ?
-                   AND chain_seq >= ? AND chain_seq <= ?
-                 ORDER BY chain_seq
-                 LIMIT ?""")) {
-            ps.setObject(1, chain);
-            ps.setLong(2, head.firstSeq());
-            ps.setLong(3, head.lastSeq());
-            ps.setInt(4, batch);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = AuditLog.SQL.prepare(c, "prune_candidates")) {
+            q.set("chain", chain).set("first_seq", head.firstSeq()).set("last_seq", head.lastSeq())
+                    .set("batch", batch);
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     AuditEvent e = new AuditEvent(rs.getLong(1), rs.getLong(2), rs.getObject(3, UUID.class),
                             rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5),
@@ -86,14 +77,9 @@ public final class AuditPrune {
         }
         AuditHead moved = new AuditHead(chain, lastSeq + 1, lastHmac, head.lastSeq(), head.lastHmac(), null);
         AuditLog.saveHead(c, audit.sign(moved));
-        try (PreparedStatement ps = c.prepareStatement("""
-                DELETE FROM audit_log
-                 WHERE coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = ?
-                   AND chain_seq >= ? AND chain_seq <= ?""")) {
-            ps.setObject(1, chain);
-            ps.setLong(2, head.firstSeq());
-            ps.setLong(3, lastSeq);
-            return ps.executeUpdate();
+        try (Query q = AuditLog.SQL.prepare(c, "prune_rows")) {
+            q.set("chain", chain).set("first_seq", head.firstSeq()).set("last_seq", lastSeq);
+            return q.update();
         }
     }
 }

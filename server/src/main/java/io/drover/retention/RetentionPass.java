@@ -9,7 +9,6 @@ import io.drover.store.Query;
 import io.drover.store.Sql;
 import io.drover.store.SqlTime;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -101,9 +100,9 @@ public final class RetentionPass extends Service {
     public void runOnce() throws Exception {
         try (Connection lock = db.openDedicated()) {
             lock.setAutoCommit(false);
-            try (PreparedStatement ps = lock.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
-                ps.setLong(1, LOCK_KEY);
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(lock, "try_singleton_lock")) {
+                q.set("key", LOCK_KEY);
+                try (ResultSet rs = q.query()) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
                         log.debug("retention pass skipped: another node runs it");
