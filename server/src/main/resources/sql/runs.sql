@@ -20,15 +20,16 @@
 -- the caller asked for ids only (a batch trigger with "answer": "ids"): 33 columns of 1,000 runs
 -- turned into text and read back for nothing were ~10% of this statement's backend CPU in psql.
 WITH input AS (
-    SELECT t.id, ?::uuid AS project_id, ?::uuid AS job_id, ?::text AS job_slug, ?::int AS job_version,
-           ?::text AS queue, ?::text AS execution, ?::boolean AS limited, NOT ?::boolean AS admitted,
-           ?::int AS max_attempts, ?::int AS timeout_secs, ?::uuid AS replay_of, ?::uuid AS schedule_id,
-           now() + ?::int * interval '1 second' AS expires_at,
+    SELECT t.id, :project_id::uuid AS project_id, :job_id::uuid AS job_id, :job_slug::text AS job_slug,
+           :job_version::int AS job_version, :queue::text AS queue, :execution::text AS execution,
+           :limited::boolean AS limited, NOT :limited::boolean AS admitted, :max_attempts::int AS max_attempts,
+           :timeout_secs::int AS timeout_secs, :replay_of::uuid AS replay_of, :schedule_id::uuid AS schedule_id,
+           now() + :ttl_secs::int * interval '1 second' AS expires_at,
            CASE WHEN s.sched > now() THEN 'delayed'::run_status ELSE 'queued'::run_status END AS status,
            t.idempotency_key, t.payload, t.metadata, t.priority, s.sched AS scheduled_at, t.concurrency_key,
-           ?::uuid AS workflow_run_id, t.step_id, t.ord
-    FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[], ?::int[], ?::timestamptz[], ?::bigint[],
-                ?::text[], ?::text[]) WITH ORDINALITY
+           :workflow_run_id::uuid AS workflow_run_id, t.step_id, t.ord
+    FROM unnest(:ids::uuid[], :idempotency_keys::text[], :payloads::jsonb[], :metadata::jsonb[], :priorities::int[],
+                :at::timestamptz[], :delays_ms::bigint[], :concurrency_keys::text[], :step_ids::text[]) WITH ORDINALITY
         AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key, step_id, ord)
     CROSS JOIN LATERAL (
         SELECT coalesce(t.at, now() + coalesce(t.delay_ms, 0) * interval '1 millisecond') AS sched
@@ -65,7 +66,7 @@ WITH input AS (
            CASE WHEN status = 'delayed' THEN 'scheduled for ' || scheduled_at END
     FROM inserted
 ), note AS (
-    SELECT ?::text AS payload
+    SELECT :notify_payload::text AS payload
 ), notified AS MATERIALIZED (
     -- The NOTIFY of the trigger (delivered at commit), in this statement to save a round trip on the
     -- enqueue -> start path; only when a run is ready now. Null payload: the caller notifies itself
@@ -78,7 +79,7 @@ WITH input AS (
 SELECT inserted.* FROM inserted LEFT JOIN notified ON true
 
 -- name: find_by_idempotency
-SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[])
+SELECT RUN_COLUMNS FROM runs WHERE job_id = :job_id AND idempotency_key = ANY(:keys::text[])
 
 -- name: claim
 -- A worker takes up to N ready runs of its queues. The LATERAL subquery walks the partial index
@@ -110,41 +111,41 @@ SELECT RUN_COLUMNS FROM runs WHERE job_id = ? AND idempotency_key = ANY(?::text[
 -- are empty and the third is the full walk.
 WITH picked AS MATERIALIZED (
     SELECT r.id
-    FROM unnest(?::text[], ?::int[], ?::uuid[]) AS q(name, prio, floor)
+    FROM unnest(:queues::text[], :priorities::int[], :floors::uuid[]) AS q(name, prio, floor)
     CROSS JOIN LATERAL (
         SELECT * FROM (
             SELECT id, priority FROM runs
-            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+            WHERE project_id = :project_id AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
               AND priority > q.prio
             ORDER BY priority DESC, id
-            LIMIT ?
+            LIMIT :max
             FOR UPDATE SKIP LOCKED) above
         UNION ALL
         SELECT * FROM (
             SELECT id, priority FROM runs
-            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+            WHERE project_id = :project_id AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
               AND priority <= q.prio AND priority >= q.prio AND id >= q.floor
             ORDER BY priority DESC, id
-            LIMIT ?
+            LIMIT :max
             FOR UPDATE SKIP LOCKED) from_cursor
         UNION ALL
         SELECT * FROM (
             SELECT id, priority FROM runs
-            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+            WHERE project_id = :project_id AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
               AND priority < q.prio
             ORDER BY priority DESC, id
-            LIMIT ?
+            LIMIT :max
             FOR UPDATE SKIP LOCKED) below
-        LIMIT ?
+        LIMIT :max
     ) r
     ORDER BY r.priority DESC, r.id
-    LIMIT ?
+    LIMIT :max
 ), claimed AS (
     UPDATE runs r
     SET status = 'executing',
         attempt = r.attempt + 1,
-        worker_id = ?,
-        lease_expires_at = now() + ? * interval '1 millisecond',
+        worker_id = :worker_id,
+        lease_expires_at = now() + :lease_ms * interval '1 millisecond',
         deadline_at = CASE WHEN r.timeout_secs IS NULL THEN NULL ELSE now() + r.timeout_secs * interval '1 second' END,
         started_at = now(),
         next_retry_at = NULL,
@@ -178,44 +179,44 @@ SELECT * FROM claimed ORDER BY priority DESC, id
 -- 0.1 ms, at the price of one more index entry for every queued run (left undone: see the issue).
 WITH picked AS MATERIALIZED (
     SELECT r.id
-    FROM unnest(?::text[], ?::int[], ?::uuid[]) AS q(name, prio, floor)
+    FROM unnest(:queues::text[], :priorities::int[], :floors::uuid[]) AS q(name, prio, floor)
     CROSS JOIN LATERAL (
         SELECT * FROM (
             SELECT id, priority FROM runs
-            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
-              AND (job_slug || '') = ANY (?::text[])
+            WHERE project_id = :project_id AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND (job_slug || '') = ANY (:jobs::text[])
               AND priority > q.prio
             ORDER BY priority DESC, id
-            LIMIT ?
+            LIMIT :max
             FOR UPDATE SKIP LOCKED) above
         UNION ALL
         SELECT * FROM (
             SELECT id, priority FROM runs
-            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
-              AND (job_slug || '') = ANY (?::text[])
+            WHERE project_id = :project_id AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND (job_slug || '') = ANY (:jobs::text[])
               AND priority <= q.prio AND priority >= q.prio AND id >= q.floor
             ORDER BY priority DESC, id
-            LIMIT ?
+            LIMIT :max
             FOR UPDATE SKIP LOCKED) from_cursor
         UNION ALL
         SELECT * FROM (
             SELECT id, priority FROM runs
-            WHERE project_id = ? AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
-              AND (job_slug || '') = ANY (?::text[])
+            WHERE project_id = :project_id AND queue = q.name AND status = 'queued' AND admitted AND execution = 'worker'
+              AND (job_slug || '') = ANY (:jobs::text[])
               AND priority < q.prio
             ORDER BY priority DESC, id
-            LIMIT ?
+            LIMIT :max
             FOR UPDATE SKIP LOCKED) below
-        LIMIT ?
+        LIMIT :max
     ) r
     ORDER BY r.priority DESC, r.id
-    LIMIT ?
+    LIMIT :max
 ), claimed AS (
     UPDATE runs r
     SET status = 'executing',
         attempt = r.attempt + 1,
-        worker_id = ?,
-        lease_expires_at = now() + ? * interval '1 millisecond',
+        worker_id = :worker_id,
+        lease_expires_at = now() + :lease_ms * interval '1 millisecond',
         deadline_at = CASE WHEN r.timeout_secs IS NULL THEN NULL ELSE now() + r.timeout_secs * interval '1 second' END,
         started_at = now(),
         next_retry_at = NULL,
@@ -238,12 +239,12 @@ WITH picked AS MATERIALIZED (
     SELECT id FROM runs
     WHERE status = 'queued' AND admitted AND execution = 'http'
     ORDER BY priority DESC, id
-    LIMIT ?
+    LIMIT :max
     FOR UPDATE SKIP LOCKED
 ), taken AS (
     UPDATE runs r
-    SET status = 'dequeued', attempt = r.attempt + 1, worker_id = ?,
-        lease_expires_at = now() + ? * interval '1 millisecond', next_retry_at = NULL, expires_at = NULL
+    SET status = 'dequeued', attempt = r.attempt + 1, worker_id = :worker_id,
+        lease_expires_at = now() + :lease_ms * interval '1 millisecond', next_retry_at = NULL, expires_at = NULL
     FROM picked
     WHERE r.id = picked.id AND (r.expires_at IS NULL OR r.expires_at > now())
     RETURNING RUN_COLUMNS_R
@@ -269,13 +270,13 @@ SELECT * FROM taken
 -- overlapping sets in different orders can deadlock, and a batch heartbeat did, with the
 -- completion of the same worker's runs, in the throughput benchmark.
 WITH input AS (
-    SELECT * FROM unnest(?::uuid[], ?::jsonb[], ?::int[]) AS t(id, result, attempt)
+    SELECT * FROM unnest(:run_ids::uuid[], :results::jsonb[], :attempts::int[]) AS t(id, result, attempt)
 ), held AS MATERIALIZED (
     SELECT r.id, r.from_status, i.result
     FROM (SELECT * FROM input ORDER BY id) i
     CROSS JOIN LATERAL (
         SELECT x.id, x.status AS from_status FROM runs x
-        WHERE x.id = i.id AND x.project_id = ? AND x.worker_id = ? AND x.status::text IN ('executing', 'waiting')
+        WHERE x.id = i.id AND x.project_id = :project_id AND x.worker_id = :worker_id AND x.status::text IN ('executing', 'waiting')
           AND (i.attempt IS NULL OR i.attempt = x.attempt)
         FOR UPDATE
     ) r
@@ -302,43 +303,46 @@ SELECT id, job_id, limited, queue, workflow_run_id, step_id, result FROM done
 -- name: lock_runs_in_order
 -- A worker's report with failures locks all its runs up front, in id order (see RunCompletions),
 -- and reads them with the database's time: the failures are computed from these rows.
-SELECT RUN_COLUMNS, now() FROM runs WHERE id = ANY(?::uuid[]) AND project_id = ? ORDER BY id FOR UPDATE
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = ANY(:run_ids::uuid[]) AND project_id = :project_id ORDER BY id FOR UPDATE
 
 -- name: lock_run
-SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? AND project_id = ? FOR UPDATE
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = :run_id AND project_id = :project_id FOR UPDATE
 
 -- name: lock_run_skip_locked
 -- Cancels that must not wait (a workflow canceling its steps): a run locked by another
 -- transaction is being settled by it, and the workflow engine sees that settle afterwards.
-SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? FOR UPDATE SKIP LOCKED
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = :run_id FOR UPDATE SKIP LOCKED
 
 -- name: lock_run_any_project
-SELECT RUN_COLUMNS, now() FROM runs WHERE id = ? FOR UPDATE
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = :run_id FOR UPDATE
 
 -- name: apply
 -- Writes one computed transition (Transitions.java) and its event. The status guard makes a
 -- concurrent change fail loudly instead of being overwritten.
 WITH updated AS (
     UPDATE runs
-    SET status = ?::run_status, attempt = ?, worker_id = ?, result = ?::jsonb, error = ?::jsonb,
-        scheduled_at = ?, next_retry_at = ?, lease_expires_at = ?, deadline_at = ?, started_at = ?,
-        finished_at = ?, admitted = ?
-    WHERE id = ? AND status = ?::run_status
+    SET status = :status::run_status, attempt = :attempt, worker_id = :worker_id, result = :result::jsonb,
+        error = :error::jsonb, scheduled_at = :scheduled_at, next_retry_at = :next_retry_at,
+        lease_expires_at = :lease_expires_at, deadline_at = :deadline_at, started_at = :started_at,
+        finished_at = :finished_at, admitted = :admitted
+    WHERE id = :run_id AND status = :from_status::run_status
     RETURNING RUN_COLUMNS
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message, data)
-    SELECT project_id, id, ?, ?::run_status, status, attempt, ?, ?::jsonb FROM updated
+    SELECT project_id, id, :event, :from_status::run_status, status, attempt, :message, :data::jsonb FROM updated
 )
 SELECT * FROM updated
 
 -- name: apply_batch
 -- Writes many computed transitions and their events in one statement (a report's failures), as
 -- apply does for one: each row guarded by the status it was computed from. The rows are already
--- locked by the caller.
+-- locked by the caller. Each array parameter is named after the column of t it fills.
 WITH input AS (
-    SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[],
-                         ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[],
-                         ?::timestamptz[], ?::boolean[], ?::text[], ?::text[], ?::jsonb[])
+    SELECT * FROM unnest(:id::uuid[], :from_status::text[], :status::text[], :attempt::int[], :worker_id::text[],
+                         :result::jsonb[], :error::jsonb[], :scheduled_at::timestamptz[], :next_retry_at::timestamptz[],
+                         :lease_expires_at::timestamptz[], :deadline_at::timestamptz[], :started_at::timestamptz[],
+                         :finished_at::timestamptz[], :admitted::boolean[], :event::text[], :message::text[],
+                         :data::jsonb[])
         AS t(id, from_status, status, attempt, worker_id, result, error, scheduled_at, next_retry_at,
              lease_expires_at, deadline_at, started_at, finished_at, admitted, event, message, data)
 ), updated AS (
@@ -364,11 +368,11 @@ SELECT * FROM updated ORDER BY id
 -- bitmap scan goes by page), and a heartbeat deadlocked with a completion of the same worker's runs.
 WITH locked AS MATERIALIZED (
     SELECT id FROM runs
-    WHERE id = ANY(?::uuid[]) AND project_id = ? AND worker_id = ? AND status::text = 'executing'
+    WHERE id = ANY(:run_ids::uuid[]) AND project_id = :project_id AND worker_id = :worker_id AND status::text = 'executing'
     ORDER BY id
     FOR UPDATE
 )
-UPDATE runs r SET lease_expires_at = now() + ? * interval '1 millisecond'
+UPDATE runs r SET lease_expires_at = now() + :lease_ms * interval '1 millisecond'
 FROM locked
 WHERE r.id = locked.id AND r.id = ANY (ARRAY(SELECT id FROM locked))  -- held since the lock: no re-check
 RETURNING r.id, r.lease_expires_at
@@ -376,7 +380,7 @@ RETURNING r.id, r.lease_expires_at
 -- name: held_status
 -- The state of runs a worker holds or held (the batched heartbeat's answer for runs it no longer
 -- holds, and the worker's short poll for cancellations): by primary key, read only.
-SELECT id, status::text, worker_id FROM runs WHERE id = ANY(?::uuid[]) AND project_id = ?
+SELECT id, status::text, worker_id FROM runs WHERE id = ANY(:run_ids::uuid[]) AND project_id = :project_id
 
 -- name: promote_due
 -- Delayed runs whose time has come become queued (DelayedPromoter). Any node may run it: SKIP
@@ -384,9 +388,9 @@ SELECT id, status::text, worker_id FROM runs WHERE id = ANY(?::uuid[]) AND proje
 -- The time is a parameter where a test moves it (a TestClock), else null: the database's now().
 WITH due AS MATERIALIZED (
     SELECT id FROM runs
-    WHERE status = 'delayed' AND scheduled_at <= coalesce(?::timestamptz, now())
+    WHERE status = 'delayed' AND scheduled_at <= coalesce(:now::timestamptz, now())
     ORDER BY scheduled_at
-    LIMIT ?
+    LIMIT :limit
     FOR UPDATE SKIP LOCKED
 ), promoted AS (
     UPDATE runs r SET status = 'queued', next_retry_at = NULL
@@ -405,56 +409,82 @@ SELECT min(scheduled_at) FROM runs WHERE status = 'delayed'
 -- Attempts whose lease ran out (crashed) or whose deadline passed (timed out), and waits that
 -- ran out. Locked so that a single reaper handles each. The time is a parameter where a test
 -- moves it (a TestClock), else null: the database's now().
-SELECT RUN_COLUMNS, coalesce(?::timestamptz, now()) FROM runs
+SELECT RUN_COLUMNS, coalesce(:now::timestamptz, now()) FROM runs
 WHERE id IN (
     (SELECT id FROM runs WHERE status IN ('executing', 'dequeued')
-       AND lease_expires_at < coalesce(?::timestamptz, now())
-     ORDER BY lease_expires_at LIMIT ?)
+       AND lease_expires_at < coalesce(:now::timestamptz, now())
+     ORDER BY lease_expires_at LIMIT :limit)
     UNION
     (SELECT id FROM runs WHERE status = 'executing' AND deadline_at IS NOT NULL
-       AND deadline_at < coalesce(?::timestamptz, now())
-     ORDER BY deadline_at LIMIT ?)
+       AND deadline_at < coalesce(:now::timestamptz, now())
+     ORDER BY deadline_at LIMIT :limit)
     UNION
-    (SELECT id FROM runs WHERE status = 'waiting' AND lease_expires_at < coalesce(?::timestamptz, now())
-     ORDER BY lease_expires_at LIMIT ?)
+    (SELECT id FROM runs WHERE status = 'waiting' AND lease_expires_at < coalesce(:now::timestamptz, now())
+     ORDER BY lease_expires_at LIMIT :limit)
 )
 FOR UPDATE SKIP LOCKED
 
 -- name: ttl_expired
-SELECT RUN_COLUMNS, coalesce(?::timestamptz, now()) FROM runs
+SELECT RUN_COLUMNS, coalesce(:now::timestamptz, now()) FROM runs
 WHERE id IN (SELECT id FROM runs WHERE status IN ('queued', 'delayed') AND expires_at IS NOT NULL
-             AND expires_at < coalesce(?::timestamptz, now()) ORDER BY expires_at LIMIT ?)
+             AND expires_at < coalesce(:now::timestamptz, now()) ORDER BY expires_at LIMIT :limit)
 FOR UPDATE SKIP LOCKED
 
 -- name: get_run
-SELECT RUN_COLUMNS FROM runs WHERE id = ? AND project_id = ?
+SELECT RUN_COLUMNS FROM runs WHERE id = :run_id AND project_id = :project_id
 
 -- name: list_runs
 -- Listing, newest first, every run or the 'completed' ones (the common state): walk run_list
 -- (V6__run_list.sql) by project, or by job, newest first, and fetch each run by primary key.
--- RunStore.list appends the filters asked for. The LIMIT 1 keeps the fetch a probe per listed
--- run: as a plain join the planner merged run_list with a backward walk of runs_pkey, which passes
--- every run of every other project newer than the page.
-SELECT r.* FROM (SELECT id FROM run_list WHERE project_id = ? LIST_FILTERS ORDER BY id DESC) l
+-- RunReadSql.list puts in the filters asked for: the job and the cursor as parameters (job_id,
+-- cursor) on run_list, the status as a literal on runs (see list_runs_in_state). The LIMIT 1
+-- keeps the fetch a probe per listed run: as a plain join the planner merged run_list with a
+-- backward walk of runs_pkey, which passes every run of every other project newer than the page.
+SELECT r.* FROM (SELECT id FROM run_list WHERE project_id = :project_id LIST_FILTERS ORDER BY id DESC) l
 CROSS JOIN LATERAL (SELECT RUN_COLUMNS FROM runs WHERE runs.id = l.id RUN_FILTERS LIMIT 1) r
 ORDER BY l.id DESC
-LIMIT ?
+LIMIT :limit
 
 -- name: list_runs_in_state
--- Listing, newest first, of the runs in one state other than 'completed'. RunStore.list appends the
--- filters asked for, and the state as a literal of a RunStatus constant (never request text): a
--- status parameter hides which partial index applies from a generic plan, and with the literal
--- every plan can use runs_status_list (the rarer states) or runs_leases ('executing'). See
--- V4__hot_path.sql.
+-- Listing, newest first, of the runs in one state other than 'completed'. RunReadSql.list puts in
+-- the filters asked for (job_id and cursor parameters), and the state as a literal of a RunStatus
+-- constant (never request text): a status parameter hides which partial index applies from a
+-- generic plan, and with the literal every plan can use runs_status_list (the rarer states) or
+-- runs_leases ('executing'). See V4__hot_path.sql.
 SELECT RUN_COLUMNS FROM runs
-WHERE project_id = ?
+WHERE project_id = :project_id RUN_FILTERS ORDER BY id DESC LIMIT :limit
 
 -- name: run_events
 SELECT id, run_id, type, from_status::text, to_status::text, attempt, message, data::text, created_at, seq
 FROM run_events
-WHERE run_id = ? AND project_id = ? AND seq > ?
+WHERE run_id = :run_id AND project_id = :project_id AND seq > :after_seq
 ORDER BY seq
-LIMIT ?
+LIMIT :limit
 
 -- name: notify
-SELECT pg_notify('drover_runs', ?)
+SELECT pg_notify('drover_runs', :payload)
+
+-- name: reaper_try_lock
+SELECT pg_try_advisory_xact_lock(:key)
+
+-- name: admission_lock
+SELECT pg_advisory_xact_lock(hashtextextended(:job_id, 7))
+
+-- name: admission_limits
+SELECT (spec->>'max_concurrency')::int, (spec->>'max_concurrency_per_key')::int
+FROM jobs WHERE id = :job_id
+
+-- name: admission_live
+SELECT coalesce(concurrency_key, ''), count(*) FROM runs
+WHERE job_id = :job_id AND limited AND status IN ('queued', 'dequeued', 'executing', 'waiting')
+  AND (admitted OR status <> 'queued')
+GROUP BY 1
+
+-- name: admission_candidates
+SELECT id, coalesce(concurrency_key, ''), queue, execution FROM runs
+WHERE job_id = :job_id AND limited AND status = 'queued' AND NOT admitted
+ORDER BY priority DESC, id
+LIMIT :limit
+
+-- name: admit
+UPDATE runs SET admitted = true WHERE id = ANY(:run_ids)

@@ -57,6 +57,7 @@ public final class DroverServer implements AutoCloseable {
     private PgListener listener;
     private DelayedPromoter promoter;
     private LeaseReaper reaper;
+    private io.drover.retention.RetentionPass retention;
     private ScheduleTicker ticker;
     private io.drover.workflows.WorkflowTimers workflowTimers;
     private HttpPushDispatcher push;
@@ -169,6 +170,7 @@ public final class DroverServer implements AutoCloseable {
         workflowTimers = new io.drover.workflows.WorkflowTimers(db, engine, approvalService, config.pollIntervalMs(),
                 clock);
         engine.setTimerWake(workflowTimers::wake);
+        retention = new io.drover.retention.RetentionPass(db, identity.audit(), clock);
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
@@ -182,6 +184,7 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new io.drover.workflows.WorkflowRoutes(workflows,
                 new io.drover.workflows.WorkflowRuns(db, workflows, engine)).routes());
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
+        routes.addAll(new io.drover.retention.RetentionRoutes(retention, db, identity.audit()).routes());
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());
@@ -193,6 +196,7 @@ public final class DroverServer implements AutoCloseable {
         reaper.start();
         ticker.start();
         workflowTimers.start();
+        retention.start();
         if (config.pushEnabled()) {
             push.start();
         }
@@ -232,6 +236,11 @@ public final class DroverServer implements AutoCloseable {
         return reaper;
     }
 
+    /** The hourly retention pass (tests call {@code runOnce} after moving the clock). */
+    public io.drover.retention.RetentionPass retention() {
+        return retention;
+    }
+
     public DelayedPromoter promoter() {
         return promoter;
     }
@@ -264,7 +273,8 @@ public final class DroverServer implements AutoCloseable {
         if (push != null) {
             push.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {workflowTimers, ticker, reaper, promoter}) {
+        for (var service : new io.drover.maintenance.Service[] {retention, workflowTimers, ticker, reaper,
+                promoter}) {
             if (service != null) {
                 service.stop();
             }

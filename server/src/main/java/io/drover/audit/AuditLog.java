@@ -6,10 +6,11 @@ import io.drover.access.AuditContext;
 import io.drover.crypto.Keys;
 import io.drover.http.Json;
 import io.drover.redact.Redactions;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditLog {
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+    static final Sql SQL = Sql.load("/sql/audit.sql");
     /** pg_advisory_xact_lock key of the old global chain; now only taken to re-chain its rows once. */
     static final long LOCK_KEY = 0x6472_6f76_6175_6469L;
     /** The chain of rows without a project (sign-ins, failed sign-ins, password resets). */
@@ -74,9 +76,9 @@ public final class AuditLog {
         String detailsText;
         OffsetDateTime ts;
         // After the lock: the time and the normalized details text are those the row will hold.
-        try (PreparedStatement ps = c.prepareStatement("SELECT ?::jsonb::text, clock_timestamp()")) {
-            ps.setString(1, Json.write(safe));
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = SQL.prepare(c, "normalize_details")) {
+            q.set("details", Json.write(safe));
+            try (ResultSet rs = q.query()) {
                 rs.next();
                 detailsText = rs.getString(1);
                 ts = rs.getObject(2, OffsetDateTime.class);
@@ -87,23 +89,11 @@ public final class AuditLog {
         AuditEvent row = new AuditEvent(0, head.lastSeq() + 1, id, ts.toInstant(), actor.type(), actor.id(), projectId,
                 action, targetType, targetId == null ? null : targetId.toString(), detailsText, prev, null);
         String hmac = hmac(prev, row);
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO audit_log (id, ts, actor_type, actor_id, project_id, action, target_type, target_id,
-                                       details, prev_row_hmac, row_hmac, chain_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)""")) {
-            ps.setObject(1, id);
-            ps.setObject(2, ts.withOffsetSameInstant(ZoneOffset.UTC));
-            ps.setString(3, actor.type());
-            ps.setObject(4, actor.id());
-            ps.setObject(5, projectId);
-            ps.setString(6, action);
-            ps.setString(7, targetType);
-            ps.setString(8, row.targetId());
-            ps.setString(9, detailsText);
-            ps.setString(10, prev);
-            ps.setString(11, hmac);
-            ps.setLong(12, row.chainSeq());
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "insert_audit_row")) {
+            q.set("id", id).set("ts", ts.withOffsetSameInstant(ZoneOffset.UTC)).set("actor_type", actor.type())
+                    .set("actor_id", actor.id()).set("project_id", projectId).set("action", action)
+                    .set("target_type", targetType).set("target_id", row.targetId()).set("details", detailsText)
+                    .set("prev_row_hmac", prev).set("row_hmac", hmac).set("chain_seq", row.chainSeq()).update();
         }
         // A head whose signature fails (someone rewrote it) stays unverifiable: re-signing it here
         // would turn rows removed at the end into a chain that verifies.
@@ -128,34 +118,25 @@ public final class AuditLog {
             return head;
         }
         AuditHead fresh = sign(new AuditHead(chain, 1, null, 0, null, null));
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT chain_seq, row_hmac FROM audit_log
-                WHERE coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = ?
-                  AND chain_seq IS NOT NULL
-                ORDER BY chain_seq DESC LIMIT 1""")) {
-            ps.setObject(1, chain);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = SQL.prepare(c, "newest_chain_row")) {
+            q.set("chain", chain);
+            try (ResultSet rs = q.query()) {
                 if (rs.next()) {
                     fresh = new AuditHead(chain, 1, null, rs.getLong(1), rs.getString(2), UNVERIFIED);
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO audit_heads (project_id, first_seq, first_prev, last_seq, last_hmac, signature)
-                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id) DO NOTHING""")) {
-            bindHead(ps, fresh);
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "insert_audit_head")) {
+            bindHead(q, fresh).update();
         }
         return readHead(c, chain, true);
     }
 
     /** The chain's head as stored, or null; {@code lock} takes it FOR UPDATE. */
     static AuditHead readHead(Connection c, UUID chain, boolean lock) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT first_seq, first_prev, last_seq, last_hmac, signature FROM audit_heads WHERE project_id = ?"""
-                + (lock ? " FOR UPDATE" : ""))) {
-            ps.setObject(1, chain);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = SQL.prepare(c, lock ? "audit_head_for_update" : "audit_head")) {
+            q.set("chain", chain);
+            try (ResultSet rs = q.query()) {
                 return rs.next() ? new AuditHead(chain, rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
                         rs.getString(5)) : null;
             }
@@ -164,24 +145,14 @@ public final class AuditLog {
 
     /** Inserts or replaces a chain's head. */
     static void saveHead(Connection c, AuditHead h) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO audit_heads (project_id, first_seq, first_prev, last_seq, last_hmac, signature)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (project_id) DO UPDATE SET first_seq = excluded.first_seq,
-                    first_prev = excluded.first_prev, last_seq = excluded.last_seq, last_hmac = excluded.last_hmac,
-                    signature = excluded.signature, updated_at = now()""")) {
-            bindHead(ps, h);
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "save_audit_head")) {
+            bindHead(q, h).update();
         }
     }
 
-    private static void bindHead(PreparedStatement ps, AuditHead h) throws SQLException {
-        ps.setObject(1, h.chain());
-        ps.setLong(2, h.firstSeq());
-        ps.setString(3, h.firstPrev());
-        ps.setLong(4, h.lastSeq());
-        ps.setString(5, h.lastHmac());
-        ps.setString(6, h.signature());
+    private static Query bindHead(Query q, AuditHead h) throws SQLException {
+        return q.set("chain", h.chain()).set("first_seq", h.firstSeq()).set("first_prev", h.firstPrev())
+                .set("last_seq", h.lastSeq()).set("last_hmac", h.lastHmac()).set("signature", h.signature());
     }
 
     /** The head with its signature. */

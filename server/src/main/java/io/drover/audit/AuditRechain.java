@@ -1,10 +1,11 @@
 package io.drover.audit;
 
 import io.drover.store.Db;
+import io.drover.store.Query;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,13 +33,10 @@ public final class AuditRechain {
     /** Re-chains the old rows, if any; returns how many. */
     public static long run(Db db, AuditLog audit) {
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-                ps.setLong(1, AuditLog.LOCK_KEY);
-                ps.execute();
+            try (Query q = AuditLog.SQL.prepare(c, "rechain_lock")) {
+                q.set("key", AuditLog.LOCK_KEY).execute();
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT EXISTS (SELECT 1 FROM audit_log WHERE chain_seq IS NULL)");
-                    ResultSet rs = ps.executeQuery()) {
+            try (Query q = AuditLog.SQL.prepare(c, "any_unchained"); ResultSet rs = q.query()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
                     return 0L;
@@ -54,14 +52,10 @@ public final class AuditRechain {
         long failed = 0;
         UUID firstFailed = null;
         String globalPrev = null;
-        try (PreparedStatement read = c.prepareStatement("""
-                SELECT seq, id, ts, actor_type, actor_id, project_id, action, target_type, target_id, details::text,
-                       prev_row_hmac, row_hmac
-                FROM audit_log WHERE chain_seq IS NULL ORDER BY seq""");
-                PreparedStatement write = c.prepareStatement(
-                        "UPDATE audit_log SET chain_seq = ?, prev_row_hmac = ?, row_hmac = ? WHERE id = ?")) {
-            read.setFetchSize(1000);
-            try (ResultSet rs = read.executeQuery()) {
+        try (Query read = AuditLog.SQL.prepare(c, "unchained_rows");
+                Query write = AuditLog.SQL.prepare(c, "place_row")) {
+            read.jdbc().setFetchSize(1000);
+            try (ResultSet rs = read.query()) {
                 while (rs.next()) {
                     AuditEvent old = new AuditEvent(rs.getLong(1), 0, rs.getObject(2, UUID.class),
                             rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4),
@@ -91,17 +85,15 @@ public final class AuditRechain {
                     boolean signed = audit.signedBy(head);
                     AuditHead next = head.next(place, hmac);
                     heads.put(chain, signed ? audit.sign(next) : next.withSignature(AuditLog.UNVERIFIED));
-                    write.setLong(1, place);
-                    write.setString(2, prev);
-                    write.setString(3, hmac);
-                    write.setObject(4, old.id());
-                    write.addBatch();
+                    write.set("chain_seq", place).set("prev_row_hmac", prev, Types.VARCHAR).set("row_hmac", hmac)
+                            .set("id", old.id());
+                    write.jdbc().addBatch();
                     if (++n % 500 == 0) {
-                        write.executeBatch();
+                        write.jdbc().executeBatch();
                     }
                 }
             }
-            write.executeBatch();
+            write.jdbc().executeBatch();
         }
         for (AuditHead h : heads.values()) {
             AuditLog.saveHead(c, h);

@@ -1,23 +1,26 @@
 package io.drover.audit;
 
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Statement;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Reads the audit log: filtered pages, JSON-lines export, and verification of a project's chain. */
 public final class AuditStore {
-    private static final String COLUMNS = "seq, chain_seq, id, ts, actor_type, actor_id, project_id, action, "
-            + "target_type, target_id, details::text, prev_row_hmac, row_hmac";
+    /** The list and export statements with each set of filters, by name and filter text (at most 2 x 64). */
+    private static final Map<String, Statement> FILTERED = new ConcurrentHashMap<>();
     private final Db db;
     private final AuditLog log;
 
@@ -45,15 +48,14 @@ public final class AuditStore {
     /** Newest first, {@code limit + 1} rows below {@code beforeSeq} (0: from the newest). */
     public List<AuditEvent> list(Filter f, long beforeSeq, int limit) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(query(f, beforeSeq > 0 ? "AND seq < ?" : "")
-                    + " ORDER BY seq DESC LIMIT ?")) {
-                int i = bind(ps, f);
+            try (Query q = filtered("list_audit", f, beforeSeq > 0 ? " AND seq < :before_seq" : "").prepare(c)) {
+                bind(q, f);
                 if (beforeSeq > 0) {
-                    ps.setLong(i++, beforeSeq);
+                    q.set("before_seq", beforeSeq);
                 }
-                ps.setInt(i, limit + 1);
+                q.set("limit", limit + 1);
                 List<AuditEvent> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         out.add(map(rs));
                     }
@@ -66,11 +68,11 @@ public final class AuditStore {
     /** Writes matching rows oldest first, one JSON object per line, streaming from a cursor. */
     public long export(Filter f, OutputStream out) {
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(query(f, "") + " ORDER BY seq")) {
-                ps.setFetchSize(500);
-                bind(ps, f);
+            try (Query q = filtered("export_audit", f, "").prepare(c)) {
+                q.jdbc().setFetchSize(500);
+                bind(q, f);
                 long n = 0;
-                try (ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         out.write(map(rs).toJson().toString().getBytes(StandardCharsets.UTF_8));
                         out.write('\n');
@@ -95,9 +97,8 @@ public final class AuditStore {
     public Verification verify(UUID projectId) {
         UUID chain = AuditLog.chainOf(projectId);
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")) {
-                ps.execute();
+            try (Query q = AuditLog.SQL.prepare(c, "verify_snapshot")) {
+                q.execute();
             }
             AuditHead head = AuditLog.readHead(c, chain, false);
             long expectedSeq = head == null ? 1 : head.firstSeq();
@@ -105,13 +106,10 @@ public final class AuditStore {
             long n = 0;
             UUID firstBad = null;
             String problem = null;
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
-                     FROM audit_log
-                    WHERE coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = ?
-                    ORDER BY chain_seq NULLS LAST""")) {
-                ps.setFetchSize(1000);
-                ps.setObject(1, chain);
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = AuditLog.SQL.prepare(c, "chain_rows")) {
+                q.jdbc().setFetchSize(1000);
+                q.set("chain", chain);
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         AuditEvent e = map(rs);
                         n++;
@@ -147,58 +145,58 @@ public final class AuditStore {
         });
     }
 
-    private static String query(Filter f, String extra) {
-        // A project's rows, and the account rows (logins, resets) of users who are its members.
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE (project_id = ? OR "
-                + "(project_id IS NULL AND target_type = 'user' AND target_id IN "
-                + "(SELECT user_id::text FROM memberships WHERE project_id = ?)))");
+    /**
+     * The statement {@code name} of audit.sql with AUDIT_FILTERS replaced by the filters asked for
+     * (fixed text with named parameters, never request text) and {@code extra}.
+     */
+    private static Statement filtered(String name, Filter f, String extra) {
+        StringBuilder where = new StringBuilder();
         if (f.action() != null) {
-            sql.append(" AND (action = ? OR action LIKE ?)");
+            where.append(" AND (action = :action OR action LIKE :action_like)");
         }
         if (f.actorId() != null) {
-            sql.append(" AND actor_id::text = ?");
+            where.append(" AND actor_id::text = :actor_id");
         }
         if (f.targetType() != null) {
-            sql.append(" AND target_type = ?");
+            where.append(" AND target_type = :target_type");
         }
         if (f.targetId() != null) {
-            sql.append(" AND target_id = ?");
+            where.append(" AND target_id = :target_id");
         }
         if (f.since() != null) {
-            sql.append(" AND ts >= ?");
+            where.append(" AND ts >= :since");
         }
         if (f.until() != null) {
-            sql.append(" AND ts < ?");
+            where.append(" AND ts < :until");
         }
-        return sql.append(' ').append(extra).toString();
+        String filters = where.append(extra).toString();
+        return FILTERED.computeIfAbsent(name + filters,
+                k -> AuditLog.SQL.statement(name).replace("AUDIT_FILTERS", filters));
     }
 
-    private static int bind(PreparedStatement ps, Filter f) throws SQLException {
-        int i = 1;
-        ps.setObject(i++, f.projectId());
-        ps.setObject(i++, f.projectId());
+    private static void bind(Query q, Filter f) throws SQLException {
+        q.set("project_id", f.projectId());
         if (f.action() != null) {
-            ps.setString(i++, f.action());
+            q.set("action", f.action());
             // "job." matches every job action; LIKE wildcards in the filter are taken literally.
-            ps.setString(i++, f.action().endsWith(".")
+            q.set("action_like", f.action().endsWith(".")
                     ? f.action().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" : f.action());
         }
         if (f.actorId() != null) {
-            ps.setString(i++, f.actorId());
+            q.set("actor_id", f.actorId());
         }
         if (f.targetType() != null) {
-            ps.setString(i++, f.targetType());
+            q.set("target_type", f.targetType());
         }
         if (f.targetId() != null) {
-            ps.setString(i++, f.targetId());
+            q.set("target_id", f.targetId());
         }
         if (f.since() != null) {
-            ps.setObject(i++, f.since().atOffset(java.time.ZoneOffset.UTC));
+            q.set("since", f.since().atOffset(java.time.ZoneOffset.UTC));
         }
         if (f.until() != null) {
-            ps.setObject(i++, f.until().atOffset(java.time.ZoneOffset.UTC));
+            q.set("until", f.until().atOffset(java.time.ZoneOffset.UTC));
         }
-        return i;
     }
 
     private static AuditEvent map(ResultSet rs) throws SQLException {

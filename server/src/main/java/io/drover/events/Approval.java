@@ -14,9 +14,6 @@ public record Approval(UUID id, UUID projectId, UUID workflowRunId, String stepI
         String riskLevel, String status, String comment, String resolvedBy, String continuationEvent,
         Instant expiresAt, Instant createdAt, Instant resolvedAt) {
 
-    static final String COLUMNS = "id, project_id, workflow_run_id, step_id, action, details::text, risk_level, "
-            + "status, comment, resolved_by, continuation_event, expires_at, created_at, resolved_at";
-
     static Approval map(ResultSet rs) throws SQLException {
         return new Approval(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
                 rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),

@@ -9,9 +9,10 @@ import io.drover.errors.NotFound;
 import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -28,8 +29,7 @@ import java.util.UUID;
  * caller's, and keys above the caller's role cannot be revoked or rotated by it.
  */
 public final class ApiKeyAdmin {
-    private static final String COLUMNS = "id, project_id, name, prefix, role, created_at, last_used_at, expires_at, "
-            + "revoked_at, rotated_to, created_by, read_secrets";
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
     private final Db db;
     private final InstantSource clock;
     private final ApiKeys keys;
@@ -83,10 +83,8 @@ public final class ApiKeyAdmin {
 
     public List<Key> list(UUID projectId) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                    + " FROM api_keys WHERE project_id = ? ORDER BY id DESC")) {
-                ps.setObject(1, projectId);
-                return all(ps, null);
+            try (Query q = SQL.prepare(c, "list_api_keys")) {
+                return all(q.set("project_id", projectId), null);
             }
         });
     }
@@ -102,10 +100,8 @@ public final class ApiKeyAdmin {
             if (k.revokedAt() != null) {
                 return k;
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET revoked_at = now() WHERE id = ? RETURNING "
-                    + COLUMNS)) {
-                ps.setObject(1, id);
-                k = all(ps, null).get(0);
+            try (Query q = SQL.prepare(c, "revoke_api_key")) {
+                k = all(q.set("id", id), null).get(0);
             }
             audit.append(c, caller.projectId(), "api_key.revoke", "api_key", id, Json.object().put("name", k.name()));
             return k;
@@ -124,14 +120,9 @@ public final class ApiKeyAdmin {
             }
             Key fresh = insert(c, caller, old.name(), old.role(), old.expiresAt(), old.readSecrets());
             Key updated;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE api_keys SET rotated_to = ?,
-                      expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => ?))
-                    WHERE id = ? RETURNING""" + " " + COLUMNS)) {
-                ps.setObject(1, fresh.id());
-                ps.setLong(2, graceSecs);
-                ps.setObject(3, id);
-                updated = all(ps, null).get(0);
+            try (Query q = SQL.prepare(c, "rotate_api_key")) {
+                q.set("rotated_to", fresh.id()).set("grace_secs", graceSecs).set("id", id);
+                updated = all(q, null).get(0);
             }
             audit.append(c, caller.projectId(), "api_key.rotate", "api_key", id, Json.object()
                     .put("new_key_id", fresh.id().toString()).put("grace_secs", graceSecs));
@@ -146,28 +137,19 @@ public final class ApiKeyAdmin {
     private Key insert(Connection c, Principal caller, String name, Role role, Instant expiresAt, boolean readSecrets)
             throws SQLException {
         String plaintext = keys.generate();
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO api_keys (id, project_id, name, prefix, key_hash, role, expires_at, created_by, read_secrets)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING""" + " " + COLUMNS)) {
-            ps.setObject(1, UuidV7.next());
-            ps.setObject(2, caller.projectId());
-            ps.setString(3, name);
-            ps.setString(4, plaintext.substring(0, 8));
-            ps.setBytes(5, keys.hash(plaintext));
-            ps.setString(6, role.db());
-            ps.setTimestamp(7, expiresAt == null ? null : Timestamp.from(expiresAt));
-            ps.setObject(8, caller.userId());
-            ps.setBoolean(9, readSecrets);
-            return all(ps, plaintext).get(0);
+        try (Query q = SQL.prepare(c, "insert_api_key")) {
+            q.set("id", UuidV7.next()).set("project_id", caller.projectId()).set("name", name)
+                    .set("prefix", plaintext.substring(0, 8)).set("key_hash", keys.hash(plaintext))
+                    .set("role", role.db()).set("expires_at", expiresAt).set("created_by", caller.userId())
+                    .set("read_secrets", readSecrets);
+            return all(q, plaintext).get(0);
         }
     }
 
     private Key find(Connection c, UUID projectId, UUID id, boolean forUpdate) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM api_keys WHERE project_id = ? AND id = ?"
-                + (forUpdate ? " FOR UPDATE" : ""))) {
-            ps.setObject(1, projectId);
-            ps.setObject(2, id);
-            List<Key> all = all(ps, null);
+        try (Query q = SQL.prepare(c, forUpdate ? "api_key_for_update" : "api_key")) {
+            q.set("project_id", projectId).set("id", id);
+            List<Key> all = all(q, null);
             if (all.isEmpty()) {
                 throw new NotFound("api key", id.toString());
             }
@@ -181,9 +163,9 @@ public final class ApiKeyAdmin {
         }
     }
 
-    private static List<Key> all(PreparedStatement ps, String plaintext) throws SQLException {
+    private static List<Key> all(Query q, String plaintext) throws SQLException {
         List<Key> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = q.query()) {
             while (rs.next()) {
                 out.add(new Key(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                         rs.getString(4), Role.fromDb(rs.getString(5)), t(rs, 6), t(rs, 7), t(rs, 8), t(rs, 9),

@@ -4,13 +4,14 @@ import io.drover.access.Principal;
 import io.drover.access.Role;
 import io.drover.crypto.Keys;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.SqlTime;
 import io.drover.store.UuidV7;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiKeys {
     private static final Logger log = LoggerFactory.getLogger(ApiKeys.class);
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
     private static final long CACHE_MS = 2_000;
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -89,13 +91,9 @@ public final class ApiKeys {
 
     private Cached load(byte[] hash, long now) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT id, project_id, role, key_hash, read_secrets FROM api_keys
-                    WHERE key_hash = ? AND revoked_at IS NULL
-                      AND (expires_at IS NULL OR expires_at > coalesce(?::timestamptz, now()))""")) {
-                ps.setBytes(1, hash);
-                ps.setTimestamp(2, SqlTime.now(clock)); // the database's clock unless a test moves one
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "api_key_by_hash")) {
+                q.set("key_hash", hash).set("now", SqlTime.now(clock)); // the database's clock unless a test moves one
+                try (ResultSet rs = q.query()) {
                     if (!rs.next()) {
                         return new Cached(null, hash, now);
                     }
@@ -119,9 +117,8 @@ public final class ApiKeys {
         lastTouched.put(keyId, now);
         try {
             db.read(c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET last_used_at = now() WHERE id = ?")) {
-                    ps.setObject(1, keyId);
-                    return ps.executeUpdate();
+                try (Query q = SQL.prepare(c, "touch_api_key")) {
+                    return q.set("id", keyId).update();
                 }
             });
         } catch (RuntimeException e) {
@@ -137,33 +134,25 @@ public final class ApiKeys {
     public void bootstrap(Optional<String> adminKey, Path dataDir) throws IOException {
         String key = adminKey.orElseGet(this::generate);
         boolean created = db.tx(c -> {
-            try (var lock = c.prepareStatement("SELECT pg_advisory_xact_lock(4242)")) {
+            try (Query lock = SQL.prepare(c, "bootstrap_lock")) {
                 lock.execute();
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM api_keys LIMIT 1");
-                    ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "any_api_key"); ResultSet rs = q.query()) {
                 if (rs.next()) {
                     return false;
                 }
             }
             UUID projectId;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO projects (id, slug, name) VALUES (?, 'default', 'Default')
-                    ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id""")) {
-                ps.setObject(1, UuidV7.next());
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "bootstrap_project")) {
+                q.set("id", UuidV7.next());
+                try (ResultSet rs = q.query()) {
                     rs.next();
                     projectId = rs.getObject(1, UUID.class);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO api_keys (id, project_id, name, prefix, key_hash, role)
-                    VALUES (?, ?, 'admin (bootstrap)', ?, ?, 'admin')""")) {
-                ps.setObject(1, UuidV7.next());
-                ps.setObject(2, projectId);
-                ps.setString(3, key.substring(0, Math.min(8, key.length())));
-                ps.setBytes(4, hash(key));
-                ps.executeUpdate();
+            try (Query q = SQL.prepare(c, "bootstrap_api_key")) {
+                q.set("id", UuidV7.next()).set("project_id", projectId)
+                        .set("prefix", key.substring(0, Math.min(8, key.length()))).set("key_hash", hash(key)).update();
             }
             return true;
         });

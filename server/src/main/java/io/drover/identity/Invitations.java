@@ -11,9 +11,10 @@ import io.drover.http.Json;
 import io.drover.mail.Mail;
 import io.drover.mail.Mailer;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -33,7 +34,7 @@ import java.util.UUID;
  */
 public final class Invitations {
     public static final Duration TTL = Duration.ofHours(72);
-    private static final String COLUMNS = "id, project_id, email, role, expires_at, accepted_at, revoked_at, created_at";
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
     private final Db db;
     private final InstantSource clock;
     private final Tokens tokens;
@@ -82,17 +83,11 @@ public final class Invitations {
             }
             String token = tokens.generate();
             Invitation inv;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO invitations (id, project_id, email, role, token_hash, expires_at, created_by)
-                    VALUES (?, ?, ?, ?, ?, now() + make_interval(secs => ?), ?) RETURNING""" + " " + COLUMNS)) {
-                ps.setObject(1, UuidV7.next());
-                ps.setObject(2, caller.projectId());
-                ps.setString(3, email);
-                ps.setString(4, role.db());
-                ps.setBytes(5, tokens.hash(token));
-                ps.setLong(6, TTL.toSeconds());
-                ps.setObject(7, caller.userId());
-                inv = all(ps).get(0);
+            try (Query q = SQL.prepare(c, "insert_invitation")) {
+                q.set("id", UuidV7.next()).set("project_id", caller.projectId()).set("email", email)
+                        .set("role", role.db()).set("token_hash", tokens.hash(token)).set("ttl_secs", TTL.toSeconds())
+                        .set("created_by", caller.userId());
+                inv = all(q).get(0);
             }
             mailer.send(c, new Mail(email, "You are invited to a Drover project",
                     "You have been invited to a Drover project as " + role.db() + ".\n\n"
@@ -106,21 +101,17 @@ public final class Invitations {
 
     public List<Invitation> list(UUID projectId) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                    + " FROM invitations WHERE project_id = ? ORDER BY id DESC LIMIT 500")) {
-                ps.setObject(1, projectId);
-                return all(ps);
+            try (Query q = SQL.prepare(c, "list_invitations")) {
+                return all(q.set("project_id", projectId));
             }
         });
     }
 
     public Invitation revoke(Principal caller, UUID id) {
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE invitations SET revoked_at = coalesce(revoked_at, now()) "
-                    + "WHERE id = ? AND project_id = ? RETURNING " + COLUMNS)) {
-                ps.setObject(1, id);
-                ps.setObject(2, caller.projectId());
-                List<Invitation> found = all(ps);
+            try (Query q = SQL.prepare(c, "revoke_invitation")) {
+                q.set("id", id).set("project_id", caller.projectId());
+                List<Invitation> found = all(q);
                 if (found.isEmpty()) {
                     throw new NotFound("invitation", id.toString());
                 }
@@ -147,9 +138,8 @@ public final class Invitations {
                 passwords.requireStrong(password, inv.email());
                 user = users.create(c, inv.email(), displayName, passwords.hash(password));
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE invitations SET accepted_at = now() WHERE id = ?")) {
-                ps.setObject(1, inv.id());
-                ps.executeUpdate();
+            try (Query q = SQL.prepare(c, "accept_invitation")) {
+                q.set("id", inv.id()).update();
             }
             members.upsert(c, inv.projectId(), user.id(), inv.role());
             audit.append(c, Actor.user(user.id(), ip), inv.projectId(), "invitation.accept", "invitation", inv.id(),
@@ -163,10 +153,9 @@ public final class Invitations {
         if (token == null || token.length() > 200) {
             throw invalid();
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM invitations WHERE token_hash = ? FOR UPDATE")) {
-            ps.setBytes(1, tokens.hash(token));
-            List<Invitation> found = all(ps);
+        try (Query q = SQL.prepare(c, "invitation_by_token")) {
+            q.set("token_hash", tokens.hash(token));
+            List<Invitation> found = all(q);
             if (found.isEmpty() || found.get(0).revokedAt() != null) {
                 throw invalid();
             }
@@ -185,9 +174,9 @@ public final class Invitations {
         return new ApiError(404, "invalid_token", "no such invitation token", Map.of());
     }
 
-    private static List<Invitation> all(PreparedStatement ps) throws SQLException {
+    private static List<Invitation> all(Query q) throws SQLException {
         List<Invitation> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = q.query()) {
             while (rs.next()) {
                 out.add(new Invitation(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                         Role.fromDb(rs.getString(4)), rs.getTimestamp(5).toInstant(), t(rs, 6), t(rs, 7),

@@ -2,8 +2,9 @@ package io.drover.identity;
 
 import io.drover.http.ApiError;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -16,6 +17,7 @@ import java.util.Map;
  * 15 minutes. A locked attempt is refused (429) before any password is hashed.
  */
 public final class LoginThrottle {
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
     public static final int EMAIL_LIMIT = 5;
     public static final int IP_LIMIT = 50;
     public static final int WINDOW_SECS = 15 * 60;
@@ -38,10 +40,9 @@ public final class LoginThrottle {
     /** Throws 429 when any of the keys is locked. */
     public void check(String... keys) {
         Instant until = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT max(locked_until) FROM login_failures WHERE key = ANY (?) AND locked_until > now()")) {
-                ps.setArray(1, c.createArrayOf("text", keys));
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "login_locked_until")) {
+                q.setArray("keys", "text", keys);
+                try (ResultSet rs = q.query()) {
                     rs.next();
                     return rs.getTimestamp(1) == null ? null : rs.getTimestamp(1).toInstant();
                 }
@@ -55,36 +56,24 @@ public final class LoginThrottle {
     }
 
     public void failed(Connection c, String key, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO login_failures AS f (key, failures, window_start) VALUES (?, 1, now())
-                ON CONFLICT (key) DO UPDATE SET
-                  failures = CASE WHEN f.window_start < now() - make_interval(secs => ?) THEN 1 ELSE f.failures + 1 END,
-                  window_start = CASE WHEN f.window_start < now() - make_interval(secs => ?) THEN now()
-                                      ELSE f.window_start END
-                RETURNING failures""")) {
-            ps.setString(1, key);
-            ps.setInt(2, WINDOW_SECS);
-            ps.setInt(3, WINDOW_SECS);
+        try (Query q = SQL.prepare(c, "count_login_failure")) {
+            q.set("key", key).set("window_secs", WINDOW_SECS);
             int failures;
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = q.query()) {
                 rs.next();
                 failures = rs.getInt(1);
             }
             if (failures >= limit) {
-                try (PreparedStatement lock = c.prepareStatement(
-                        "UPDATE login_failures SET locked_until = now() + make_interval(secs => ?) WHERE key = ?")) {
-                    lock.setInt(1, WINDOW_SECS);
-                    lock.setString(2, key);
-                    lock.executeUpdate();
+                try (Query lock = SQL.prepare(c, "lock_login")) {
+                    lock.set("window_secs", WINDOW_SECS).set("key", key).update();
                 }
             }
         }
     }
 
     public void succeeded(Connection c, String key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM login_failures WHERE key = ?")) {
-            ps.setString(1, key);
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "clear_login_failures")) {
+            q.set("key", key).update();
         }
     }
 }

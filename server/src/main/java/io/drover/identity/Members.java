@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.access.Role;
 import io.drover.http.Json;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.UUID;
 
 /** Project memberships: a user's role in a project. */
 public final class Members {
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
     private final Db db;
 
     public Members(Db db) {
@@ -38,11 +40,9 @@ public final class Members {
     }
 
     public Optional<Role> role(Connection c, UUID projectId, UUID userId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT role FROM memberships WHERE project_id = ? AND user_id = ? FOR UPDATE")) {
-            ps.setObject(1, projectId);
-            ps.setObject(2, userId);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = SQL.prepare(c, "member_role")) {
+            q.set("project_id", projectId).set("user_id", userId);
+            try (ResultSet rs = q.query()) {
                 return rs.next() ? Optional.of(Role.fromDb(rs.getString(1))) : Optional.empty();
             }
         }
@@ -50,13 +50,10 @@ public final class Members {
 
     public List<Member> list(UUID projectId) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT u.id, u.email, u.display_name, m.role, m.created_at
-                    FROM memberships m JOIN users u ON u.id = m.user_id
-                    WHERE m.project_id = ? ORDER BY m.created_at, u.id""")) {
-                ps.setObject(1, projectId);
+            try (Query q = SQL.prepare(c, "list_members")) {
+                q.set("project_id", projectId);
                 List<Member> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         out.add(new Member(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
                                 Role.fromDb(rs.getString(4)), rs.getTimestamp(5).toInstant()));
@@ -69,42 +66,28 @@ public final class Members {
 
     /** Adds a membership, or raises the role of an existing one (never lowers it). */
     public void upsert(Connection c, UUID projectId, UUID userId, Role role) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO memberships AS m (project_id, user_id, role) VALUES (?, ?, ?)
-                ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role
-                WHERE array_position(ARRAY['viewer','operator','admin','owner'], EXCLUDED.role)
-                    > array_position(ARRAY['viewer','operator','admin','owner'], m.role)""")) {
-            ps.setObject(1, projectId);
-            ps.setObject(2, userId);
-            ps.setString(3, role.db());
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "upsert_member")) {
+            q.set("project_id", projectId).set("user_id", userId).set("role", role.db()).update();
         }
     }
 
     public void setRole(Connection c, UUID projectId, UUID userId, Role role) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE memberships SET role = ? WHERE project_id = ? AND user_id = ?")) {
-            ps.setString(1, role.db());
-            ps.setObject(2, projectId);
-            ps.setObject(3, userId);
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "set_member_role")) {
+            q.set("role", role.db()).set("project_id", projectId).set("user_id", userId).update();
         }
     }
 
     public void remove(Connection c, UUID projectId, UUID userId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM memberships WHERE project_id = ? AND user_id = ?")) {
-            ps.setObject(1, projectId);
-            ps.setObject(2, userId);
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "delete_member")) {
+            q.set("project_id", projectId).set("user_id", userId).update();
         }
     }
 
     /** Owners of the project, locked, so that the last owner cannot be removed by two requests at once. */
     public int owners(Connection c, UUID projectId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM (SELECT 1 FROM memberships WHERE project_id = ? AND role = 'owner' FOR UPDATE) o")) {
-            ps.setObject(1, projectId);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = SQL.prepare(c, "count_owners")) {
+            q.set("project_id", projectId);
+            try (ResultSet rs = q.query()) {
                 rs.next();
                 return rs.getInt(1);
             }

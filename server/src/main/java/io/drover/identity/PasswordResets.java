@@ -7,8 +7,9 @@ import io.drover.http.Json;
 import io.drover.mail.Mail;
 import io.drover.mail.Mailer;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +24,7 @@ import java.util.UUID;
  * sets the new (strong) password and signs the user out of every session.
  */
 public final class PasswordResets {
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
     public static final Duration TTL = Duration.ofMinutes(60);
     /** Reset requests one address may make per throttle window, whatever the emails. */
     public static final int REQUESTS_PER_IP = 20;
@@ -65,14 +67,9 @@ public final class PasswordResets {
         String token = tokens.generate();
         db.tx(c -> {
             UUID id = UuidV7.next();
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO password_resets (id, user_id, token_hash, expires_at)
-                    VALUES (?, ?, ?, now() + make_interval(secs => ?))""")) {
-                ps.setObject(1, id);
-                ps.setObject(2, u.id());
-                ps.setBytes(3, tokens.hash(token));
-                ps.setLong(4, TTL.toSeconds());
-                ps.executeUpdate();
+            try (Query q = SQL.prepare(c, "insert_password_reset")) {
+                q.set("id", id).set("user_id", u.id()).set("token_hash", tokens.hash(token))
+                        .set("ttl_secs", TTL.toSeconds()).update();
             }
             mailer.send(c, new Mail(u.email(), "Reset your Drover password",
                     "Someone asked to reset the password of this Drover account. If it was you, within 60 minutes:\n"
@@ -90,10 +87,9 @@ public final class PasswordResets {
             }
             UUID id;
             UUID userId;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = ? FOR UPDATE")) {
-                ps.setBytes(1, tokens.hash(token));
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "password_reset_by_token")) {
+                q.set("token_hash", tokens.hash(token));
+                try (ResultSet rs = q.query()) {
                     if (!rs.next()) {
                         throw invalid();
                     }
@@ -111,9 +107,8 @@ public final class PasswordResets {
             User user = users.get(userId).orElseThrow(PasswordResets::invalid);
             passwords.requireStrong(password, user.email());
             users.setPassword(c, userId, passwords.hash(password));
-            try (PreparedStatement ps = c.prepareStatement("UPDATE password_resets SET used_at = now() WHERE id = ?")) {
-                ps.setObject(1, id);
-                ps.executeUpdate();
+            try (Query q = SQL.prepare(c, "use_password_reset")) {
+                q.set("id", id).update();
             }
             sessions.deleteAll(c, userId);
             audit.append(c, Actor.anonymous(ip), null, "password_reset.complete", "user", userId, Json.object());

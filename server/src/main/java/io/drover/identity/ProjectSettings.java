@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Validates project settings: {@code retention_days}, {@code timezone} and {@code redaction}
+ * Validates project settings: {@code retention_days}, {@code audit_retention_days} (absent: the
+ * audit log is kept forever), {@code timezone} and {@code redaction}
  * ({@code keys}: more field names to hide, {@code patterns}: regular expressions whose matches are
  * hidden). A PATCH replaces the top-level fields it names and keeps the others.
  */
@@ -21,11 +22,20 @@ public final class ProjectSettings {
 
     public static ObjectNode merge(JsonNode current, JsonNode patch) {
         Input in = Input.of(patch, "settings");
-        in.allowOnly(Set.of("retention_days", "timezone", "redaction"));
+        in.allowOnly(Set.of("retention_days", "audit_retention_days", "timezone", "redaction"));
         ObjectNode out = current != null && current.isObject() ? ((ObjectNode) current).deepCopy()
                 : io.drover.http.Json.object();
         if (in.raw().has("retention_days")) {
             out.put("retention_days", in.intValue("retention_days", null, 1, 3650));
+        }
+        if (in.raw().has("audit_retention_days")) {
+            // null removes it: the audit log is kept forever again
+            Integer days = in.intValue("audit_retention_days", null, 1, 36500);
+            if (days == null) {
+                out.remove("audit_retention_days");
+            } else {
+                out.put("audit_retention_days", days);
+            }
         }
         if (in.raw().has("timezone")) {
             String tz = in.string("timezone", null, 64);

@@ -5,11 +5,13 @@ import io.drover.access.Role;
 import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +19,7 @@ import java.util.UUID;
 
 /** The projects table: lookups by id or slug, creation, settings. */
 public final class Projects {
-    private static final String COLUMNS = "id, slug, name, settings::text, created_at";
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
     private final Db db;
 
     public Projects(Db db) {
@@ -31,14 +33,14 @@ public final class Projects {
 
     public Optional<Project> find(Connection c, String idOrSlug, boolean forUpdate) throws SQLException {
         UUID id = io.drover.store.Ids.uuid(idOrSlug);
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM projects WHERE "
-                + (id != null ? "id = ?" : "slug = ?") + (forUpdate ? " FOR UPDATE" : ""))) {
+        String statement = (id != null ? "project_by_id" : "project_by_slug") + (forUpdate ? "_for_update" : "");
+        try (Query q = SQL.prepare(c, statement)) {
             if (id != null) {
-                ps.setObject(1, id);
+                q.set("id", id);
             } else {
-                ps.setString(1, idOrSlug);
+                q.set("slug", idOrSlug);
             }
-            List<Project> all = all(ps);
+            List<Project> all = all(q);
             return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
         }
     }
@@ -50,12 +52,10 @@ public final class Projects {
     /** The projects a user is a member of, with the user's role in each, oldest membership first. */
     public List<Membership> ofUser(UUID userId) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT p.id, p.slug, p.name, m.role FROM memberships m JOIN projects p ON p.id = m.project_id
-                    WHERE m.user_id = ? ORDER BY m.created_at, p.id""")) {
-                ps.setObject(1, userId);
+            try (Query q = SQL.prepare(c, "user_projects")) {
+                q.set("user_id", userId);
                 List<Membership> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         out.add(new Membership(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
                                 Role.fromDb(rs.getString(4))));
@@ -69,28 +69,23 @@ public final class Projects {
     public record Membership(UUID projectId, String slug, String name, Role role) {}
 
     public Project create(Connection c, String slug, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO projects (id, slug, name) VALUES (?, ?, ?) RETURNING " + COLUMNS)) {
-            ps.setObject(1, UuidV7.next());
-            ps.setString(2, slug);
-            ps.setString(3, name);
-            return all(ps).get(0);
+        try (Query q = SQL.prepare(c, "insert_project")) {
+            q.set("id", UuidV7.next()).set("slug", slug).set("name", name);
+            return all(q).get(0);
         }
     }
 
     public Project update(Connection c, UUID id, String name, JsonNode settings) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE projects SET name = coalesce(?, name), "
-                + "settings = coalesce(?::jsonb, settings), updated_at = now() WHERE id = ? RETURNING " + COLUMNS)) {
-            ps.setString(1, name);
-            ps.setString(2, settings == null ? null : Json.write(settings));
-            ps.setObject(3, id);
-            return all(ps).get(0);
+        try (Query q = SQL.prepare(c, "update_project")) {
+            q.set("name", name, Types.VARCHAR)
+                    .set("settings", settings == null ? null : Json.write(settings), Types.VARCHAR).set("id", id);
+            return all(q).get(0);
         }
     }
 
-    private static List<Project> all(PreparedStatement ps) throws SQLException {
+    private static List<Project> all(Query q) throws SQLException {
         List<Project> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = q.query()) {
             while (rs.next()) {
                 out.add(new Project(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
                         Json.read(rs.getString(4)), rs.getTimestamp(5).toInstant()));

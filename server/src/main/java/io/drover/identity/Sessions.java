@@ -2,10 +2,11 @@ package io.drover.identity;
 
 import io.drover.crypto.Keys;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.SqlTime;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -24,6 +25,7 @@ public final class Sessions {
     public static final String COOKIE = "drover_session";
     public static final String CSRF_COOKIE = "drover_csrf";
     public static final String CSRF_HEADER = "X-CSRF-Token";
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
 
     private final Db db;
     private final InstantSource clock;
@@ -42,14 +44,10 @@ public final class Sessions {
 
     public Created create(Connection c, UUID userId) throws SQLException {
         String token = tokens.generate();
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO sessions (id, token_hash, user_id, expires_at)
-                VALUES (?, ?, ?, now() + make_interval(secs => ?)) RETURNING expires_at""")) {
-            ps.setObject(1, UuidV7.next());
-            ps.setBytes(2, tokens.hash(token));
-            ps.setObject(3, userId);
-            ps.setLong(4, TTL.toSeconds());
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = SQL.prepare(c, "insert_session")) {
+            q.set("id", UuidV7.next()).set("token_hash", tokens.hash(token)).set("user_id", userId)
+                    .set("ttl_secs", TTL.toSeconds());
+            try (ResultSet rs = q.query()) {
                 rs.next();
                 return new Created(token, csrfFor(token), rs.getTimestamp(1).toInstant());
             }
@@ -63,28 +61,19 @@ public final class Sessions {
         byte[] hash = tokens.hash(token);
         return db.read(c -> {
             // Slide only when the last slide is over a minute old: one write a minute, not per request.
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE sessions s SET expires_at = now() + make_interval(secs => ?), last_seen_at = now()
-                    FROM users u
-                    WHERE s.token_hash = ? AND s.expires_at > coalesce(?::timestamptz, now()) AND u.id = s.user_id
-                      AND u.is_active AND s.last_seen_at < now() - interval '60 seconds'
-                    RETURNING s.id, s.user_id, s.expires_at""")) {
-                ps.setLong(1, TTL.toSeconds());
-                ps.setBytes(2, hash);
-                ps.setTimestamp(3, SqlTime.now(clock));
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "slide_session")) {
+                q.set("ttl_secs", TTL.toSeconds()).set("token_hash", hash).set("now", SqlTime.now(clock));
+                try (ResultSet rs = q.query()) {
                     if (rs.next()) {
                         return Optional.of(new Live(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
                                 rs.getTimestamp(3).toInstant(), true));
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT s.id, s.user_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-                    WHERE s.token_hash = ? AND s.expires_at > coalesce(?::timestamptz, now()) AND u.is_active""")) {
-                ps.setBytes(1, hash);
-                ps.setTimestamp(2, SqlTime.now(clock)); // the database's clock unless a test moves one
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "live_session")) {
+                // the database's clock unless a test moves one
+                q.set("token_hash", hash).set("now", SqlTime.now(clock));
+                try (ResultSet rs = q.query()) {
                     return rs.next() ? Optional.of(new Live(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
                             rs.getTimestamp(3).toInstant(), false)) : Optional.empty();
                 }
@@ -105,17 +94,15 @@ public final class Sessions {
     }
 
     public void delete(Connection c, UUID sessionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM sessions WHERE id = ?")) {
-            ps.setObject(1, sessionId);
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "delete_session")) {
+            q.set("id", sessionId).update();
         }
     }
 
     /** Signs a user out everywhere (after a password reset). */
     public void deleteAll(Connection c, UUID userId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM sessions WHERE user_id = ?")) {
-            ps.setObject(1, userId);
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "delete_user_sessions")) {
+            q.set("user_id", userId).update();
         }
     }
 }

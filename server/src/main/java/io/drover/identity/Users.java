@@ -1,9 +1,10 @@
 package io.drover.identity;
 
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
@@ -11,7 +12,7 @@ import java.util.UUID;
 
 /** The users table: emails are unique without regard to case (a unique index on lower(email)). */
 public final class Users {
-    private static final String COLUMNS = "id, email, display_name, password_hash, is_active, created_at";
+    private static final Sql SQL = Sql.load("/sql/identity.sql");
     private final Db db;
 
     public Users(Db db) {
@@ -23,43 +24,35 @@ public final class Users {
     }
 
     public Optional<User> byEmail(Connection c, String email) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE lower(email) = lower(?)")) {
-            ps.setString(1, email);
-            return one(ps);
+        try (Query q = SQL.prepare(c, "user_by_email")) {
+            return one(q.set("email", email));
         }
     }
 
     public Optional<User> get(UUID id) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE id = ?")) {
-                ps.setObject(1, id);
-                return one(ps);
+            try (Query q = SQL.prepare(c, "user_by_id")) {
+                return one(q.set("id", id));
             }
         });
     }
 
     public User create(Connection c, String email, String displayName, String passwordHash) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id, email, display_name, password_hash) "
-                + "VALUES (?, ?, ?, ?) RETURNING " + COLUMNS)) {
-            ps.setObject(1, UuidV7.next());
-            ps.setString(2, email.strip());
-            ps.setString(3, displayName);
-            ps.setString(4, passwordHash);
-            return one(ps).orElseThrow();
+        try (Query q = SQL.prepare(c, "insert_user")) {
+            q.set("id", UuidV7.next()).set("email", email.strip()).set("display_name", displayName)
+                    .set("password_hash", passwordHash);
+            return one(q).orElseThrow();
         }
     }
 
     public void setPassword(Connection c, UUID userId, String passwordHash) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE users SET password_hash = ?, updated_at = now() WHERE id = ?")) {
-            ps.setString(1, passwordHash);
-            ps.setObject(2, userId);
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "set_user_password")) {
+            q.set("password_hash", passwordHash).set("id", userId).update();
         }
     }
 
-    private static Optional<User> one(PreparedStatement ps) throws SQLException {
-        try (ResultSet rs = ps.executeQuery()) {
+    private static Optional<User> one(Query q) throws SQLException {
+        try (ResultSet rs = q.query()) {
             if (!rs.next()) {
                 return Optional.empty();
             }

@@ -8,14 +8,16 @@ import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -30,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * cached forever: the claim and retry paths read them without a query.
  */
 public final class JobStore {
-    private static final String COLUMNS = "id, project_id, version, spec::text, created_at, updated_at";
+    private static final Sql SQL = Sql.load("/sql/jobs.sql");
 
     private final Db db;
     private final SecretBox box;
@@ -82,18 +84,13 @@ public final class JobStore {
         String secret = spec.isHttp() ? "whsec_" + HexFormat.of().formatHex(randomBytes(32)) : null;
         try {
             Job job = db.tx(c -> {
-                try (PreparedStatement ps = c.prepareStatement("""
-                        INSERT INTO jobs (id, project_id, slug, version, spec, queue, execution, signing_secret)
-                        VALUES (?, ?, ?, 1, ?::jsonb, ?, ?, ?)
-                        RETURNING""" + " " + COLUMNS)) {
-                    ps.setObject(1, id);
-                    ps.setObject(2, projectId);
-                    ps.setString(3, spec.slug());
-                    ps.setString(4, Json.write(spec.toJson()));
-                    ps.setString(5, spec.queue());
-                    ps.setString(6, spec.execution());
-                    ps.setBytes(7, secret == null ? null : box.seal(secret.getBytes(StandardCharsets.UTF_8), aad(id)));
-                    Job created = one(ps);
+                try (Query q = SQL.prepare(c, "insert_job")) {
+                    q.set("id", id).set("project_id", projectId).set("slug", spec.slug())
+                            .set("spec", Json.write(spec.toJson())).set("queue", spec.queue())
+                            .set("execution", spec.execution())
+                            .set("signing_secret", secret == null ? null
+                                    : box.seal(secret.getBytes(StandardCharsets.UTF_8), aad(id)), Types.BINARY);
+                    Job created = one(q);
                     insertVersion(c, created);
                     listener.saved(c, created, clock.instant());
                     audit(c, created, "job.create", Json.object().put("slug", created.spec().slug())
@@ -127,13 +124,9 @@ public final class JobStore {
             if (next.isHttp() && !next.endpointUrl().equals(current.spec().endpointUrl())) {
                 outbound.checkUrl("endpoint_url", next.endpointUrl());
             }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE jobs SET version = version + 1, spec = ?::jsonb, queue = ?, updated_at = now()
-                    WHERE id = ? RETURNING""" + " " + COLUMNS)) {
-                ps.setString(1, Json.write(next.toJson()));
-                ps.setString(2, next.queue());
-                ps.setObject(3, current.id());
-                Job updated = one(ps);
+            try (Query q = SQL.prepare(c, "update_job")) {
+                q.set("spec", Json.write(next.toJson())).set("queue", next.queue()).set("id", current.id());
+                Job updated = one(q);
                 insertVersion(c, updated);
                 listener.saved(c, updated, clock.instant());
                 audit(c, updated, "job.update", Json.object().put("slug", updated.spec().slug())
@@ -148,9 +141,8 @@ public final class JobStore {
         return db.tx(c -> {
             Job current = find(c, projectId, idOrSlug, true)
                     .orElseThrow(() -> new NotFound("job", idOrSlug));
-            try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET deleted_at = now() WHERE id = ?")) {
-                ps.setObject(1, current.id());
-                ps.executeUpdate();
+            try (Query q = SQL.prepare(c, "delete_job")) {
+                q.set("id", current.id()).update();
             }
             listener.deleted(c, current.id());
             audit(c, current, "job.delete", Json.object().put("slug", current.spec().slug()));
@@ -172,16 +164,15 @@ public final class JobStore {
         if (id == null && !JobSpec.SLUG.matcher(idOrSlug).matches()) {
             return Optional.empty(); // no job has this slug (and text such as U+0000 must not reach SQL)
         }
-        String where = id != null ? "id = ?" : "slug = ?";
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM jobs WHERE project_id = ? AND "
-                + where + " AND deleted_at IS NULL" + (forUpdate ? " FOR UPDATE" : ""))) {
-            ps.setObject(1, projectId);
+        String statement = (id != null ? "job_by_id" : "job_by_slug") + (forUpdate ? "_for_update" : "");
+        try (Query q = SQL.prepare(c, statement)) {
+            q.set("project_id", projectId);
             if (id != null) {
-                ps.setObject(2, id);
+                q.set("id", id);
             } else {
-                ps.setString(2, idOrSlug);
+                q.set("slug", idOrSlug);
             }
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = q.query()) {
                 return rs.next() ? Optional.of(map(rs)) : Optional.empty();
             }
         }
@@ -189,14 +180,9 @@ public final class JobStore {
 
     public Page<Job> list(UUID projectId, UUID cursor, int limit) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
-                     FROM jobs WHERE project_id = ? AND deleted_at IS NULL AND (?::uuid IS NULL OR id < ?)
-                    ORDER BY id DESC LIMIT ?""")) {
-                ps.setObject(1, projectId);
-                ps.setObject(2, cursor);
-                ps.setObject(3, cursor);
-                ps.setInt(4, limit + 1);
-                return Page.of(all(ps), limit, Job::id);
+            try (Query q = SQL.prepare(c, "list_jobs")) {
+                q.set("project_id", projectId).set("cursor", cursor).set("limit", limit + 1);
+                return Page.of(all(q), limit, Job::id);
             }
         });
     }
@@ -205,13 +191,9 @@ public final class JobStore {
     public List<Job> versions(UUID projectId, String idOrSlug, int beforeVersion, int max) {
         Job job = get(projectId, idOrSlug);
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT v.job_id, v.project_id, v.version, v.spec::text, v.created_at, v.created_at
-                    FROM job_versions v WHERE v.job_id = ? AND v.version < ? ORDER BY v.version DESC LIMIT ?""")) {
-                ps.setObject(1, job.id());
-                ps.setInt(2, beforeVersion);
-                ps.setInt(3, max);
-                return all(ps);
+            try (Query q = SQL.prepare(c, "job_versions")) {
+                q.set("job_id", job.id()).set("before_version", beforeVersion).set("max", max);
+                return all(q);
             }
         });
     }
@@ -224,11 +206,9 @@ public final class JobStore {
             return cached;
         }
         JobSpec spec = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT spec::text FROM job_versions WHERE job_id = ? AND version = ?")) {
-                ps.setObject(1, jobId);
-                ps.setInt(2, version);
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "job_version_spec")) {
+                q.set("job_id", jobId).set("version", version);
+                try (ResultSet rs = q.query()) {
                     if (!rs.next()) {
                         throw new IllegalStateException("job version missing: " + key);
                     }
@@ -243,9 +223,9 @@ public final class JobStore {
     /** The signing secret of an http job, opened from its sealed form. */
     public String signingSecret(UUID jobId) {
         byte[] sealed = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT signing_secret FROM jobs WHERE id = ?")) {
-                ps.setObject(1, jobId);
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "job_signing_secret")) {
+                q.set("id", jobId);
+                try (ResultSet rs = q.query()) {
                     return rs.next() ? rs.getBytes(1) : null;
                 }
             }
@@ -258,27 +238,23 @@ public final class JobStore {
     }
 
     private void insertVersion(Connection c, Job job) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO job_versions (job_id, version, project_id, spec) VALUES (?, ?, ?, ?::jsonb)")) {
-            ps.setObject(1, job.id());
-            ps.setInt(2, job.version());
-            ps.setObject(3, job.projectId());
-            ps.setString(4, Json.write(job.spec().toJson()));
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "insert_job_version")) {
+            q.set("job_id", job.id()).set("version", job.version()).set("project_id", job.projectId())
+                    .set("spec", Json.write(job.spec().toJson())).update();
         }
         versions.put(job.id() + "/" + job.version(), job.spec());
     }
 
-    private static Job one(PreparedStatement ps) throws SQLException {
-        try (ResultSet rs = ps.executeQuery()) {
+    private static Job one(Query q) throws SQLException {
+        try (ResultSet rs = q.query()) {
             rs.next();
             return map(rs);
         }
     }
 
-    private static List<Job> all(PreparedStatement ps) throws SQLException {
+    private static List<Job> all(Query q) throws SQLException {
         List<Job> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = q.query()) {
             while (rs.next()) {
                 out.add(map(rs));
             }

@@ -1,8 +1,9 @@
 package io.drover.mail;
 
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -15,17 +16,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboxMailer implements Mailer {
     private static final Logger log = LoggerFactory.getLogger(OutboxMailer.class);
+    private static final Sql SQL = Sql.load("/sql/mail.sql");
 
     @Override
     public void send(Connection c, Mail mail) throws SQLException {
         UUID id = UuidV7.next();
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO mail_outbox (id, recipient, subject, body) VALUES (?, ?, ?, ?)")) {
-            ps.setObject(1, id);
-            ps.setString(2, mail.to());
-            ps.setString(3, mail.subject());
-            ps.setString(4, mail.body());
-            ps.executeUpdate();
+        try (Query q = SQL.prepare(c, "insert_mail")) {
+            q.set("id", id).set("recipient", mail.to()).set("subject", mail.subject()).set("body", mail.body())
+                    .update();
         }
         log.info("mail to {} ('{}') written to the outbox as {} (no SMTP configured; "
                 + "SELECT body FROM mail_outbox WHERE id = '{}' to deliver it)", mail.to(), mail.subject(), id, id);

@@ -1,10 +1,11 @@
 package io.drover.metrics;
 
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and at most every few seconds, so a busy scraper cannot load the database.
  */
 public final class QueueDepth {
+    private static final Sql SQL = Sql.load("/sql/metrics.sql");
     private static final long MAX_AGE_MS = 5_000;
     private final Db db;
     private final MeterRegistry registry;
@@ -34,11 +36,7 @@ public final class QueueDepth {
         refreshedAt = now;
         gauges.values().forEach(g -> g.set(0));
         db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT queue, status::text, count(*) FROM runs
-                    WHERE status IN ('delayed', 'queued', 'dequeued', 'executing', 'waiting', 'dead_letter')
-                    GROUP BY 1, 2""");
-                    ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "queue_depth"); ResultSet rs = q.query()) {
                 while (rs.next()) {
                     gauge(rs.getString(1), rs.getString(2)).set(rs.getLong(3));
                 }

@@ -2,8 +2,9 @@ package io.drover.redact;
 
 import io.drover.http.Json;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** The redaction rules of each project, from its settings, cached for a few seconds. */
 public final class Redactions {
+    private static final Sql SQL = Sql.load("/sql/redact.sql");
     private static final long CACHE_MS = 5_000;
     private final Db db;
     private final Map<UUID, Cached> cache = new ConcurrentHashMap<>();
@@ -39,9 +41,9 @@ public final class Redactions {
             return Redactor.defaults();
         }
         Redactor r = Redactor.defaults();
-        try (PreparedStatement ps = c.prepareStatement("SELECT settings::text FROM projects WHERE id = ?")) {
-            ps.setObject(1, projectId);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = SQL.prepare(c, "project_settings")) {
+            q.set("project_id", projectId);
+            try (ResultSet rs = q.query()) {
                 if (rs.next()) {
                     r = Redactor.fromSettings(Json.read(rs.getString(1)).get("redaction"));
                 }

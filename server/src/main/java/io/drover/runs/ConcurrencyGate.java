@@ -1,7 +1,8 @@
 package io.drover.runs;
 
+import io.drover.store.Query;
+import io.drover.store.Statement;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -22,6 +23,11 @@ import java.util.UUID;
  */
 public final class ConcurrencyGate {
     private static final int CANDIDATES = 500;
+    private static final Statement LOCK = RunSql.SQL.statement("admission_lock");
+    private static final Statement LIMITS = RunSql.SQL.statement("admission_limits");
+    private static final Statement LIVE = RunSql.SQL.statement("admission_live");
+    private static final Statement PENDING = RunSql.SQL.statement("admission_candidates");
+    private static final Statement ADMIT = RunSql.SQL.statement("admit");
 
     private ConcurrencyGate() {}
 
@@ -30,17 +36,14 @@ public final class ConcurrencyGate {
      * {@link RunStore#PUSH_QUEUE} standing for http runs.
      */
     public static Set<String> admit(Connection c, UUID jobId) throws SQLException {
-        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 7))")) {
-            lock.setString(1, jobId.toString());
-            lock.execute();
+        try (Query q = LOCK.prepare(c)) {
+            q.set("job_id", jobId.toString()).execute();
         }
         Integer jobLimit = null;
         Integer keyLimit = null;
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT (spec->>'max_concurrency')::int, (spec->>'max_concurrency_per_key')::int
-                FROM jobs WHERE id = ?""")) {
-            ps.setObject(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = LIMITS.prepare(c)) {
+            q.set("job_id", jobId);
+            try (ResultSet rs = q.query()) {
                 if (rs.next()) {
                     jobLimit = (Integer) rs.getObject(1);
                     keyLimit = (Integer) rs.getObject(2);
@@ -49,13 +52,9 @@ public final class ConcurrencyGate {
         }
         Map<String, Integer> liveByKey = new HashMap<>();
         int live = 0;
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT coalesce(concurrency_key, ''), count(*) FROM runs
-                WHERE job_id = ? AND limited AND status IN ('queued', 'dequeued', 'executing', 'waiting')
-                  AND (admitted OR status <> 'queued')
-                GROUP BY 1""")) {
-            ps.setObject(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = LIVE.prepare(c)) {
+            q.set("job_id", jobId);
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     liveByKey.put(rs.getString(1), rs.getInt(2));
                     live += rs.getInt(2);
@@ -64,14 +63,9 @@ public final class ConcurrencyGate {
         }
         List<UUID> admit = new ArrayList<>();
         Set<String> queues = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT id, coalesce(concurrency_key, ''), queue, execution FROM runs
-                WHERE job_id = ? AND limited AND status = 'queued' AND NOT admitted
-                ORDER BY priority DESC, id
-                LIMIT ?""")) {
-            ps.setObject(1, jobId);
-            ps.setInt(2, CANDIDATES);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = PENDING.prepare(c)) {
+            q.set("job_id", jobId).set("limit", CANDIDATES);
+            try (ResultSet rs = q.query()) {
                 while (rs.next() && (jobLimit == null || live < jobLimit)) {
                     String key = rs.getString(2);
                     int forKey = liveByKey.getOrDefault(key, 0);
@@ -87,9 +81,8 @@ public final class ConcurrencyGate {
             }
         }
         if (!admit.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET admitted = true WHERE id = ANY(?)")) {
-                ps.setArray(1, c.createArrayOf("uuid", admit.toArray()));
-                ps.executeUpdate();
+            try (Query q = ADMIT.prepare(c)) {
+                q.setArray("run_ids", "uuid", admit.toArray()).update();
             }
         }
         return queues;

@@ -1,14 +1,15 @@
 package io.drover.runs;
 
 import io.drover.jobs.JobSpec;
-import io.drover.store.Sql;
+import io.drover.store.Query;
 import io.drover.store.SqlTime;
+import io.drover.store.Statement;
 import io.drover.store.TxEffects;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
@@ -23,8 +24,13 @@ public final class RunMaintenance {
     /** Advisory lock key of the reaper singleton (any node may hold it, one at a time). */
     static final long REAPER_LOCK = 0x44524F5645520001L;
 
+    private static final Statement PROMOTE_DUE = RunSql.SQL.statement("promote_due");
+    private static final Statement NEXT_DELAYED = RunSql.SQL.statement("next_delayed");
+    private static final Statement EXPIRED_LEASES = RunSql.SQL.statement("expired_leases");
+    private static final Statement TTL_EXPIRED = RunSql.SQL.statement("ttl_expired");
+    private static final Statement REAPER_TRY_LOCK = RunSql.SQL.statement("reaper_try_lock");
+
     private final RunStore store;
-    private final Sql sql = RunSql.SQL;
 
     public RunMaintenance(RunStore store) {
         this.store = store;
@@ -37,10 +43,9 @@ public final class RunMaintenance {
             Set<String> ready = new HashSet<>();
             Set<UUID> limitedJobs = new HashSet<>();
             boolean http = false;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("promote_due"))) {
-                ps.setTimestamp(1, SqlTime.now(store.clock()));
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = PROMOTE_DUE.prepare(c)) {
+                q.set("now", SqlTime.now(store.clock()), Types.TIMESTAMP).set("limit", limit);
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         n++;
                         if (rs.getBoolean(3)) {
@@ -66,8 +71,8 @@ public final class RunMaintenance {
 
     public Instant nextDelayed() {
         return store.db().read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("next_delayed"));
-                    ResultSet rs = ps.executeQuery()) {
+            try (Query q = NEXT_DELAYED.prepare(c);
+                    ResultSet rs = q.query()) {
                 rs.next();
                 Timestamp t = rs.getTimestamp(1);
                 return t == null ? null : t.toInstant();
@@ -85,7 +90,7 @@ public final class RunMaintenance {
             Set<UUID> limitedJobs = new HashSet<>();
             int n = 0;
             Timestamp now = SqlTime.now(store.clock());
-            for (RunStore.Locked locked : RunSql.lockedBy(c, "expired_leases", now, now, limit, now, limit, now, limit)) {
+            for (RunStore.Locked locked : RunSql.lockedBy(c, EXPIRED_LEASES, now, limit)) {
                 Run after = applyUnlessSettled(c, locked, leaseChange(c, locked));
                 if (after == null) {
                     continue;
@@ -93,7 +98,7 @@ public final class RunMaintenance {
                 n++;
                 collect(after, ready, limitedJobs);
             }
-            for (RunStore.Locked locked : RunSql.lockedBy(c, "ttl_expired", now, now, limit)) {
+            for (RunStore.Locked locked : RunSql.lockedBy(c, TTL_EXPIRED, now, limit)) {
                 Run after = applyUnlessSettled(c, locked, Transitions.expire(locked.run(), locked.now()));
                 if (after == null) {
                     continue;
@@ -155,9 +160,9 @@ public final class RunMaintenance {
     }
 
     static boolean tryLock(Connection c, long key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
-            ps.setLong(1, key);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = REAPER_TRY_LOCK.prepare(c)) {
+            q.set("key", key);
+            try (ResultSet rs = q.query()) {
                 rs.next();
                 return rs.getBoolean(1);
             }

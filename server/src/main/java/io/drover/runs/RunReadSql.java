@@ -1,25 +1,35 @@
 package io.drover.runs;
 
 import io.drover.http.Page;
+import io.drover.store.Query;
+import io.drover.store.Statement;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The runs' read statements ({@code get_run}, {@code list_runs}, {@code run_events}): parameters in, rows out. */
 final class RunReadSql {
+    private static final Statement GET_RUN = RunSql.SQL.statement("get_run");
+    private static final Statement LIST_RUNS = RunSql.SQL.statement("list_runs");
+    private static final Statement LIST_RUNS_IN_STATE = RunSql.SQL.statement("list_runs_in_state");
+    private static final Statement RUN_EVENTS = RunSql.SQL.statement("run_events");
+    private static final Statement HELD_STATUS = RunSql.SQL.statement("held_status");
+    /** The list statements with their filters in, by the filters' text: a few dozen at most. */
+    private static final Map<String, Statement> LISTS = new ConcurrentHashMap<>();
+
     private RunReadSql() {}
 
     static Optional<Run> get(Connection c, UUID projectId, UUID runId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(RunSql.SQL.get("get_run"))) {
-            ps.setObject(1, runId);
-            ps.setObject(2, projectId);
-            List<Run> runs = RunSql.all(ps);
+        try (Query q = GET_RUN.prepare(c)) {
+            q.set("run_id", runId).set("project_id", projectId);
+            List<Run> runs = RunSql.all(q);
             return runs.isEmpty() ? Optional.empty() : Optional.of(runs.get(0));
         }
     }
@@ -28,47 +38,40 @@ final class RunReadSql {
     static Page<Run> list(Connection c, UUID projectId, UUID jobId, RunStatus status, UUID cursor, int limit)
             throws SQLException {
         boolean walk = status == null || status == RunStatus.COMPLETED;
-        String sql;
+        // The status goes in as a literal of a RunStatus constant (db() of an enum, never request
+        // text), not a parameter: with the literal every plan (generic ones too) can pick the
+        // partial index for that state (see list_runs_in_state).
+        Statement list;
         if (walk) {
-            sql = RunSql.SQL.get("list_runs")
-                    .replace("LIST_FILTERS", (jobId != null ? "AND job_id = ? " : "") + (cursor != null ? "AND id < ?" : ""))
-                    // A literal, like list_runs_in_state's (below).
-                    .replace("RUN_FILTERS", status != null ? "AND status = '" + status.db() + "'" : "");
+            String listFilters = (jobId != null ? "AND job_id = :job_id " : "")
+                    + (cursor != null ? "AND id < :cursor" : "");
+            String runFilters = status != null ? "AND status = '" + status.db() + "'" : "";
+            list = LISTS.computeIfAbsent("walk|" + listFilters + "|" + runFilters, k -> LIST_RUNS
+                    .replace("LIST_FILTERS", listFilters).replace("RUN_FILTERS", runFilters));
         } else {
-            StringBuilder in = new StringBuilder(RunSql.SQL.get("list_runs_in_state"));
-            if (jobId != null) {
-                in.append(" AND job_id = ?");
-            }
-            // A literal, so that every plan (generic ones too) can pick the partial index for it.
-            in.append(" AND status = '").append(status.db()).append("'");
-            if (cursor != null) {
-                in.append(" AND id < ?");
-            }
-            sql = in.append(" ORDER BY id DESC LIMIT ?").toString();
+            String runFilters = (jobId != null ? "AND job_id = :job_id " : "") + "AND status = '" + status.db() + "'"
+                    + (cursor != null ? " AND id < :cursor" : "");
+            list = LISTS.computeIfAbsent("state|" + runFilters,
+                    k -> LIST_RUNS_IN_STATE.replace("RUN_FILTERS", runFilters));
         }
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int p = 1;
-            ps.setObject(p++, projectId);
+        try (Query q = list.prepare(c)) {
+            q.set("project_id", projectId).set("limit", limit + 1);
             if (jobId != null) {
-                ps.setObject(p++, jobId);
+                q.set("job_id", jobId);
             }
             if (cursor != null) {
-                ps.setObject(p++, cursor);
+                q.set("cursor", cursor);
             }
-            ps.setInt(p, limit + 1);
-            return Page.of(RunSql.all(ps), limit, Run::id);
+            return Page.of(RunSql.all(q), limit, Run::id);
         }
     }
 
     static List<RunEvent> events(Connection c, UUID projectId, UUID runId, long afterSeq, int limit)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(RunSql.SQL.get("run_events"))) {
-            ps.setObject(1, runId);
-            ps.setObject(2, projectId);
-            ps.setLong(3, afterSeq);
-            ps.setInt(4, limit);
+        try (Query q = RUN_EVENTS.prepare(c)) {
+            q.set("run_id", runId).set("project_id", projectId).set("after_seq", afterSeq).set("limit", limit);
             List<RunEvent> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     Instant createdAt = rs.getTimestamp(9).toInstant();
                     long seq = rs.getLong(10);
@@ -84,11 +87,10 @@ final class RunReadSql {
 
     static java.util.Map<UUID, RunStore.HeldStatus> heldStatus(Connection c, UUID projectId, List<UUID> runIds)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(RunSql.SQL.get("held_status"))) {
-            ps.setArray(1, c.createArrayOf("uuid", runIds.toArray()));
-            ps.setObject(2, projectId);
+        try (Query q = HELD_STATUS.prepare(c)) {
+            q.setArray("run_ids", "uuid", runIds.toArray()).set("project_id", projectId);
             java.util.Map<UUID, RunStore.HeldStatus> out = new java.util.HashMap<>();
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     out.put(rs.getObject(1, UUID.class),
                             new RunStore.HeldStatus(RunStatus.fromDb(rs.getString(2)), rs.getString(3)));

@@ -1,11 +1,13 @@
 package io.drover.runs;
 
+import io.drover.store.Query;
 import io.drover.store.Sql;
+import io.drover.store.Statement;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,15 +24,35 @@ import java.util.stream.Collectors;
  * answers. No decisions, no transactions, no wake-ups: the classes of each concern
  * ({@link RunTriggers}, {@link RunClaims}, {@link RunCompletions}, {@link RunChanges},
  * {@link RunReads}) do those. The reads' statements are in {@link RunReadSql}.
+ *
+ * <p>Parameters are bound by name ({@link Query#set}); each statement is looked up once, into a
+ * constant. A value that may be null is bound with its JDBC type ({@code Types.VARCHAR},
+ * {@code Types.INTEGER}, {@code Types.TIMESTAMP}), as {@code setString}/{@code setTimestamp} did:
+ * an untyped null would change the parameter types the driver sends, and with them the server-side
+ * prepared statement, between a call with a value and one without.
  */
 final class RunSql {
     static final Sql SQL = Sql.load("/sql/runs.sql", Map.of(
             "RUN_COLUMNS_R", Arrays.stream(Run.COLUMNS.split(", ")).map(c -> "r." + c).collect(Collectors.joining(", ")),
             "RUN_COLUMNS", Run.COLUMNS));
     /** The trigger's INSERT answering whole runs, and the one answering only what a trigger reads. */
-    private static final String INSERT_RUNS = SQL.get("insert_runs").replace("INSERTED_COLUMNS", Run.COLUMNS);
-    private static final String INSERT_RUN_IDS = SQL.get("insert_runs").replace("INSERTED_COLUMNS",
+    private static final Statement INSERT_RUNS = SQL.statement("insert_runs")
+            .replace("INSERTED_COLUMNS", Run.COLUMNS);
+    private static final Statement INSERT_RUN_IDS = SQL.statement("insert_runs").replace("INSERTED_COLUMNS",
             "id, status, scheduled_at, project_id"); // project_id: the created events are written from these rows
+    private static final Statement FIND_BY_IDEMPOTENCY = SQL.statement("find_by_idempotency");
+    private static final Statement NOTIFY = SQL.statement("notify");
+    private static final Statement CLAIM = SQL.statement("claim");
+    private static final Statement CLAIM_JOBS = SQL.statement("claim_jobs");
+    private static final Statement TAKE_PUSH = SQL.statement("take_push");
+    private static final Statement HEARTBEAT = SQL.statement("heartbeat");
+    private static final Statement LOCK_RUN = SQL.statement("lock_run");
+    private static final Statement LOCK_RUN_ANY_PROJECT = SQL.statement("lock_run_any_project");
+    private static final Statement LOCK_RUN_SKIP_LOCKED = SQL.statement("lock_run_skip_locked");
+    private static final Statement LOCK_RUNS_IN_ORDER = SQL.statement("lock_runs_in_order");
+    private static final Statement APPLY = SQL.statement("apply");
+    private static final Statement APPLY_BATCH = SQL.statement("apply_batch");
+    private static final Statement COMPLETE_BATCH = SQL.statement("complete_batch");
 
     private RunSql() {}
 
@@ -47,34 +69,23 @@ final class RunSql {
 
     static Map<UUID, Inserted> insertRuns(Connection c, NewRuns n, boolean whole) throws SQLException {
         Map<UUID, Inserted> inserted = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(whole ? INSERT_RUNS : INSERT_RUN_IDS)) {
-            int p = 1;
-            // The batch's constants first (the input CTE's select list), then the arrays it unnests.
-            ps.setObject(p++, n.projectId());
-            ps.setObject(p++, n.jobId());
-            ps.setString(p++, n.jobSlug());
-            ps.setInt(p++, n.jobVersion());
-            ps.setString(p++, n.queue());
-            ps.setString(p++, n.execution());
-            ps.setBoolean(p++, n.limited());
-            ps.setBoolean(p++, n.limited());
-            ps.setInt(p++, n.maxAttempts());
-            ps.setObject(p++, n.timeoutSecs());
-            ps.setObject(p++, n.replayOf());
-            ps.setObject(p++, n.scheduleId());
-            ps.setObject(p++, n.ttlSecs(), java.sql.Types.INTEGER);
-            ps.setObject(p++, n.workflowRunId());
-            ps.setArray(p++, c.createArrayOf("uuid", n.ids()));
-            ps.setArray(p++, c.createArrayOf("text", n.keys()));
-            ps.setArray(p++, c.createArrayOf("text", n.payloads()));
-            ps.setArray(p++, c.createArrayOf("text", n.metadata()));
-            ps.setArray(p++, c.createArrayOf("int4", n.priorities()));
-            ps.setArray(p++, c.createArrayOf("timestamptz", n.at()));
-            ps.setArray(p++, c.createArrayOf("int8", n.delays()));
-            ps.setArray(p++, c.createArrayOf("text", n.concurrencyKeys()));
-            ps.setArray(p++, c.createArrayOf("text", n.stepIds()));
-            ps.setString(p++, n.notifyPayload());
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = (whole ? INSERT_RUNS : INSERT_RUN_IDS).prepare(c)) {
+            // The batch's constants (the input CTE's select list), then the arrays it unnests.
+            q.set("project_id", n.projectId()).set("job_id", n.jobId()).set("job_slug", n.jobSlug())
+                    .set("job_version", n.jobVersion()).set("queue", n.queue()).set("execution", n.execution())
+                    .set("limited", n.limited()).set("max_attempts", n.maxAttempts())
+                    // null: setObject(null) bound an untyped null, as Query.set does
+                    .set("timeout_secs", n.timeoutSecs()).set("replay_of", n.replayOf())
+                    .set("schedule_id", n.scheduleId()).set("ttl_secs", n.ttlSecs(), Types.INTEGER)
+                    .set("workflow_run_id", n.workflowRunId())
+                    .setArray("ids", "uuid", n.ids()).setArray("idempotency_keys", "text", n.keys())
+                    .setArray("payloads", "text", n.payloads()).setArray("metadata", "text", n.metadata())
+                    .setArray("priorities", "int4", n.priorities()).setArray("at", "timestamptz", n.at())
+                    .setArray("delays_ms", "int8", n.delays())
+                    .setArray("concurrency_keys", "text", n.concurrencyKeys())
+                    .setArray("step_ids", "text", n.stepIds())
+                    .set("notify_payload", n.notifyPayload(), Types.VARCHAR);
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     Inserted row;
                     if (whole) {
@@ -92,18 +103,16 @@ final class RunSql {
     }
 
     static List<Run> findByIdempotency(Connection c, UUID jobId, List<String> keys) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("find_by_idempotency"))) {
-            ps.setObject(1, jobId);
-            ps.setArray(2, c.createArrayOf("text", keys.toArray()));
-            return all(ps);
+        try (Query q = FIND_BY_IDEMPOTENCY.prepare(c)) {
+            q.set("job_id", jobId).setArray("keys", "text", keys.toArray());
+            return all(q);
         }
     }
 
     /** One NOTIFY, delivered at commit. */
     static void notify(Connection c, String payload) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("notify"))) {
-            ps.setString(1, payload);
-            ps.execute();
+        try (Query q = NOTIFY.prepare(c)) {
+            q.set("payload", payload, Types.VARCHAR).execute();
         }
     }
 
@@ -115,45 +124,31 @@ final class RunSql {
 
     /** A worker's claim; with {@code jobs}, only runs of those jobs ({@code claim_jobs}, its own statement). */
     static List<Run> claim(Connection c, ClaimParams q) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get(q.jobs() == null ? "claim" : "claim_jobs"))) {
-            int p = 1;
-            ps.setArray(p++, c.createArrayOf("text", q.queues().toArray()));
-            ps.setArray(p++, c.createArrayOf("int4", q.priorities()));
-            ps.setArray(p++, c.createArrayOf("uuid", q.floors()));
-            java.sql.Array jobs = q.jobs() == null ? null : c.createArrayOf("text", q.jobs().toArray());
-            for (int branch = 0; branch < 3; branch++) {
-                ps.setObject(p++, q.projectId());
-                if (jobs != null) {
-                    ps.setArray(p++, jobs);
-                }
-                ps.setInt(p++, q.max());
+        try (Query s = (q.jobs() == null ? CLAIM : CLAIM_JOBS).prepare(c)) {
+            s.setArray("queues", "text", q.queues().toArray()).setArray("priorities", "int4", q.priorities())
+                    .setArray("floors", "uuid", q.floors()).set("project_id", q.projectId()).set("max", q.max())
+                    .set("worker_id", q.workerId(), Types.VARCHAR).set("lease_ms", q.leaseMs());
+            if (q.jobs() != null) {
+                s.setArray("jobs", "text", q.jobs().toArray());
             }
-            ps.setInt(p++, q.max());
-            ps.setInt(p++, q.max());
-            ps.setString(p++, q.workerId());
-            ps.setLong(p++, q.leaseMs());
-            return all(ps);
+            return all(s);
         }
     }
 
     static List<Run> takePush(Connection c, String dispatcherId, int max, long leaseMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("take_push"))) {
-            ps.setInt(1, max);
-            ps.setString(2, dispatcherId);
-            ps.setLong(3, leaseMs);
-            return all(ps);
+        try (Query q = TAKE_PUSH.prepare(c)) {
+            q.set("max", max).set("worker_id", dispatcherId, Types.VARCHAR).set("lease_ms", leaseMs);
+            return all(q);
         }
     }
 
     static Map<UUID, Instant> heartbeat(Connection c, UUID projectId, String workerId, List<UUID> runIds,
             long leaseMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("heartbeat"))) {
-            ps.setArray(1, c.createArrayOf("uuid", runIds.toArray()));
-            ps.setObject(2, projectId);
-            ps.setString(3, workerId);
-            ps.setLong(4, leaseMs);
+        try (Query q = HEARTBEAT.prepare(c)) {
+            q.setArray("run_ids", "uuid", runIds.toArray()).set("project_id", projectId)
+                    .set("worker_id", workerId, Types.VARCHAR).set("lease_ms", leaseMs);
             Map<UUID, Instant> out = new HashMap<>();
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     out.put(rs.getObject(1, UUID.class), rs.getTimestamp(2).toInstant());
                 }
@@ -166,30 +161,28 @@ final class RunSql {
 
     /** Locks one run (of any project when {@code projectId} is null). */
     static Optional<RunStore.Locked> lock(Connection c, UUID projectId, UUID runId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get(projectId == null ? "lock_run_any_project" : "lock_run"))) {
-            ps.setObject(1, runId);
+        try (Query q = (projectId == null ? LOCK_RUN_ANY_PROJECT : LOCK_RUN).prepare(c)) {
+            q.set("run_id", runId);
             if (projectId != null) {
-                ps.setObject(2, projectId);
+                q.set("project_id", projectId);
             }
-            return lockedOne(ps);
+            return lockedOne(q);
         }
     }
 
     /** Locks one run unless another transaction holds it. */
     static Optional<RunStore.Locked> lockSkipLocked(Connection c, UUID runId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("lock_run_skip_locked"))) {
-            ps.setObject(1, runId);
-            return lockedOne(ps);
+        try (Query q = LOCK_RUN_SKIP_LOCKED.prepare(c)) {
+            return lockedOne(q.set("run_id", runId));
         }
     }
 
     /** Locks the runs of a report in id order and reads them. */
     static Map<UUID, RunStore.Locked> lockInOrder(Connection c, UUID projectId, List<UUID> runIds) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("lock_runs_in_order"))) {
-            ps.setArray(1, c.createArrayOf("uuid", runIds.toArray()));
-            ps.setObject(2, projectId);
+        try (Query q = LOCK_RUNS_IN_ORDER.prepare(c)) {
+            q.setArray("run_ids", "uuid", runIds.toArray()).set("project_id", projectId);
             Map<UUID, RunStore.Locked> out = new HashMap<>();
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     RunStore.Locked l = new RunStore.Locked(Run.map(rs), rs.getTimestamp(Run.NOW_INDEX).toInstant());
                     out.put(l.run().id(), l);
@@ -199,8 +192,8 @@ final class RunSql {
         }
     }
 
-    private static Optional<RunStore.Locked> lockedOne(PreparedStatement ps) throws SQLException {
-        try (ResultSet rs = ps.executeQuery()) {
+    private static Optional<RunStore.Locked> lockedOne(Query q) throws SQLException {
+        try (ResultSet rs = q.query()) {
             if (!rs.next()) {
                 return Optional.empty();
             }
@@ -208,18 +201,16 @@ final class RunSql {
         }
     }
 
-    /** Runs selected and locked by a maintenance statement ({@code expired_leases}, {@code ttl_expired}). */
-    static List<RunStore.Locked> lockedBy(Connection c, String statement, Object... params) throws SQLException {
+    /**
+     * Runs selected and locked by a maintenance statement ({@code expired_leases}, {@code ttl_expired}):
+     * up to {@code limit} of each kind, due at {@code now} (null: the database's time, see SqlTime).
+     */
+    static List<RunStore.Locked> lockedBy(Connection c, Statement statement, Timestamp now, int limit)
+            throws SQLException {
         List<RunStore.Locked> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SQL.get(statement))) {
-            for (int i = 0; i < params.length; i++) {
-                if (params[i] == null) {
-                    ps.setNull(i + 1, java.sql.Types.TIMESTAMP); // a time left to the database (SqlTime)
-                } else {
-                    ps.setObject(i + 1, params[i]);
-                }
-            }
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = statement.prepare(c)) {
+            q.set("now", now, Types.TIMESTAMP).set("limit", limit);
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     out.add(new RunStore.Locked(Run.map(rs), rs.getTimestamp(Run.NOW_INDEX).toInstant()));
                 }
@@ -236,35 +227,37 @@ final class RunSql {
     /** Writes one change and its event; empty when the run is no longer in the status it was read in. */
     static Optional<Run> write(Connection c, Write w) throws SQLException {
         Run a = w.change().after();
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("apply"))) {
-            int p = 1;
-            ps.setString(p++, a.status().db());
-            ps.setInt(p++, a.attempt());
-            ps.setString(p++, a.workerId());
-            ps.setString(p++, a.result());
-            ps.setString(p++, a.error());
-            ps.setTimestamp(p++, ts(a.scheduledAt()));
-            ps.setTimestamp(p++, ts(a.nextRetryAt()));
-            ps.setTimestamp(p++, ts(a.leaseExpiresAt()));
-            ps.setTimestamp(p++, ts(a.deadlineAt()));
-            ps.setTimestamp(p++, ts(a.startedAt()));
-            ps.setTimestamp(p++, ts(a.finishedAt()));
-            ps.setBoolean(p++, a.admitted());
-            ps.setObject(p++, w.before().id());
-            ps.setString(p++, w.before().status().db());
-            ps.setString(p++, w.change().event());
-            ps.setString(p++, w.before().status().db());
-            ps.setString(p++, w.change().message());
-            ps.setString(p++, w.change().data());
-            List<Run> written = all(ps);
+        try (Query q = APPLY.prepare(c)) {
+            q.set("status", a.status().db()).set("attempt", a.attempt())
+                    .set("worker_id", a.workerId(), Types.VARCHAR).set("result", a.result(), Types.VARCHAR)
+                    .set("error", a.error(), Types.VARCHAR)
+                    .set("scheduled_at", ts(a.scheduledAt()), Types.TIMESTAMP)
+                    .set("next_retry_at", ts(a.nextRetryAt()), Types.TIMESTAMP)
+                    .set("lease_expires_at", ts(a.leaseExpiresAt()), Types.TIMESTAMP)
+                    .set("deadline_at", ts(a.deadlineAt()), Types.TIMESTAMP)
+                    .set("started_at", ts(a.startedAt()), Types.TIMESTAMP)
+                    .set("finished_at", ts(a.finishedAt()), Types.TIMESTAMP)
+                    .set("admitted", a.admitted()).set("run_id", w.before().id())
+                    .set("from_status", w.before().status().db()).set("event", w.change().event(), Types.VARCHAR)
+                    .set("message", w.change().message(), Types.VARCHAR)
+                    .set("data", w.change().data(), Types.VARCHAR);
+            List<Run> written = all(q);
             return written.isEmpty() ? Optional.empty() : Optional.of(written.get(0));
         }
     }
 
+    /** apply_batch's array parameters (named after the columns they fill), in the order of a row below. */
+    private static final String[] WRITE_COLUMNS = {"id", "from_status", "status", "attempt", "worker_id", "result",
+        "error", "scheduled_at", "next_retry_at", "lease_expires_at", "deadline_at", "started_at", "finished_at",
+        "admitted", "event", "message", "data"};
+    private static final String[] WRITE_TYPES = {"uuid", "text", "text", "int4", "text", "text", "text",
+        "timestamptz", "timestamptz", "timestamptz", "timestamptz", "timestamptz", "timestamptz", "bool", "text",
+        "text", "text"};
+
     /** Writes many changes and their events in one statement; answers the runs written, by id. */
     static Map<UUID, Run> writeAll(Connection c, List<Write> writes) throws SQLException {
         int n = writes.size();
-        Object[][] cols = new Object[17][n];
+        Object[][] cols = new Object[WRITE_COLUMNS.length][n];
         for (int i = 0; i < n; i++) {
             Write w = writes.get(i);
             Run a = w.change().after();
@@ -276,14 +269,12 @@ final class RunSql {
                 cols[k][i] = row[k];
             }
         }
-        String[] types = {"uuid", "text", "text", "int4", "text", "text", "text", "timestamptz", "timestamptz",
-            "timestamptz", "timestamptz", "timestamptz", "timestamptz", "bool", "text", "text", "text"};
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("apply_batch"))) {
-            for (int k = 0; k < types.length; k++) {
-                ps.setArray(k + 1, c.createArrayOf(types[k], cols[k]));
+        try (Query q = APPLY_BATCH.prepare(c)) {
+            for (int k = 0; k < WRITE_COLUMNS.length; k++) {
+                q.setArray(WRITE_COLUMNS[k], WRITE_TYPES[k], cols[k]);
             }
             Map<UUID, Run> out = new HashMap<>();
-            for (Run r : all(ps)) {
+            for (Run r : all(q)) {
                 out.put(r.id(), r);
             }
             return out;
@@ -298,14 +289,12 @@ final class RunSql {
             String result) {}
 
     static List<Completed> completeBatch(Connection c, Completions q) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("complete_batch"))) {
-            ps.setArray(1, c.createArrayOf("uuid", q.runIds()));
-            ps.setArray(2, c.createArrayOf("text", q.results()));
-            ps.setArray(3, c.createArrayOf("int4", q.attempts()));
-            ps.setObject(4, q.projectId());
-            ps.setString(5, q.workerId());
+        try (Query s = COMPLETE_BATCH.prepare(c)) {
+            s.setArray("run_ids", "uuid", q.runIds()).setArray("results", "text", q.results())
+                    .setArray("attempts", "int4", q.attempts()).set("project_id", q.projectId())
+                    .set("worker_id", q.workerId(), Types.VARCHAR);
             List<Completed> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = s.query()) {
                 while (rs.next()) {
                     out.add(new Completed(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getBoolean(3),
                             rs.getString(4), rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7)));
@@ -315,9 +304,9 @@ final class RunSql {
         }
     }
 
-    static List<Run> all(PreparedStatement ps) throws SQLException {
+    static List<Run> all(Query q) throws SQLException {
         List<Run> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = q.query()) {
             while (rs.next()) {
                 out.add(Run.map(rs));
             }

@@ -7,10 +7,10 @@ import io.drover.maintenance.Service;
 import io.drover.runs.RunStore;
 import io.drover.runs.TriggerRequest;
 import io.drover.store.Db;
+import io.drover.store.Query;
 import io.drover.store.SqlTime;
 import io.drover.store.TxEffects;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -63,14 +63,9 @@ public final class ScheduleTicker extends Service {
     public int fireDue(int limit) {
         return db.tx(c -> {
             List<Due> due = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT id, project_id, job_id, next_fire_at, overlap_policy FROM schedules
-                    WHERE enabled AND next_fire_at <= coalesce(?::timestamptz, now())
-                    ORDER BY next_fire_at LIMIT ?
-                    FOR UPDATE SKIP LOCKED""")) {
-                ps.setTimestamp(1, SqlTime.now(clock));
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = ScheduleStore.SQL.prepare(c, "due_schedules")) {
+                q.set("now", SqlTime.now(clock)).set("limit", limit);
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         due.add(new Due(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
                                 rs.getObject(3, UUID.class), rs.getTimestamp(4).toInstant(), rs.getString(5)));
@@ -106,12 +101,9 @@ public final class ScheduleTicker extends Service {
         ScheduleSpec spec = job.get().spec().schedule();
         // Claim the tick first: its primary key makes a tick fire once, even if the schedule's
         // next time was moved back onto a tick that already fired.
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO schedule_ticks (schedule_id, fire_at, outcome) VALUES (?, ?, 'fired')
-                ON CONFLICT DO NOTHING""")) {
-            ps.setObject(1, d.id());
-            ps.setTimestamp(2, Timestamp.from(d.fireAt()));
-            if (ps.executeUpdate() == 0) {
+        try (Query q = ScheduleStore.SQL.prepare(c, "insert_tick")) {
+            q.set("schedule_id", d.id()).set("fire_at", d.fireAt()).set("project_id", d.projectId());
+            if (q.update() == 0) {
                 advance(c, d, spec);
                 return;
             }
@@ -130,13 +122,9 @@ public final class ScheduleTicker extends Service {
             runId = runs.triggerIn(c, job.get(), List.of(TriggerRequest.empty()), new RunStore.Origin(null, d.id()))
                     .runs().get(0).id();
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE schedule_ticks SET run_id = ?, outcome = ? WHERE schedule_id = ? AND fire_at = ?")) {
-            ps.setObject(1, runId);
-            ps.setString(2, outcome);
-            ps.setObject(3, d.id());
-            ps.setTimestamp(4, Timestamp.from(d.fireAt()));
-            ps.executeUpdate();
+        try (Query q = ScheduleStore.SQL.prepare(c, "set_tick_outcome")) {
+            q.set("run_id", runId).set("outcome", outcome).set("schedule_id", d.id()).set("fire_at", d.fireAt())
+                    .update();
         }
         advance(c, d, spec);
     }
@@ -148,30 +136,22 @@ public final class ScheduleTicker extends Service {
             log.info("schedule {} missed ticks up to {}; continuing from now", d.id(), now);
             next = spec.nextAfter(now);
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE schedules SET next_fire_at = ?, last_fired_at = ? WHERE id = ?")) {
-            ps.setTimestamp(1, next == null ? null : Timestamp.from(next));
-            ps.setTimestamp(2, Timestamp.from(d.fireAt()));
-            ps.setObject(3, d.id());
-            ps.executeUpdate();
+        try (Query q = ScheduleStore.SQL.prepare(c, "advance_schedule")) {
+            q.set("next_fire_at", next).set("last_fired_at", d.fireAt()).set("id", d.id()).update();
         }
     }
 
     private static void disable(Connection c, UUID scheduleId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE schedules SET enabled = false, updated_at = now() WHERE id = ?")) {
-            ps.setObject(1, scheduleId);
-            ps.executeUpdate();
+        try (Query q = ScheduleStore.SQL.prepare(c, "disable_schedule")) {
+            q.set("id", scheduleId).update();
         }
     }
 
     private static List<UUID> liveRuns(Connection c, UUID scheduleId) throws SQLException {
         List<UUID> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT id FROM runs WHERE schedule_id = ?
-                  AND status IN ('delayed', 'queued', 'dequeued', 'executing', 'waiting')""")) {
-            ps.setObject(1, scheduleId);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = ScheduleStore.SQL.prepare(c, "live_schedule_runs")) {
+            q.set("schedule_id", scheduleId);
+            try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     out.add(rs.getObject(1, UUID.class));
                 }
@@ -183,9 +163,7 @@ public final class ScheduleTicker extends Service {
     @Override
     protected long nextWaitMs() {
         Instant next = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT min(next_fire_at) FROM schedules WHERE enabled AND next_fire_at IS NOT NULL");
-                    ResultSet rs = ps.executeQuery()) {
+            try (Query q = ScheduleStore.SQL.prepare(c, "next_fire_at"); ResultSet rs = q.query()) {
                 rs.next();
                 Timestamp t = rs.getTimestamp(1);
                 return t == null ? null : t.toInstant();

@@ -6,11 +6,13 @@ import io.drover.crypto.SecretBox;
 import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.store.Db;
+import io.drover.store.Query;
+import io.drover.store.Sql;
 import io.drover.store.UuidV7;
 import java.nio.charset.StandardCharsets;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,6 +28,7 @@ import java.util.UUID;
  */
 public final class SecretStore {
     public static final String DEFAULT_ENV = "default";
+    private static final Sql SQL = Sql.load("/sql/secrets.sql");
     private final Db db;
     private final SecretBox box;
     private final AuditLog audit;
@@ -54,18 +57,10 @@ public final class SecretStore {
     public Put put(UUID projectId, String environment, String name, String value) {
         return db.tx(c -> {
             byte[] sealed = box.seal(value.getBytes(StandardCharsets.UTF_8), aad(projectId, environment, name));
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO secrets AS s (id, project_id, environment, name, key_id, value) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (project_id, environment, name)
-                    DO UPDATE SET value = EXCLUDED.value, key_id = EXCLUDED.key_id, updated_at = now()
-                    RETURNING id, name, environment, key_id, created_at, updated_at, (xmax = 0)""")) {
-                ps.setObject(1, UuidV7.next());
-                ps.setObject(2, projectId);
-                ps.setString(3, environment);
-                ps.setString(4, name);
-                ps.setInt(5, SecretBox.KEY_ID);
-                ps.setBytes(6, sealed);
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "put_secret")) {
+                q.set("id", UuidV7.next()).set("project_id", projectId).set("environment", environment)
+                        .set("name", name).set("key_id", SecretBox.KEY_ID).set("value", sealed);
+                try (ResultSet rs = q.query()) {
                     rs.next();
                     Meta m = map(rs);
                     boolean created = rs.getBoolean(7);
@@ -79,13 +74,10 @@ public final class SecretStore {
 
     public List<Meta> list(UUID projectId, String environment) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, name, environment, key_id, created_at, updated_at "
-                    + "FROM secrets WHERE project_id = ? AND (?::text IS NULL OR environment = ?) ORDER BY environment, name")) {
-                ps.setObject(1, projectId);
-                ps.setString(2, environment);
-                ps.setString(3, environment);
+            try (Query q = SQL.prepare(c, "list_secrets")) {
+                q.set("project_id", projectId).set("environment", environment, Types.VARCHAR);
                 List<Meta> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         out.add(map(rs));
                     }
@@ -102,12 +94,9 @@ public final class SecretStore {
 
     public void delete(UUID projectId, String environment, String name) {
         db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "DELETE FROM secrets WHERE project_id = ? AND environment = ? AND name = ? RETURNING id")) {
-                ps.setObject(1, projectId);
-                ps.setString(2, environment);
-                ps.setString(3, name);
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = SQL.prepare(c, "delete_secret")) {
+                q.set("project_id", projectId).set("environment", environment).set("name", name);
+                try (ResultSet rs = q.query()) {
                     if (!rs.next()) {
                         throw new NotFound("secret", name);
                     }
@@ -122,12 +111,10 @@ public final class SecretStore {
     /** Every secret of a project's environment, opened: for templating outgoing push headers only. */
     public Map<String, String> open(UUID projectId, String environment) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT name, value FROM secrets WHERE project_id = ? AND environment = ?")) {
-                ps.setObject(1, projectId);
-                ps.setString(2, environment);
+            try (Query q = SQL.prepare(c, "sealed_secrets")) {
+                q.set("project_id", projectId).set("environment", environment);
                 Map<String, String> out = new HashMap<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         String name = rs.getString(1);
                         out.put(name, new String(box.open(rs.getBytes(2), aad(projectId, environment, name)),

@@ -7,8 +7,8 @@ import io.drover.runs.Run;
 import io.drover.runs.RunStatus;
 import io.drover.runs.RunStore;
 import io.drover.runs.TriggerRequest;
+import io.drover.store.Query;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -53,14 +53,14 @@ final class Compensation {
         String[] withCompensation = g.spec().steps().stream().filter(s -> s.compensate() != null).map(StepSpec::id)
                 .toArray(String[]::new);
         List<String> queue = new ArrayList<>();
-        try (PreparedStatement ps = Rows.prepare(c, "compensable_steps", run.id(), withCompensation);
-                ResultSet rs = ps.executeQuery()) {
+        try (Query q = Rows.prepare(c, "compensable_steps", p -> p.set("workflow_run_id", run.id())
+                .setArray("step_ids", "text", withCompensation)); ResultSet rs = q.query()) {
             while (rs.next()) {
                 queue.add(rs.getString(1));
             }
         }
-        Rows.update(c, "start_compensation", queue.toArray(String[]::new), Json.write(RunEnd.runError(failedId, err)),
-                run.id());
+        Rows.update(c, "start_compensation", q -> q.setArray("queue", "text", queue.toArray(String[]::new))
+                .set("error", Json.write(RunEnd.runError(failedId, err))).set("id", run.id()));
         compQueue = queue;
         a.decide(null, "compensating", "step '" + failedId + "' failed with on_failure=compensate: compensating "
                 + queue.size() + " completed step(s) in reverse order: " + queue, null);
@@ -70,7 +70,7 @@ final class Compensation {
     private void nextCompensation() throws SQLException {
         while (!compQueue.isEmpty()) {
             String id = compQueue.remove(0);
-            Rows.update(c, "pop_compensation", run.id());
+            Rows.update(c, "pop_compensation", q -> q.set("id", run.id()));
             StepSpec s = g.step(id);
             Optional<Job> job = e.jobs.find(c, run.projectId(), s.compensate().job(), false);
             if (job.isEmpty()) {
@@ -94,7 +94,7 @@ final class Compensation {
     }
 
     private String currentError() throws SQLException {
-        return Rows.run(c, "lock_run", run.id()).orElseThrow().error();
+        return Rows.lock(c, run.id()).orElseThrow().error();
     }
 
     /** A compensation run settled: the next one starts, or the run fails when none is left. */
@@ -104,7 +104,7 @@ final class Compensation {
             return;
         }
         if (runStatus == RunStatus.COMPLETED) {
-            Rows.update(c, "step_compensated", run.id(), stepId);
+            Rows.update(c, "step_compensated", q -> q.set("workflow_run_id", run.id()).set("step_id", stepId));
             a.decide(stepId, "compensated", "compensated: run " + runId + " completed", null);
         } else {
             a.decide(stepId, "compensation_failed", "compensation run " + runId + " ended " + runStatus.db()

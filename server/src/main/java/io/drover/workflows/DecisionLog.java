@@ -2,16 +2,17 @@ package io.drover.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.http.Json;
+import io.drover.store.Query;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The explain log of one {@link Advance}: every scheduling decision of the pass, buffered in order
- * and written at its end with one batch ({@code decide} in {@code workflows.sql}), so a pass that
- * starts a 1,000-wide fan-out makes one round trip for its decisions, not 1,000.
+ * and written at its end with one statement ({@code decide_many} in {@code workflows.sql}), so a pass
+ * that starts a 1,000-wide fan-out makes one insert for its decisions, not 1,000.
  */
 final class DecisionLog {
     private final Connection c;
@@ -34,17 +35,13 @@ final class DecisionLog {
         if (decisions.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(Rows.SQL.get("decide"))) {
-            for (Decision d : decisions) {
-                ps.setObject(1, run.projectId());
-                ps.setObject(2, run.id());
-                ps.setString(3, d.stepId());
-                ps.setString(4, d.decision());
-                ps.setString(5, d.message());
-                ps.setString(6, d.details());
-                ps.addBatch();
-            }
-            ps.executeBatch();
+        try (Query q = Rows.SQL.prepare(c, "decide_many")) {
+            q.set("project_id", run.projectId()).set("run_id", run.id())
+                    .setArray("step_ids", "text", decisions.stream().map(Decision::stepId).toArray())
+                    .setArray("decisions", "text", decisions.stream().map(Decision::decision).toArray())
+                    .setArray("messages", "text", decisions.stream().map(Decision::message).toArray())
+                    .setArray("details", "text", decisions.stream().map(Decision::details).toArray())
+                    .update();
         }
         decisions.clear();
     }

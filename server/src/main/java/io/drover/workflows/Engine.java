@@ -69,20 +69,26 @@ public final class Engine implements RunSettledHook, io.drover.events.EventDeliv
     public Started trigger(Connection c, Workflow wf, JsonNode input, String idempotencyKey, UUID id,
             UUID parentRunId, String parentStepId, int depth) throws SQLException {
         Graph g = workflows.graph(c, wf.id(), wf.version());
-        Optional<WorkflowRun> inserted = Rows.run(c, "insert_run", id, wf.projectId(), wf.id(), wf.spec().slug(),
-                wf.version(), WorkflowRunStatus.INITIAL.db(), Json.write(input), idempotencyKey, parentRunId,
-                parentStepId, depth, g.spec().steps().size());
+        Optional<WorkflowRun> inserted = Rows.run(c, "insert_run", q -> q.set("id", id)
+                .set("project_id", wf.projectId()).set("workflow_id", wf.id()).set("workflow_slug", wf.spec().slug())
+                .set("version", wf.version())
+                .set("status", WorkflowRunStatus.INITIAL.db()).set("input", Json.write(input))
+                .set("idempotency_key", idempotencyKey).set("parent_run_id", parentRunId)
+                .set("parent_step_id", parentStepId).set("depth", depth).set("steps_left", g.spec().steps().size()));
         if (inserted.isEmpty()) {
-            return new Started(Rows.run(c, "find_run_by_key", wf.id(), idempotencyKey).orElseThrow(), false);
+            return new Started(Rows.run(c, "find_run_by_key",
+                    q -> q.set("workflow_id", wf.id()).set("idempotency_key", idempotencyKey)).orElseThrow(), false);
         }
         WorkflowRun run = inserted.get();
         List<StepSpec> steps = g.spec().steps();
-        Rows.update(c, "insert_steps", run.id(), run.projectId(), StepStatus.INITIAL.db(),
-                steps.stream().map(StepSpec::id).toArray(String[]::new),
-                steps.stream().map(StepSpec::type).toArray(String[]::new),
-                steps.stream().map(s -> s.dependsOn().size()).toArray(Integer[]::new));
+        Rows.update(c, "insert_steps", q -> q.set("workflow_run_id", run.id()).set("project_id", run.projectId())
+                .set("status", StepStatus.INITIAL.db())
+                .setArray("step_ids", "text", steps.stream().map(StepSpec::id).toArray(String[]::new))
+                .setArray("types", "text", steps.stream().map(StepSpec::type).toArray(String[]::new))
+                .setArray("deps_totals", "int4",
+                        steps.stream().map(s -> s.dependsOn().size()).toArray(Integer[]::new)));
         with(c, run.id(), a -> a.begin());
-        return new Started(Rows.run(c, "lock_run", run.id()).orElseThrow(), true);
+        return new Started(Rows.lock(c, run.id()).orElseThrow(), true);
     }
 
     // ---------------------------------------------------------------------------- run settled
@@ -95,11 +101,7 @@ public final class Engine implements RunSettledHook, io.drover.events.EventDeliv
             byRun.computeIfAbsent(s.workflowRunId(), k -> new ArrayList<>()).add(s);
         }
         for (var e : byRun.entrySet()) {
-            with(c, e.getKey(), a -> {
-                for (Settled s : e.getValue()) {
-                    a.runDone(s.stepId(), s.runId(), s.status(), s.result(), s.error());
-                }
-            });
+            with(c, e.getKey(), a -> a.runsDone(e.getValue()));
         }
     }
 
@@ -130,7 +132,7 @@ public final class Engine implements RunSettledHook, io.drover.events.EventDeliv
 
     /** Operator actions: each checks that the run belongs to the project and answers 404/409 clearly. */
     public void operate(Connection c, UUID projectId, UUID runId, Action action) throws SQLException {
-        if (Rows.run(c, "get_run", runId, projectId).isEmpty()) {
+        if (Rows.run(c, "get_run", q -> q.set("id", runId).set("project_id", projectId)).isEmpty()) {
             throw new NotFound("workflow run", runId.toString());
         }
         with(c, runId, action);
@@ -148,7 +150,7 @@ public final class Engine implements RunSettledHook, io.drover.events.EventDeliv
             action.apply(current);
             return;
         }
-        Optional<WorkflowRun> run = Rows.run(c, "lock_run", runId);
+        Optional<WorkflowRun> run = Rows.lock(c, runId);
         if (run.isEmpty()) {
             return;
         }

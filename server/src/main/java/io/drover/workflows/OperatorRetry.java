@@ -49,11 +49,13 @@ final class OperatorRetry {
         for (var e : plan.reset().entrySet()) {
             if (before.get(e.getKey()) == StepStatus.PENDING) {
                 // not settled yet: its counters start over, its status stays
-                Rows.update(c, "reset_pending_step", e.getValue().depsDone(), e.getValue().depsBlocked(), run.id(),
-                        e.getKey());
+                Rows.update(c, "reset_pending_step", q -> q.set("deps_done", e.getValue().depsDone())
+                        .set("deps_blocked", e.getValue().depsBlocked()).set("workflow_run_id", run.id())
+                        .set("step_id", e.getKey()));
             } else {
-                StatusWrites.step(c, run.id(), e.getKey(), StepStatus.PENDING, "reset_step", e.getValue().depsDone(),
-                        e.getValue().depsBlocked());
+                StatusWrites.step(c, run.id(), e.getKey(), StepStatus.PENDING, "reset_step",
+                        q -> q.set("deps_done", e.getValue().depsDone())
+                                .set("deps_blocked", e.getValue().depsBlocked()));
             }
         }
         if (a.status() != WorkflowRunStatus.RUNNING) {

@@ -69,7 +69,7 @@ final class RunEnd {
         if (cancelReason != null) {
             cancelActive(cancelReason);
         }
-        StatusWrites.run(c, run.id(), to, "finish_run", output, error);
+        StatusWrites.run(c, run.id(), to, "finish_run", q -> q.set("output", output).set("error", error));
         a.decide(null, "run_" + to.db(), message, null);
         notifyParent(to, output, error);
     }

@@ -1,8 +1,8 @@
 package io.drover.workflows;
 
 import io.drover.http.Json;
+import io.drover.store.Query;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -57,8 +57,8 @@ final class StepContext {
     /** The named steps' states, as templates and conditions read them. */
     Map<String, Template.StepState> states(Collection<String> ids) throws SQLException {
         Map<String, Template.StepState> out = new HashMap<>();
-        try (PreparedStatement ps = Rows.prepare(c, "step_states", run.id(), ids.toArray(String[]::new));
-                ResultSet rs = ps.executeQuery()) {
+        try (Query q = Rows.prepare(c, "step_states", p -> p.set("workflow_run_id", run.id())
+                .setArray("step_ids", "text", ids.toArray(String[]::new))); ResultSet rs = q.query()) {
             while (rs.next()) {
                 out.put(rs.getString(1), new Template.StepState(rs.getString(2), Json.read(rs.getString(3))));
             }

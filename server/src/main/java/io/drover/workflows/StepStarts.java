@@ -9,13 +9,14 @@ import io.drover.jobs.Job;
 import io.drover.runs.Run;
 import io.drover.runs.RunStore;
 import io.drover.runs.TriggerRequest;
+import io.drover.store.Query;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,8 @@ final class StepStarts {
     private final Connection c;
     private final WorkflowRun run;
     private final List<JobStart> jobStarts = new ArrayList<>();
+    /** The jobs of job steps started in this pass, by slug. */
+    private final Map<String, Optional<Job>> jobs = new HashMap<>();
 
     private record JobStart(StepSpec step, Job job, JsonNode payload, String key, int attempt, long delayMs) {}
 
@@ -52,11 +55,14 @@ final class StepStarts {
         Template.Context ctx = a.context(Advance.pathsOf(s), null);
         String key = Template.renderText(s.concurrencyKey(), ctx);
         if (key != null && !key.isEmpty()) {
-            try (PreparedStatement ps = Rows.prepare(c, "lock_key", run.projectId().toString(), key)) {
-                ps.execute(); // serializes starts on one key, so two steps never both see it free
+            String k = key;
+            try (Query q = Rows.prepare(c, "lock_key",
+                    p -> p.set("project", run.projectId().toString()).set("concurrency_key", k))) {
+                q.execute(); // serializes starts on one key, so two steps never both see it free
             }
             if (keyHeld(key)) {
-                Rows.update(c, "step_block", key, run.id(), id);
+                Rows.update(c, "step_block",
+                        q -> q.set("concurrency_key", k).set("workflow_run_id", run.id()).set("step_id", id));
                 a.decide(id, "blocked_by_concurrency_key", "ready, but waiting: concurrency key '" + key
                         + "' is held by another running step", Json.object().put("concurrency_key", key));
                 return;
@@ -77,7 +83,8 @@ final class StepStarts {
     }
 
     private boolean keyHeld(String key) throws SQLException {
-        try (PreparedStatement ps = Rows.prepare(c, "key_held", run.projectId(), key); ResultSet rs = ps.executeQuery()) {
+        try (Query q = Rows.prepare(c, "key_held",
+                p -> p.set("project_id", run.projectId()).set("concurrency_key", key)); ResultSet rs = q.query()) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -86,7 +93,11 @@ final class StepStarts {
     // --------------------------------------------------------------------------- starting steps
 
     void startJob(StepSpec s, Template.Context ctx, String key, int attempt, long delayMs) throws SQLException {
-        Optional<Job> job = e.jobs.find(c, run.projectId(), s.job(), false);
+        Optional<Job> job = jobs.get(s.job());
+        if (job == null) { // read once per pass: a 400-wide fan-out of one job is one read, not 400
+            job = e.jobs.find(c, run.projectId(), s.job(), false);
+            jobs.put(s.job(), job);
+        }
         if (job.isEmpty()) {
             a.settleFailed(s.id(), Advance.error("job_missing", "job '" + s.job() + "' no longer exists"));
             return;
@@ -106,40 +117,40 @@ final class StepStarts {
         }
         Map<UUID, List<JobStart>> byJob = new LinkedHashMap<>();
         starts.forEach(j -> byJob.computeIfAbsent(j.job().id(), k -> new ArrayList<>()).add(j));
-        try (StatusWrites.Batch ps = StatusWrites.batch(c, run.id(), "step_start")) {
-            for (List<JobStart> group : byJob.values()) {
-                List<TriggerRequest> reqs = new ArrayList<>();
-                for (JobStart j : group) {
-                    ObjectNode meta = Json.object().put("workflow_run_id", run.id().toString())
-                            .put("step_id", j.step().id());
-                    reqs.add(new TriggerRequest(j.payload() == null ? Json.MAPPER.nullNode() : j.payload(), meta, null,
-                            j.delayMs() > 0 ? j.delayMs() : null, null, null, null));
-                }
-                List<Run> made = e.runs.triggerIn(c, group.get(0).job(), reqs, RunStore.Origin.API,
-                        new RunStore.StepLink(run.id(), group.stream().map(j -> j.step().id()).toList())).runs();
-                for (int i = 0; i < group.size(); i++) {
-                    JobStart j = group.get(i);
-                    Run r = made.get(i);
-                    ps.add(j.step().id(), StepStatus.RUNNING, j.attempt(), r.id(), null, j.key(),
-                            due(j.step().timeoutSecs()));
-                    if (j.attempt() == 1) {
-                        a.decide(j.step().id(), "started", "started: run " + r.id() + " of job '" + j.job().spec().slug()
-                                + "'", Json.object().put("run_id", r.id().toString()));
-                    } else {
-                        a.decide(j.step().id(), "retried", "retried: attempt " + j.attempt() + " of "
-                                + j.step().maxAttempts() + " is run " + r.id()
-                                + (j.delayMs() > 0 ? " after " + j.delayMs() + " ms" : ""),
-                                Json.object().put("run_id", r.id().toString()).put("attempt", j.attempt()));
-                    }
+        List<StatusWrites.JobStepStart> started = new ArrayList<>();
+        for (List<JobStart> group : byJob.values()) {
+            List<TriggerRequest> reqs = new ArrayList<>();
+            for (JobStart j : group) {
+                ObjectNode meta = Json.object().put("workflow_run_id", run.id().toString())
+                        .put("step_id", j.step().id());
+                reqs.add(new TriggerRequest(j.payload() == null ? Json.MAPPER.nullNode() : j.payload(), meta, null,
+                        j.delayMs() > 0 ? j.delayMs() : null, null, null, null));
+            }
+            List<Run> made = e.runs.triggerIn(c, group.get(0).job(), reqs, RunStore.Origin.API,
+                    new RunStore.StepLink(run.id(), group.stream().map(j -> j.step().id()).toList())).runs();
+            for (int i = 0; i < group.size(); i++) {
+                JobStart j = group.get(i);
+                Run r = made.get(i);
+                started.add(new StatusWrites.JobStepStart(j.step().id(), j.attempt(), r.id(), j.key(),
+                        due(j.step().timeoutSecs())));
+                if (j.attempt() == 1) {
+                    a.decide(j.step().id(), "started", "started: run " + r.id() + " of job '" + j.job().spec().slug()
+                            + "'", Json.object().put("run_id", r.id().toString()));
+                } else {
+                    a.decide(j.step().id(), "retried", "retried: attempt " + j.attempt() + " of "
+                            + j.step().maxAttempts() + " is run " + r.id()
+                            + (j.delayMs() > 0 ? " after " + j.delayMs() + " ms" : ""),
+                            Json.object().put("run_id", r.id().toString()).put("attempt", j.attempt()));
                 }
             }
-            ps.execute();
         }
+        StatusWrites.startJobSteps(c, run.id(), started);
     }
 
     private void markStarted(String id, StepStatus status, int attempt, UUID runId, UUID childId, String key,
             Instant due) throws SQLException {
-        StatusWrites.step(c, run.id(), id, status, "step_start", attempt, runId, childId, key, due);
+        StatusWrites.step(c, run.id(), id, status, "step_start", q -> q.set("attempt", attempt).set("run_id", runId)
+                .set("child_run_id", childId).set("concurrency_key", key).set("due_at", due));
     }
 
     private Instant due(Integer secs) {

@@ -6,8 +6,8 @@ import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.http.Page;
 import io.drover.store.Db;
+import io.drover.store.Query;
 import io.drover.store.UuidV7;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,7 +42,7 @@ public final class WorkflowRuns {
     }
 
     public WorkflowRun run(UUID projectId, UUID id) {
-        return db.read(c -> Rows.run(c, "get_run", id, projectId))
+        return db.read(c -> Rows.run(c, "get_run", q -> q.set("id", id).set("project_id", projectId)))
                 .orElseThrow(() -> new NotFound("workflow run", id.toString()));
     }
 
@@ -65,8 +65,9 @@ public final class WorkflowRuns {
 
     public Page<WorkflowRun> list(UUID projectId, String workflow, String status, UUID cursor, int limit) {
         UUID workflowId = workflow == null || workflow.isEmpty() ? null : workflows.get(projectId, workflow).id();
-        return db.read(c -> Page.of(Rows.runs(c, "list_runs", projectId, workflowId, workflowId, status, status, status, cursor,
-                cursor, limit + 1), limit, WorkflowRun::id));
+        return db.read(c -> Page.of(Rows.runs(c, "list_runs", q -> q.set("project_id", projectId)
+                .set("workflow_id", workflowId).set("status", status).set("cursor", cursor).set("limit", limit + 1)),
+                limit, WorkflowRun::id));
     }
 
     public ObjectNode act(UUID projectId, UUID id, Engine.Action action) {
@@ -92,7 +93,8 @@ public final class WorkflowRuns {
         Map<String, List<ObjectNode>> byStep = new HashMap<>();
         List<ObjectNode> runLevel = new ArrayList<>();
         db.read(c -> {
-            try (PreparedStatement ps = Rows.prepare(c, "decisions", r.id()); ResultSet rs = ps.executeQuery()) {
+            try (Query q = Rows.prepare(c, "decisions", p -> p.set("workflow_run_id", r.id()));
+                    ResultSet rs = q.query()) {
                 while (rs.next()) {
                     ObjectNode d = Json.object().put("decision", rs.getString(2)).put("message", rs.getString(3))
                             .put("at", rs.getTimestamp(5).toInstant().toString());

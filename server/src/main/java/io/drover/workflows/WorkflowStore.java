@@ -11,9 +11,9 @@ import io.drover.http.Page;
 import io.drover.jobs.JobStore;
 import io.drover.store.Db;
 import io.drover.store.DbException;
+import io.drover.store.Query;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -30,8 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * the parsed graph of a version is cached forever, so the engine reads it without a query.
  */
 public final class WorkflowStore {
-    private static final String COLUMNS = "w.id, w.project_id, v.version, v.spec::text, v.created_at, w.updated_at";
-
     private final Db db;
     private final JobStore jobs;
     private final Map<String, Graph> graphs = new ConcurrentHashMap<>();
@@ -61,13 +59,8 @@ public final class WorkflowStore {
         UUID id = UuidV7.next();
         try {
             return db.tx(c -> {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "INSERT INTO workflows (id, project_id, slug, version) VALUES (?, ?, ?, 1)")) {
-                    ps.setObject(1, id);
-                    ps.setObject(2, projectId);
-                    ps.setString(3, spec.slug());
-                    ps.executeUpdate();
-                }
+                Rows.update(c, "insert_workflow", q -> q.set("id", id).set("project_id", projectId)
+                        .set("slug", spec.slug()));
                 insertVersion(c, id, projectId, 1, spec);
                 audit(c, projectId, "workflow.create", "workflow", id, Json.object().put("slug", spec.slug())
                         .put("version", 1));
@@ -97,11 +90,8 @@ public final class WorkflowStore {
         checkReferences(projectId, spec);
         return db.tx(c -> {
             int version;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE workflows SET version = version + 1, updated_at = now()
-                    WHERE id = ? AND deleted_at IS NULL RETURNING version""")) {
-                ps.setObject(1, current.id());
-                try (ResultSet rs = ps.executeQuery()) {
+            try (Query q = Rows.prepare(c, "bump_workflow_version", p -> p.set("id", current.id()))) {
+                try (ResultSet rs = q.query()) {
                     if (!rs.next()) {
                         throw new NotFound("workflow", idOrSlug);
                     }
@@ -119,10 +109,7 @@ public final class WorkflowStore {
     public Workflow delete(UUID projectId, String idOrSlug) {
         Workflow current = get(projectId, idOrSlug);
         db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE workflows SET deleted_at = now() WHERE id = ?")) {
-                ps.setObject(1, current.id());
-                ps.executeUpdate();
-            }
+            Rows.update(c, "delete_workflow", q -> q.set("id", current.id()));
             audit(c, projectId, "workflow.delete", "workflow", current.id(), Json.object()
                     .put("slug", current.spec().slug()).put("version", current.version()));
             return null;
@@ -132,14 +119,8 @@ public final class WorkflowStore {
 
     private void insertVersion(Connection c, UUID id, UUID projectId, int version, WorkflowSpec spec)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO workflow_versions (workflow_id, version, project_id, spec) VALUES (?, ?, ?, ?::jsonb)")) {
-            ps.setObject(1, id);
-            ps.setInt(2, version);
-            ps.setObject(3, projectId);
-            ps.setString(4, Json.write(spec.toJson()));
-            ps.executeUpdate();
-        }
+        Rows.update(c, "insert_workflow_version", q -> q.set("workflow_id", id).set("version", version)
+                .set("project_id", projectId).set("spec", Json.write(spec.toJson())));
     }
 
     /** Jobs named by job steps and compensations must exist; sub-workflows must exist (or be this one). */
@@ -183,31 +164,24 @@ public final class WorkflowStore {
     /** The current version of a live workflow. */
     public Optional<Workflow> find(Connection c, UUID projectId, String idOrSlug) throws SQLException {
         UUID id = JobStore.parseUuid(idOrSlug);
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
-                 FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
-                WHERE w.project_id = ? AND w.deleted_at IS NULL AND """ + (id != null ? " w.id = ?" : " w.slug = ?"))) {
-            ps.setObject(1, projectId);
+        try (Query q = Rows.prepare(c, id != null ? "workflow_by_id" : "workflow_by_slug", p -> {
+            p.set("project_id", projectId);
             if (id != null) {
-                ps.setObject(2, id);
+                p.set("id", id);
             } else {
-                ps.setString(2, idOrSlug);
+                p.set("slug", idOrSlug);
             }
-            List<Workflow> all = all(ps);
+        })) {
+            List<Workflow> all = all(q);
             return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
         }
     }
 
     public Page<Workflow> list(UUID projectId, UUID cursor, int limit) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
-                     FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
-                    WHERE w.project_id = ? AND w.deleted_at IS NULL AND (?::uuid IS NULL OR w.id < ?)
-                    ORDER BY w.id DESC LIMIT ?""")) {
-                ps.setObject(1, projectId);
-                ps.setObject(2, cursor);
-                ps.setObject(3, cursor);
-                ps.setInt(4, limit + 1);
-                return Page.of(all(ps), limit, Workflow::id);
+            try (Query q = Rows.prepare(c, "list_workflows",
+                    p -> p.set("project_id", projectId).set("cursor", cursor).set("limit", limit + 1))) {
+                return Page.of(all(q), limit, Workflow::id);
             }
         });
     }
@@ -215,11 +189,8 @@ public final class WorkflowStore {
     public List<Workflow> versions(UUID projectId, String idOrSlug) {
         Workflow w = get(projectId, idOrSlug);
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + """
-                     FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id
-                    WHERE w.id = ? ORDER BY v.version DESC""")) {
-                ps.setObject(1, w.id());
-                return all(ps);
+            try (Query q = Rows.prepare(c, "workflow_versions", p -> p.set("id", w.id()))) {
+                return all(q);
             }
         });
     }
@@ -237,11 +208,9 @@ public final class WorkflowStore {
         if (g != null) {
             return g;
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT spec::text FROM workflow_versions WHERE workflow_id = ? AND version = ?")) {
-            ps.setObject(1, workflowId);
-            ps.setInt(2, version);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (Query q = Rows.prepare(c, "workflow_version_spec",
+                p -> p.set("workflow_id", workflowId).set("version", version))) {
+            try (ResultSet rs = q.query()) {
                 if (!rs.next()) {
                     throw new IllegalStateException("workflow version missing: " + key);
                 }
@@ -252,9 +221,9 @@ public final class WorkflowStore {
         return g;
     }
 
-    private static List<Workflow> all(PreparedStatement ps) throws SQLException {
+    private static List<Workflow> all(Query q) throws SQLException {
         List<Workflow> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = q.query()) {
             while (rs.next()) {
                 out.add(new Workflow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getInt(3),
                         WorkflowSpec.fromStored(Json.read(rs.getString(4))), rs.getTimestamp(5).toInstant(),

@@ -3,7 +3,7 @@ package io.drover.workflows;
 import io.drover.events.ApprovalService;
 import io.drover.maintenance.Service;
 import io.drover.store.Db;
-import java.sql.PreparedStatement;
+import io.drover.store.Query;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +61,7 @@ public final class WorkflowTimers extends Service {
     private void unblockKeys() {
         List<Object[]> keys = db.read(c -> {
             List<Object[]> out = new ArrayList<>();
-            try (PreparedStatement ps = Rows.prepare(c, "blocked_keys", BATCH); ResultSet rs = ps.executeQuery()) {
+            try (Query q = Rows.prepare(c, "blocked_keys", p -> p.set("limit", BATCH)); ResultSet rs = q.query()) {
                 while (rs.next()) {
                     out.add(new Object[] {rs.getObject(1, UUID.class), rs.getString(2)});
                 }
@@ -70,25 +70,24 @@ public final class WorkflowTimers extends Service {
         });
         for (Object[] k : keys) {
             db.tx(c -> {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT pg_try_advisory_xact_lock(hashtextextended(? || '/' || ?, 7))")) {
-                    ps.setString(1, k[0].toString());
-                    ps.setString(2, (String) k[1]);
-                    try (ResultSet rs = ps.executeQuery()) {
+                try (Query q = Rows.prepare(c, "try_lock_key",
+                        p -> p.set("project", k[0].toString()).set("concurrency_key", (String) k[1]))) {
+                    try (ResultSet rs = q.query()) {
                         rs.next();
                         if (!rs.getBoolean(1)) {
                             return null;
                         }
                     }
                 }
-                try (PreparedStatement ps = Rows.prepare(c, "key_held", k[0], k[1]); ResultSet rs = ps.executeQuery()) {
+                try (Query q = Rows.prepare(c, "key_held", p -> p.set("project_id", k[0]).set("concurrency_key", k[1]));
+                        ResultSet rs = q.query()) {
                     rs.next();
                     if (rs.getBoolean(1)) {
                         return null;
                     }
                 }
-                try (PreparedStatement ps = Rows.prepare(c, "first_blocked", k[0], k[1]);
-                        ResultSet rs = ps.executeQuery()) {
+                try (Query q = Rows.prepare(c, "first_blocked",
+                        p -> p.set("project_id", k[0]).set("concurrency_key", k[1])); ResultSet rs = q.query()) {
                     if (rs.next()) {
                         engine.unblock(c, rs.getObject(1, UUID.class), rs.getString(2));
                     }
@@ -101,7 +100,7 @@ public final class WorkflowTimers extends Service {
     private List<Ref> refs(String statement) {
         return db.read(c -> {
             List<Ref> out = new ArrayList<>();
-            try (PreparedStatement ps = Rows.prepare(c, statement, BATCH); ResultSet rs = ps.executeQuery()) {
+            try (Query q = Rows.prepare(c, statement, p -> p.set("limit", BATCH)); ResultSet rs = q.query()) {
                 while (rs.next()) {
                     out.add(new Ref(rs.getObject(1, UUID.class), rs.getString(2)));
                 }
@@ -114,7 +113,7 @@ public final class WorkflowTimers extends Service {
     @Override
     protected long nextWaitMs() {
         Long untilDue = db.read(c -> {
-            try (PreparedStatement ps = Rows.prepare(c, "next_due"); ResultSet rs = ps.executeQuery()) {
+            try (Query q = Rows.prepare(c, "next_due", p -> { }); ResultSet rs = q.query()) {
                 rs.next();
                 java.sql.Timestamp t = rs.getTimestamp(1);
                 return t == null ? null : t.getTime() - clock.millis();

@@ -27,12 +27,14 @@ class SqlStatementsTest {
     /**
      * Words that the code replaces at run time, with a text that makes the statement whole: the
      * trigger's INSERT chooses what it answers (all columns or ids), and the run list adds its optional
-     * filters. A new such word must be added here, or this test fails on it.
+     * filters, and so does the audit log's list and export. A new such word must be added here, or this
+     * test fails on it.
      */
     private static final java.util.Map<String, String> RUN_TIME_WORDS = java.util.Map.of(
             "INSERTED_COLUMNS", Run.COLUMNS,
             "LIST_FILTERS", "",
-            "RUN_FILTERS", "");
+            "RUN_FILTERS", "",
+            "AUDIT_FILTERS", "");
 
     private static TestServer server;
 

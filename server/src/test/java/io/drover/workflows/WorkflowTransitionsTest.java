@@ -266,16 +266,19 @@ class WorkflowTransitionsTest {
         UUID id = UUID.fromString(finished(trigger(api, "one", Map.of()), "completed"));
         // a completed step cannot start, nor settle again; a completed run cannot be canceled
         assertThatThrownBy(() -> server.db().tx(c -> {
-            StatusWrites.step(c, id, "a", StepStatus.RUNNING, "step_start", 2, null, null, null, null);
+            StatusWrites.step(c, id, "a", StepStatus.RUNNING, "step_start", q -> q.set("attempt", 2)
+                    .set("run_id", null).set("child_run_id", null).set("concurrency_key", null).set("due_at", null));
             return null;
         })).isInstanceOf(IllegalStateException.class).hasMessageContaining("step 'a'")
                 .hasMessageContaining("is completed and cannot move to running");
         assertThatThrownBy(() -> server.db().tx(c -> {
-            StatusWrites.step(c, id, "a", StepStatus.FAILED, "step_settle", null, "{}", null);
+            StatusWrites.step(c, id, "a", StepStatus.FAILED, "step_settle",
+                    q -> q.set("output", null).set("error", "{}").set("skip_reason", null));
             return null;
         })).isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot move to failed");
         assertThatThrownBy(() -> server.db().tx(c -> {
-            StatusWrites.run(c, id, WorkflowRunStatus.CANCELED, "finish_run", null, null);
+            StatusWrites.run(c, id, WorkflowRunStatus.CANCELED, "finish_run",
+                    q -> q.set("output", null).set("error", null));
             return null;
         })).isInstanceOf(IllegalStateException.class).hasMessageContaining("is completed and cannot move to canceled");
         JsonNode after = run(api, id.toString());

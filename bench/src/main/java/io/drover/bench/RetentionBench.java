@@ -1,0 +1,202 @@
+package io.drover.bench;
+
+import io.drover.client.DroverClient;
+import io.drover.client.JobSpec;
+import io.drover.client.TriggerRequest;
+import io.drover.client.Worker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The retention target of issue 16: a project holds {@code --runs} finished runs (40 days old, with
+ * {@code --events} events each, filled with {@code INSERT ... SELECT generate_series}), and SDK
+ * workers drain a queue that a feeder keeps topped up. Claim throughput (runs handled per second) is
+ * measured for {@code --window} seconds without the prune, then while one retention pass
+ * ({@code RetentionPass.runProject}, production batch and pause) removes the old runs, then again
+ * without it; the report gives the ratio during/without and the prune's rate (runs/s).
+ */
+public final class RetentionBench {
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(".");
+        String command = "./bench/retention";
+        int runs = 1_000_000;
+        int events = 3;
+        int windowSecs = 30;
+        int workers = 2;
+        int concurrency = 50;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--root" -> root = Path.of(args[++i]);
+                case "--command" -> command = args[++i];
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--events" -> events = Integer.parseInt(args[++i]);
+                case "--window" -> windowSecs = Integer.parseInt(args[++i]);
+                case "--workers" -> workers = Integer.parseInt(args[++i]);
+                case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--help" -> {
+                    System.out.println("""
+                            ./bench/retention [--runs 1000000] [--events 3] [--window 30] [--workers 2] \
+                            [--concurrency 50] [--out bench/results/retention-latest.md]""");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
+            }
+        }
+        if (out == null) {
+            out = root.resolve("bench/results/retention-latest.md");
+        }
+        try (Harness h = Harness.start(); Harness.Node node = h.node("retention")) {
+            String slug = "bench-drain";
+            String queue = "drain";
+            node.client.createJob(JobSpec.builder(slug).queue(queue).build());
+            UUID project;
+            long t0 = System.nanoTime();
+            try (Connection c = node.connection(); Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT project_id FROM jobs WHERE slug = '" + slug + "'")) {
+                    rs.next();
+                    project = rs.getObject(1, UUID.class);
+                }
+                s.execute("UPDATE projects SET settings = settings || '{\"retention_days\": 30}' WHERE id = '"
+                        + project + "'");
+                // Old finished runs of another job, in chunks of 100k; run_list rows come from the trigger.
+                for (int from = 0; from < runs; from += 100_000) {
+                    int n = Math.min(100_000, runs - from);
+                    s.execute("""
+                            INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, status,
+                                              max_attempts, attempt, scheduled_at, created_at, started_at, finished_at,
+                                              result)
+                            SELECT drover_uuidv7(), '%s', '%s', 'old-job', 1, 'old', 'worker', 'completed', 3, 1,
+                                   now() - interval '40 days', now() - interval '40 days', now() - interval '40 days',
+                                   now() - interval '40 days' + g * interval '1 ms', '{"ok": true}'
+                            FROM generate_series(1, %d) g""".formatted(project, UUID.randomUUID(), n));
+                }
+                s.execute("""
+                        INSERT INTO run_events (project_id, run_id, type, attempt, created_at)
+                        SELECT r.project_id, r.id, 'e' || k, 1, r.finished_at
+                        FROM runs r, generate_series(1, %d) k WHERE r.queue = 'old'""".formatted(events));
+                s.execute("VACUUM ANALYZE runs");
+                s.execute("VACUUM ANALYZE run_events");
+                s.execute("VACUUM ANALYZE run_list");
+            }
+            double fillSecs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("filled %,d finished runs with %,d events each in %.1f s%n", runs, events, fillSecs);
+
+            AtomicLong handled = new AtomicLong();
+            List<Worker> ws = new ArrayList<>();
+            List<DroverClient> clients = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                DroverClient wc = DroverClient.builder().baseUrl(node.client.baseUrl()).apiKey(Harness.ADMIN_KEY)
+                        .build();
+                clients.add(wc);
+                ws.add(Worker.builder().client(wc).queue(queue).workerId("drain-" + w).concurrency(concurrency)
+                        .claimWait(Duration.ofSeconds(2)).handler(slug, (ctx, payload) -> {
+                            handled.incrementAndGet();
+                            return null;
+                        }).build());
+            }
+            AtomicBoolean feeding = new AtomicBoolean(true);
+            Thread feeder = Thread.ofPlatform().name("feeder").start(() -> {
+                List<TriggerRequest> batch = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    batch.add(TriggerRequest.of(Map.of("n", i)));
+                }
+                try (Connection c = node.connection();
+                        PreparedStatement ps = c.prepareStatement(
+                                "SELECT count(*) FROM runs WHERE queue = 'drain' AND status = 'queued'")) {
+                    while (feeding.get()) {
+                        long queued;
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            queued = rs.getLong(1);
+                        }
+                        if (queued < 3000) {
+                            node.client.triggerBatch(slug, batch);
+                        } else {
+                            Thread.sleep(20);
+                        }
+                    }
+                } catch (Exception e) {
+                    if (feeding.get()) {
+                        e.printStackTrace();
+                    }
+                }
+            });
+            ws.forEach(Worker::start);
+            Thread.sleep(5_000); // warm up
+            double before = rate(handled, windowSecs);
+            System.out.printf("claims without the prune: %.0f/s%n", before);
+
+            long pruneStart = System.nanoTime();
+            long h0 = handled.get();
+            Map<String, Long> deleted = node.server.retention().runProject(project);
+            long h1 = handled.get();
+            double pruneSecs = (System.nanoTime() - pruneStart) / 1e9;
+            double during = (h1 - h0) / pruneSecs;
+            System.out.printf("claims during the prune: %.0f/s; prune: %s in %.1f s (%.0f runs/s)%n", during,
+                    deleted, pruneSecs, deleted.get("runs") / pruneSecs);
+
+            double after = rate(handled, windowSecs);
+            System.out.printf("claims after the prune: %.0f/s%n", after);
+            feeding.set(false);
+            feeder.join(10_000);
+            ws.forEach(w -> w.stop(Duration.ofSeconds(10)));
+            clients.forEach(DroverClient::close);
+
+            double baseline = (before + after) / 2;
+            Machine m = Machine.describe(h);
+            String md = """
+                    # Retention benchmark (issue 16)
+
+                    Command: `%s`, run at %s on %s, CPU %s (load average at the end %.1f).
+                    PostgreSQL: %s; %s.
+
+                    A project holds %,d finished runs, 40 days old, with %d events each (filled with
+                    `INSERT ... SELECT generate_series` in %.1f s), and `retention_days` = 30. %d SDK workers
+                    (concurrency %d) drain a queue that a feeder keeps at about 3,000 queued runs. Claim throughput
+                    is runs handled per second: %d s without the prune, during one retention pass
+                    (`RetentionPass.runProject`, batch %d, pause %d ms between full batches), then %d s without it.
+
+                    | phase | claims/s |
+                    |---|---|
+                    | before the prune | %.0f |
+                    | during the prune | %.0f |
+                    | after the prune | %.0f |
+
+                    **During / without (mean of before and after): %.2f** (target: at least 0.80).
+
+                    Prune: %s in %.1f s, **%.0f runs/s** (each run with its %d events and its list row).
+                    """.formatted(command, Instant.now(), m.nproc() + " cores, " + m.memory(), m.cpuModel(),
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                    h.postgresVersion(), h.settings(), runs, events, fillSecs, workers, concurrency, windowSecs,
+                    io.drover.retention.RetentionPass.BATCH, io.drover.retention.RetentionPass.PAUSE_MS, windowSecs,
+                    before, during, after, during / baseline, deleted, pruneSecs, deleted.get("runs") / pruneSecs,
+                    events);
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, md);
+            System.out.println(md);
+            System.out.println("wrote " + out);
+        }
+        System.exit(0);
+    }
+
+    private static double rate(AtomicLong handled, int secs) throws InterruptedException {
+        long a = handled.get();
+        long t = System.nanoTime();
+        Thread.sleep(secs * 1000L);
+        return (handled.get() - a) / ((System.nanoTime() - t) / 1e9);
+    }
+}
