@@ -124,6 +124,7 @@ class AuthTest {
                 "queues", List.of("authq"))));
         m.put("POST /v1/worker/heartbeat", new Req("POST", "/v1/worker/heartbeat", Map.of("worker_id", "w",
                 "run_ids", List.of(executing))));
+        m.put("POST /v1/maintenance/retention", new Req("POST", "/v1/maintenance/retention", Map.of()));
         m.put("POST /v1/worker/runs", new Req("POST", "/v1/worker/runs", Map.of("worker_id", "w",
                 "run_ids", List.of(executing))));
         m.put("POST /v1/worker/complete", new Req("POST", "/v1/worker/complete", Map.of("worker_id", "w",
