@@ -50,7 +50,7 @@ class AuditedActionsTest {
         ok(api.post("/v1/jobs", Map.of("slug", "wa-step", "queue", "wa-q", "max_attempts", 1)), 201);
         String wf = ok(api.post("/v1/workflows", Map.of("slug", "wa", "steps", List.of(
                 Map.of("id", "ask", "type", "approval"),
-                Map.of("id", "work", "job", "wa-step", "depends_on", List.of("ask"))))), 201).get("id").asText();
+                Map.of("id", "do-it", "job", "wa-step", "depends_on", List.of("ask"))))), 201).get("id").asText();
         ok(api.patch("/v1/workflows/wa", Map.of("description", "audited")), 200);
 
         // run 1: approved, its job step fails, the operator retries it, then cancels the run
@@ -59,7 +59,7 @@ class AuditedActionsTest {
         ok(api.post("/v1/workflow-runs/" + run1 + "/steps/ask/approve", Map.of("comment", "go")), 200);
         failOneRun();
         await(run1, "failed");
-        ok(api.post("/v1/workflow-runs/" + run1 + "/steps/work/retry", Map.of()), 200);
+        ok(api.post("/v1/workflow-runs/" + run1 + "/steps/do-it/retry", Map.of()), 200);
         ok(api.post("/v1/workflow-runs/" + run1 + "/cancel", Map.of()), 200);
         // run 2: rejected
         String run2 = ok(api.post("/v1/workflows/wa/trigger", Map.of("input", Map.of())), 201).get("id").asText();
