@@ -17,11 +17,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Where the updates of a workload land: HOT, same page non-HOT, or another page
  * (pg_stat_user_tables n_tup_hot_upd, n_tup_newpage_upd) and the size of runs afterwards, to choose
- * the fillfactors of V13 (docs/scale-out.md). Five 200-wide fan-out/fan-in workflow runs and 2,000
+ * the fillfactors of V13 and V14 (docs/scale-out.md). Five 200-wide fan-out/fan-in workflow runs and 2,000
  * plain runs, claimed and completed in batches of 100 by one worker. Not part of the test suite
  * (the name does not end in Test); run it with
  * {@code mvn -B -q -pl server -am test -o -Dtest=FillfactorBench -Dsurefire.failIfNoSpecifiedTests=false}
- * and read the FILLFACTOR lines. To compare fillfactors, edit them in V13 between runs.
+ * and read the FILLFACTOR lines. To compare fillfactors, edit the latest ALTER TABLE of each (V14 for runs) between runs; where versions land is not what a job costs: check throughput with bench/peers.
  */
 class FillfactorBench {
     @Test

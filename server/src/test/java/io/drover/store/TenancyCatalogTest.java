@@ -94,7 +94,7 @@ class TenancyCatalogTest {
     @Test
     void highChurnTablesHaveTheirVacuumAndFillfactorSettings() {
         Map<String, List<String>> expected = Map.of(
-                "runs", List.of("fillfactor=50", "autovacuum_vacuum_scale_factor=0.01",
+                "runs", List.of("fillfactor=80", "autovacuum_vacuum_scale_factor=0.01",
                         "autovacuum_vacuum_threshold=10000", "autovacuum_vacuum_insert_scale_factor=0.05",
                         "autovacuum_analyze_scale_factor=0.02"),
                 "run_events", List.of("autovacuum_vacuum_insert_scale_factor=0.02"),

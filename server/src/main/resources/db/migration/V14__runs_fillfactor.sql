@@ -1,0 +1,13 @@
+-- runs back to fillfactor 80 (V1's), from V13's 50: at 50 end-to-end throughput halved.
+--
+-- Measured (./bench/peers --contenders drover --only e2e, 100,000 jobs a round, quiet 2-core
+-- machine): 13,700-15,500 jobs/s at 80, 5,500-7,600 at 50; PostgreSQL CPU per job 0.09 ms against
+-- 0.18-0.22 ms. With BENCH_PG_STATEMENTS=1 the claim's mean went from 14 to 29 ms a call and its
+-- buffer hits from 1.9M to 3.4M per 100,000 runs: a page holds half as many runs, and a read of a
+-- page whose free space is below the fillfactor's target tries to prune it. FillfactorBench, which
+-- chose 50, counted where new row versions land, not what a job costs. V13's autovacuum settings
+-- for runs stay.
+--
+-- ALTER TABLE ... SET takes a SHARE UPDATE EXCLUSIVE lock and rewrites nothing: pages filled from
+-- now on are filled to 80%.
+ALTER TABLE runs SET (fillfactor = 80);
