@@ -177,11 +177,11 @@ public final class HttpPushDispatcher extends Service {
         try {
             run = runs.change(dequeued.projectId(), dequeued.id(), (c, locked) -> {
                 if (locked.run().status() != RunStatus.DEQUEUED || !dispatcherId.equals(locked.run().workerId())) {
-                    throw new io.drover.http.ApiError(409, "not_held", "no longer ours", java.util.Map.of());
+                    throw new io.drover.errors.Conflict("not_held", "no longer ours", java.util.Map.of());
                 }
                 return Transitions.pushStarted(locked.run(), locked.now().plusMillis(leaseMs), locked.now());
             });
-        } catch (io.drover.http.ApiError | io.drover.errors.DomainException e) {
+        } catch (io.drover.errors.DomainException e) {
             return; // canceled (or taken back) between dequeue and send
         }
         byte[] body = body(run);
@@ -267,7 +267,7 @@ public final class HttpPushDispatcher extends Service {
         try {
             runs.change(run.projectId(), run.id(), (c, locked) -> {
                 if (locked.run().status() != RunStatus.EXECUTING || !dispatcherId.equals(locked.run().workerId())) {
-                    throw new io.drover.http.ApiError(409, "not_held", "no longer ours", java.util.Map.of());
+                    throw new io.drover.errors.Conflict("not_held", "no longer ours", java.util.Map.of());
                 }
                 return Transitions.release(locked.run());
             });
@@ -288,7 +288,7 @@ public final class HttpPushDispatcher extends Service {
         try {
             runs.change(run.projectId(), run.id(), (c, locked) -> {
                 if (!dispatcherId.equals(locked.run().workerId()) || locked.run().attempt() != run.attempt()) {
-                    throw new io.drover.http.ApiError(409, "not_held", "no longer ours", java.util.Map.of());
+                    throw new io.drover.errors.Conflict("not_held", "no longer ours", java.util.Map.of());
                 }
                 return Transitions.systemFail(locked.run(), message, locked.now());
             });

@@ -30,12 +30,21 @@ public final class ApiError extends RuntimeException {
         return details;
     }
 
-    /** The HTTP answer to a domain refusal: 404 not found, 409 conflict, 400 malformed, 422 invalid. */
+    /**
+     * The HTTP answer to a domain refusal: 404 not found, 409 conflict, 400 malformed, 401
+     * unauthorized, 403 forbidden, 410 gone, 429 too many attempts, 422 invalid.
+     */
     public static ApiError from(io.drover.errors.DomainException e) {
-        int status = e instanceof io.drover.errors.NotFound ? 404
-                : e instanceof io.drover.errors.Conflict ? 409
-                : e instanceof io.drover.errors.Malformed ? 400
-                : 422;
+        int status = switch (e) {
+            case io.drover.errors.NotFound x -> 404;
+            case io.drover.errors.Conflict x -> 409;
+            case io.drover.errors.Malformed x -> 400;
+            case io.drover.errors.Unauthorized x -> 401;
+            case io.drover.errors.Forbidden x -> 403;
+            case io.drover.errors.Gone x -> 410;
+            case io.drover.errors.TooManyAttempts x -> 429;
+            default -> 422;
+        };
         return new ApiError(status, e.code(), e.getMessage(), e.details());
     }
 

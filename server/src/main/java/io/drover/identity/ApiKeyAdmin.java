@@ -6,7 +6,6 @@ import io.drover.access.Role;
 import io.drover.audit.AuditLog;
 import io.drover.errors.Conflict;
 import io.drover.errors.NotFound;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.store.Db;
 import io.drover.store.Query;
@@ -159,7 +158,7 @@ public final class ApiKeyAdmin {
 
     private static void requireWithin(Principal caller, Role role, String verb) {
         if (!caller.role().atLeast(role)) {
-            throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot " + verb + " a key with role " + role.db());
+            throw new io.drover.errors.Forbidden("your role (" + caller.role().db() + ") cannot " + verb + " a key with role " + role.db());
         }
     }
 

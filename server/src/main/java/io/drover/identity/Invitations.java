@@ -6,7 +6,6 @@ import io.drover.access.Principal;
 import io.drover.access.Role;
 import io.drover.audit.AuditLog;
 import io.drover.errors.NotFound;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.mail.Mail;
 import io.drover.mail.Mailer;
@@ -76,10 +75,10 @@ public final class Invitations {
         return db.tx(c -> {
             if (role == Role.OWNER) {
                 if (caller.role() != Role.OWNER && members.owners(c, caller.projectId()) > 0) {
-                    throw ApiError.forbidden("only an owner can invite an owner");
+                    throw new io.drover.errors.Forbidden("only an owner can invite an owner");
                 }
             } else if (!caller.role().atLeast(role)) {
-                throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot invite as " + role.db());
+                throw new io.drover.errors.Forbidden("your role (" + caller.role().db() + ") cannot invite as " + role.db());
             }
             String token = tokens.generate();
             Invitation inv;
@@ -116,7 +115,7 @@ public final class Invitations {
                     throw new NotFound("invitation", id.toString());
                 }
                 if (!caller.role().atLeast(found.get(0).role())) {
-                    throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot revoke an invitation as "
+                    throw new io.drover.errors.Forbidden("your role (" + caller.role().db() + ") cannot revoke an invitation as "
                             + found.get(0).role().db());
                 }
                 audit.append(c, caller.projectId(), "invitation.revoke", "invitation", id, Json.object());
@@ -161,17 +160,17 @@ public final class Invitations {
             }
             Invitation inv = found.get(0);
             if (inv.acceptedAt() != null) {
-                throw new ApiError(410, "token_used", "this invitation was already accepted", Map.of());
+                throw new io.drover.errors.Gone("token_used", "this invitation was already accepted");
             }
             if (!inv.expiresAt().isAfter(clock.instant())) {
-                throw new ApiError(410, "token_expired", "this invitation has expired; ask for a new one", Map.of());
+                throw new io.drover.errors.Gone("token_expired", "this invitation has expired; ask for a new one");
             }
             return inv;
         }
     }
 
-    static ApiError invalid() {
-        return new ApiError(404, "invalid_token", "no such invitation token", Map.of());
+    static io.drover.errors.DomainException invalid() {
+        return new io.drover.errors.NotFound("invalid_token", "no such invitation token", Map.of());
     }
 
     private static List<Invitation> all(Query q) throws SQLException {

@@ -2,7 +2,6 @@ package io.drover.identity;
 
 import io.drover.access.Actor;
 import io.drover.audit.AuditLog;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.store.Db;
 import java.util.Optional;
@@ -52,7 +51,7 @@ public final class Login {
                         Json.object().put("email", email));
                 return null;
             });
-            throw new ApiError(401, "invalid_credentials", "wrong email or password", java.util.Map.of());
+            throw new io.drover.errors.Unauthorized("invalid_credentials", "wrong email or password");
         }
         User u = user.get();
         Sessions.Created session = db.tx(c -> {

@@ -1,6 +1,5 @@
 package io.drover.identity;
 
-import io.drover.http.ApiError;
 import io.drover.store.Db;
 import io.drover.store.Query;
 import io.drover.store.Sql;
@@ -9,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Map;
 
 /**
  * Throttles failed logins, in the database so that every node counts the same failures: 5
@@ -50,8 +48,8 @@ public final class LoginThrottle {
         });
         if (until != null) {
             long secs = Math.max(1, until.getEpochSecond() - clock.instant().getEpochSecond());
-            throw new ApiError(429, "too_many_attempts", "too many failed logins; try again in " + secs + " seconds",
-                    Map.of("retry_after_secs", secs));
+            throw new io.drover.errors.TooManyAttempts("too_many_attempts",
+                    "too many failed logins; try again in " + secs + " seconds", secs);
         }
     }
 

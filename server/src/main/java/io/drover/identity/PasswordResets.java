@@ -2,7 +2,6 @@ package io.drover.identity;
 
 import io.drover.access.Actor;
 import io.drover.audit.AuditLog;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.mail.Mail;
 import io.drover.mail.Mailer;
@@ -96,11 +95,11 @@ public final class PasswordResets {
                     id = rs.getObject(1, UUID.class);
                     userId = rs.getObject(2, UUID.class);
                     if (rs.getTimestamp(4) != null) {
-                        throw new ApiError(410, "token_used", "this reset token was already used", Map.of());
+                        throw new io.drover.errors.Gone("token_used", "this reset token was already used");
                     }
                     if (!rs.getTimestamp(3).toInstant().isAfter(clock.instant())) {
-                        throw new ApiError(410, "token_expired", "this reset token has expired; ask for a new one",
-                                Map.of());
+                        throw new io.drover.errors.Gone("token_expired",
+                                "this reset token has expired; ask for a new one");
                     }
                 }
             }
@@ -116,7 +115,7 @@ public final class PasswordResets {
         });
     }
 
-    static ApiError invalid() {
-        return new ApiError(404, "invalid_token", "no such reset token", Map.of());
+    static io.drover.errors.DomainException invalid() {
+        return new io.drover.errors.NotFound("invalid_token", "no such reset token", Map.of());
     }
 }

@@ -2,7 +2,6 @@ package io.drover.identity;
 
 import com.nulabinc.zxcvbn.Strength;
 import com.nulabinc.zxcvbn.Zxcvbn;
-import io.drover.http.ApiError;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -91,16 +90,16 @@ public final class Passwords {
     /** Refuses a weak password with a 422 that says why (field {@code password}). */
     public void requireStrong(String password, String email) {
         if (password == null || password.isEmpty()) {
-            throw ApiError.invalid("password", "is required");
+            throw new io.drover.errors.Invalid("password", "is required");
         }
         if (password.length() < MIN_LENGTH || password.length() > MAX_LENGTH) {
-            throw new ApiError(422, "weak_password", "password must be " + MIN_LENGTH + " to " + MAX_LENGTH
+            throw new io.drover.errors.Invalid("weak_password", "password must be " + MIN_LENGTH + " to " + MAX_LENGTH
                     + " characters", Map.of("field", "password", "min_length", MIN_LENGTH));
         }
         Strength s = zxcvbn.measure(password, email == null ? List.of() : List.of(email, email.split("@")[0]));
         if (s.getScore() < 3) {
             String hint = s.getFeedback().getWarning();
-            throw new ApiError(422, "weak_password", "password is too easy to guess"
+            throw new io.drover.errors.Invalid("weak_password", "password is too easy to guess"
                     + (hint == null || hint.isEmpty() ? "" : ": " + hint),
                     Map.of("field", "password", "score", s.getScore(), "min_score", 3));
         }

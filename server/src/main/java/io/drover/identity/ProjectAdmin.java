@@ -6,7 +6,6 @@ import io.drover.access.Role;
 import io.drover.audit.AuditLog;
 import io.drover.errors.Conflict;
 import io.drover.errors.NotFound;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.redact.Redactions;
 import io.drover.store.Db;
@@ -101,10 +100,10 @@ public final class ProjectAdmin {
 
     private static void requireMayManage(Principal caller, Role current, Role next) {
         if ((current == Role.OWNER || next == Role.OWNER) && caller.role() != Role.OWNER) {
-            throw ApiError.forbidden("only an owner can change an owner or make one");
+            throw new io.drover.errors.Forbidden("only an owner can change an owner or make one");
         }
         if (!caller.role().atLeast(next)) {
-            throw ApiError.forbidden("your role (" + caller.role().db() + ") cannot grant " + next.db());
+            throw new io.drover.errors.Forbidden("your role (" + caller.role().db() + ") cannot grant " + next.db());
         }
     }
 }

@@ -2,7 +2,6 @@ package io.drover.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.http.ApiError;
 import io.drover.http.Input;
 import java.time.DateTimeException;
 import java.time.ZoneId;
@@ -44,7 +43,7 @@ public final class ProjectSettings {
                     ZoneId.of(tz);
                 }
             } catch (DateTimeException e) {
-                throw ApiError.invalid("settings.timezone", "is not a time zone id such as Europe/Paris");
+                throw new io.drover.errors.Invalid("settings.timezone", "is not a time zone id such as Europe/Paris");
             }
             out.put("timezone", tz);
         }
@@ -62,7 +61,7 @@ public final class ProjectSettings {
                         try {
                             Pattern.compile(p);
                         } catch (PatternSyntaxException e) {
-                            throw ApiError.invalid("settings.redaction.patterns", "not a valid regular expression: "
+                            throw new io.drover.errors.Invalid("settings.redaction.patterns", "not a valid regular expression: "
                                     + e.getDescription());
                         }
                     }

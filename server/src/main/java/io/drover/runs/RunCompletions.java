@@ -1,6 +1,5 @@
 package io.drover.runs;
 
-import io.drover.http.ApiError;
 import io.drover.jobs.JobSpec;
 import io.drover.store.TxEffects;
 import java.sql.Connection;
@@ -109,13 +108,13 @@ final class RunCompletions {
             try {
                 RunStore.Locked l = locked.get(id);
                 if (l == null) {
-                    throw ApiError.notFound("run", id.toString());
+                    throw new io.drover.errors.NotFound("run", id.toString());
                 }
                 Run r = current.getOrDefault(id, l.run());
                 RunStatus status = completed.contains(id) ? RunStatus.COMPLETED : r.status();
                 if (!(status == RunStatus.EXECUTING || status == RunStatus.WAITING) || !workerId.equals(r.workerId())
                         || (report.attempt() != null && report.attempt() != r.attempt())) {
-                    throw ApiError.conflict("not_held", "run is " + status.db() + "; this worker no longer holds it",
+                    throw new io.drover.errors.Conflict("not_held", "run is " + status.db() + "; this worker no longer holds it",
                             Map.of("status", status.db()));
                 }
                 Transitions.Change change;
@@ -130,10 +129,8 @@ final class RunCompletions {
                 writes.put(id, new RunSql.Write(l.run(), change));
                 current.put(id, change.after());
                 byId.put(id, new RunStore.Reported(id, true, change.after().status().db(), null));
-            } catch (ApiError e) {
-                byId.put(id, new RunStore.Reported(id, false, null, e));
             } catch (io.drover.errors.DomainException e) {
-                byId.put(id, new RunStore.Reported(id, false, null, ApiError.from(e)));
+                byId.put(id, new RunStore.Reported(id, false, null, e));
             }
         }
         store.db().effects(c).count(TxEffects.Count.ATTEMPT_FAILED, attemptsFailed);
@@ -154,14 +151,14 @@ final class RunCompletions {
     }
 
     /** Why a run cannot be reported by this worker: unknown (404) or not held by it (409). */
-    private static ApiError notHeld(Connection c, UUID projectId, UUID runId, String workerId) {
+    private static io.drover.errors.DomainException notHeld(Connection c, UUID projectId, UUID runId, String workerId) {
         try {
             Optional<Run> run = RunReadSql.get(c, projectId, runId);
             if (run.isEmpty()) {
-                return ApiError.notFound("run", runId.toString());
+                return new io.drover.errors.NotFound("run", runId.toString());
             }
             Run r = run.get();
-            return ApiError.conflict("not_held", "run is " + r.status().db()
+            return new io.drover.errors.Conflict("not_held", "run is " + r.status().db()
                     + (workerId.equals(r.workerId()) ? "" : " and held by " + (r.workerId() == null ? "no worker" : "another worker"))
                     + "; this worker no longer holds it", Map.of("status", r.status().db()));
         } catch (SQLException e) {

@@ -202,7 +202,7 @@ public final class RunStore {
     }
 
     /** What happened to one report: ok with the run's new status, or the error that refused it. */
-    public record Reported(UUID runId, boolean ok, String status, io.drover.http.ApiError error) {}
+    public record Reported(UUID runId, boolean ok, String status, io.drover.errors.DomainException error) {}
 
     /** Completes and fails many runs of one worker in one transaction (see {@link RunCompletions}). */
     public List<Reported> report(UUID projectId, String workerId, List<Report> reports) {

@@ -34,6 +34,33 @@ class DomainErrorsTest {
                 .or().haveSimpleName("OperatorRetry")
                 .or().haveSimpleName("WorkflowRuns")
                 .or().haveSimpleName("Projects")
+                .or().haveSimpleName("RunCompletions")
+                .or().haveSimpleName("RunClaims")
+                .or().haveSimpleName("ApiKeyAdmin")
+                .or().haveSimpleName("Invitations")
+                .or().haveSimpleName("Login")
+                .or().haveSimpleName("LoginThrottle")
+                .or().haveSimpleName("PasswordResets")
+                .or().haveSimpleName("Passwords")
+                .or().haveSimpleName("ProjectAdmin")
+                .or().haveSimpleName("ProjectSettings")
+                .should().dependOnClassesThat().areAssignableTo(ApiError.class)
+                .check(MAIN);
+    }
+
+    /**
+     * ApiError stays at the edge: the http package, the route classes, the authenticator, and the
+     * classes that read a request body into a spec (they name the offending field in HTTP terms).
+     * A class that is none of these and needs to refuse throws an io.drover.errors exception.
+     */
+    @Test
+    void onlyTheHttpEdgeSpeaksApiError() {
+        java.util.Set<String> parsing = java.util.Set.of("JobSpec", "RetryPolicy", "ScheduleSpec", "TriggerRequest",
+                "StepSpec", "WorkflowSpec", "Graph", "OutboundGuard", "CallerAuthenticator");
+        noClasses().that().resideOutsideOfPackage("io.drover.http..")
+                .and().haveSimpleNameNotEndingWith("Routes")
+                .and(com.tngtech.archunit.base.DescribedPredicate.describe("not a request parser",
+                        (com.tngtech.archunit.core.domain.JavaClass c) -> !parsing.contains(c.getSimpleName().split("\\$")[0])))
                 .should().dependOnClassesThat().areAssignableTo(ApiError.class)
                 .check(MAIN);
     }

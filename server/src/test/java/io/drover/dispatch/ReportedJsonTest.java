@@ -3,7 +3,6 @@ package io.drover.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.runs.RunStore;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,7 @@ class ReportedJsonTest {
         List<RunStore.Reported> reported = List.of(
                 new RunStore.Reported(UUID.randomUUID(), true, "completed", null),
                 new RunStore.Reported(UUID.randomUUID(), false, null,
-                        ApiError.conflict("not_held", "run is \"completed\" \u00e9; no longer held", Map.of())),
+                        new io.drover.errors.Conflict("not_held", "run is \"completed\" \u00e9; no longer held", Map.of())),
                 new RunStore.Reported(UUID.randomUUID(), true, "delayed", null));
         ObjectNode tree = Json.object();
         var arr = tree.putArray("data");

@@ -44,4 +44,29 @@ class DomainErrorAnswersTest {
                     + "\"message\":\"request body must be a JSON object\",\"details\":{}}}");
         }
     }
+
+    /** The identity refusals that became domain exceptions keep their HTTP status, code and details. */
+    @Test
+    void eachDomainRefusalMapsToItsStatus() {
+        record Case(io.drover.errors.DomainException e, int status, String code) {}
+        for (Case k : List.of(
+                new Case(new io.drover.errors.Unauthorized("invalid_credentials", "wrong email or password"), 401,
+                        "invalid_credentials"),
+                new Case(new io.drover.errors.Forbidden("only an owner can invite an owner"), 403, "forbidden"),
+                new Case(new io.drover.errors.Gone("token_used", "this reset token was already used"), 410, "token_used"),
+                new Case(new io.drover.errors.TooManyAttempts("too_many_attempts", "try again in 9 seconds", 9), 429,
+                        "too_many_attempts"),
+                new Case(new io.drover.errors.NotFound("invalid_token", "no such reset token", Map.of()), 404,
+                        "invalid_token"),
+                new Case(new io.drover.errors.Invalid("weak_password", "password is too easy to guess",
+                        Map.of("field", "password")), 422, "weak_password"))) {
+            ApiError a = ApiError.from(k.e());
+            assertThat(a.status()).as(k.code()).isEqualTo(k.status());
+            assertThat(a.code()).isEqualTo(k.code());
+            assertThat(a.getMessage()).isEqualTo(k.e().getMessage());
+            assertThat(a.details()).isEqualTo(k.e().details());
+        }
+        assertThat(ApiError.from(new io.drover.errors.TooManyAttempts("too_many_attempts", "m", 9)).details())
+                .isEqualTo(Map.of("retry_after_secs", 9L));
+    }
 }
