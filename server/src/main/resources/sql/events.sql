@@ -60,7 +60,7 @@ RETURNING id, project_id, workflow_run_id, step_id, action, details::text, risk_
 -- Standalone requests past their expiry, locked for the timer service.
 SELECT id, project_id, workflow_run_id, step_id, action, details::text, risk_level,
        status, comment, resolved_by, continuation_event, expires_at, created_at, resolved_at
-FROM approvals WHERE status = 'pending' AND workflow_run_id IS NULL AND expires_at <= now()
+FROM approvals WHERE status = 'pending' AND workflow_run_id IS NULL AND expires_at <= coalesce(CAST(:now AS timestamptz), now())
 ORDER BY expires_at LIMIT :limit FOR UPDATE SKIP LOCKED
 
 -- name: approval

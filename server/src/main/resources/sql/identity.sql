@@ -182,20 +182,21 @@ SELECT id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = 
 UPDATE password_resets SET used_at = now() WHERE id = :id
 
 -- name: login_locked_until
-SELECT max(locked_until) FROM login_failures WHERE key = ANY (:keys) AND locked_until > now()
+-- :now is the injected clock's time when a test moves it, else null: the database's now().
+SELECT max(locked_until) FROM login_failures WHERE key = ANY (:keys) AND locked_until > coalesce(CAST(:now AS timestamptz), now())
 
 -- name: count_login_failure
 -- Failures count within a window of :window_secs; an older window starts over at one.
-INSERT INTO login_failures AS f (key, failures, window_start) VALUES (:key, 1, now())
+INSERT INTO login_failures AS f (key, failures, window_start) VALUES (:key, 1, coalesce(CAST(:now AS timestamptz), now()))
 ON CONFLICT (key) DO UPDATE SET
-  failures = CASE WHEN f.window_start < now() - make_interval(secs => :window_secs) THEN 1
+  failures = CASE WHEN f.window_start < coalesce(CAST(:now AS timestamptz), now()) - make_interval(secs => :window_secs) THEN 1
                   ELSE f.failures + 1 END,
-  window_start = CASE WHEN f.window_start < now() - make_interval(secs => :window_secs) THEN now()
+  window_start = CASE WHEN f.window_start < coalesce(CAST(:now AS timestamptz), now()) - make_interval(secs => :window_secs) THEN coalesce(CAST(:now AS timestamptz), now())
                       ELSE f.window_start END
 RETURNING failures
 
 -- name: lock_login
-UPDATE login_failures SET locked_until = now() + make_interval(secs => :window_secs) WHERE key = :key
+UPDATE login_failures SET locked_until = coalesce(CAST(:now AS timestamptz), now()) + make_interval(secs => :window_secs) WHERE key = :key
 
 -- name: clear_login_failures
 DELETE FROM login_failures WHERE key = :key

@@ -146,7 +146,7 @@ WHERE workflow_run_id = :workflow_run_id ORDER BY seq
 -- name: due_steps
 -- The timer service: sleeps that end, approvals that expire, event waits and steps that time out.
 SELECT workflow_run_id, step_id FROM workflow_step_runs
-WHERE status IN ('running', 'waiting') AND due_at IS NOT NULL AND due_at <= now()
+WHERE status IN ('running', 'waiting') AND due_at IS NOT NULL AND due_at <= coalesce(CAST(:now AS timestamptz), now())
 ORDER BY due_at
 LIMIT :limit
 

@@ -245,6 +245,11 @@ public final class DroverServer implements AutoCloseable {
         return promoter;
     }
 
+    /** Sleeps, approval expiries, step timeouts (tests call {@code runOnce} after moving a test clock). */
+    public io.drover.workflows.WorkflowTimers workflowTimers() {
+        return workflowTimers;
+    }
+
     public ScheduleTicker ticker() {
         return ticker;
     }

@@ -73,7 +73,7 @@ public final class ApprovalService {
     /** Expires standalone requests past their time (timer service); returns how many. */
     public int expireDue(int limit) {
         return db.tx(c -> {
-            List<Approval> due = Approvals.expired(c, limit);
+            List<Approval> due = Approvals.expired(c, limit, io.drover.store.SqlTime.now(clock));
             for (Approval a : due) {
                 Approval done = Approvals.resolve(c, a.projectId(), a.id(), "expired", null, null).orElseThrow();
                 continueWith(c, done);

@@ -47,9 +47,9 @@ public final class Approvals {
     }
 
     /** Standalone requests past their expiry, locked for the timer service. */
-    public static List<Approval> expired(Connection c, int limit) throws SQLException {
+    public static List<Approval> expired(Connection c, int limit, java.sql.Timestamp now) throws SQLException {
         try (Query q = EventWaits.SQL.prepare(c, "expired_approvals")) {
-            return all(q.set("limit", limit));
+            return all(q.set("limit", limit).set("now", now));
         }
     }
 

@@ -39,7 +39,7 @@ public final class LoginThrottle {
     public void check(String... keys) {
         Instant until = db.read(c -> {
             try (Query q = SQL.prepare(c, "login_locked_until")) {
-                q.setArray("keys", "text", keys);
+                q.setArray("keys", "text", keys).set("now", io.drover.store.SqlTime.now(clock));
                 try (ResultSet rs = q.query()) {
                     rs.next();
                     return rs.getTimestamp(1) == null ? null : rs.getTimestamp(1).toInstant();
@@ -55,7 +55,7 @@ public final class LoginThrottle {
 
     public void failed(Connection c, String key, int limit) throws SQLException {
         try (Query q = SQL.prepare(c, "count_login_failure")) {
-            q.set("key", key).set("window_secs", WINDOW_SECS);
+            q.set("key", key).set("window_secs", WINDOW_SECS).set("now", io.drover.store.SqlTime.now(clock));
             int failures;
             try (ResultSet rs = q.query()) {
                 rs.next();
@@ -63,7 +63,7 @@ public final class LoginThrottle {
             }
             if (failures >= limit) {
                 try (Query lock = SQL.prepare(c, "lock_login")) {
-                    lock.set("window_secs", WINDOW_SECS).set("key", key).update();
+                    lock.set("window_secs", WINDOW_SECS).set("key", key).set("now", io.drover.store.SqlTime.now(clock)).update();
                 }
             }
         }

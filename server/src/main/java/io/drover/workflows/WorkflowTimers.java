@@ -100,7 +100,8 @@ public final class WorkflowTimers extends Service {
     private List<Ref> refs(String statement) {
         return db.read(c -> {
             List<Ref> out = new ArrayList<>();
-            try (Query q = Rows.prepare(c, statement, p -> p.set("limit", BATCH)); ResultSet rs = q.query()) {
+            try (Query q = Rows.prepare(c, statement, p -> p.set("limit", BATCH).set("now", io.drover.store.SqlTime.now(clock)));
+                    ResultSet rs = q.query()) {
                 while (rs.next()) {
                     out.add(new Ref(rs.getObject(1, UUID.class), rs.getString(2)));
                 }

@@ -85,4 +85,48 @@ class TestClockTest {
         server.server().promoter().runOnce();
         assertThat(fx.status(id)).isEqualTo("queued");
     }
+
+    @Test
+    void aStandaloneApprovalExpiresWhenTheClockPassesItsExpiry() {
+        io.drover.testing.Api api = new io.drover.testing.Api(server);
+        var created = api.post("/v1/approvals", Map.of("action", "deploy", "expires_in_secs", 600));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String id = created.json().get("id").asText();
+        server.server().workflowTimers().runOnce();
+        assertThat(api.get("/v1/approvals/" + id).json().get("status").asText()).isEqualTo("pending");
+        clock.advance(Duration.ofMinutes(11));
+        server.server().workflowTimers().runOnce();
+        assertThat(api.get("/v1/approvals/" + id).json().get("status").asText()).isEqualTo("expired");
+    }
+
+    @Test
+    void aLoginLockoutEndsWhenTheClockPassesIt() {
+        io.drover.testing.Api api = new io.drover.testing.Api(server).withKey(null);
+        Map<String, Object> wrong = Map.of("email", "nobody-clock@example.com", "password", "not-the-password");
+        int status = 0;
+        for (int i = 0; i < 20 && status != 429; i++) {
+            status = api.post("/v1/auth/login", wrong).status();
+        }
+        assertThat(status).as("locked out after repeated failures").isEqualTo(429);
+        assertThat(api.post("/v1/auth/login", wrong).status()).isEqualTo(429);
+        clock.advance(Duration.ofHours(2));
+        assertThat(api.post("/v1/auth/login", wrong).status()).as("the lockout ran out on the moved clock")
+                .isEqualTo(401);
+    }
+
+    @Test
+    void aWorkflowSleepEndsWhenTheClockPassesIt() {
+        io.drover.testing.Api api = new io.drover.testing.Api(server);
+        assertThat(api.post("/v1/workflows", Map.of("slug", "nap-clock", "steps", java.util.List.of(
+                Map.of("id", "nap", "type", "sleep", "duration_secs", 3600)))).status()).isEqualTo(201);
+        var started = api.post("/v1/workflows/nap-clock/trigger", Map.of("input", Map.of()));
+        assertThat(started.status()).as(started.text()).isIn(200, 201, 202);
+        String id = started.json().get("id").asText();
+        api.awaitStatus("/v1/workflow-runs/" + id, "waiting"); // asleep
+        server.server().workflowTimers().runOnce();
+        assertThat(api.get("/v1/workflow-runs/" + id).json().get("status").asText()).isEqualTo("waiting");
+        clock.advance(Duration.ofMinutes(61));
+        server.server().workflowTimers().runOnce();
+        assertThat(api.get("/v1/workflow-runs/" + id).json().get("status").asText()).isEqualTo("completed");
+    }
 }
