@@ -112,6 +112,14 @@ public final class EventPartitions {
     /**
      * Creates the missing monthly partitions up to the end of the month {@code ahead} months after
      * {@code now}'s, each starting where the last one ends; the names of those it created.
+     *
+     * <p>Only ranges that start more than a day after {@code now}: nothing writes to them yet. An
+     * insert routed to the default partition just before a partition for its range is attached fails
+     * (PostgreSQL re-checks the default partition's bound after waiting for its lock), so a range that
+     * may be written to right now is never attached. In normal operation the partitions are made
+     * {@code ahead} months early and this never matters; if the pass did not run for that long, the
+     * months it missed stay in the default partition (pruned row by row) and partitions start again
+     * after them.
      */
     public List<String> ensure(Instant now, int ahead) {
         List<String> created = new ArrayList<>();
@@ -122,8 +130,16 @@ public final class EventPartitions {
                 top = Math.max(top, p.hi());
             }
         }
-        if (top == Long.MIN_VALUE) {
-            throw new IllegalStateException("run_events has no ranged partition (V17 not applied?)");
+        long earliest = now.toEpochMilli() + PAST_MARGIN_SECS * 1000;
+        if (top < earliest) {
+            ZonedDateTime m = monthStart(Instant.ofEpochMilli(earliest));
+            long next = m.toInstant().toEpochMilli() < earliest ? m.plusMonths(1).toInstant().toEpochMilli()
+                    : m.toInstant().toEpochMilli();
+            if (top != Long.MIN_VALUE) {
+                log.warn("run_events partitions end at {}, less than a day ahead: ids up to {} stay in {}",
+                        Instant.ofEpochMilli(top), Instant.ofEpochMilli(next), "run_events_default");
+            }
+            top = next;
         }
         while (top < target) {
             long lo = top;
@@ -154,6 +170,9 @@ public final class EventPartitions {
         String to = floor(hi).toString();
         db.tx(c -> {
             try (Statement s = c.createStatement()) {
+                // first: an insert into the default partition between the move and the attach would make
+                // the attach fail; inserts routed to the other partitions do not wait for this lock
+                s.execute("LOCK TABLE run_events_default IN ACCESS EXCLUSIVE MODE");
                 s.execute("CREATE TABLE " + name + " (LIKE run_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
                         + " INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)"
                         + " WITH (autovacuum_vacuum_insert_scale_factor = 0.02)");
@@ -177,6 +196,19 @@ public final class EventPartitions {
     public List<Partition> past(Instant now) {
         long limit = now.minusSeconds(PAST_MARGIN_SECS).toEpochMilli();
         return list().stream().filter(p -> !p.isDefault() && p.hi() != null && p.hi() <= limit).toList();
+    }
+
+    /** Whether any run has an id in [{@code lo}, {@code hi}) (a gap between partitions: the default partition's). */
+    public boolean hasRuns(UUID lo, UUID hi) {
+        return db.read(c -> {
+            try (Query q = SQL.prepare(c, "event_partition_has_runs")) {
+                q.set("lo", lo).set("hi", hi);
+                try (ResultSet rs = q.query()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            }
+        });
     }
 
     /**

@@ -158,6 +158,11 @@ public final class RetentionPass extends Service {
     UUID eventsFrom(Instant now) {
         UUID from = EventPartitions.MIN;
         for (EventPartitions.Partition p : partitions.past(now)) {
+            // a gap below p (a dropped partition, or months the default partition took) must hold no run:
+            // the events of its runs are in the default partition, which is never dropped
+            if (!p.loId().equals(from) && partitions.hasRuns(from, p.loId())) {
+                break;
+            }
             if (partitions.keepsRuns(p, now)) {
                 break;
             }
