@@ -161,6 +161,7 @@ public final class RetentionBench {
             double before = rate(handled, windowSecs);
             System.out.printf("claims without the prune: %.0f/s%n", before);
 
+            node.resetStatements();
             long pruneStart = System.nanoTime();
             long h0 = handled.get();
             Map<String, Long> deleted = partitioned ? node.server.retention().runHourly()
@@ -171,6 +172,13 @@ public final class RetentionBench {
             System.out.printf("claims during the prune: %.0f/s; prune: %s in %.1f s (%.0f runs/s)%n", during,
                     deleted, pruneSecs, deleted.get("runs") / pruneSecs);
 
+            StringBuilder top = new StringBuilder();
+            for (var st : node.topStatements(6)) {
+                top.append(String.format("| %,.0f | %,d | %.2f | `%s` |%n", st.totalMs(), st.calls(), st.meanMs(),
+                        st.query().replaceAll("\\s+", " ").substring(0, Math.min(90, st.query().replaceAll("\\s+", " ").length()))
+                                .replace("|", "\\|")));
+            }
+            System.out.print(top);
             double after = rate(handled, windowSecs);
             System.out.printf("claims after the prune: %.0f/s%n", after);
             feeding.set(false);
@@ -203,7 +211,12 @@ public final class RetentionBench {
                     **During / without (mean of before and after): %.2f** (target: at least 0.80).
 
                     Prune: %s in %.1f s, **%.0f runs/s** (each run with its %d events and its list row%s).
-                    """.formatted(command, Instant.now(), m.nproc() + " cores, " + m.memory(), m.cpuModel(),
+
+                    Statements by total time during the prune (pg_stat_statements, this database):
+
+                    | total ms | calls | mean ms | statement |
+                    |---|---|---|---|
+                    %s                    """.formatted(command, Instant.now(), m.nproc() + " cores, " + m.memory(), m.cpuModel(),
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                     h.postgresVersion(), h.settings(), mode, partitioned
                             ? "the old runs' ids are of their own time and run_events has monthly partitions back to"
@@ -214,7 +227,7 @@ public final class RetentionBench {
                     partitioned ? "runHourly" : "runProject",
                     io.drover.retention.RetentionPass.BATCH, io.drover.retention.RetentionPass.PAUSE_MS, windowSecs,
                     before, during, after, during / baseline, deleted, pruneSecs, deleted.get("runs") / pruneSecs,
-                    events, partitioned ? "; the events went with their partitions" : "");
+                    events, partitioned ? "; the events went with their partitions" : "", top);
             Files.createDirectories(out.getParent());
             Files.writeString(out, md);
             System.out.println(md);
