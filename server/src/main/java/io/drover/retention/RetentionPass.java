@@ -61,8 +61,9 @@ public final class RetentionPass extends Service {
     /**
      * One kind of rows a project's window applies to: a statement of {@code sql} taking
      * {@code :project_id}, {@code :cutoff} and {@code :batch} (and {@code :events_from} if it
-     * deletes run events: see {@link #eventsFrom}) that deletes at most {@code :batch} primary rows and either answers one row of counts, in the order of {@code counts} (the first
-     * being the primary rows), or is a plain DELETE (its update count is {@code counts.get(0)}).
+     * deletes run events: see {@link #eventsFrom}) that deletes at most {@code :batch} primary rows
+     * and either answers one row of counts, in the order of {@code counts} (the first being the
+     * primary rows), or is a plain DELETE (its update count is {@code counts.get(0)}).
      */
     public record Target(Sql sql, String statement, List<String> counts) {}
 
