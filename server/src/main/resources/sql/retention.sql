@@ -34,7 +34,10 @@ WITH doomed AS (
     LIMIT :batch
     FOR UPDATE OF r SKIP LOCKED
 ), events AS (
-    DELETE FROM run_events e USING doomed d WHERE e.run_id = d.id RETURNING 1
+    -- :events_from: the events of runs with lower ids are left to the partition that holds them,
+    -- dropped whole once its runs are gone (EventPartitions); the nil uuid deletes them all here
+    DELETE FROM run_events e USING doomed d
+    WHERE e.run_id = d.id AND d.id >= CAST(:events_from AS uuid) RETURNING 1
 ), listed AS (
     DELETE FROM run_list l USING doomed d WHERE l.project_id = :project_id AND l.id = d.id RETURNING 1
 ), gone AS (
@@ -63,7 +66,8 @@ WITH doomed AS (
 ), job_runs AS (
     SELECT r.id FROM runs r JOIN doomed d ON r.workflow_run_id = d.id
 ), events AS (
-    DELETE FROM run_events e USING job_runs j WHERE e.run_id = j.id RETURNING 1
+    DELETE FROM run_events e USING job_runs j
+    WHERE e.run_id = j.id AND j.id >= CAST(:events_from AS uuid) RETURNING 1
 ), listed AS (
     DELETE FROM run_list l USING job_runs j WHERE l.project_id = :project_id AND l.id = j.id RETURNING 1
 ), runs_gone AS (
@@ -130,6 +134,40 @@ DELETE FROM login_failures WHERE key IN (
     WHERE window_start < coalesce(CAST(:now AS timestamptz), now()) - make_interval(secs => :window_secs)
       AND (locked_until IS NULL OR locked_until < coalesce(CAST(:now AS timestamptz), now()))
     LIMIT :batch FOR UPDATE SKIP LOCKED)
+
+-- name: event_partitions
+-- The partitions of run_events (V17) with their bounds: "FOR VALUES FROM (...) TO (...)" or "DEFAULT".
+SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'run_events'::regclass
+
+-- name: event_partition_exists
+SELECT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = 'run_events'::regclass AND c.relname = :name)
+
+-- name: event_partition_has_runs
+-- Whether any run has an id in a partition's range (a range scan of runs_pkey).
+SELECT EXISTS (SELECT 1 FROM runs WHERE id >= CAST(:lo AS uuid) AND id < CAST(:hi AS uuid))
+
+-- name: event_partition_keeps
+-- Whether a run with an id in a partition's range outlives a retention pass at :now: not finished,
+-- in a project without retention_days, finished inside its project's window, or the job run of a
+-- workflow run that is not finished or inside the window (delete_runs and delete_workflow_runs
+-- leave those). A run without a project row is kept too (nothing here deletes it).
+SELECT EXISTS (
+    SELECT 1 FROM runs r
+    LEFT JOIN projects p ON p.id = r.project_id
+    LEFT JOIN workflow_runs w ON w.id = r.workflow_run_id
+    WHERE r.id >= CAST(:lo AS uuid) AND r.id < CAST(:hi AS uuid)
+      AND NOT coalesce(
+            r.status IN ('completed', 'failed', 'timed_out', 'crashed', 'system_failed', 'canceled', 'expired')
+            AND jsonb_typeof(p.settings -> 'retention_days') = 'number'
+            AND r.finished_at < CAST(:now AS timestamptz) - make_interval(days => (p.settings ->> 'retention_days')::int)
+            AND (w.id IS NULL
+                 OR (w.finished_at IS NOT NULL
+                     AND w.finished_at < CAST(:now AS timestamptz)
+                                         - make_interval(days => (p.settings ->> 'retention_days')::int))),
+            false))
 
 -- name: try_singleton_lock
 -- One node runs the hourly pass: a transaction-level advisory lock held on a dedicated connection

@@ -26,6 +26,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * measured for {@code --window} seconds without the prune, then while one retention pass
  * ({@code RetentionPass.runProject}, production batch and pause) removes the old runs, then again
  * without it; the report gives the ratio during/without and the prune's rate (runs/s).
+ *
+ * <p>{@code --mode partitions} (the default): the old runs' ids are UUIDv7s of their own time (40
+ * days ago), and the database's run_events partitions are laid out as on an installation that has
+ * been on V17 for months (monthly partitions back to the old runs' month; the fresh database has
+ * one partition for everything below next month), so the pass is the hourly one
+ * ({@code RetentionPass.runHourly}): runs and list rows deleted row by row, their events dropped
+ * with their partitions. {@code --mode rows}: the old runs' events deleted row by row with them
+ * ({@code runProject}), as before V17.
  */
 public final class RetentionBench {
     public static void main(String[] args) throws Exception {
@@ -36,6 +44,7 @@ public final class RetentionBench {
         int windowSecs = 30;
         int workers = 2;
         int concurrency = 50;
+        String mode = "partitions";
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -47,15 +56,20 @@ public final class RetentionBench {
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--mode" -> mode = args[++i];
                 case "--help" -> {
                     System.out.println("""
                             ./bench/retention [--runs 1000000] [--events 3] [--window 30] [--workers 2] \
-                            [--concurrency 50] [--out bench/results/retention-latest.md]""");
+                            [--concurrency 50] [--mode partitions|rows] [--out bench/results/retention-latest.md]""");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
             }
         }
+        if (!mode.equals("partitions") && !mode.equals("rows")) {
+            throw new IllegalArgumentException("--mode partitions or rows");
+        }
+        boolean partitioned = mode.equals("partitions");
         if (out == null) {
             out = root.resolve("bench/results/retention-latest.md");
         }
@@ -72,6 +86,9 @@ public final class RetentionBench {
                 }
                 s.execute("UPDATE projects SET settings = settings || '{\"retention_days\": 30}' WHERE id = '"
                         + project + "'");
+                if (partitioned) {
+                    monthlyPartitions(node, s, Instant.now().minus(Duration.ofDays(41)));
+                }
                 // Old finished runs of another job, in chunks of 100k; run_list rows come from the trigger.
                 for (int from = 0; from < runs; from += 100_000) {
                     int n = Math.min(100_000, runs - from);
@@ -79,10 +96,14 @@ public final class RetentionBench {
                             INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, status,
                                               max_attempts, attempt, scheduled_at, created_at, started_at, finished_at,
                                               result)
-                            SELECT drover_uuidv7(), '%s', '%s', 'old-job', 1, 'old', 'worker', 'completed', 3, 1,
-                                   now() - interval '40 days', now() - interval '40 days', now() - interval '40 days',
-                                   now() - interval '40 days' + g * interval '1 ms', '{"ok": true}'
-                            FROM generate_series(1, %d) g""".formatted(project, UUID.randomUUID(), n));
+                            SELECT (lpad(to_hex((extract(epoch FROM t) * 1000)::bigint), 12, '0') || '7'
+                                    || lpad(to_hex((random() * 4095)::int), 3, '0') || '8'
+                                    || lpad(to_hex((random() * 4095)::int), 3, '0')
+                                    || lpad(to_hex((random() * 281474976710655)::bigint), 12, '0'))::uuid,
+                                   '%s', '%s', 'old-job', 1, 'old', 'worker', 'completed', 3, 1,
+                                   t, t, t, t, '{"ok": true}'
+                            FROM (SELECT now() - interval '40 days' + (%d + g) * interval '1 ms' AS t
+                                  FROM generate_series(1, %d) g) x""".formatted(project, UUID.randomUUID(), from, n));
                 }
                 s.execute("""
                         INSERT INTO run_events (project_id, run_id, type, attempt, created_at)
@@ -140,15 +161,24 @@ public final class RetentionBench {
             double before = rate(handled, windowSecs);
             System.out.printf("claims without the prune: %.0f/s%n", before);
 
+            node.resetStatements();
             long pruneStart = System.nanoTime();
             long h0 = handled.get();
-            Map<String, Long> deleted = node.server.retention().runProject(project);
+            Map<String, Long> deleted = partitioned ? node.server.retention().runHourly()
+                    : node.server.retention().runProject(project);
             long h1 = handled.get();
             double pruneSecs = (System.nanoTime() - pruneStart) / 1e9;
             double during = (h1 - h0) / pruneSecs;
             System.out.printf("claims during the prune: %.0f/s; prune: %s in %.1f s (%.0f runs/s)%n", during,
                     deleted, pruneSecs, deleted.get("runs") / pruneSecs);
 
+            StringBuilder top = new StringBuilder();
+            for (var st : node.topStatements(6)) {
+                top.append(String.format("| %,.0f | %,d | %.2f | `%s` |%n", st.totalMs(), st.calls(), st.meanMs(),
+                        st.query().replaceAll("\\s+", " ").substring(0, Math.min(90, st.query().replaceAll("\\s+", " ").length()))
+                                .replace("|", "\\|")));
+            }
+            System.out.print(top);
             double after = rate(handled, windowSecs);
             System.out.printf("claims after the prune: %.0f/s%n", after);
             feeding.set(false);
@@ -164,11 +194,13 @@ public final class RetentionBench {
                     Command: `%s`, run at %s on %s, CPU %s (load average at the end %.1f).
                     PostgreSQL: %s; %s.
 
+                    Mode `%s`: %s
+
                     A project holds %,d finished runs, 40 days old, with %d events each (filled with
                     `INSERT ... SELECT generate_series` in %.1f s), and `retention_days` = 30. %d SDK workers
                     (concurrency %d) drain a queue that a feeder keeps at about 3,000 queued runs. Claim throughput
                     is runs handled per second: %d s without the prune, during one retention pass
-                    (`RetentionPass.runProject`, batch %d, pause %d ms between full batches), then %d s without it.
+                    (`RetentionPass.%s`, batch %d, pause %d ms between full batches), then %d s without it.
 
                     | phase | claims/s |
                     |---|---|
@@ -178,19 +210,54 @@ public final class RetentionBench {
 
                     **During / without (mean of before and after): %.2f** (target: at least 0.80).
 
-                    Prune: %s in %.1f s, **%.0f runs/s** (each run with its %d events and its list row).
-                    """.formatted(command, Instant.now(), m.nproc() + " cores, " + m.memory(), m.cpuModel(),
+                    Prune: %s in %.1f s, **%.0f runs/s** (each run with its %d events and its list row%s).
+
+                    Statements by total time during the prune (pg_stat_statements, this database):
+
+                    | total ms | calls | mean ms | statement |
+                    |---|---|---|---|
+                    %s                    """.formatted(command, Instant.now(), m.nproc() + " cores, " + m.memory(), m.cpuModel(),
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-                    h.postgresVersion(), h.settings(), runs, events, fillSecs, workers, concurrency, windowSecs,
+                    h.postgresVersion(), h.settings(), mode, partitioned
+                            ? "the old runs' ids are of their own time and run_events has monthly partitions back to"
+                            + " their month; the hourly pass deletes runs and list rows row by row and drops the"
+                            + " partitions that held their events."
+                            : "the old runs' events are deleted row by row with them (the on-demand pass for the"
+                            + " project).", runs, events, fillSecs, workers, concurrency, windowSecs,
+                    partitioned ? "runHourly" : "runProject",
                     io.drover.retention.RetentionPass.BATCH, io.drover.retention.RetentionPass.PAUSE_MS, windowSecs,
                     before, during, after, during / baseline, deleted, pruneSecs, deleted.get("runs") / pruneSecs,
-                    events);
+                    events, partitioned ? "; the events went with their partitions" : "", top);
             Files.createDirectories(out.getParent());
             Files.writeString(out, md);
             System.out.println(md);
             System.out.println("wrote " + out);
         }
         System.exit(0);
+    }
+
+    /**
+     * Lays run_events out as an installation that has been on V17 since before {@code since}: the
+     * first partition (V17's, for every id below next month, empty in a fresh database) ends at the
+     * month of {@code since}, and each month from there to where it ended has its own partition.
+     */
+    static void monthlyPartitions(Harness.Node node, Statement s, Instant since) throws java.sql.SQLException {
+        var parts = node.server.retention().partitions();
+        var p0 = parts.list().stream().filter(p -> p.lo() == null && !p.isDefault()).findFirst().orElseThrow();
+        java.time.ZonedDateTime month = since.atZone(java.time.ZoneOffset.UTC).withDayOfMonth(1).toLocalDate()
+                .atStartOfDay(java.time.ZoneOffset.UTC);
+        long first = month.toInstant().toEpochMilli();
+        s.execute("ALTER TABLE run_events DETACH PARTITION " + p0.name());
+        s.execute("ALTER TABLE run_events ATTACH PARTITION " + p0.name() + " FOR VALUES FROM (MINVALUE) TO ('"
+                + io.drover.retention.EventPartitions.floor(first) + "')");
+        for (java.time.ZonedDateTime m = month; m.toInstant().toEpochMilli() < p0.hi(); m = m.plusMonths(1)) {
+            long lo = m.toInstant().toEpochMilli();
+            long hi = Math.min(m.plusMonths(1).toInstant().toEpochMilli(), p0.hi());
+            s.execute("CREATE TABLE run_events_p" + java.time.format.DateTimeFormatter.ofPattern("yyyyMM").format(m)
+                    + " PARTITION OF run_events FOR VALUES FROM ('" + io.drover.retention.EventPartitions.floor(lo)
+                    + "') TO ('" + io.drover.retention.EventPartitions.floor(hi) + "')"
+                    + " WITH (autovacuum_vacuum_insert_scale_factor = 0.02)");
+        }
     }
 
     private static double rate(AtomicLong handled, int secs) throws InterruptedException {

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * and schedule ticks older than the window; for each project with {@code audit_retention_days}, the
  * oldest audit rows (moving the chain's signed start anchor, see {@link AuditPrune}); and the global
  * housekeeping: expired sessions, used or expired invitations and password resets, spent login
- * failure counters.
+ * failure counters. The hourly pass also keeps the partitions of {@code run_events} ready ahead of
+ * time and drops those of the past whose runs are all gone ({@link EventPartitions}); the answer
+ * counts them as {@code run_events_partitions}.
  *
  * <p>Every delete takes at most {@code batch} rows in its own short transaction, with SKIP LOCKED,
  * and the pass sleeps {@code pauseMs} between batches so that a large backlog is worked off without
@@ -58,13 +60,15 @@ public final class RetentionPass extends Service {
 
     /**
      * One kind of rows a project's window applies to: a statement of {@code sql} taking
-     * {@code :project_id}, {@code :cutoff} and {@code :batch} that deletes at most {@code :batch}
-     * primary rows and either answers one row of counts, in the order of {@code counts} (the first
-     * being the primary rows), or is a plain DELETE (its update count is {@code counts.get(0)}).
+     * {@code :project_id}, {@code :cutoff} and {@code :batch} (and {@code :events_from} if it
+     * deletes run events: see {@link #eventsFrom}) that deletes at most {@code :batch} primary rows
+     * and either answers one row of counts, in the order of {@code counts} (the first being the
+     * primary rows), or is a plain DELETE (its update count is {@code counts.get(0)}).
      */
     public record Target(Sql sql, String statement, List<String> counts) {}
 
     private final Db db;
+    private final EventPartitions partitions;
     private final AuditPrune audit;
     private final InstantSource clock;
     private final long intervalMs;
@@ -83,6 +87,7 @@ public final class RetentionPass extends Service {
     public RetentionPass(Db db, AuditLog audit, InstantSource clock, long intervalMs, int batch, long pauseMs) {
         super("retention");
         this.db = db;
+        this.partitions = new EventPartitions(db);
         this.audit = new AuditPrune(audit);
         this.clock = clock;
         this.intervalMs = intervalMs;
@@ -98,6 +103,11 @@ public final class RetentionPass extends Service {
     /** The hourly pass: every project, then the global housekeeping; skipped when another node holds the lock. */
     @Override
     public void runOnce() throws Exception {
+        runHourly();
+    }
+
+    /** {@link #runOnce}, answering what it deleted, or null when another node holds the lock. */
+    public Map<String, Long> runHourly() throws SQLException {
         try (Connection lock = db.openDedicated()) {
             lock.setAutoCommit(false);
             try (Query q = SQL.prepare(lock, "try_singleton_lock")) {
@@ -106,16 +116,25 @@ public final class RetentionPass extends Service {
                     rs.next();
                     if (!rs.getBoolean(1)) {
                         log.debug("retention pass skipped: another node runs it");
-                        return;
+                        return null;
                     }
                 }
             }
             try {
                 long started = System.nanoTime();
-                Map<String, Long> deleted = run(null);
+                Instant now = clock.instant();
+                try {
+                    partitions.ensure(now, EventPartitions.AHEAD);
+                } catch (RuntimeException e) {
+                    // the partitions are made months ahead and the default partition takes what has none:
+                    // a failure here is retried next hour and must not stop the pruning
+                    log.warn("run_events partitions not made ahead this pass: {}", e.toString());
+                }
+                Map<String, Long> deleted = run(null, eventsFrom(now));
                 deleted.putAll(housekeeping());
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 log.info("retention pass: {} in {} ms", nonZero(deleted), ms);
+                return deleted;
             } finally {
                 lock.rollback();
             }
@@ -129,17 +148,64 @@ public final class RetentionPass extends Service {
 
     /** One pass for one project now (no global housekeeping); what it deleted, every kind named. */
     public Map<String, Long> runProject(UUID projectId) {
-        return run(projectId);
+        return run(projectId, EventPartitions.MIN);
+    }
+
+    /** The partitions of run_events: made ahead and dropped by the hourly pass. */
+    public EventPartitions partitions() {
+        return partitions;
+    }
+
+    /**
+     * Where row-wise deletion of run events starts: the upper bound of the oldest partitions of the
+     * past (all of them from the lowest on, without a gap) in which every run goes in this pass.
+     * Their events are not deleted row by row: the partitions are dropped whole after the runs are
+     * gone. The nil uuid (delete every event row-wise) when the oldest partition keeps a run.
+     */
+    UUID eventsFrom(Instant now) {
+        UUID from = EventPartitions.MIN;
+        for (EventPartitions.Partition p : partitions.past(now)) {
+            // a gap below p (a dropped partition, or months the default partition took) must hold no run:
+            // the events of its runs are in the default partition, which is never dropped
+            if (!p.loId().equals(from) && partitions.hasRuns(from, p.loId())) {
+                break;
+            }
+            if (partitions.keepsRuns(p, now)) {
+                break;
+            }
+            from = p.hiId();
+        }
+        return from;
+    }
+
+    /** Drops every partition of the past that no run's id falls in any more; how many. */
+    private long dropPartitions() {
+        long dropped = 0;
+        List<String> names = new ArrayList<>();
+        for (EventPartitions.Partition p : partitions.past(clock.instant())) {
+            if (partitions.drop(p)) {
+                dropped++;
+                names.add(p.name());
+            }
+        }
+        if (!names.isEmpty()) {
+            log.info("retention: run_events partitions dropped: {}", names);
+        }
+        return dropped;
     }
 
     private record Windows(UUID projectId, Integer retentionDays, Integer auditDays) {}
 
-    /** The projects' windows; {@code projectId} null: every project. */
-    private Map<String, Long> run(UUID projectId) {
+    /**
+     * The projects' windows; {@code projectId} null: every project. Events of runs with ids below
+     * {@code eventsFrom} are left to their partition, dropped whole at the end.
+     */
+    private Map<String, Long> run(UUID projectId, UUID eventsFrom) {
         Map<String, Long> deleted = new LinkedHashMap<>();
         for (Target t : targets) {
             t.counts().forEach(n -> deleted.put(n, 0L));
         }
+        deleted.put("run_events_partitions", 0L);
         deleted.put("schedule_ticks", 0L);
         deleted.put("audit_log", 0L);
         List<Windows> projects = db.read(c -> {
@@ -159,12 +225,12 @@ public final class RetentionPass extends Service {
             if (w.retentionDays() != null) {
                 Timestamp cutoff = Timestamp.from(cutoff(w.retentionDays()));
                 for (Target t : targets) {
-                    drain(t, w.projectId(), cutoff, deleted);
+                    drain(t, w.projectId(), cutoff, eventsFrom, deleted);
                 }
             }
             int tickDays = w.retentionDays() != null ? w.retentionDays() : DEFAULT_TICK_DAYS;
             drain(new Target(SQL, "delete_schedule_ticks", List.of("schedule_ticks")), w.projectId(),
-                    Timestamp.from(cutoff(tickDays)), deleted);
+                    Timestamp.from(cutoff(tickDays)), eventsFrom, deleted);
             if (w.auditDays() != null) {
                 Instant cutoff = cutoff(w.auditDays());
                 int n;
@@ -175,6 +241,7 @@ public final class RetentionPass extends Service {
                 } while (n >= batch);
             }
         }
+        deleted.put("run_events_partitions", dropPartitions());
         return deleted;
     }
 
@@ -202,13 +269,13 @@ public final class RetentionPass extends Service {
         }
         Map<String, Long> ticks = new LinkedHashMap<>(Map.of("schedule_ticks", 0L));
         drain(new Target(SQL, "delete_orphan_ticks", List.of("schedule_ticks")), null,
-                Timestamp.from(cutoff(DEFAULT_TICK_DAYS)), ticks);
+                Timestamp.from(cutoff(DEFAULT_TICK_DAYS)), EventPartitions.MIN, ticks);
         deleted.put("orphan_schedule_ticks", ticks.get("schedule_ticks"));
         return deleted;
     }
 
     /** Runs one target's batches until one comes back short, adding up its counts. */
-    private void drain(Target t, UUID projectId, Timestamp cutoff, Map<String, Long> deleted) {
+    private void drain(Target t, UUID projectId, Timestamp cutoff, UUID eventsFrom, Map<String, Long> deleted) {
         long primary;
         do {
             long[] counts = db.tx(c -> {
@@ -217,6 +284,9 @@ public final class RetentionPass extends Service {
                         q.set("project_id", projectId);
                     }
                     q.set("cutoff", cutoff).set("batch", batch);
+                    if (t.sql().statement(t.statement()).parameters().contains("events_from")) {
+                        q.set("events_from", eventsFrom);
+                    }
                     long[] out = new long[t.counts().size()];
                     if (q.execute()) {
                         try (ResultSet rs = q.jdbc().getResultSet()) {

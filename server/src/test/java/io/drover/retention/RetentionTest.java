@@ -179,6 +179,7 @@ class RetentionTest {
         Api.Answer r = a.owner().post("/v1/maintenance/retention", Map.of());
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         JsonNode deleted = r.json().get("deleted");
+        assertThat(deleted.has("run_events_partitions")).as("partitions dropped are counted: " + deleted).isTrue();
 
         for (String s : ALL) {
             boolean gone = FINISHED.contains(s);

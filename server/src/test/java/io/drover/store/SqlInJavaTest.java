@@ -30,7 +30,12 @@ class SqlInJavaTest {
             "io/drover/store/Db.java", "the queue pool's session setting (plan_cache_mode), given to the pool as "
                     + "its connection init SQL",
             "io/drover/dispatch/PgListener.java", "LISTEN on the listener's own dedicated connection, once per "
-                    + "(re)connect");
+                    + "(re)connect",
+            "io/drover/retention/EventPartitions.java", "DDL that names a run_events partition and its bounds "
+                    + "(CREATE, ATTACH, DROP): identifiers and partition bounds cannot be parameters; its queries "
+                    + "are named statements in retention.sql",
+            "db/migration/V17__run_events_partitioned.java", "a Flyway migration (SQL by nature) that recreates "
+                    + "the indexes and triggers it reads from the catalog, in three transactions");
 
     /** Packages not converted yet, each with the reason (none left). */
     private static final Map<String, String> NOT_YET = Map.of();

@@ -97,7 +97,6 @@ class TenancyCatalogTest {
                 "runs", List.of("fillfactor=80", "autovacuum_vacuum_scale_factor=0.01",
                         "autovacuum_vacuum_threshold=10000", "autovacuum_vacuum_insert_scale_factor=0.05",
                         "autovacuum_analyze_scale_factor=0.02"),
-                "run_events", List.of("autovacuum_vacuum_insert_scale_factor=0.02"),
                 "run_list", List.of("autovacuum_vacuum_insert_scale_factor=0.02"),
                 "workflow_runs", List.of("fillfactor=80", "autovacuum_vacuum_scale_factor=0.05"),
                 "workflow_step_runs", List.of("fillfactor=50", "autovacuum_vacuum_scale_factor=0.05"),
@@ -118,6 +117,13 @@ class TenancyCatalogTest {
             });
             assertThat(options).as(e.getKey() + " reloptions").containsAll(e.getValue());
         }
+        // run_events is partitioned (V17): a partitioned table has no storage parameters, each partition
+        // carries V13's setting (run_events_p0 kept it, the others got it when they were made)
+        String sql = "SELECT c.relname || ' ' || coalesce(c.reloptions, '{}')::text "
+                + "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'run_events'::regclass";
+        // the retention pass makes the months ahead when the server starts
+        Await.until("partitions made ahead", Duration.ofSeconds(20), () -> query(sql).size() >= 3);
+        assertThat(query(sql)).allSatisfy(p -> assertThat(p).contains("autovacuum_vacuum_insert_scale_factor=0.02"));
     }
 
     @Test
