@@ -109,7 +109,7 @@ public final class HttpPushDispatcher extends Service {
 
     /**
      * The endpoints' circuit breakers: runs of an endpoint whose circuit is open stay queued (not
-     * taken, no attempt counted) until one half-open probe succeeds (docs/reliability.md).
+     * taken, no attempt counted) until one half-open probe succeeds (README.md, "Endpoint health and circuit breakers").
      */
     public HttpPushDispatcher withHealth(EndpointHealth health) {
         this.health = health;

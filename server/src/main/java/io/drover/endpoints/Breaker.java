@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The circuit breaker's and the health score's settings (docs/reliability.md, "Endpoint health").
+ * The circuit breaker's and the health score's settings (README.md, "Endpoint health and circuit breakers").
  *
  * @param failures consecutive failures (errors, 408/429/5xx answers, time-outs) that open a closed circuit
  * @param openMs how long an open circuit holds sends before one half-open probe may go

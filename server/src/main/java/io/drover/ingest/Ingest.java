@@ -97,6 +97,9 @@ public final class Ingest {
             throw ApiError.invalid("delivery_id", "the delivery id must be 1.." + MAX_DELIVERY_ID + " characters");
         }
         JsonNode event = Json.parse(body);
+        if (!event.isObject()) {
+            throw ApiError.badRequest("invalid_body", "an event is a JSON object", Map.of());
+        }
         String unstorable = Json.unstorablePath(event, "");
         if (unstorable != null) {
             throw ApiError.invalid("body", "holds a value PostgreSQL cannot store at " + unstorable);
