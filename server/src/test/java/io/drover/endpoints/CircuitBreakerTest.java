@@ -38,6 +38,7 @@ class CircuitBreakerTest {
     static HttpServer healthy;
     static final AtomicBoolean failing = new AtomicBoolean(true);
     static final AtomicInteger flakyRequests = new AtomicInteger();
+    static final List<String> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws IOException {
@@ -61,6 +62,11 @@ class CircuitBreakerTest {
         server = TestServer.start(Map.of("DROVER_CIRCUIT_FAILURES", "3", "DROVER_CIRCUIT_OPEN_MS", "60000",
                 "DROVER_POLL_INTERVAL_MS", "100", "DROVER_REAPER_INTERVAL_MS", "3600000"), clock);
         api = new Api(server);
+        // where the event log will be wired: every circuit change, in the transaction that makes it
+        server.server().endpointHealth().addHook((c, endpoint, from, to, at, state) -> {
+            assertThat(c.getAutoCommit()).isFalse();
+            changes.add(endpoint + " " + from.db() + "->" + to.db());
+        });
     }
 
     private static void answer(com.sun.net.httpserver.HttpExchange ex, int status) throws IOException {
@@ -178,5 +184,8 @@ class CircuitBreakerTest {
         assertThat(closed.get("circuit").asText()).isEqualTo("closed");
         assertThat(closed.get("opened_at").isNull()).isTrue();
         assertThat(flakyRequests.get()).isEqualTo(6);
+        assertThat(changes).as("circuit changes through the hook").containsExactly(
+                flakyEndpoint + " closed->open", flakyEndpoint + " open->half_open", flakyEndpoint + " half_open->open",
+                flakyEndpoint + " open->half_open", flakyEndpoint + " half_open->closed");
     }
 }
