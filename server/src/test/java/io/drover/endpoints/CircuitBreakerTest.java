@@ -119,6 +119,40 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aProjectSeesOnlyTheEndpointsItsOwnJobsName() {
+        String key = "drv_test_other_project_admin_001";
+        var keys = new io.drover.identity.ApiKeys(server.db(), io.drover.crypto.Keys.of(
+                java.util.Base64.getDecoder().decode(TestServer.SECRETS_KEY)));
+        server.db().read(c -> {
+            java.util.UUID project = io.drover.store.UuidV7.next();
+            try (var ps = c.prepareStatement("INSERT INTO projects (id, slug, name) VALUES (?, 'cb-other', 'other')")) {
+                ps.setObject(1, project);
+                ps.executeUpdate();
+            }
+            try (var ps = c.prepareStatement("INSERT INTO api_keys (id, project_id, name, prefix, key_hash, role) "
+                    + "VALUES (?, ?, 'other admin', ?, ?, 'admin')")) {
+                ps.setObject(1, io.drover.store.UuidV7.next());
+                ps.setObject(2, project);
+                ps.setString(3, key.substring(0, 8));
+                ps.setBytes(4, keys.hash(key));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        Api other = api.withKey(key);
+        String shared = "http://127.0.0.1:1";
+        job("cb-mine", shared + "/mine");
+        assertThat(api.get("/v1/endpoints").text()).contains(shared);
+        assertThat(other.get("/v1/endpoints").json().get("data")).as("another project's endpoints").isEmpty();
+        var theirs = other.post("/v1/jobs", Map.of("slug", "cb-theirs", "execution", "http", "endpoint_url",
+                shared + "/theirs"));
+        assertThat(theirs.status()).as(theirs.text()).isEqualTo(201);
+        JsonNode seen = other.get("/v1/endpoints").json().get("data");
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).get("endpoint").asText()).isEqualTo(shared);
+    }
+
+    @Test
     void failuresOpenTheCircuitHoldRunsAndAHalfOpenProbeDecides() {
         String flakyEndpoint = "http://127.0.0.1:" + flaky.getAddress().getPort();
         String healthyEndpoint = "http://127.0.0.1:" + healthy.getAddress().getPort();
