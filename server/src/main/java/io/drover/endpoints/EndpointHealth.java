@@ -349,8 +349,27 @@ public final class EndpointHealth {
         return out;
     }
 
-    /** Job versions ({@code job_id:version}) per endpoint, for the http jobs whose endpoint is in {@code endpoints}. */
+    private record Versions(Set<String> endpoints, Map<String, List<String>> byEndpoint, long readAtNanos) {}
+
+    private volatile Versions versions;
+
+    /**
+     * Job versions ({@code job_id:version}) per endpoint, for the http jobs whose endpoint is in
+     * {@code endpoints}; reused for {@link #CACHE_MS} while the set is the same (the push dispatcher asks
+     * on every pass while a circuit is not closed). A version made meanwhile is missed for that long at
+     * most, and {@link #allow} still holds its runs before anything is sent.
+     */
     public Map<String, List<String>> httpJobVersions(Set<String> endpoints) {
+        Versions v = versions;
+        if (v != null && v.endpoints().equals(endpoints) && System.nanoTime() - v.readAtNanos() < CACHE_MS * 1_000_000) {
+            return v.byEndpoint();
+        }
+        Map<String, List<String>> read = readHttpJobVersions(endpoints);
+        versions = new Versions(Set.copyOf(endpoints), read, System.nanoTime());
+        return read;
+    }
+
+    private Map<String, List<String>> readHttpJobVersions(Set<String> endpoints) {
         return db.read(c -> {
             Map<String, List<String>> out = new HashMap<>();
             try (Query q = SQL.prepare(c, "http_job_versions"); ResultSet rs = q.query()) {
