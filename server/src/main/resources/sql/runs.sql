@@ -235,9 +235,14 @@ SELECT * FROM claimed ORDER BY priority DESC, id
 -- name: take_push
 -- The HTTP push dispatcher takes ready http runs (any project) into 'dequeued' with a short lease,
 -- before it sends their requests. A dispatcher that dies leaves leases that the reaper takes back.
+-- Runs of job versions in :held (job_id:version, those whose endpoint circuit is not closed) stay
+-- queued; :only (null: any) restricts the take to some job versions (a half-open probe). Both are
+-- null while every circuit is closed.
 WITH picked AS MATERIALIZED (
     SELECT id FROM runs
     WHERE status = 'queued' AND admitted AND execution = 'http'
+      AND (CAST(:held AS text[]) IS NULL OR NOT (job_id::text || ':' || job_version) = ANY (CAST(:held AS text[])))
+      AND (CAST(:only AS text[]) IS NULL OR (job_id::text || ':' || job_version) = ANY (CAST(:only AS text[])))
     ORDER BY priority DESC, id
     LIMIT :max
     FOR UPDATE SKIP LOCKED

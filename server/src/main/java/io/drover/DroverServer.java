@@ -61,6 +61,7 @@ public final class DroverServer implements AutoCloseable {
     private ScheduleTicker ticker;
     private io.drover.workflows.WorkflowTimers workflowTimers;
     private HttpPushDispatcher push;
+    private io.drover.endpoints.EndpointHealth endpointHealth;
     private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
     private RunStore runs;
@@ -128,10 +129,14 @@ public final class DroverServer implements AutoCloseable {
         promoter = new DelayedPromoter(maintenance, config.pollIntervalMs(), clock);
         reaper = new LeaseReaper(maintenance, config.reaperIntervalMs());
         ticker = new ScheduleTicker(db, jobs, runs, config.pollIntervalMs(), clock);
+        // One breaker per outbound endpoint, shared by all nodes (endpoint_circuits). Circuit changes are
+        // logged; the event log (issue 17 item 1) adds itself with endpointHealth.addHook when it is wired.
+        endpointHealth = new io.drover.endpoints.EndpointHealth(db, config.breaker(), clock);
         push = new HttpPushDispatcher(runs, jobs, "push:" + nodeId, config.pushConcurrency(),
                 config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs())
                 .withSecrets(secrets)
-                .withOutbound(outbound);
+                .withOutbound(outbound)
+                .withHealth(endpointHealth);
         runs.setEvents(new QueueEvents() {
             @Override
             public void ready(Collection<String> queues) {
@@ -171,6 +176,8 @@ public final class DroverServer implements AutoCloseable {
                 clock);
         engine.setTimerWake(workflowTimers::wake);
         retention = new io.drover.retention.RetentionPass(db, identity.audit(), clock);
+        retention.addTarget(io.drover.ingest.EventSources.retentionTarget());
+        var eventSources = new io.drover.ingest.EventSources(db, new SecretBox(keys), identity.audit());
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
@@ -185,6 +192,9 @@ public final class DroverServer implements AutoCloseable {
                 new io.drover.workflows.WorkflowRuns(db, workflows, engine)).routes());
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
         routes.addAll(new io.drover.retention.RetentionRoutes(retention, db, identity.audit()).routes());
+        routes.addAll(new io.drover.ingest.IngestRoutes(eventSources, new io.drover.ingest.Ingest(db, eventSources,
+                jobs, runs, workflows, engine, clock), jobs, workflows).routes());
+        routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());
@@ -239,6 +249,11 @@ public final class DroverServer implements AutoCloseable {
     /** The hourly retention pass (tests call {@code runOnce} after moving the clock). */
     public io.drover.retention.RetentionPass retention() {
         return retention;
+    }
+
+    /** Outbound endpoints' health and circuits (webhooks and log drains call it as HTTP push does). */
+    public io.drover.endpoints.EndpointHealth endpointHealth() {
+        return endpointHealth;
     }
 
     public DelayedPromoter promoter() {

@@ -29,7 +29,8 @@ public record Config(
         long httpIdleTimeoutMs,
         double rateLimitPerSec,
         int rateLimitBurst,
-        String outboundAllow) {
+        String outboundAllow,
+        io.drover.endpoints.Breaker breaker) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -54,31 +55,37 @@ public record Config(
                 doubleEnv(env, "DROVER_RATE_LIMIT_PER_SEC", 5_000),
                 intEnv(env, "DROVER_RATE_LIMIT_BURST", 10_000),
                 // destinations outbound requests may reach although they are not public (default: none)
-                env.getOrDefault("DROVER_OUTBOUND_ALLOW", ""));
+                env.getOrDefault("DROVER_OUTBOUND_ALLOW", ""),
+                // endpoint health and circuit breakers (DROVER_CIRCUIT_*, DROVER_ENDPOINT_*)
+                io.drover.endpoints.Breaker.fromEnv(env));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
+                breaker);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
+                breaker);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
+                breaker);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
+                breaker);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -96,6 +103,7 @@ public record Config(
         if (pushConcurrency < 1 || pushConcurrency > 10_000) {
             problems.add("DROVER_PUSH_CONCURRENCY must be 1..10000, got " + pushConcurrency);
         }
+        problems.addAll(breaker.problems());
         if (pushConnectTimeoutMs < 1 || pushReadTimeoutMs < 1) {
             problems.add("DROVER_PUSH_CONNECT_TIMEOUT_MS and DROVER_PUSH_READ_TIMEOUT_MS must be at least 1");
         }

@@ -1,5 +1,7 @@
 package io.drover.dispatch;
 
+import io.drover.endpoints.Endpoint;
+import io.drover.endpoints.EndpointHealth;
 import io.drover.http.Json;
 import io.drover.jobs.JobSpec;
 import io.drover.jobs.JobStore;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,6 +65,7 @@ public final class HttpPushDispatcher extends Service {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile io.drover.secrets.SecretStore secrets;
     private volatile OutboundGuard outbound = OutboundGuard.publicOnly();
+    private volatile EndpointHealth health;
 
     public HttpPushDispatcher(RunStore runs, JobStore jobs, String dispatcherId, int concurrency,
             int connectTimeoutMs, int readTimeoutMs, long pollMs) {
@@ -103,6 +107,15 @@ public final class HttpPushDispatcher extends Service {
         return this;
     }
 
+    /**
+     * The endpoints' circuit breakers: runs of an endpoint whose circuit is open stay queued (not
+     * taken, no attempt counted) until one half-open probe succeeds (README.md, "Endpoint health and circuit breakers").
+     */
+    public HttpPushDispatcher withHealth(EndpointHealth health) {
+        this.health = health;
+        return this;
+    }
+
     /** The project secrets that job headers may name as {@code {{secrets.NAME}}}. */
     public HttpPushDispatcher withSecrets(io.drover.secrets.SecretStore store) {
         this.secrets = store;
@@ -131,19 +144,22 @@ public final class HttpPushDispatcher extends Service {
             }
             // The lease covers the whole request plus margin; the reaper takes back a dead dispatcher's runs.
             long leaseMs = readTimeout.toMillis() + 30_000;
-            List<Run> taken = runs.takePush(dispatcherId, Math.min(free, 100), leaseMs);
-            for (Run run : taken) {
-                slots.acquire();
-                executor.execute(() -> {
-                    try {
-                        push(run, leaseMs);
-                    } catch (RuntimeException e) {
-                        log.error("push of run {} failed unexpectedly", run.id(), e);
-                    } finally {
-                        slots.release();
-                        wake();
+            List<String> held = null;
+            EndpointHealth h = health;
+            if (h != null) {
+                Map<String, EndpointHealth.State> notClosed = h.notClosed();
+                if (!notClosed.isEmpty()) {
+                    Map<String, List<String>> versions = h.httpJobVersions(notClosed.keySet());
+                    held = versions.values().stream().flatMap(List::stream).toList();
+                    free -= probe(h, notClosed, versions, leaseMs);
+                    if (free <= 0) {
+                        return;
                     }
-                });
+                }
+            }
+            List<Run> taken = runs.takePush(dispatcherId, Math.min(free, 100), leaseMs, held, null);
+            for (Run run : taken) {
+                send(run, leaseMs, false);
             }
             if (taken.size() < Math.min(free, 100)) {
                 return;
@@ -151,12 +167,51 @@ public final class HttpPushDispatcher extends Service {
         }
     }
 
+    /**
+     * For each endpoint whose circuit may be probed now and that has runs waiting: claims the probe
+     * (one caller across nodes) and sends one run as it; a claim with no run to send is released.
+     * Answers how many runs it sent.
+     */
+    private int probe(EndpointHealth h, Map<String, EndpointHealth.State> notClosed,
+            Map<String, List<String>> versions, long leaseMs) throws InterruptedException {
+        int sent = 0;
+        for (var e : notClosed.entrySet()) {
+            List<String> only = versions.get(e.getKey());
+            if (only == null || only.isEmpty() || !h.probeDue(e.getValue()) || !h.allow(e.getKey())) {
+                continue;
+            }
+            List<Run> probe = runs.takePush(dispatcherId, 1, leaseMs, null, only);
+            if (probe.isEmpty()) {
+                h.releaseProbe(e.getKey());
+                continue;
+            }
+            log.info("endpoint {}: run {} is the half-open probe", e.getKey(), probe.get(0).id());
+            send(probe.get(0), leaseMs, true);
+            sent++;
+        }
+        return sent;
+    }
+
+    private void send(Run run, long leaseMs, boolean probe) throws InterruptedException {
+        slots.acquire();
+        executor.execute(() -> {
+            try {
+                push(run, leaseMs, probe);
+            } catch (RuntimeException e) {
+                log.error("push of run {} failed unexpectedly", run.id(), e);
+            } finally {
+                slots.release();
+                wake();
+            }
+        });
+    }
+
     @Override
     protected long nextWaitMs() {
         return pollMs;
     }
 
-    private void push(Run dequeued, long leaseMs) {
+    private void push(Run dequeued, long leaseMs, boolean probe) {
         JobSpec spec;
         String secret;
         java.util.Map<String, String> extraHeaders;
@@ -171,6 +226,13 @@ public final class HttpPushDispatcher extends Service {
         } catch (RuntimeException e) {
             // Nothing was sent: the run cannot be pushed at all (dequeued -> system_failed).
             systemFail(dequeued, "cannot prepare the request: " + e.getMessage());
+            return;
+        }
+        String endpoint = Endpoint.of(spec.endpointUrl());
+        EndpointHealth breakers = health;
+        if (!probe && breakers != null && endpoint != null && !breakers.allow(endpoint)) {
+            // The circuit opened after the run was taken: back to queued, the attempt not counted.
+            undequeue(dequeued);
             return;
         }
         Run run;
@@ -206,6 +268,7 @@ public final class HttpPushDispatcher extends Service {
             return;
         }
         ContentResponse response;
+        long sentAt = System.nanoTime();
         try {
             response = new CompletableResponseListener(request, MAX_RESPONSE_BYTES).send().get();
         } catch (InterruptedException e) {
@@ -216,10 +279,15 @@ public final class HttpPushDispatcher extends Service {
             Thread.currentThread().interrupt();
             return;
         } catch (ExecutionException e) {
-            failed(run, e.getCause() == null ? e : e.getCause());
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            record(endpoint, outcomeOf(cause), sentAt);
+            failed(run, cause);
             return;
         }
         int status = response.getStatus();
+        // 408, 429 and 5xx say the endpoint is in trouble; any other answer says it is up and answering.
+        record(endpoint, status == 408 || status == 429 || status >= 500 ? EndpointHealth.Outcome.FAILURE
+                : EndpointHealth.Outcome.SUCCESS, sentAt);
         byte[] content = response.getContent();
         if (status >= 200 && status < 300) {
             report(run, resultOf(content), null, false);
@@ -232,6 +300,48 @@ public final class HttpPushDispatcher extends Service {
             report(run, null, Json.write(Json.object().put("type", "http_status")
                     .put("message", "endpoint answered " + status).put("status", status).put("body", text)),
                     retryable);
+        }
+    }
+
+    /** What a request that got no answer says about its endpoint; null: nothing (it was not sent, or it was answered). */
+    private static EndpointHealth.Outcome outcomeOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutboundRefusedException) {
+                return null;
+            }
+        }
+        if (e instanceof TimeoutException || e instanceof java.net.SocketTimeoutException) {
+            return EndpointHealth.Outcome.TIMEOUT;
+        }
+        if (e instanceof IllegalArgumentException) {
+            return null; // an oversized answer (the endpoint answered) or a request never sent
+        }
+        return EndpointHealth.Outcome.FAILURE;
+    }
+
+    private void record(String endpoint, EndpointHealth.Outcome outcome, long sentAtNanos) {
+        EndpointHealth h = health;
+        if (h == null || endpoint == null || outcome == null) {
+            return;
+        }
+        try {
+            h.record(endpoint, outcome, (System.nanoTime() - sentAtNanos) / 1_000_000);
+        } catch (RuntimeException e) {
+            log.warn("could not record the outcome of a push to {}: {}", endpoint, e.toString());
+        }
+    }
+
+    /** A dequeued run given back before anything was sent; its attempt is not counted. */
+    private void undequeue(Run run) {
+        try {
+            runs.change(run.projectId(), run.id(), (c, locked) -> {
+                if (locked.run().status() != RunStatus.DEQUEUED || !dispatcherId.equals(locked.run().workerId())) {
+                    throw new io.drover.http.ApiError(409, "not_held", "no longer ours", java.util.Map.of());
+                }
+                return Transitions.undequeue(locked.run());
+            });
+        } catch (RuntimeException e) {
+            log.info("run {} not given back ({}); the reaper will take it back", run.id(), e.getMessage());
         }
     }
 

@@ -62,6 +62,14 @@ public final class Call {
         return body;
     }
 
+    /**
+     * The body as sent, for handlers that check a signature over its bytes (inbound events); over
+     * the size limit is a 413. Read it once, instead of {@link #body()}.
+     */
+    public byte[] rawBody() {
+        return readBody();
+    }
+
     private byte[] readBody() {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBody) {

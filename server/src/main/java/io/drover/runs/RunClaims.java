@@ -78,9 +78,9 @@ final class RunClaims {
     }
 
     /** The push dispatcher takes up to {@code max} ready http runs (any project) into dequeued. */
-    List<Run> takePush(String dispatcherId, int max, long leaseMs) {
+    List<Run> takePush(String dispatcherId, int max, long leaseMs, List<String> held, List<String> only) {
         return store.hot().read(c -> {
-            List<Run> taken = RunSql.takePush(c, dispatcherId, max, leaseMs);
+            List<Run> taken = RunSql.takePush(c, dispatcherId, max, leaseMs, held, only);
             if (!taken.isEmpty()) {
                 TxEffects fx = store.db().effects(c);
                 fx.count(TxEffects.Count.CLAIMED, taken.size());

@@ -135,9 +135,12 @@ final class RunSql {
         }
     }
 
-    static List<Run> takePush(Connection c, String dispatcherId, int max, long leaseMs) throws SQLException {
+    static List<Run> takePush(Connection c, String dispatcherId, int max, long leaseMs, List<String> held,
+            List<String> only) throws SQLException {
         try (Query q = TAKE_PUSH.prepare(c)) {
             q.set("max", max).set("worker_id", dispatcherId, Types.VARCHAR).set("lease_ms", leaseMs);
+            q.set("held", held == null || held.isEmpty() ? null : c.createArrayOf("text", held.toArray()));
+            q.set("only", only == null ? null : c.createArrayOf("text", only.toArray()));
             return all(q);
         }
     }

@@ -182,7 +182,16 @@ public final class RunStore {
 
     /** The push dispatcher takes up to {@code max} ready http runs (any project) into dequeued. */
     public List<Run> takePush(String dispatcherId, int max, long leaseMs) {
-        return claims.takePush(dispatcherId, max, leaseMs);
+        return claims.takePush(dispatcherId, max, leaseMs, null, null);
+    }
+
+    /**
+     * As {@link #takePush(String, int, long)}, leaving queued the runs of the job versions in
+     * {@code held} ({@code job_id:version}, null or empty: none), and taking only runs of the job
+     * versions in {@code only} when it is not null.
+     */
+    public List<Run> takePush(String dispatcherId, int max, long leaseMs, List<String> held, List<String> only) {
+        return claims.takePush(dispatcherId, max, leaseMs, held, only);
     }
 
     /** Extends the leases of the runs this worker still executes; returns the new expiry per run. */

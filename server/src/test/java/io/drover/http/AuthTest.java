@@ -40,6 +40,8 @@ class AuthTest {
     static String completed;
     static String waitingRun;
     static String approvalId;
+    static String sourceId;
+    static String subscriptionId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -68,6 +70,9 @@ class AuthTest {
                 Map.of("id", "work", "job", "auth-job", "depends_on", List.of("ask"))))).status()).isEqualTo(201);
         waitingRun = admin.post("/v1/workflows/auth-wf/trigger", Map.of()).json().get("id").asText();
         approvalId = admin.post("/v1/approvals", Map.of("action", "auth")).json().get("id").asText();
+        sourceId = admin.post("/v1/event-sources", Map.of("slug", "auth-src")).json().get("id").asText();
+        subscriptionId = admin.post("/v1/event-sources/auth-src/subscriptions", Map.of("job", "auth-job")).json()
+                .get("id").asText();
     }
 
     private static void claim(String expected) {
@@ -193,6 +198,19 @@ class AuthTest {
         m.put("GET /v1/approvals/{id}", new Req("GET", "/v1/approvals/" + approvalId, null));
         m.put("POST /v1/approvals/{id}/approve", new Req("POST", "/v1/approvals/" + approvalId + "/approve", Map.of()));
         m.put("POST /v1/approvals/{id}/reject", new Req("POST", "/v1/approvals/" + approvalId + "/reject", Map.of()));
+        String src = "/v1/event-sources/auth-src";
+        m.put("POST /v1/event-sources", new Req("POST", "/v1/event-sources", Map.of("slug", "made-by-role")));
+        m.put("GET /v1/event-sources", new Req("GET", "/v1/event-sources", null));
+        m.put("GET /v1/event-sources/{id}", new Req("GET", src, null));
+        m.put("DELETE /v1/event-sources/{id}", new Req("DELETE", src, null));
+        m.put("POST /v1/event-sources/{id}/subscriptions", new Req("POST", src + "/subscriptions",
+                Map.of("job", "auth-job")));
+        m.put("GET /v1/event-sources/{id}/subscriptions", new Req("GET", src + "/subscriptions", null));
+        m.put("DELETE /v1/event-sources/{id}/subscriptions/{sub_id}", new Req("DELETE",
+                src + "/subscriptions/" + subscriptionId, null));
+        m.put("GET /v1/event-sources/{id}/events", new Req("GET", src + "/events", null));
+        m.put("POST /v1/ingest/{source_id}", new Req("POST", "/v1/ingest/" + sourceId, Map.of()));
+        m.put("GET /v1/endpoints", new Req("GET", "/v1/endpoints", null));
         return m;
     }
 

@@ -57,6 +57,8 @@ class BadInputTest {
     static String pendingApproval;
     static String resolvedApproval;
     static String stepApproval;
+    static String openSource;
+    static String signedSource;
 
     @BeforeAll
     static void start() {
@@ -96,6 +98,9 @@ class BadInputTest {
             }
         }
         assertThat(api.post("/v1/events/fx-sent/send", Map.of("payload", 1)).status()).isEqualTo(200);
+        openSource = api.post("/v1/event-sources", Map.of("slug", "fxsrc", "verify", "none")).json().get("id")
+                .asText();
+        signedSource = api.post("/v1/event-sources", Map.of("slug", "fxsigned")).json().get("id").asText();
     }
 
     private static String trigger(Map<String, Object> body) {
@@ -507,7 +512,77 @@ class BadInputTest {
         }));
         identity(t);
         workflowCases(t);
+        ingestCases(t);
         return t;
+    }
+
+    /** Event sources, their subscriptions, inbound deliveries and the endpoints list. */
+    private void ingestCases(Map<String, RouteCases> t) {
+        String src = "/v1/event-sources/fxsrc";
+        String none = "00000000-0000-7000-8000-000000000000";
+        t.put("POST /v1/event-sources", route("POST", "/v1/event-sources", () -> {
+            String p = "/v1/event-sources";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("slug missing", p, obj("verify", "none"), 422, "validation_failed", "slug");
+            bad("slug with spaces", p, obj("slug", "a b"), 422, "validation_failed", "slug");
+            bad("slug a number", p, obj("slug", 5), 400, "invalid_type", "slug");
+            bad("verify unknown", p, obj("slug", "s1", "verify", "md5"), 422, "validation_failed", "verify");
+            bad("slug taken", p, obj("slug", "fxsrc"), 409, "slug_taken", null);
+            bad("unknown field", p, obj("slug", "s1", "secret", "mine"), 422, "unknown_field", "secret");
+        }));
+        t.put("GET /v1/event-sources", route("GET", "/v1/event-sources", () -> listParams("/v1/event-sources")));
+        t.put("GET /v1/event-sources/{id}", route("GET", src, () -> {
+            bad("unknown id", "/v1/event-sources/" + none, null, 404, "not_found", null);
+            bad("unknown slug", "/v1/event-sources/nope", null, 404, "not_found", null);
+            bad("no slug can be this", "/v1/event-sources/A%20B", null, 404, "not_found", null);
+        }));
+        t.put("DELETE /v1/event-sources/{id}", route("DELETE", "/v1/event-sources/nope", () ->
+                bad("unknown source", "/v1/event-sources/" + none, null, 404, "not_found", null)));
+        t.put("POST /v1/event-sources/{id}/subscriptions", route("POST", src + "/subscriptions", () -> {
+            String p = src + "/subscriptions";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("neither job nor workflow", p, obj(), 422, "validation_failed", "job");
+            bad("both", p, obj("job", "fx", "workflow", "wfx"), 422, "validation_failed", "workflow");
+            bad("unknown job", p, obj("job", "nope"), 422, "validation_failed", "job");
+            bad("unknown workflow", p, obj("workflow", "nope"), 422, "validation_failed", "workflow");
+            bad("job a number", p, obj("job", 5), 400, "invalid_type", "job");
+            bad("filter over input", p, obj("job", "fx", "filter", obj("path", "input.x", "equals", 1)), 422,
+                    "validation_failed", "filter");
+            bad("filter with an unknown operator", p, obj("job", "fx", "filter", obj("path", "event.x", "like", 1)),
+                    422, "validation_failed", "filter");
+            bad("filter not an object", p, obj("job", "fx", "filter", "event.x"), 422, "validation_failed", "filter");
+            bad("payload over steps", p, obj("job", "fx", "payload", obj("a", "{{steps.a.output}}")), 422,
+                    "validation_failed", "payload");
+            bad("payload with an unclosed template", p, obj("job", "fx", "payload", "{{event.x"), 422,
+                    "validation_failed", "payload");
+            bad("unknown field", p, obj("job", "fx", "queue", "q"), 422, "unknown_field", "queue");
+            bad("unknown source", "/v1/event-sources/nope/subscriptions", obj("job", "fx"), 404, "not_found", null);
+        }));
+        t.put("GET /v1/event-sources/{id}/subscriptions", route("GET", src + "/subscriptions", () -> {
+            listParams(src + "/subscriptions");
+            bad("unknown source", "/v1/event-sources/nope/subscriptions", null, 404, "not_found", null);
+        }));
+        t.put("DELETE /v1/event-sources/{id}/subscriptions/{sub_id}", route("DELETE",
+                src + "/subscriptions/" + none, () -> {
+                    bad("unknown subscription", src + "/subscriptions/" + none, null, 404, "not_found", null);
+                    bad("not a uuid", src + "/subscriptions/x", null, 404, "not_found", null);
+                    bad("unknown source", "/v1/event-sources/nope/subscriptions/" + none, null, 404, "not_found",
+                            null);
+                }));
+        t.put("GET /v1/event-sources/{id}/events", route("GET", src + "/events", () -> {
+            listParams(src + "/events");
+            bad("unknown source", "/v1/event-sources/nope/events", null, 404, "not_found", null);
+        }));
+        t.put("POST /v1/ingest/{source_id}", route("POST", "/v1/ingest/" + openSource, () -> {
+            bad("unknown source", "/v1/ingest/" + none, obj("a", 1), 404, "not_found", null);
+            bad("not a uuid", "/v1/ingest/fxsrc", obj("a", 1), 404, "not_found", null);
+            bad("unsigned to a signed source", "/v1/ingest/" + signedSource, obj("a", 1), 401, "invalid_signature",
+                    null);
+            raw("empty body", "/v1/ingest/" + openSource, "", 400, null, null);
+            bad("a number is not an event", "/v1/ingest/" + openSource, 5, 400, "invalid_body", null);
+        }));
+        t.put("GET /v1/endpoints", route("GET", "/v1/endpoints", () ->
+                open("query parameters are ignored", "/v1/endpoints?limit=0", TestServer.ADMIN_KEY)));
     }
 
     private void noKey(String path) {
