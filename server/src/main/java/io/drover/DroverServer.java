@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
 public final class DroverServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DroverServer.class);
     public static final String VERSION = "0.1.0";
+    /** At most one event fence per this many ms while events are written (and the poll then). */
+    static final long FENCE_ACTIVE_MS = 25;
+    /** The fence writer's poll when nothing moved for a while. */
+    static final long FENCE_IDLE_MS = 250;
 
     private final Config config;
     private final String nodeId = makeNodeId();
@@ -63,6 +67,9 @@ public final class DroverServer implements AutoCloseable {
     private HttpPushDispatcher push;
     private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
+    private io.drover.eventlog.EventLog eventLog;
+    private io.drover.eventlog.FenceWriter fences;
+    private io.drover.eventlog.EventStream stream;
     private RunStore runs;
     private ClaimSignal signal;
     private volatile boolean ready;
@@ -121,6 +128,11 @@ public final class DroverServer implements AutoCloseable {
         jobs.setOutbound(outbound);
         runs = new RunStore(db, jobs, metrics, clock);
         db.afterCommit(runs::onCommit); // every transaction's wake-ups, delays and counts, once, after its commit
+        // The event log: a commit that changed anything may have written events; its fence comes soon.
+        eventLog = new io.drover.eventlog.EventLog();
+        fences = new io.drover.eventlog.FenceWriter(db, eventLog, clock, FENCE_ACTIVE_MS,
+                Math.min(FENCE_IDLE_MS, config.pollIntervalMs()));
+        db.afterCommit(fx -> fences.poke());
         runs.setAudit(identity.audit());
         RunMaintenance maintenance = new RunMaintenance(runs);
 
@@ -157,7 +169,10 @@ public final class DroverServer implements AutoCloseable {
                 push.wake();
             }
             signal.wake(queues);
+            fences.poke(); // another node's trigger committed
         });
+        listener.listen("drover_event_fences", eventLog::fenced);
+        stream = new io.drover.eventlog.EventStream(db, eventLog, config.pollIntervalMs());
 
         // Workflows advance inside the transactions that settle their steps' runs (RunSettledHook).
         var workflows = new io.drover.workflows.WorkflowStore(db, jobs);
@@ -185,6 +200,7 @@ public final class DroverServer implements AutoCloseable {
                 new io.drover.workflows.WorkflowRuns(db, workflows, engine)).routes());
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
         routes.addAll(new io.drover.retention.RetentionRoutes(retention, db, identity.audit()).routes());
+        routes.addAll(stream.routes());
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());
@@ -197,6 +213,7 @@ public final class DroverServer implements AutoCloseable {
         ticker.start();
         workflowTimers.start();
         retention.start();
+        fences.start();
         if (config.pushEnabled()) {
             push.start();
         }
@@ -241,6 +258,21 @@ public final class DroverServer implements AutoCloseable {
         return retention;
     }
 
+    /** The event log's read side (webhooks and log drains read it too). */
+    public io.drover.eventlog.EventLog eventLog() {
+        return eventLog;
+    }
+
+    /** The fence writer (tests run a pass themselves). */
+    public io.drover.eventlog.FenceWriter fenceWriter() {
+        return fences;
+    }
+
+    /** The live stream (tests shorten its keep-alive and buffer). */
+    public io.drover.eventlog.EventStream eventStream() {
+        return stream;
+    }
+
     public DelayedPromoter promoter() {
         return promoter;
     }
@@ -267,6 +299,9 @@ public final class DroverServer implements AutoCloseable {
     public void close() {
         ready = false;
         Duration grace = Duration.ofMillis(config.shutdownGraceMs());
+        if (stream != null) {
+            stream.close(); // open streams end now; their clients reconnect with Last-Event-ID elsewhere
+        }
         if (http != null) {
             http.stop();
         }
@@ -278,6 +313,9 @@ public final class DroverServer implements AutoCloseable {
             if (service != null) {
                 service.stop();
             }
+        }
+        if (fences != null) {
+            fences.close();
         }
         if (listener != null) {
             listener.stop();
