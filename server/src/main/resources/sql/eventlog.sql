@@ -3,13 +3,13 @@
 
 -- name: fences_from
 -- The fence just before :fence (the lower bound of its bucket), then the fences from :fence on.
-(SELECT fence, xmin FROM event_fences WHERE fence < :fence ORDER BY fence DESC LIMIT 1)
+(SELECT fence, snapshot_xmin FROM event_fences WHERE fence < :fence ORDER BY fence DESC LIMIT 1)
 UNION ALL
-(SELECT fence, xmin FROM event_fences WHERE fence >= :fence ORDER BY fence LIMIT :limit)
+(SELECT fence, snapshot_xmin FROM event_fences WHERE fence >= :fence ORDER BY fence LIMIT :limit)
 ORDER BY fence
 
 -- name: latest_fence
-SELECT fence, xmin FROM event_fences ORDER BY fence DESC LIMIT 1
+SELECT fence, snapshot_xmin FROM event_fences ORDER BY fence DESC LIMIT 1
 
 -- name: snapshot_xmin
 -- The oldest transaction still running (or the next one when none runs): every lower id has finished.
@@ -19,9 +19,9 @@ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint
 -- One writer (FenceWriter, under an advisory lock), so max + 1 is the next fence; a fence never goes
 -- back (a second writer that somehow raced would fail on the primary key, not write a lower xmin).
 WITH f AS (
-    INSERT INTO event_fences (fence, xmin, made_at)
+    INSERT INTO event_fences (fence, snapshot_xmin, made_at)
     SELECT coalesce(max(fence), 0) + 1, :xmin, coalesce(CAST(:now AS timestamptz), now()) FROM event_fences
-    HAVING coalesce(max(xmin), 0) < :xmin
+    HAVING coalesce(max(snapshot_xmin), 0) < :xmin
     RETURNING fence
 )
 SELECT fence, pg_current_xact_id()::text::bigint, pg_notify('drover_event_fences', fence::text) FROM f
@@ -55,10 +55,10 @@ ORDER BY e.seq
 LIMIT :limit
 
 -- name: events_in
--- The same for the events table.
+-- The same for the log_events table.
 SELECT width_bucket(e.xid, CAST(:bounds AS bigint[])) AS bucket, e.seq, e.project_id, e.run_id, e.type,
        e.data::text, e.occurred_at
-FROM events e
+FROM log_events e
 WHERE e.xid >= :lo AND e.xid < :hi
   AND (e.xid >= :first_hi OR e.seq > :after_seq)
   AND (CAST(:project_id AS uuid) IS NULL OR e.project_id = CAST(:project_id AS uuid))
@@ -66,12 +66,12 @@ ORDER BY 1, e.seq
 LIMIT :limit
 
 -- name: insert_event
-INSERT INTO events (project_id, type, run_id, data, occurred_at)
+INSERT INTO log_events (project_id, type, run_id, data, occurred_at)
 VALUES (:project_id, :type, :run_id, CAST(:data AS jsonb), coalesce(CAST(:now AS timestamptz), now()))
 
 -- name: workflow_run_event
 -- A workflow run's status change, read back from the row the statement just changed.
-INSERT INTO events (project_id, type, run_id, data, occurred_at)
+INSERT INTO log_events (project_id, type, run_id, data, occurred_at)
 SELECT w.project_id, 'workflow_run.' || w.status, w.id,
        jsonb_build_object('workflow_run_id', w.id, 'workflow', w.workflow_slug, 'version', w.version,
                           'status', w.status, 'parent_run_id', w.parent_run_id, 'error', w.error),
@@ -80,7 +80,7 @@ FROM workflow_runs w WHERE w.id = :workflow_run_id
 
 -- name: workflow_step_events
 -- Steps' status changes, read back from the rows the statement just changed.
-INSERT INTO events (project_id, type, run_id, data, occurred_at)
+INSERT INTO log_events (project_id, type, run_id, data, occurred_at)
 SELECT s.project_id, 'workflow_step.' || s.status, s.workflow_run_id,
        jsonb_build_object('workflow_run_id', s.workflow_run_id, 'step_id', s.step_id, 'type', s.type,
                           'status', s.status, 'attempt', s.attempt, 'run_id', s.run_id,

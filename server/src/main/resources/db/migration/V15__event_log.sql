@@ -23,9 +23,10 @@ ALTER TABLE run_events ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text:
 -- 32 pages (~2,500 events) per range: a bucket read (25-50 ms of events) scans little beyond itself.
 CREATE INDEX run_events_xid ON run_events USING brin (xid) WITH (pages_per_range = 32, autosummarize = on);
 
--- 2. The low-volume kinds (workflow_run.*, workflow_step.*, approval.*, later agent.*, budget.*,
---    slo.*, webhook.dead), written in the transaction of the change (EventWrites).
-CREATE TABLE events (
+-- 2. log_events: the low-volume kinds (workflow_run.*, workflow_step.*, approval.*, later agent.*, budget.*,
+--    slo.*, webhook.dead), written in the transaction of the change (EventWrites). ("events" is V3's
+--    table of events sent by key.)
+CREATE TABLE log_events (
     seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     project_id   uuid NOT NULL,
     type         text NOT NULL,
@@ -34,13 +35,13 @@ CREATE TABLE events (
     occurred_at  timestamptz NOT NULL DEFAULT now(),
     xid          bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint)
 );
-CREATE INDEX events_xid ON events USING brin (xid) WITH (autosummarize = on);
+CREATE INDEX log_events_xid ON log_events USING brin (xid) WITH (autosummarize = on);
 -- The retention pass deletes a project's oldest events.
-CREATE INDEX events_retention ON events (project_id, occurred_at);
+CREATE INDEX log_events_retention ON log_events (project_id, occurred_at);
 
 -- 3. The fences (global: one sequence of fences for every project; docs/scale-out.md).
 CREATE TABLE event_fences (
-    fence    bigint PRIMARY KEY,
-    xmin     bigint NOT NULL,
-    made_at  timestamptz NOT NULL DEFAULT now()
+    fence          bigint PRIMARY KEY,
+    snapshot_xmin  bigint NOT NULL,
+    made_at        timestamptz NOT NULL DEFAULT now()
 );

@@ -11,9 +11,9 @@ import java.util.Map;
  * latest fence resumes from there (it is never handed out as an event id).
  */
 public record EventId(long fence, int source, long seq) implements Comparable<EventId> {
-    /** run_events rows. */
+    /** run_log_events rows. */
     public static final int RUN_EVENTS = 0;
-    /** events rows (workflow runs and steps, approvals, ...). */
+    /** log_events rows (workflow runs and steps, approvals, ...). */
     public static final int EVENTS = 1;
     public static final int LENGTH = 33;
     /** Before every event: the start of the log. */

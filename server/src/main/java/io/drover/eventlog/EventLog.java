@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event log's read side: run events ({@code run.<type>}) and the rows of the {@code events}
+ * The event log's read side: run events ({@code run.<type>}) and the rows of the {@code log_events}
  * table, bucket by bucket of the fences that {@link FenceWriter} writes (V15__event_log.sql), in
  * (fence, source, seq) order. Only complete buckets are read (those up to the latest fence), so an
  * event whose transaction commits late lands in a bucket no reader has seen yet: resuming after

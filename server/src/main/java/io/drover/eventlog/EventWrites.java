@@ -10,7 +10,7 @@ import java.util.UUID;
 
 /**
  * Writes the low-volume kinds of events (workflow_run.*, workflow_step.*, approval.*, and later
- * agent.*, budget.*, slo.*, webhook.dead) into {@code events}, in the caller's transaction: the
+ * agent.*, budget.*, slo.*, webhook.dead) into {@code log_events}, in the caller's transaction: the
  * event commits with the change it tells of, or not at all. Its order in the log comes from the
  * transaction's commit (the fences), not from anything set here. Run events need none of this:
  * every run_events row is already in the log.
