@@ -84,6 +84,9 @@ public final class EventsCommand {
                                 }
                             }
                         }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new DroverException("interrupted", e);
                     } catch (IOException e) {
                         if (++failures > 5) {
                             throw new io.drover.client.DroverTransportException(e.getMessage(), e);
