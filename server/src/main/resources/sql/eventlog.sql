@@ -88,3 +88,18 @@ SELECT s.project_id, 'workflow_step.' || s.status, s.workflow_run_id,
        now()
 FROM workflow_step_runs s
 WHERE s.workflow_run_id = :workflow_run_id AND s.step_id = ANY(CAST(:step_ids AS text[]))
+
+-- name: fence_session
+-- The fence writer's connection waits at most this long for a table lock (brin_summarize_range takes
+-- SHARE UPDATE EXCLUSIVE, which a running VACUUM holds): it skips the summary and tries later.
+SET lock_timeout = '100ms'
+
+-- name: summarize_run_events_xid
+-- Summarizes the BRIN ranges (32 pages, V15) of run_events that filled since :from_block, all but
+-- the last two ranges of the table: those still get inserts, and an insert into an unsummarized
+-- range costs nothing, into a summarized one an update of the range's index tuple. Without this,
+-- ranges wait for autovacuum (autosummarize: up to autovacuum_naptime), and every bucket read
+-- scanned the whole unsummarized tail of the table: at 15k runs/s, a minute of events per read.
+SELECT r, brin_summarize_range('run_events_xid', r)
+FROM generate_series(CAST(:from_block AS bigint),
+                     pg_relation_size('run_events') / current_setting('block_size')::int - 64, 32) r

@@ -56,6 +56,8 @@ public final class EventStream implements AutoCloseable {
     /** Where the tailer reads next; null while nobody listens (the first to join sets it). */
     private EventId position;
     private boolean woken;
+    /** Streams being served (catching up or live): close waits for them to say goodbye. */
+    private int serving;
     private volatile boolean closed;
     private final Thread tailer;
 
@@ -127,6 +129,9 @@ public final class EventStream implements AutoCloseable {
     /** One connection: its catch-up from the database, then the live tail, until it ends. */
     void serve(UUID projectId, List<String> types, EventId after, OutputStream out) throws IOException {
         Conn conn = new Conn(projectId, types);
+        synchronized (lock) {
+            serving++;
+        }
         try {
             write(out, ": drover event stream\n\n");
             EventId pos = after != null ? after : db.read(eventLog::head);
@@ -232,6 +237,8 @@ public final class EventStream implements AutoCloseable {
 
     private void leave(Conn conn) {
         synchronized (lock) {
+            serving--;
+            lock.notifyAll();
             conns.remove(conn);
             if (conns.isEmpty()) {
                 position = null; // nobody listens: the tailer stops reading
@@ -318,6 +325,16 @@ public final class EventStream implements AutoCloseable {
             }
             conns.clear();
             lock.notifyAll();
+            // Each stream writes its last line; then the HTTP server may stop (it would cut them short).
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (serving > 0 && System.nanoTime() < deadline) {
+                try {
+                    lock.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
         tailer.interrupt();
         try {

@@ -34,6 +34,8 @@ public final class FenceWriter extends Service {
     static final long LOCK_KEY = 0x6472_6f76_6665_6e63L;
     static final long ACTIVE_FOR_MS = 2_000;
     static final long STANDBY_MS = 1_000;
+    /** How often the BRIN ranges that filled are summarized, at most. */
+    static final long SUMMARIZE_MS = 200;
 
     private final Db db;
     private final EventLog eventLog;
@@ -47,6 +49,9 @@ public final class FenceWriter extends Service {
     private long lastFenceXid = -1;
     private long lastMovedNanos;
     private long lastWriteNanos;
+    private long lastSummarizeNanos;
+    /** The first block of run_events whose BRIN range may not be summarized yet. */
+    private long summarizeFrom;
 
     public FenceWriter(Db db, EventLog eventLog, InstantSource clock, long activeMs, long idleMs) {
         super("event-fences");
@@ -85,6 +90,9 @@ public final class FenceWriter extends Service {
                 m = snapshotXmin();
             }
             write(m);
+            if (System.nanoTime() - lastSummarizeNanos >= SUMMARIZE_MS * 1_000_000) {
+                summarize();
+            }
         } catch (SQLException e) {
             release();
             throw e;
@@ -109,6 +117,10 @@ public final class FenceWriter extends Service {
                 lastXmin = rs.next() ? rs.getLong(2) : 0;
             }
             lastFenceXid = -1;
+            summarizeFrom = 0;
+            try (Query q = EventLog.SQL.prepare(c, "fence_session")) {
+                q.execute();
+            }
             conn = c;
             leader = true;
             log.info("this node writes the event log's fences");
@@ -146,6 +158,28 @@ public final class FenceWriter extends Service {
             }
         }
         eventLog.fenced();
+    }
+
+    /**
+     * Summarizes run_events' BRIN ranges that filled (see summarize_run_events_xid), so that a
+     * bucket read scans its own pages and not the table's whole unsummarized tail. A VACUUM that
+     * holds the table's lock makes it skip (lock_timeout); it tries again next time.
+     */
+    private void summarize() throws SQLException {
+        lastSummarizeNanos = System.nanoTime();
+        try (Query q = EventLog.SQL.prepare(conn, "summarize_run_events_xid")) {
+            q.set("from_block", summarizeFrom);
+            try (ResultSet rs = q.query()) {
+                while (rs.next()) {
+                    summarizeFrom = rs.getLong(1) + 32;
+                }
+            }
+        } catch (SQLException e) {
+            if (!"55P03".equals(e.getSQLState())) {
+                throw e;
+            }
+            log.debug("run_events BRIN summary skipped: {}", e.getMessage());
+        }
     }
 
     @Override
