@@ -201,6 +201,11 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
         routes.addAll(new io.drover.retention.RetentionRoutes(retention, db, identity.audit()).routes());
         routes.addAll(stream.routes());
+        // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
+        stream.setRedaction(e -> !e.type().startsWith("run.") ? e
+                : new io.drover.eventlog.Event(e.id(), e.type(), e.occurredAt(), e.projectId(), e.runId(),
+                        identity.outlets().event(new io.drover.access.Principal(e.projectId(), null,
+                                io.drover.access.Role.VIEWER), e.data())));
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());

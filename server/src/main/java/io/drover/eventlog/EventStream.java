@@ -51,6 +51,7 @@ public final class EventStream implements AutoCloseable {
     private final long pollMs;
     private volatile long keepAliveMs = 15_000;
     private volatile int bufferSize = 10_000;
+    private volatile java.util.function.UnaryOperator<Event> redaction = e -> e;
     private final Object lock = new Object();
     private final Set<Conn> conns = new HashSet<>();
     /** Where the tailer reads next; null while nobody listens (the first to join sets it). */
@@ -77,6 +78,14 @@ public final class EventStream implements AutoCloseable {
     /** The most events a connection may have waiting before it is cut off. */
     public void setBufferSize(int events) {
         this.bufferSize = events;
+    }
+
+    /**
+     * What every event goes through before it leaves (the project's redaction rules, as for every
+     * outlet); applied once per event read, before the fan-out. Wiring time.
+     */
+    public void setRedaction(java.util.function.UnaryOperator<Event> redaction) {
+        this.redaction = redaction;
     }
 
     /** Connections following the live tail now. */
@@ -146,7 +155,7 @@ public final class EventStream implements AutoCloseable {
                 StringBuilder sb = new StringBuilder();
                 for (Event e : page.events()) {
                     if (Event.matches(e.type(), types)) {
-                        frame(sb, e);
+                        frame(sb, redaction.apply(e));
                         lastSent = e.id();
                     }
                 }
@@ -295,7 +304,9 @@ public final class EventStream implements AutoCloseable {
             if (from == null) {
                 return;
             }
-            EventLog.Page page = db.read(c -> eventLog.page(c, from, null, TAIL_PAGE));
+            EventLog.Page read = db.read(c -> eventLog.page(c, from, null, TAIL_PAGE));
+            EventLog.Page page = new EventLog.Page(read.events().stream().map(redaction).toList(), read.position(),
+                    read.more());
             synchronized (lock) {
                 if (!from.equals(position)) {
                     continue; // everyone left and someone joined meanwhile: read from the new position

@@ -98,6 +98,26 @@ class EventStreamTest {
     }
 
     @Test
+    void runEventsLeaveRedactedAsOnEveryOutlet() throws Exception {
+        try (SseClient s = open("/v1/stream?types=run.attempt_failed", Map.of())) {
+            s.awaitComment("live", WAIT);
+            server.db().tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_events (project_id, run_id, type, "
+                        + "from_status, to_status, attempt, message, data) VALUES (?, ?, 'attempt_failed', 'executing', "
+                        + "'queued', 1, 'password=hunter2', '{\"password\": \"hunter2\", \"kept\": 1}')")) {
+                    ps.setObject(1, projectId(c));
+                    ps.setObject(2, UUID.randomUUID());
+                    return ps.executeUpdate();
+                }
+            });
+            SseClient.Message m = s.nextEvent(WAIT);
+            assertThat(m.data()).doesNotContain("hunter2");
+            assertThat(m.json().get("data").get("data").get("kept").asInt()).isEqualTo(1);
+            assertThat(m.json().get("data").get("data").get("password").asText()).isEqualTo("[REDACTED]");
+        }
+    }
+
+    @Test
     void anIdleStreamGetsCommentLines() {
         server.server().eventStream().setKeepAliveMs(100);
         try (SseClient s = open("/v1/stream", Map.of())) {
