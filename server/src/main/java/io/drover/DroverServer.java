@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
 public final class DroverServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DroverServer.class);
     public static final String VERSION = "0.1.0";
+    /** At most one event fence per this many ms while events are written (and the poll then). */
+    static final long FENCE_ACTIVE_MS = 25;
+    /** The fence writer's poll when nothing moved for a while. */
+    static final long FENCE_IDLE_MS = 250;
 
     private final Config config;
     private final String nodeId = makeNodeId();
@@ -64,6 +68,9 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.endpoints.EndpointHealth endpointHealth;
     private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
+    private io.drover.eventlog.EventLog eventLog;
+    private io.drover.eventlog.FenceWriter fences;
+    private io.drover.eventlog.EventStream stream;
     private RunStore runs;
     private ClaimSignal signal;
     private volatile boolean ready;
@@ -122,6 +129,11 @@ public final class DroverServer implements AutoCloseable {
         jobs.setOutbound(outbound);
         runs = new RunStore(db, jobs, metrics, clock);
         db.afterCommit(runs::onCommit); // every transaction's wake-ups, delays and counts, once, after its commit
+        // The event log: a commit that changed anything may have written events; its fence comes soon.
+        eventLog = new io.drover.eventlog.EventLog();
+        fences = new io.drover.eventlog.FenceWriter(db, eventLog, clock, FENCE_ACTIVE_MS,
+                Math.min(FENCE_IDLE_MS, config.pollIntervalMs()));
+        db.afterCommit(fx -> fences.poke());
         runs.setAudit(identity.audit());
         RunMaintenance maintenance = new RunMaintenance(runs);
 
@@ -162,7 +174,10 @@ public final class DroverServer implements AutoCloseable {
                 push.wake();
             }
             signal.wake(queues);
+            fences.poke(); // another node's trigger committed
         });
+        listener.listen("drover_event_fences", eventLog::fenced);
+        stream = new io.drover.eventlog.EventStream(db, eventLog, config.pollIntervalMs());
 
         // Workflows advance inside the transactions that settle their steps' runs (RunSettledHook).
         var workflows = new io.drover.workflows.WorkflowStore(db, jobs);
@@ -195,6 +210,12 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new io.drover.ingest.IngestRoutes(eventSources, new io.drover.ingest.Ingest(db, eventSources,
                 jobs, runs, workflows, engine, clock), jobs, workflows).routes());
         routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
+        routes.addAll(stream.routes());
+        // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
+        stream.setRedaction(e -> !e.type().startsWith("run.") ? e
+                : new io.drover.eventlog.Event(e.id(), e.type(), e.occurredAt(), e.projectId(), e.runId(),
+                        identity.outlets().event(new io.drover.access.Principal(e.projectId(), null,
+                                io.drover.access.Role.VIEWER), e.data())));
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());
@@ -207,6 +228,7 @@ public final class DroverServer implements AutoCloseable {
         ticker.start();
         workflowTimers.start();
         retention.start();
+        fences.start();
         if (config.pushEnabled()) {
             push.start();
         }
@@ -256,6 +278,21 @@ public final class DroverServer implements AutoCloseable {
         return endpointHealth;
     }
 
+    /** The event log's read side (webhooks and log drains read it too). */
+    public io.drover.eventlog.EventLog eventLog() {
+        return eventLog;
+    }
+
+    /** The fence writer (tests run a pass themselves). */
+    public io.drover.eventlog.FenceWriter fenceWriter() {
+        return fences;
+    }
+
+    /** The live stream (tests shorten its keep-alive and buffer). */
+    public io.drover.eventlog.EventStream eventStream() {
+        return stream;
+    }
+
     public DelayedPromoter promoter() {
         return promoter;
     }
@@ -287,6 +324,9 @@ public final class DroverServer implements AutoCloseable {
     public void close() {
         ready = false;
         Duration grace = Duration.ofMillis(config.shutdownGraceMs());
+        if (stream != null) {
+            stream.close(); // open streams end now; their clients reconnect with Last-Event-ID elsewhere
+        }
         if (http != null) {
             http.stop();
         }
@@ -298,6 +338,9 @@ public final class DroverServer implements AutoCloseable {
             if (service != null) {
                 service.stop();
             }
+        }
+        if (fences != null) {
+            fences.close();
         }
         if (listener != null) {
             listener.stop();
