@@ -135,6 +135,43 @@ class LabelledMetricsTest {
                 "process_files_open_files");
     }
 
+    /** docs/grafana-dashboard.json asks only for series the server publishes (names drift otherwise). */
+    @Test
+    void every_series_the_grafana_dashboard_queries_is_published() throws Exception {
+        job("dash", "dashq");
+        trigger("dash");
+        trigger("dash");
+        complete(claim("dashq", 1).get(0));
+        JsonNode dashboard = io.drover.http.Json.MAPPER.readTree(
+                java.nio.file.Files.readString(java.nio.file.Path.of("../docs/grafana-dashboard.json")));
+        List<String> queries = new ArrayList<>();
+        dashboard.get("panels").forEach(p -> {
+            if (p.has("targets")) {
+                p.get("targets").forEach(t -> queries.add(t.get("expr").asText()));
+            }
+        });
+        dashboard.get("templating").get("list").forEach(v -> {
+            if (v.path("query").has("query")) {
+                queries.add(v.get("query").get("query").asText());
+            }
+        });
+        assertThat(queries).hasSizeGreaterThan(20);
+        java.util.Set<String> published = new java.util.TreeSet<>();
+        io.drover.testing.Await.until("queue depth counted", java.time.Duration.ofSeconds(15),
+                () -> scrape().keySet().stream().anyMatch(k -> k.startsWith("drover_queue_depth{")));
+        scrape().keySet().forEach(k -> published.add(k.replaceAll("\\{.*", "")));
+        Matcher names = Pattern.compile("\\b(?:drover|hikaricp|jvm|process|system)_[a-z0-9_]+").matcher(
+                String.join("\n", queries));
+        java.util.Set<String> asked = new java.util.TreeSet<>();
+        while (names.find()) {
+            asked.add(names.group());
+        }
+        // A GC pause is only published after the first one; its siblings show the GC binder is bound.
+        asked.removeIf(n -> n.startsWith("jvm_gc_pause_seconds"));
+        assertThat(asked).hasSizeGreaterThan(15);
+        assertThat(published).containsAll(asked);
+    }
+
     // ------------------------------------------------------------------------------ helpers
 
     private void job(String slug, String queue) {
