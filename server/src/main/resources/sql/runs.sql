@@ -295,7 +295,9 @@ WITH input AS (
     WHERE r.id = held.id
       AND r.id = ANY (ARRAY(SELECT id FROM held))
     RETURNING r.id, r.project_id, r.attempt, r.job_id, r.limited, r.queue, held.from_status, r.workflow_run_id,
-              r.step_id,
+              r.step_id, r.job_slug,
+              -- The attempt's duration, for the per-job histogram (JobMetrics).
+              (EXTRACT(EPOCH FROM r.finished_at - r.started_at) * 1000)::bigint AS attempt_ms,
               -- Only the workflow engine reads the result back (RunSettledHook); for plain runs it
               -- would be jsonb turned into text and sent for nothing.
               CASE WHEN r.workflow_run_id IS NOT NULL THEN r.result::text END AS result
@@ -303,7 +305,7 @@ WITH input AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt)
     SELECT project_id, id, 'completed', from_status, 'completed', attempt FROM done
 )
-SELECT id, job_id, limited, queue, workflow_run_id, step_id, result FROM done
+SELECT id, job_id, limited, queue, workflow_run_id, step_id, result, job_slug, attempt_ms FROM done
 
 -- name: lock_runs_in_order
 -- A worker's report with failures locks all its runs up front, in id order (see RunCompletions),

@@ -18,6 +18,8 @@ import io.drover.maintenance.DelayedPromoter;
 import io.drover.maintenance.LeaseReaper;
 import io.drover.metrics.OpsRoutes;
 import io.drover.metrics.QueueDepth;
+import io.drover.metrics.HttpMetrics;
+import io.drover.metrics.JobMetrics;
 import io.drover.metrics.QueueMetrics;
 import io.drover.runs.QueueEvents;
 import io.drover.runs.RunMaintenance;
@@ -71,6 +73,8 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.eventlog.EventLog eventLog;
     private io.drover.eventlog.FenceWriter fences;
     private io.drover.eventlog.EventStream stream;
+    /** Listens to the JVM's GC notifications: closed on stop, or every server of a test JVM would leak one. */
+    private io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gcMetrics;
     private RunStore runs;
     private ClaimSignal signal;
     private volatile boolean ready;
@@ -120,7 +124,15 @@ public final class DroverServer implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        gcMetrics = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+        gcMetrics.bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(registry);
+        db.bindMetrics(registry);
         QueueMetrics metrics = new QueueMetrics(registry);
+        JobMetrics jobMetrics = new JobMetrics(registry, config.metricsMaxJobs());
         var secrets = new io.drover.secrets.SecretStore(db, new SecretBox(keys), identity.audit());
         JobStore jobs = new JobStore(db, new SecretBox(keys), clock);
         jobs.setAudit(identity.audit());
@@ -134,6 +146,7 @@ public final class DroverServer implements AutoCloseable {
         fences = new io.drover.eventlog.FenceWriter(db, eventLog, clock, FENCE_ACTIVE_MS,
                 Math.min(FENCE_IDLE_MS, config.pollIntervalMs()));
         db.afterCommit(fx -> fences.poke());
+        db.afterCommit(fx -> jobMetrics.record(fx.byJob())); // the per-job counts, folded per transaction
         runs.setAudit(identity.audit());
         RunMaintenance maintenance = new RunMaintenance(runs);
 
@@ -234,7 +247,7 @@ public final class DroverServer implements AutoCloseable {
         }
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
-                        config.rateLimitBurst(), clock)).start();
+                        config.rateLimitBurst(), clock), new HttpMetrics(registry)).start();
         ready = true;
         log.info("outbound requests may reach {}", outbound);
         log.info("drover {} node {} listening on port {} ({})", VERSION, nodeId, http.port(),
@@ -347,6 +360,9 @@ public final class DroverServer implements AutoCloseable {
         }
         if (db != null) {
             db.close();
+        }
+        if (gcMetrics != null) {
+            gcMetrics.close();
         }
         if (embedded != null) {
             embedded.close();

@@ -67,7 +67,7 @@ final class BatchCompleter {
 
     void start(String name) {
         for (int i = 0; i < senders; i++) {
-            flushers.add(Thread.ofPlatform().daemon().name(senders == 1 ? name : name + "-" + i).start(this::flushLoop));
+            flushers.add(Threads.startDaemon(senders == 1 ? name : name + "-" + i, this::flushLoop));
         }
     }
 
@@ -98,7 +98,7 @@ final class BatchCompleter {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean done = true;
         for (Thread flusher : flushers) {
-            done &= flusher.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            done &= Threads.join(flusher, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         if (!done) {
             aborted = true;
@@ -106,7 +106,7 @@ final class BatchCompleter {
                 flusher.interrupt();
             }
             for (Thread flusher : flushers) {
-                flusher.join(Duration.ofSeconds(5));
+                Threads.join(flusher, Duration.ofSeconds(5));
             }
         }
     }

@@ -65,7 +65,7 @@ final class ClaimLoop {
         List<Thread> started = new java.util.ArrayList<>();
         for (int i = 0; i < config.claimers(); i++) {
             String name = "drover-claim-" + config.workerId() + (config.claimers() > 1 ? "-" + (i + 1) : "");
-            started.add(Thread.ofPlatform().daemon().name(name).start(this::loop));
+            started.add(Threads.startDaemon(name, this::loop));
         }
         threads = List.copyOf(started);
     }
@@ -88,14 +88,14 @@ final class ClaimLoop {
         List<Thread> all = threads;
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Thread thread : all) {
-            thread.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            Threads.join(thread, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         // Those still in a claim are interrupted together, then given 2 s together.
         all.forEach(Thread::interrupt);
         long grace = System.nanoTime() + Duration.ofSeconds(2).toNanos();
         boolean stoppedAll = true;
         for (Thread thread : all) {
-            stoppedAll &= thread.join(Duration.ofNanos(Math.max(0, grace - System.nanoTime())));
+            stoppedAll &= Threads.join(thread, Duration.ofNanos(Math.max(0, grace - System.nanoTime())));
         }
         return stoppedAll;
     }

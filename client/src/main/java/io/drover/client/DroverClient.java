@@ -228,7 +228,21 @@ public final class DroverClient implements AutoCloseable {
             plain.close();
         }
         if (http != null) {
-            http.shutdown();
+            shutdown(http);
+        }
+    }
+
+    /**
+     * {@code HttpClient.shutdown()} where the JVM has it (21+). Before 21 the JDK client has no way
+     * to be closed: its threads end once nothing refers to it.
+     */
+    private static void shutdown(HttpClient http) {
+        try {
+            HttpClient.class.getMethod("shutdown").invoke(http);
+        } catch (NoSuchMethodException e) {
+            // Java 17-20.
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("could not shut the HTTP client down", e);
         }
     }
 

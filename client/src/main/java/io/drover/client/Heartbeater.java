@@ -41,9 +41,9 @@ final class Heartbeater {
     }
 
     void start() {
-        Thread.ofPlatform().daemon().name("drover-heartbeat-" + config.workerId()).start(this::loop);
+        Threads.startDaemon("drover-heartbeat-" + config.workerId(), this::loop);
         if (!config.cancelPollInterval().isZero()) {
-            Thread.ofPlatform().daemon().name("drover-cancel-poll-" + config.workerId()).start(this::pollLoop);
+            Threads.startDaemon("drover-cancel-poll-" + config.workerId(), this::pollLoop);
         }
     }
 

@@ -88,7 +88,7 @@ final class RunExecutor {
                 slots.release();
                 continue;
             }
-            Thread thread = Thread.ofVirtual().name("drover-run-" + next.runId()).unstarted(() -> runHandler(next));
+            Thread thread = Threads.unstartedShortLived("drover-run-" + next.runId(), () -> runHandler(next));
             next.bindThread(thread);
             thread.start();
         }

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -73,7 +72,7 @@ public final class Worker implements AutoCloseable {
             completer.start("drover-complete-" + config.workerId());
             heartbeater.start();
             claimLoop.start();
-            Thread.ofVirtual().name("drover-job-check-" + config.workerId()).start(this::checkHandledJobs);
+            Threads.startShortLived("drover-job-check-" + config.workerId(), this::checkHandledJobs);
         } else if (state.get() != State.RUNNING) {
             throw new IllegalStateException("a stopped worker cannot be started again; build a new one");
         }
@@ -162,7 +161,8 @@ public final class Worker implements AutoCloseable {
         // What is left was abandoned above (prefetched runs included), or finished but could not
         // be reported. Released a few at a time in parallel: a prefetch buffer can hold hundreds.
         Semaphore parallel = new Semaphore(RELEASE_PARALLELISM);
-        try (ExecutorService releases = Executors.newVirtualThreadPerTaskExecutor()) {
+        ExecutorService releases = Threads.perTaskExecutor("drover-release-" + config.workerId());
+        try {
             for (RunContext ctx : inFlight.snapshot()) {
                 parallel.acquire();
                 releases.execute(() -> {
@@ -173,6 +173,8 @@ public final class Worker implements AutoCloseable {
                     }
                 });
             }
+        } finally {
+            Threads.shutdownAndWait(releases);
         }
     }
 

@@ -49,12 +49,12 @@ class PlainHttpTest {
     @BeforeEach
     void start() throws IOException {
         server = new ServerSocket(0);
-        acceptor = Thread.ofPlatform().daemon().start(() -> {
+        acceptor = daemon(() -> {
             while (!server.isClosed()) {
                 try {
                     Socket s = server.accept();
                     connections.incrementAndGet();
-                    Thread.ofPlatform().daemon().start(() -> serve(s));
+                    daemon(() -> serve(s));
                 } catch (IOException e) {
                     return;
                 }
@@ -261,7 +261,7 @@ class PlainHttpTest {
         });
         AtomicReference<String> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread caller = Thread.ofPlatform().start(() -> {
+        Thread caller = started(() -> {
             try {
                 result.set(call("GET", "/in-progress", null));
             } catch (Throwable e) {
@@ -302,7 +302,7 @@ class PlainHttpTest {
             sleepQuietly(10_000);
             return false;
         });
-        Thread caller = Thread.ofPlatform().start(() -> {
+        Thread caller = started(() -> {
             try {
                 http.exchange(method, "/waiting", body == null ? null : body.getBytes(StandardCharsets.UTF_8),
                         Duration.ofSeconds(30));
@@ -312,6 +312,19 @@ class PlainHttpTest {
         });
         assertThat(received.await(5, TimeUnit.SECONDS)).isTrue();
         return caller;
+    }
+
+    private static Thread started(Runnable task) {
+        Thread thread = new Thread(task);
+        thread.start();
+        return thread;
+    }
+
+    private static Thread daemon(Runnable task) {
+        Thread thread = new Thread(task);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
     }
 
     private static void sleepQuietly(long ms) {

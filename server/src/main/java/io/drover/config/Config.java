@@ -30,7 +30,8 @@ public record Config(
         double rateLimitPerSec,
         int rateLimitBurst,
         String outboundAllow,
-        io.drover.endpoints.Breaker breaker) {
+        io.drover.endpoints.Breaker breaker,
+        int metricsMaxJobs) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -57,35 +58,37 @@ public record Config(
                 // destinations outbound requests may reach although they are not public (default: none)
                 env.getOrDefault("DROVER_OUTBOUND_ALLOW", ""),
                 // endpoint health and circuit breakers (DROVER_CIRCUIT_*, DROVER_ENDPOINT_*)
-                io.drover.endpoints.Breaker.fromEnv(env));
+                io.drover.endpoints.Breaker.fromEnv(env),
+                // distinct job label values in the per-job metrics; the rest count as job="_other"
+                intEnv(env, "DROVER_METRICS_MAX_JOBS", 200));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker);
+                breaker, metricsMaxJobs);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker);
+                breaker, metricsMaxJobs);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker);
+                breaker, metricsMaxJobs);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker);
+                breaker, metricsMaxJobs);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -118,6 +121,9 @@ public record Config(
         }
         if (rateLimitBurst < 1) {
             problems.add("DROVER_RATE_LIMIT_BURST must be at least 1, got " + rateLimitBurst);
+        }
+        if (metricsMaxJobs < 1 || metricsMaxJobs > 10_000) {
+            problems.add("DROVER_METRICS_MAX_JOBS must be 1..10000, got " + metricsMaxJobs);
         }
         databaseUrl.ifPresent(url -> {
             if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("postgresql://")

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    /** The matched route's template, set on the request before its handler runs. */
+    private static final String ROUTE_ATTRIBUTE = "drover.route";
     private final Javalin app;
     private final List<Route> routes;
     private final long maxBodyBytes;
@@ -39,6 +41,12 @@ public final class HttpApi {
      */
     public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port,
             long idleTimeoutMs, RateLimiter limiter) {
+        this(routes, keys, maxBodyBytes, host, port, idleTimeoutMs, limiter, RequestObserver.NONE);
+    }
+
+    /** @param observer hears of every answered request, with its route template (HTTP metrics) */
+    public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port,
+            long idleTimeoutMs, RateLimiter limiter, RequestObserver observer) {
         this.routes = List.copyOf(routes);
         this.maxBodyBytes = maxBodyBytes;
         this.app = Javalin.create(config -> {
@@ -63,8 +71,16 @@ public final class HttpApi {
             // A known path with another method is a 405 (with Allow, below), not a 404.
             config.http.prefer405over404 = true;
             for (Route r : this.routes) {
-                config.routes.addHttpHandler(handlerType(r.method()), r.path(),
-                        ctx -> handle(ctx, r, keys, maxBodyBytes, limiter));
+                config.routes.addHttpHandler(handlerType(r.method()), r.path(), ctx -> {
+                    ctx.req().setAttribute(ROUTE_ATTRIBUTE, r.path());
+                    handle(ctx, r, keys, maxBodyBytes, limiter);
+                });
+            }
+            if (observer != RequestObserver.NONE) {
+                // After the exception mappers and error handlers: the status is the one sent.
+                config.requestLogger.http((ctx, ms) -> observer.answered(
+                        (String) ctx.req().getAttribute(ROUTE_ATTRIBUTE), ctx.req().getMethod(), ctx.statusCode(),
+                        (long) (ms * 1_000_000L)));
             }
             config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(io.drover.errors.DomainException.class, (e, ctx) -> error(ctx, ApiError.from(e)));

@@ -45,6 +45,7 @@ final class RunClaims {
                 fx.count(TxEffects.Count.CLAIMED, runs.size());
                 for (Run r : runs) {
                     fx.startLatency(Duration.between(r.scheduledAt(), r.startedAt()));
+                    fx.claimed(r.jobSlug(), r.queue());
                 }
             }
             return runs;
@@ -85,7 +86,10 @@ final class RunClaims {
                 TxEffects fx = store.db().effects(c);
                 fx.count(TxEffects.Count.CLAIMED, taken.size());
                 Instant now = store.clock().instant();
-                taken.forEach(r -> fx.startLatency(Duration.between(r.scheduledAt(), now)));
+                for (Run r : taken) {
+                    fx.startLatency(Duration.between(r.scheduledAt(), now));
+                    fx.claimed(r.jobSlug(), r.queue());
+                }
             }
             return taken;
         });

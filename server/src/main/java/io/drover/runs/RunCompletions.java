@@ -4,6 +4,8 @@ import io.drover.jobs.JobSpec;
 import io.drover.store.TxEffects;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -70,7 +72,9 @@ final class RunCompletions {
                 successes.stream().map(r -> r.resultJson() == null ? "null" : r.resultJson()).toArray(),
                 successes.stream().map(RunStore.Report::attempt).toArray()));
         List<RunSettledHook.Settled> settled = new ArrayList<>();
+        TxEffects fx = store.db().effects(c);
         for (RunSql.Completed d : done) {
+            fx.completed(d.jobSlug(), d.queue(), d.attemptMs());
             byId.put(d.id(), new RunStore.Reported(d.id(), true, "completed", null));
             completed.add(d.id());
             if (d.limited()) {
@@ -100,6 +104,8 @@ final class RunCompletions {
         Map<UUID, RunSql.Write> writes = new LinkedHashMap<>();
         Map<UUID, Run> current = new HashMap<>();
         int attemptsFailed = 0;
+        List<Run> failedAttempts = new ArrayList<>();
+        Instant failedAt = null;
         for (RunStore.Report report : reports) {
             if (report.success()) {
                 continue;
@@ -125,6 +131,8 @@ final class RunCompletions {
                     change = Transitions.attemptEnded(r, spec, Transitions.Outcome.FAILED, report.errorJson(),
                             report.retryable(), l.now());
                     attemptsFailed++;
+                    failedAttempts.add(r);
+                    failedAt = l.now();
                 }
                 writes.put(id, new RunSql.Write(l.run(), change));
                 current.put(id, change.after());
@@ -133,7 +141,11 @@ final class RunCompletions {
                 byId.put(id, new RunStore.Reported(id, false, null, e));
             }
         }
-        store.db().effects(c).count(TxEffects.Count.ATTEMPT_FAILED, attemptsFailed);
+        TxEffects fx = store.db().effects(c);
+        fx.count(TxEffects.Count.ATTEMPT_FAILED, attemptsFailed);
+        for (Run r : failedAttempts) {
+            fx.attemptFailed(r.jobSlug(), r.queue(), attemptMs(r, failedAt));
+        }
         if (writes.isEmpty()) {
             return;
         }
@@ -148,6 +160,11 @@ final class RunCompletions {
             }
         }
         store.changes().written(c, writes.keySet().stream().map(written::get).toList());
+    }
+
+    /** How long the attempt of {@code r} ran until {@code end}; -1 when it has no start. */
+    static long attemptMs(Run r, Instant end) {
+        return r.startedAt() == null || end == null ? -1 : Math.max(0, Duration.between(r.startedAt(), end).toMillis());
     }
 
     /** Why a run cannot be reported by this worker: unknown (404) or not held by it (409). */

@@ -138,6 +138,7 @@ public final class RunMaintenance {
                 JobSpec spec = store.jobs().spec(r.jobId(), r.jobVersion());
                 boolean timedOut = r.deadlineAt() != null && !r.deadlineAt().isAfter(now);
                 store.db().effects(c).count(TxEffects.Count.ATTEMPT_FAILED, 1);
+                store.db().effects(c).attemptFailed(r.jobSlug(), r.queue(), RunCompletions.attemptMs(r, now));
                 if (timedOut) {
                     String error = io.drover.http.Json.write(io.drover.http.Json.object().put("type", "timeout")
                             .put("message", "attempt " + r.attempt() + " ran past timeout_secs=" + r.timeoutSecs()));

@@ -288,8 +288,9 @@ final class RunSql {
     record Completions(UUID projectId, String workerId, Object[] runIds, Object[] results, Object[] attempts) {}
 
     /** A run complete_batch completed, with what its callers need. */
+    /** @param attemptMs the completed attempt's duration (from its start), or -1 when unknown */
     record Completed(UUID id, UUID jobId, boolean limited, String queue, UUID workflowRunId, String stepId,
-            String result) {}
+            String result, String jobSlug, long attemptMs) {}
 
     static List<Completed> completeBatch(Connection c, Completions q) throws SQLException {
         try (Query s = COMPLETE_BATCH.prepare(c)) {
@@ -300,11 +301,17 @@ final class RunSql {
             try (ResultSet rs = s.query()) {
                 while (rs.next()) {
                     out.add(new Completed(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getBoolean(3),
-                            rs.getString(4), rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7)));
+                            rs.getString(4), rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7),
+                            rs.getString(8), attemptMs(rs, 9)));
                 }
             }
             return out;
         }
+    }
+
+    private static long attemptMs(ResultSet rs, int column) throws SQLException {
+        long ms = rs.getLong(column);
+        return rs.wasNull() ? -1 : ms;
     }
 
     static List<Run> all(Query q) throws SQLException {

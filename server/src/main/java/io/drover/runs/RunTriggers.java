@@ -127,6 +127,7 @@ final class RunTriggers {
             }
         }
         fx.count(TxEffects.Count.ENQUEUED, inserted.size());
+        fx.enqueued(spec.slug(), spec.queue(), inserted.size());
         inserted.values().stream().filter(r -> r.status() == RunStatus.DELAYED)
                 .map(RunSql.Inserted::scheduledAt).min(Instant::compareTo).ifPresent(fx::delayed);
         return new RunStore.Triggered(runIds, runs, created);

@@ -91,6 +91,18 @@ public final class Db implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
+    /**
+     * Publishes both pools' metrics ({@code hikaricp_connections*{pool="drover"|"drover-queue"}})
+     * through HikariCP's Micrometer integration. Once, at start.
+     */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        var factory = new com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory(registry);
+        pool.setMetricsTrackerFactory(factory);
+        if (queue != this) {
+            queue.pool.setMetricsTrackerFactory(factory);
+        }
+    }
+
     /** The queue's hot statements run here (see the class comment); the same methods, another pool. */
     public Db queue() {
         return queue;

@@ -5,8 +5,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,7 +30,79 @@ public final class TxEffects {
     private int[] counts; // made on first count: most transactions (reads, claims that found nothing) count nothing
     private List<Duration> startLatencies;
     private List<Object> published;
+    private Map<JobQueue, JobTally> byJob; // made on first per-job count
     private boolean touched;
+
+    /** A job (by slug) and the queue its runs went to: the labels of the per-job metrics. */
+    public record JobQueue(String job, String queue) {}
+
+    /**
+     * What one transaction did to the runs of one (job, queue): counts, and the durations of the
+     * attempts it ended in milliseconds. Folded here, recorded once after commit.
+     */
+    public static final class JobTally {
+        private int enqueued;
+        private int claimed;
+        private int completed;
+        private int attemptsFailed;
+        private long[] completedMs = new long[0];
+        private int completedN;
+        private long[] failedMs = new long[0];
+        private int failedN;
+
+        void completedIn(long ms) {
+            if (completedN == completedMs.length) {
+                completedMs = java.util.Arrays.copyOf(completedMs, Math.max(4, completedN * 2));
+            }
+            completedMs[completedN++] = ms;
+        }
+
+        void failedIn(long ms) {
+            if (failedN == failedMs.length) {
+                failedMs = java.util.Arrays.copyOf(failedMs, Math.max(4, failedN * 2));
+            }
+            failedMs[failedN++] = ms;
+        }
+
+        public int enqueued() {
+            return enqueued;
+        }
+
+        public int claimed() {
+            return claimed;
+        }
+
+        public int completed() {
+            return completed;
+        }
+
+        public int attemptsFailed() {
+            return attemptsFailed;
+        }
+
+        /** Durations of the completed runs' last attempts, in ms. */
+        public long[] completedMs() {
+            return java.util.Arrays.copyOf(completedMs, completedN);
+        }
+
+        /** Durations of the failed attempts, in ms. */
+        public long[] failedMs() {
+            return java.util.Arrays.copyOf(failedMs, failedN);
+        }
+
+        JobTally copy() {
+            JobTally t = new JobTally();
+            t.enqueued = enqueued;
+            t.claimed = claimed;
+            t.completed = completed;
+            t.attemptsFailed = attemptsFailed;
+            t.completedMs = completedMs.clone();
+            t.completedN = completedN;
+            t.failedMs = failedMs.clone();
+            t.failedN = failedN;
+            return t;
+        }
+    }
 
     /** Runs of these wake-up entries became ready (a queue, {@code queue@firstId}, or the push queue). */
     public void ready(Collection<String> entries) {
@@ -62,6 +136,49 @@ public final class TxEffects {
             counts[counter.ordinal()] += n;
             touched = true;
         }
+    }
+
+    private JobTally tally(String job, String queue) {
+        if (byJob == null) {
+            byJob = new HashMap<>();
+        }
+        touched = true;
+        return byJob.computeIfAbsent(new JobQueue(job, queue == null ? "" : queue), k -> new JobTally());
+    }
+
+    /** {@code n} runs of {@code job} were created in {@code queue}. */
+    public void enqueued(String job, String queue, int n) {
+        if (n != 0) {
+            tally(job, queue).enqueued += n;
+        }
+    }
+
+    /** One run of {@code job} was claimed (by a worker or the push dispatcher). */
+    public void claimed(String job, String queue) {
+        tally(job, queue).claimed++;
+    }
+
+    /** One run of {@code job} completed; its last attempt took {@code attemptMs} (negative: unknown). */
+    public void completed(String job, String queue, long attemptMs) {
+        JobTally t = tally(job, queue);
+        t.completed++;
+        if (attemptMs >= 0) {
+            t.completedIn(attemptMs);
+        }
+    }
+
+    /** One attempt of {@code job} failed, timed out or crashed after {@code attemptMs} (negative: unknown). */
+    public void attemptFailed(String job, String queue, long attemptMs) {
+        JobTally t = tally(job, queue);
+        t.attemptsFailed++;
+        if (attemptMs >= 0) {
+            t.failedIn(attemptMs);
+        }
+    }
+
+    /** Per (job, queue) counts and durations of this transaction. */
+    public Map<JobQueue, JobTally> byJob() {
+        return byJob == null ? Map.of() : Collections.unmodifiableMap(byJob);
     }
 
     /** Time from a claimed run's scheduled time to its start. */
@@ -126,6 +243,12 @@ public final class TxEffects {
         counts = from.counts == null ? null : from.counts.clone();
         startLatencies = from.startLatencies == null ? null : new ArrayList<>(from.startLatencies);
         published = from.published == null ? null : new ArrayList<>(from.published);
+        if (from.byJob == null) {
+            byJob = null;
+        } else {
+            byJob = new HashMap<>();
+            from.byJob.forEach((k, v) -> byJob.put(k, v.copy()));
+        }
         touched = from.touched;
     }
 }
