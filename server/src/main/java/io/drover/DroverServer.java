@@ -61,6 +61,10 @@ public final class DroverServer implements AutoCloseable {
     private ScheduleTicker ticker;
     private io.drover.workflows.WorkflowTimers workflowTimers;
     private HttpPushDispatcher push;
+    private io.drover.webhooks.WebhookSender webhookSender;
+    private io.drover.webhooks.WebhookFanout webhookFanout;
+    /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
+    private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
     private RunStore runs;
@@ -172,6 +176,22 @@ public final class DroverServer implements AutoCloseable {
         engine.setTimerWake(workflowTimers::wake);
         retention = new io.drover.retention.RetentionPass(db, identity.audit(), clock);
 
+        // Outbound webhooks: the sender runs on every node; the fan-out (events -> deliveries) only
+        // once an EventReader exists. TODO(evlog merge): set eventReader to the event log's reader.
+        var webhooks = new io.drover.webhooks.WebhookStore(db, new SecretBox(keys), identity.audit(), clock);
+        webhookSender = new io.drover.webhooks.WebhookSender(db, webhooks, clock, "webhooks:" + nodeId,
+                config.pushConcurrency(), config.webhookBackoffMs(), config.webhookMaxAttempts(),
+                config.pushConnectTimeoutMs(), io.drover.webhooks.WebhookSender.REQUEST_TIMEOUT_MS,
+                io.drover.webhooks.WebhookSender.REQUEST_TIMEOUT_MS + 30_000, config.pollIntervalMs())
+                .withOutbound(outbound);
+        if (eventReader != null) {
+            webhookFanout = new io.drover.webhooks.WebhookFanout(db, eventReader,
+                    new io.drover.redact.Redactions(db), clock, config.pollIntervalMs())
+                    .onDeliveries(webhookSender::wake);
+        }
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.webhooks.WebhookStore.sql(),
+                "delete_deliveries", List.of("webhook_deliveries")));
+
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
         routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).routes());
@@ -185,6 +205,7 @@ public final class DroverServer implements AutoCloseable {
                 new io.drover.workflows.WorkflowRuns(db, workflows, engine)).routes());
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
         routes.addAll(new io.drover.retention.RetentionRoutes(retention, db, identity.audit()).routes());
+        routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());
@@ -199,6 +220,10 @@ public final class DroverServer implements AutoCloseable {
         retention.start();
         if (config.pushEnabled()) {
             push.start();
+        }
+        webhookSender.start();
+        if (webhookFanout != null) {
+            webhookFanout.start();
         }
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
@@ -241,6 +266,16 @@ public final class DroverServer implements AutoCloseable {
         return retention;
     }
 
+    /** This node's webhook sender (tests). */
+    public io.drover.webhooks.WebhookSender webhookSender() {
+        return webhookSender;
+    }
+
+    /** The webhook fan-out, or null while no EventReader is wired. */
+    public io.drover.webhooks.WebhookFanout webhookFanout() {
+        return webhookFanout;
+    }
+
     public DelayedPromoter promoter() {
         return promoter;
     }
@@ -273,7 +308,10 @@ public final class DroverServer implements AutoCloseable {
         if (push != null) {
             push.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {retention, workflowTimers, ticker, reaper,
+        if (webhookSender != null) {
+            webhookSender.shutdown(grace);
+        }
+        for (var service : new io.drover.maintenance.Service[] {webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {
             if (service != null) {
                 service.stop();

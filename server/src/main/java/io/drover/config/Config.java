@@ -29,7 +29,9 @@ public record Config(
         long httpIdleTimeoutMs,
         double rateLimitPerSec,
         int rateLimitBurst,
-        String outboundAllow) {
+        String outboundAllow,
+        long webhookBackoffMs,
+        int webhookMaxAttempts) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -54,31 +56,38 @@ public record Config(
                 doubleEnv(env, "DROVER_RATE_LIMIT_PER_SEC", 5_000),
                 intEnv(env, "DROVER_RATE_LIMIT_BURST", 10_000),
                 // destinations outbound requests may reach although they are not public (default: none)
-                env.getOrDefault("DROVER_OUTBOUND_ALLOW", ""));
+                env.getOrDefault("DROVER_OUTBOUND_ALLOW", ""),
+                // webhook deliveries: the first retry's delay (doubling, with jitter) and the attempts before dead
+                longEnv(env, "DROVER_WEBHOOK_BACKOFF_MS", 5_000),
+                intEnv(env, "DROVER_WEBHOOK_MAX_ATTEMPTS", 12));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
+                webhookBackoffMs, webhookMaxAttempts);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
+                webhookBackoffMs, webhookMaxAttempts);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
+                webhookBackoffMs, webhookMaxAttempts);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
-                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow);
+                shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
+                webhookBackoffMs, webhookMaxAttempts);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -132,6 +141,12 @@ public record Config(
                 problems.add("DROVER_ADMIN_API_KEY must be at least 16 characters");
             }
         });
+        if (webhookBackoffMs < 1 || webhookBackoffMs > 86_400_000L) {
+            problems.add("DROVER_WEBHOOK_BACKOFF_MS must be 1..86400000, got " + webhookBackoffMs);
+        }
+        if (webhookMaxAttempts < 1 || webhookMaxAttempts > 100) {
+            problems.add("DROVER_WEBHOOK_MAX_ATTEMPTS must be 1..100, got " + webhookMaxAttempts);
+        }
         try {
             io.drover.outbound.OutboundGuard.parse(outboundAllow);
         } catch (IllegalArgumentException e) {
