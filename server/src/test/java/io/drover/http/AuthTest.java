@@ -40,6 +40,7 @@ class AuthTest {
     static String completed;
     static String waitingRun;
     static String approvalId;
+    static String webhookId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -68,6 +69,7 @@ class AuthTest {
                 Map.of("id", "work", "job", "auth-job", "depends_on", List.of("ask"))))).status()).isEqualTo(201);
         waitingRun = admin.post("/v1/workflows/auth-wf/trigger", Map.of()).json().get("id").asText();
         approvalId = admin.post("/v1/approvals", Map.of("action", "auth")).json().get("id").asText();
+        webhookId = admin.post("/v1/webhooks", Map.of("url", "http://127.0.0.1:9/auth-hook")).json().get("id").asText();
     }
 
     private static void claim(String expected) {
@@ -193,6 +195,16 @@ class AuthTest {
         m.put("GET /v1/approvals/{id}", new Req("GET", "/v1/approvals/" + approvalId, null));
         m.put("POST /v1/approvals/{id}/approve", new Req("POST", "/v1/approvals/" + approvalId + "/approve", Map.of()));
         m.put("POST /v1/approvals/{id}/reject", new Req("POST", "/v1/approvals/" + approvalId + "/reject", Map.of()));
+        String wh = "/v1/webhooks/" + webhookId;
+        m.put("POST /v1/webhooks", new Req("POST", "/v1/webhooks", Map.of("url", "http://127.0.0.1:9/hook")));
+        m.put("GET /v1/webhooks", new Req("GET", "/v1/webhooks", null));
+        m.put("GET /v1/webhooks/{id}", new Req("GET", wh, null));
+        m.put("PATCH /v1/webhooks/{id}", new Req("PATCH", wh, Map.of("description", "x")));
+        m.put("DELETE /v1/webhooks/{id}", new Req("DELETE", wh, null));
+        m.put("POST /v1/webhooks/{id}/rotate-secret", new Req("POST", wh + "/rotate-secret", Map.of()));
+        m.put("GET /v1/webhooks/{id}/deliveries", new Req("GET", wh + "/deliveries?status=dead", null));
+        m.put("POST /v1/webhook-deliveries/{id}/replay", new Req("POST", "/v1/webhook-deliveries/" + someone
+                + "/replay", Map.of()));
         return m;
     }
 
