@@ -148,3 +148,11 @@ WITH doomed AS (
     FOR UPDATE SKIP LOCKED
 )
 DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id
+
+-- name: succeeded_batch
+-- Successes of many sends in one statement (group commit), each guarded like succeeded.
+UPDATE webhook_deliveries d SET status = 'succeeded', last_status_code = x.code, last_error = NULL,
+       delivered_at = coalesce(CAST(:now AS timestamptz), now()), finished_at = coalesce(CAST(:now AS timestamptz), now()),
+       lease_owner = NULL, lease_expires_at = NULL
+FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[]), CAST(:codes AS int[])) AS x (id, attempts, code)
+WHERE d.id = x.id AND d.status = 'pending' AND d.lease_owner = :owner AND d.attempts = x.attempts

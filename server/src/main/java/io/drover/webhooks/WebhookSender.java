@@ -87,6 +87,11 @@ public final class WebhookSender extends Service {
     private final long pollMs;
     private final HttpClient client;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    /** Successes waiting to be written; whoever holds {@link #flushLock} writes all of them at once. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Done> done = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.locks.ReentrantLock flushLock = new java.util.concurrent.locks.ReentrantLock();
+
+    private record Done(UUID id, int attempts, int code) {}
     private volatile OutboundGuard outbound = OutboundGuard.publicOnly();
     private volatile DeadHook deadHook = (c, d) -> log.warn("webhook delivery {} (event {}, webhook {}) is dead after "
             + "{} attempts: {}", d.id(), d.eventId(), d.webhookId(), d.attempts(), d.lastError());
@@ -144,8 +149,8 @@ public final class WebhookSender extends Service {
     public void runOnce() throws InterruptedException {
         for (;;) {
             int free = slots.availablePermits();
-            if (free == 0) {
-                return; // a finishing send wakes us
+            if (free == 0 || (free < concurrency && free < Math.max(1, concurrency / 4))) {
+                return; // a finishing send wakes us; while sends are in flight, take in chunks, not one by one
             }
             int want = Math.min(free, 100);
             List<Taken> taken = take(want);
@@ -251,11 +256,41 @@ public final class WebhookSender extends Service {
         }
         int status = result.getResponse().getStatus();
         if (status >= 200 && status < 300) {
-            if (!update(t, "succeeded", status, null, 0)) {
-                log.info("webhook delivery {}: outcome dropped (no longer held)", t.id());
-            }
+            succeeded(t, status);
         } else {
             failed(t, status, "answered " + status);
+        }
+    }
+
+    /**
+     * Records a success. Under load many sends finish at once: each queues its success and the one
+     * that gets the lock writes every queued success in one statement (the others find theirs written).
+     */
+    private void succeeded(Taken t, int status) {
+        done.add(new Done(t.id(), t.attempts(), status));
+        flushLock.lock();
+        try {
+            List<Done> batch = new ArrayList<>();
+            for (Done d; (d = done.poll()) != null; ) {
+                batch.add(d);
+            }
+            if (batch.isEmpty()) {
+                return; // written by the previous holder
+            }
+            db.tx(c -> {
+                try (Query q = WebhookStore.SQL.prepare(c, "succeeded_batch")) {
+                    q.setArray("ids", "uuid", batch.stream().map(Done::id).toArray())
+                            .setArray("attempts", "int4", batch.stream().map(Done::attempts).toArray())
+                            .setArray("codes", "int4", batch.stream().map(Done::code).toArray())
+                            .set("owner", owner).set("now", SqlTime.now(clock));
+                    return q.update();
+                }
+            });
+        } catch (RuntimeException e) {
+            // the leases run out and the deliveries are sent again: at least once
+            log.warn("webhook deliveries: could not record {} successes: {}", t.id(), e.toString());
+        } finally {
+            flushLock.unlock();
         }
     }
 
