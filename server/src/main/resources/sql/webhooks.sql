@@ -118,10 +118,23 @@ UPDATE webhook_deliveries SET status = 'succeeded', last_status_code = :code, la
 WHERE id = :id AND status = 'pending' AND lease_owner = :owner AND attempts = :attempts
 
 -- name: retry
-UPDATE webhook_deliveries SET last_status_code = :code, last_error = :error,
-       next_attempt_at = coalesce(CAST(:now AS timestamptz), now()) + make_interval(secs => :delay_ms / 1000.0),
-       lease_owner = NULL, lease_expires_at = NULL
-WHERE id = :id AND status = 'pending' AND lease_owner = :owner AND attempts = :attempts
+-- The next attempt after the backoff. The later pending deliveries of the same run to the same
+-- webhook wait for this one anyway: their next_attempt_at moves up to its, so that they do not sit
+-- at the head of webhook_deliveries_due, where every take would step over them.
+WITH moved AS (
+    UPDATE webhook_deliveries SET last_status_code = :code, last_error = :error,
+           next_attempt_at = coalesce(CAST(:now AS timestamptz), now()) + make_interval(secs => :delay_ms / 1000.0),
+           lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = :id AND status = 'pending' AND lease_owner = :owner AND attempts = :attempts
+    RETURNING webhook_id, run_id, seq, next_attempt_at
+), behind AS (
+    UPDATE webhook_deliveries e SET next_attempt_at = m.next_attempt_at
+    FROM moved m
+    WHERE m.run_id IS NOT NULL AND e.webhook_id = m.webhook_id AND e.run_id = m.run_id AND e.status = 'pending'
+      AND e.seq > m.seq AND e.next_attempt_at < m.next_attempt_at
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM behind)
 
 -- name: dead
 UPDATE webhook_deliveries SET status = 'dead', last_status_code = :code, last_error = :error,

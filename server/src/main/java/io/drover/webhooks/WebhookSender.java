@@ -184,7 +184,10 @@ public final class WebhookSender extends Service {
         if (next == null) {
             return pollMs;
         }
-        return Math.max(5, Math.min(pollMs, Duration.between(clock.instant(), next).toMillis()));
+        long until = Duration.between(clock.instant(), next).toMillis();
+        // A due delivery that was not taken is held by a lease, waits behind an earlier one of its
+        // run, or waits for a free slot: a finished send wakes the loop, so do not spin on it.
+        return until <= 0 ? pollMs : Math.max(5, Math.min(pollMs, until));
     }
 
     /** Takes up to {@code max} due deliveries for one attempt each, leased to this sender. */
@@ -351,6 +354,10 @@ public final class WebhookSender extends Service {
                     }
                     if (statement.equals("retry")) {
                         q.set("error", error).set("delay_ms", delayMs);
+                        try (ResultSet rs = q.query()) {
+                            rs.next();
+                            return rs.getLong(1) == 1;
+                        }
                     }
                     return q.update() == 1;
                 }
