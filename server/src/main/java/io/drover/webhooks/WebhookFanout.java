@@ -42,6 +42,8 @@ public final class WebhookFanout extends Service {
     /** pg_advisory_xact_lock key of the fan-out ("drovwhfo"). */
     static final long LOCK_KEY = 0x6472_6f76_7768_666fL;
     public static final int BATCH = 1000;
+    /** The type of the event told when a delivery gives up (API.md). */
+    public static final String DEAD = "webhook.dead";
 
     private final Db db;
     private final EventReader reader;
@@ -147,7 +149,7 @@ public final class WebhookFanout extends Service {
             List<Target> targets = hooks.getOrDefault(e.projectId(), List.of());
             String payload = null;
             for (Target t : targets) {
-                if (!Event.matches(e.type(), t.eventTypes())) {
+                if (!Event.matches(e.type(), t.eventTypes()) || aboutItself(e, t.id())) {
                     continue;
                 }
                 if (payload == null) {
@@ -180,6 +182,15 @@ public final class WebhookFanout extends Service {
                     .set("now", SqlTime.now(clock));
             return q.update();
         }
+    }
+
+    /**
+     * A {@code webhook.dead} event is not sent to the webhook whose delivery died: it would most
+     * likely die too, and tell of itself again, without end.
+     */
+    static boolean aboutItself(Event e, UUID webhookId) {
+        return DEAD.equals(e.type()) && e.data() != null && e.data().path("webhook_id").asText("")
+                .equals(webhookId.toString());
     }
 
     /** The body every webhook receives: {@code {"type", "timestamp", "data"}}, data redacted. */

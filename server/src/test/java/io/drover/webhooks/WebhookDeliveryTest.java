@@ -88,13 +88,15 @@ class WebhookDeliveryTest {
 
     @Test
     void aMatchingEventArrivesSignedRedactedAndOnce() {
-        JsonNode hook = webhook("/signed", List.of("run.*"));
+        JsonNode hook = webhook("/signed", List.of("run.*", "webhook.dead"));
         String secret = hook.get("secret").asText();
         assertThat(secret).matches("whsec_[A-Za-z0-9+/=]{32}");
         UUID run = UUID.randomUUID();
         String completed = events.append("run.completed", project, run,
                 data().put("to_status", "completed").put("password", "hunter2").node);
         events.append("workflow_run.completed", project, null, data().node); // not subscribed
+        // the event telling that one of this webhook's own deliveries died is not sent to it
+        events.append("webhook.dead", project, run, data().put("webhook_id", hook.get("id").asText()).node);
         events.append("run.completed", UUID.randomUUID(), run, data().node); // another project's
         Await.until("the delivery", Duration.ofSeconds(10), () -> receiver.to("/signed").size() == 1);
         Receiver.Request r = receiver.to("/signed").get(0);
