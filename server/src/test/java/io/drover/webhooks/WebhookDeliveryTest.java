@@ -236,6 +236,38 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void theOutboundGuardChecksTheAddressAgainAtSendTime() throws Exception {
+        var guard = server.server().outbound();
+        var internal = java.net.InetAddress.getByName("10.0.0.5");
+        var loopback = java.net.InetAddress.getByName("127.0.0.1");
+        var target = new java.util.concurrent.atomic.AtomicReference<>(internal);
+        guard.resolveWith(name -> name.equals("hooks.example.test") ? List.of(target.get())
+                : List.of(java.net.InetAddress.getAllByName(name)));
+        try {
+            String url = receiver.url("/guarded").replace("127.0.0.1", "hooks.example.test");
+            var made = api.post("/v1/webhooks", Map.of("url", url, "event_types", List.of("run.completed")));
+            assertThat(made.status()).as("a public-looking name passes at creation").isEqualTo(201);
+            String id = made.json().get("id").asText();
+            events.append("run.completed", project, UUID.randomUUID(), data().node);
+            Await.until("a refused attempt", Duration.ofSeconds(10), () -> deliveries(id).size() == 1
+                    && !deliveries(id).get(0).get("last_error").isNull());
+            assertThat(deliveries(id).get(0).get("last_error").asText()).contains("outbound_refused")
+                    .contains("10.0.0.5");
+            assertThat(receiver.to("/guarded")).isEmpty();
+            target.set(loopback); // the name now resolves to an allowed address (DROVER_OUTBOUND_ALLOW)
+            JsonNode d = deliveries(id).get(0);
+            if (d.get("status").asText().equals("dead")) { // all 3 attempts may be spent on a slow machine
+                assertThat(api.post("/v1/webhook-deliveries/" + d.get("id").asText() + "/replay", Map.of()).status())
+                        .isEqualTo(202);
+            }
+            Await.until("delivered", Duration.ofSeconds(10), () -> receiver.to("/guarded").size() == 1);
+            api.delete("/v1/webhooks/" + id);
+        } finally {
+            guard.resolveWith(name -> List.of(java.net.InetAddress.getAllByName(name)));
+        }
+    }
+
+    @Test
     void aDisabledWebhookGetsNoDeliveriesAndDeletingOneTakesItsDeliveries() {
         JsonNode hook = webhook("/disabled", List.of("*"));
         String id = hook.get("id").asText();
