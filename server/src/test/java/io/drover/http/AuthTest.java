@@ -69,7 +69,9 @@ class AuthTest {
                 Map.of("id", "work", "job", "auth-job", "depends_on", List.of("ask"))))).status()).isEqualTo(201);
         waitingRun = admin.post("/v1/workflows/auth-wf/trigger", Map.of()).json().get("id").asText();
         approvalId = admin.post("/v1/approvals", Map.of("action", "auth")).json().get("id").asText();
-        webhookId = admin.post("/v1/webhooks", Map.of("url", "http://127.0.0.1:9/auth-hook")).json().get("id").asText();
+        // disabled: no deliveries change rows in the background while snapshots are compared
+        webhookId = admin.post("/v1/webhooks", Map.of("url", "http://127.0.0.1:9/auth-hook", "enabled", false)).json()
+                .get("id").asText();
     }
 
     private static void claim(String expected) {
@@ -196,7 +198,8 @@ class AuthTest {
         m.put("POST /v1/approvals/{id}/approve", new Req("POST", "/v1/approvals/" + approvalId + "/approve", Map.of()));
         m.put("POST /v1/approvals/{id}/reject", new Req("POST", "/v1/approvals/" + approvalId + "/reject", Map.of()));
         String wh = "/v1/webhooks/" + webhookId;
-        m.put("POST /v1/webhooks", new Req("POST", "/v1/webhooks", Map.of("url", "http://127.0.0.1:9/hook")));
+        m.put("POST /v1/webhooks", new Req("POST", "/v1/webhooks", Map.of("url", "http://127.0.0.1:9/hook",
+                "enabled", false)));
         m.put("GET /v1/webhooks", new Req("GET", "/v1/webhooks", null));
         m.put("GET /v1/webhooks/{id}", new Req("GET", wh, null));
         m.put("PATCH /v1/webhooks/{id}", new Req("PATCH", wh, Map.of("description", "x")));

@@ -37,6 +37,16 @@ final class TableEventReader implements EventReader {
         });
     }
 
+    /**
+     * Stops the fan-out that the server runs over its own event log (when one is wired), so that
+     * the test's fan-out over this table owns the one cursor. Call before any event exists.
+     */
+    static void takeOver(io.drover.testing.TestServer server) {
+        if (server.server().webhookFanout() != null) {
+            server.server().webhookFanout().stop();
+        }
+    }
+
     /** Appends one event and wakes the readers; its id. */
     String append(String type, UUID projectId, UUID runId, ObjectNode data) {
         String id = db.tx(c -> {

@@ -43,6 +43,7 @@ class WebhookDeliveryTest {
     @BeforeAll
     static void start() {
         receiver = new Receiver();
+        TableEventReader.takeOver(server);
         events = new TableEventReader(server.db());
         fanout = new WebhookFanout(server.db(), events, new Redactions(server.db()), InstantSource.system(), 100)
                 .onDeliveries(server.server().webhookSender()::wake);

@@ -35,6 +35,11 @@ class WebhookRestartTest {
     static final Map<String, String> ENV = Map.of("DROVER_WEBHOOK_BACKOFF_MS", "100",
             "DROVER_WEBHOOK_MAX_ATTEMPTS", "5", "DROVER_SHUTDOWN_GRACE_MS", "200");
 
+    @org.junit.jupiter.api.BeforeAll
+    static void start() {
+        TableEventReader.takeOver(server);
+    }
+
     static UUID project(TestServer s) {
         return s.db().read(c -> {
             try (ResultSet rs = c.createStatement().executeQuery("SELECT id FROM projects WHERE slug = 'default'")) {
@@ -73,6 +78,7 @@ class WebhookRestartTest {
             String secret;
             String webhookId;
             try (TestServer a = TestServer.start(ENV)) {
+                TableEventReader.takeOver(a);
                 jdbc = a.jdbcUrl();
                 TableEventReader events = new TableEventReader(a.db());
                 WebhookFanout fanout = new WebhookFanout(a.db(), events, new Redactions(a.db()),
@@ -89,6 +95,7 @@ class WebhookRestartTest {
                 fanout.stop();
             } // stopped while a request is in flight
             TestServer probe = TestServer.startOn(jdbc, Map.of("DROVER_PUSH_ENABLED", "false"));
+            TableEventReader.takeOver(probe);
             TableEventReader later = new TableEventReader(probe.db());
             UUID project = project(probe);
             for (int i = 0; i < 5; i++) { // events written while no fan-out runs
@@ -97,6 +104,7 @@ class WebhookRestartTest {
             probe.close();
             release.countDown();
             try (TestServer b = TestServer.startOn(jdbc, ENV)) {
+                TableEventReader.takeOver(b);
                 TableEventReader events = new TableEventReader(b.db());
                 WebhookFanout fanout = new WebhookFanout(b.db(), events, new Redactions(b.db()),
                         InstantSource.system(), 100).onDeliveries(b.server().webhookSender()::wake);

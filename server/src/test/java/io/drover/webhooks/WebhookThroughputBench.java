@@ -40,6 +40,7 @@ class WebhookThroughputBench {
                 arrived.put(r.id(), Instant.now());
                 return 204;
             };
+            TableEventReader.takeOver(server);
             TableEventReader events = new TableEventReader(server.db());
             WebhookFanout fanout = new WebhookFanout(server.db(), events, new Redactions(server.db()),
                     InstantSource.system(), 200).onDeliveries(server.server().webhookSender()::wake);
