@@ -48,6 +48,8 @@ RETURNING id, project_id, workflow_run_id, step_id, action, details::text, risk_
 -- The pending approvals of a workflow run, or of one of its steps (:step_id not null).
 UPDATE approvals SET status = :status, comment = :comment, resolved_by = :resolved_by, resolved_at = now()
 WHERE workflow_run_id = :workflow_run_id AND status = 'pending' AND (:step_id::text IS NULL OR step_id = :step_id)
+RETURNING id, project_id, workflow_run_id, step_id, action, details::text, risk_level,
+          status, comment, resolved_by, continuation_event, expires_at, created_at, resolved_at
 
 -- name: resolve_approval
 -- A pending standalone request (no workflow run).

@@ -135,3 +135,18 @@ DELETE FROM login_failures WHERE key IN (
 -- One node runs the hourly pass: a transaction-level advisory lock held on a dedicated connection
 -- for the pass's whole length.
 SELECT pg_try_advisory_xact_lock(:key)
+
+-- name: delete_log_events
+-- The event log's low-volume events of one project (V15) older than the window (run events go
+-- with their runs).
+DELETE FROM log_events WHERE seq IN (
+    SELECT seq FROM log_events WHERE project_id = :project_id AND occurred_at < :cutoff
+    ORDER BY occurred_at LIMIT :batch FOR UPDATE SKIP LOCKED)
+
+-- name: delete_event_fences
+-- The event log's fences older than the window, never the newest (it bounds what has been read).
+-- The oldest kept fence's bucket then starts at the log's beginning (EventLog).
+DELETE FROM event_fences WHERE fence IN (
+    SELECT fence FROM event_fences
+    WHERE made_at < :cutoff AND fence < (SELECT max(fence) FROM event_fences)
+    ORDER BY fence LIMIT :batch)

@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
 public final class DroverServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DroverServer.class);
     public static final String VERSION = "0.1.0";
+    /** At most one event fence per this many ms while events are written (and the poll then). */
+    static final long FENCE_ACTIVE_MS = 25;
+    /** The fence writer's poll when nothing moved for a while. */
+    static final long FENCE_IDLE_MS = 250;
 
     private final Config config;
     private final String nodeId = makeNodeId();
@@ -67,6 +71,9 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
+    private io.drover.eventlog.EventLog eventLog;
+    private io.drover.eventlog.FenceWriter fences;
+    private io.drover.eventlog.EventStream stream;
     private RunStore runs;
     private ClaimSignal signal;
     private volatile boolean ready;
@@ -125,6 +132,11 @@ public final class DroverServer implements AutoCloseable {
         jobs.setOutbound(outbound);
         runs = new RunStore(db, jobs, metrics, clock);
         db.afterCommit(runs::onCommit); // every transaction's wake-ups, delays and counts, once, after its commit
+        // The event log: a commit that changed anything may have written events; its fence comes soon.
+        eventLog = new io.drover.eventlog.EventLog();
+        fences = new io.drover.eventlog.FenceWriter(db, eventLog, clock, FENCE_ACTIVE_MS,
+                Math.min(FENCE_IDLE_MS, config.pollIntervalMs()));
+        db.afterCommit(fx -> fences.poke());
         runs.setAudit(identity.audit());
         RunMaintenance maintenance = new RunMaintenance(runs);
 
@@ -161,7 +173,10 @@ public final class DroverServer implements AutoCloseable {
                 push.wake();
             }
             signal.wake(queues);
+            fences.poke(); // another node's trigger committed
         });
+        listener.listen("drover_event_fences", eventLog::fenced);
+        stream = new io.drover.eventlog.EventStream(db, eventLog, config.pollIntervalMs());
 
         // Workflows advance inside the transactions that settle their steps' runs (RunSettledHook).
         var workflows = new io.drover.workflows.WorkflowStore(db, jobs);
@@ -177,13 +192,21 @@ public final class DroverServer implements AutoCloseable {
         retention = new io.drover.retention.RetentionPass(db, identity.audit(), clock);
 
         // Outbound webhooks: the sender runs on every node; the fan-out (events -> deliveries) only
-        // once an EventReader exists. TODO(evlog merge): set eventReader to the event log's reader.
+        // once an EventReader exists (the event log, below).
         var webhooks = new io.drover.webhooks.WebhookStore(db, new SecretBox(keys), identity.audit(), clock);
         webhookSender = new io.drover.webhooks.WebhookSender(db, webhooks, clock, "webhooks:" + nodeId,
                 config.pushConcurrency(), config.webhookBackoffMs(), config.webhookMaxAttempts(),
                 config.pushConnectTimeoutMs(), io.drover.webhooks.WebhookSender.REQUEST_TIMEOUT_MS,
                 io.drover.webhooks.WebhookSender.REQUEST_TIMEOUT_MS + 30_000, config.pollIntervalMs())
                 .withOutbound(outbound);
+        eventReader = eventLog; // the event log (branch evlog) is the fan-out's EventReader
+        // a delivery that gave up is a webhook.dead event, written in the transaction that marks it dead
+        webhookSender.withDeadHook((c, d) -> io.drover.eventlog.EventWrites.insert(c, d.projectId(),
+                io.drover.webhooks.WebhookFanout.DEAD, d.runId(), io.drover.http.Json.object()
+                        .put("delivery_id", d.id().toString()).put("webhook_id", d.webhookId().toString())
+                        .put("event_id", d.eventId()).put("event_type", d.eventType()).put("attempts", d.attempts())
+                        .put("last_status_code", d.lastStatusCode()).put("last_error", d.lastError()),
+                io.drover.store.SqlTime.now(clock)));
         if (eventReader != null) {
             webhookFanout = new io.drover.webhooks.WebhookFanout(db, eventReader,
                     new io.drover.redact.Redactions(db), clock, config.pollIntervalMs())
@@ -206,6 +229,12 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
         routes.addAll(new io.drover.retention.RetentionRoutes(retention, db, identity.audit()).routes());
         routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
+        routes.addAll(stream.routes());
+        // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
+        stream.setRedaction(e -> !e.type().startsWith("run.") ? e
+                : new io.drover.eventlog.Event(e.id(), e.type(), e.occurredAt(), e.projectId(), e.runId(),
+                        identity.outlets().event(new io.drover.access.Principal(e.projectId(), null,
+                                io.drover.access.Role.VIEWER), e.data())));
         List<Route> all = new ArrayList<>(routes);
         routes.addAll(0, new OpsRoutes(db, registry, new QueueDepth(db, registry), () -> ready, () -> all, VERSION)
                 .routes());
@@ -218,6 +247,7 @@ public final class DroverServer implements AutoCloseable {
         ticker.start();
         workflowTimers.start();
         retention.start();
+        fences.start();
         if (config.pushEnabled()) {
             push.start();
         }
@@ -276,6 +306,21 @@ public final class DroverServer implements AutoCloseable {
         return webhookFanout;
     }
 
+    /** The event log's read side (webhooks and log drains read it too). */
+    public io.drover.eventlog.EventLog eventLog() {
+        return eventLog;
+    }
+
+    /** The fence writer (tests run a pass themselves). */
+    public io.drover.eventlog.FenceWriter fenceWriter() {
+        return fences;
+    }
+
+    /** The live stream (tests shorten its keep-alive and buffer). */
+    public io.drover.eventlog.EventStream eventStream() {
+        return stream;
+    }
+
     public DelayedPromoter promoter() {
         return promoter;
     }
@@ -302,6 +347,9 @@ public final class DroverServer implements AutoCloseable {
     public void close() {
         ready = false;
         Duration grace = Duration.ofMillis(config.shutdownGraceMs());
+        if (stream != null) {
+            stream.close(); // open streams end now; their clients reconnect with Last-Event-ID elsewhere
+        }
         if (http != null) {
             http.stop();
         }
@@ -316,6 +364,9 @@ public final class DroverServer implements AutoCloseable {
             if (service != null) {
                 service.stop();
             }
+        }
+        if (fences != null) {
+            fences.close();
         }
         if (listener != null) {
             listener.stop();

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "drover", mixinStandardHelpOptions = true, version = "drover 0.1.0",
         description = "Drover: jobs, runs, schedules and workflows on PostgreSQL.",
         subcommands = {ServerCommand.class, JobsCommand.class, TriggerCommand.class, RunsCommand.class,
-                KeysCommand.class, MembersCommand.class, AuditCommand.class, ApplyCommand.class, DiffCommand.class},
+                KeysCommand.class, MembersCommand.class, AuditCommand.class, ApplyCommand.class, DiffCommand.class,
+                EventsCommand.class},
         footer = ExitCodes.FOOTER)
 public final class DroverCli implements Runnable {
     private final Map<String, String> env;

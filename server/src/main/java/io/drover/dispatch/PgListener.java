@@ -22,6 +22,8 @@ public final class PgListener {
     private static final Logger log = LoggerFactory.getLogger(PgListener.class);
     private final Db db;
     private final Consumer<List<String>> sink;
+    /** Other channels this connection listens to, and what each notification on them wakes. */
+    private final java.util.Map<String, Runnable> channels = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running;
     private volatile Connection connection;
     private Thread thread;
@@ -29,6 +31,14 @@ public final class PgListener {
     public PgListener(Db db, Consumer<List<String>> sink) {
         this.db = db;
         this.sink = sink;
+    }
+
+    /**
+     * Also listens to {@code channel}: {@code onNotify} runs (on the listener's thread: quickly) for
+     * each of its notifications, and after each reconnect. Wiring time, before {@link #start}.
+     */
+    public void listen(String channel, Runnable onNotify) {
+        channels.put(channel, onNotify);
     }
 
     public synchronized void start() {
@@ -61,9 +71,13 @@ public final class PgListener {
                 connection = db.openDedicated();
                 try (Statement s = connection.createStatement()) {
                     s.execute("LISTEN drover_runs");
+                    for (String channel : channels.keySet()) {
+                        s.execute("LISTEN " + channel);
+                    }
                 }
                 backoff = 100;
                 sink.accept(List.of()); // something may have been missed while not listening
+                channels.values().forEach(Runnable::run);
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notes = pg.getNotifications(1_000);
@@ -71,7 +85,12 @@ public final class PgListener {
                         continue;
                     }
                     for (PGNotification n : notes) {
-                        sink.accept(Arrays.asList(n.getParameter().split(",")));
+                        Runnable other = channels.get(n.getName());
+                        if (other != null) {
+                            other.run();
+                        } else {
+                            sink.accept(Arrays.asList(n.getParameter().split(",")));
+                        }
                     }
                 }
             } catch (SQLException e) {

@@ -1,5 +1,6 @@
 package io.drover.events;
 
+import io.drover.eventlog.EventWrites;
 import io.drover.store.Query;
 import io.drover.store.UuidV7;
 import java.sql.Connection;
@@ -23,7 +24,9 @@ public final class Approvals {
                     .set("step_id", stepId).set("action", action).set("details", detailsJson, Types.VARCHAR)
                     .set("risk_level", riskLevel).set("continuation_event", continuationEvent)
                     .set("expires_at", expiresAt);
-            return one(q).orElseThrow();
+            Approval a = one(q).orElseThrow();
+            event(c, a, "approval.requested");
+            return a;
         }
     }
 
@@ -32,7 +35,10 @@ public final class Approvals {
             String by) throws SQLException {
         try (Query q = EventWaits.SQL.prepare(c, "settle_step_approvals")) {
             q.set("status", status).set("comment", comment, Types.VARCHAR).set("resolved_by", by, Types.VARCHAR)
-                    .set("workflow_run_id", workflowRunId).set("step_id", stepId, Types.VARCHAR).update();
+                    .set("workflow_run_id", workflowRunId).set("step_id", stepId, Types.VARCHAR);
+            for (Approval a : all(q)) {
+                resolved(c, a);
+            }
         }
     }
 
@@ -42,8 +48,23 @@ public final class Approvals {
         try (Query q = EventWaits.SQL.prepare(c, "resolve_approval")) {
             q.set("status", status).set("comment", comment, Types.VARCHAR).set("resolved_by", by, Types.VARCHAR)
                     .set("id", id).set("project_id", projectId);
-            return one(q);
+            Optional<Approval> a = one(q);
+            if (a.isPresent()) {
+                resolved(c, a.get());
+            }
+            return a;
         }
+    }
+
+    /** approval.approved|rejected|expired (API.md "Events"); a canceled request (its workflow run went) is none. */
+    private static void resolved(Connection c, Approval a) throws SQLException {
+        if (!a.status().equals("canceled")) {
+            event(c, a, "approval." + a.status());
+        }
+    }
+
+    private static void event(Connection c, Approval a, String type) throws SQLException {
+        EventWrites.insert(c, a.projectId(), type, a.workflowRunId(), a.toJson(), null);
     }
 
     /** Standalone requests past their expiry, locked for the timer service. */

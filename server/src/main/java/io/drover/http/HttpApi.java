@@ -157,7 +157,10 @@ public final class HttpApi {
             ctx.contentType(reply.contentType()).result(s);
         } else if (reply.body() instanceof Reply.Streamed streamed) {
             ctx.contentType(reply.contentType());
-            try (java.io.OutputStream out = ctx.outputStream()) {
+            // Server-sent events go straight to Jetty's stream, each flush on the wire: Javalin's
+            // compressing stream holds the first bytes back until it has enough to decide.
+            try (java.io.OutputStream out = reply.contentType().startsWith("text/event-stream")
+                    ? ctx.res().getOutputStream() : ctx.outputStream()) {
                 streamed.writeTo(out);
             }
         } else if (reply.body() instanceof byte[] b) {

@@ -50,6 +50,12 @@ public final class RetentionPass extends Service {
     static final long LOCK_KEY = 0x6472_6f76_7265_746eL;
     /** How long schedule ticks are kept in a project without {@code retention_days}. */
     public static final int DEFAULT_TICK_DAYS = 30;
+    /**
+     * How long the event log's own rows are kept: log_events in a project without
+     * {@code retention_days}, and event_fences (global; the newest always stays). A reader that
+     * resumes from an id older than the oldest kept fence starts at the oldest kept events.
+     */
+    public static final int DEFAULT_EVENT_DAYS = 30;
     public static final long INTERVAL_MS = 3_600_000;
     /** Rows per delete transaction: small enough that each commits in milliseconds. */
     public static final int BATCH = 500;
@@ -141,6 +147,7 @@ public final class RetentionPass extends Service {
             t.counts().forEach(n -> deleted.put(n, 0L));
         }
         deleted.put("schedule_ticks", 0L);
+        deleted.put("log_events", 0L);
         deleted.put("audit_log", 0L);
         List<Windows> projects = db.read(c -> {
             List<Windows> out = new ArrayList<>();
@@ -165,6 +172,9 @@ public final class RetentionPass extends Service {
             int tickDays = w.retentionDays() != null ? w.retentionDays() : DEFAULT_TICK_DAYS;
             drain(new Target(SQL, "delete_schedule_ticks", List.of("schedule_ticks")), w.projectId(),
                     Timestamp.from(cutoff(tickDays)), deleted);
+            int eventDays = w.retentionDays() != null ? w.retentionDays() : DEFAULT_EVENT_DAYS;
+            drain(new Target(SQL, "delete_log_events", List.of("log_events")), w.projectId(),
+                    Timestamp.from(cutoff(eventDays)), deleted);
             if (w.auditDays() != null) {
                 Instant cutoff = cutoff(w.auditDays());
                 int n;
@@ -204,6 +214,10 @@ public final class RetentionPass extends Service {
         drain(new Target(SQL, "delete_orphan_ticks", List.of("schedule_ticks")), null,
                 Timestamp.from(cutoff(DEFAULT_TICK_DAYS)), ticks);
         deleted.put("orphan_schedule_ticks", ticks.get("schedule_ticks"));
+        Map<String, Long> fences = new LinkedHashMap<>(Map.of("event_fences", 0L));
+        drain(new Target(SQL, "delete_event_fences", List.of("event_fences")), null,
+                Timestamp.from(cutoff(DEFAULT_EVENT_DAYS)), fences);
+        deleted.putAll(fences);
         return deleted;
     }
 

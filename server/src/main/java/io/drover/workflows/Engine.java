@@ -87,6 +87,7 @@ public final class Engine implements RunSettledHook, io.drover.events.EventDeliv
                 .setArray("types", "text", steps.stream().map(StepSpec::type).toArray(String[]::new))
                 .setArray("deps_totals", "int4",
                         steps.stream().map(s -> s.dependsOn().size()).toArray(Integer[]::new)));
+        io.drover.eventlog.EventWrites.workflowRun(c, run.id()); // workflow_run.running: it starts in that state
         with(c, run.id(), a -> a.begin());
         return new Started(Rows.lock(c, run.id()).orElseThrow(), true);
     }

@@ -1,5 +1,6 @@
 package io.drover.workflows;
 
+import io.drover.eventlog.EventWrites;
 import io.drover.store.Query;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,6 +35,7 @@ final class StatusWrites {
             bindStep(q, runId, stepId, to, params);
             check(c, runId, stepId, to, q.update());
         }
+        EventWrites.workflowSteps(c, runId, List.of(stepId));
     }
 
     /**
@@ -62,6 +64,7 @@ final class StatusWrites {
                 }
             }
         }
+        EventWrites.workflowSteps(c, runId, changed);
     }
 
     /** A job step started in one pass: its attempt, its run, its concurrency key and its due time. */
@@ -97,6 +100,7 @@ final class StatusWrites {
             }
             check(c, runId, starts.get(0).stepId(), to, 0); // the same step twice
         }
+        EventWrites.workflowSteps(c, runId, changed);
     }
 
     /** Moves one step to {@code to} with a statement that has no parameters of its own. */
@@ -116,6 +120,7 @@ final class StatusWrites {
                         + " and cannot move to " + to.db() + " (" + statement + ")");
             }
         }
+        EventWrites.workflowRun(c, runId);
     }
 
     /** Moves one workflow run to {@code to} with a statement that has no parameters of its own. */
@@ -137,6 +142,7 @@ final class StatusWrites {
                         StepStatus.fromDb(rs.getString(5))));
             }
         }
+        EventWrites.workflowSteps(c, runId, out.stream().map(Canceled::stepId).toList());
         return out;
     }
 
@@ -170,6 +176,7 @@ final class StatusWrites {
             for (int i = 0; i < counts.length; i++) {
                 check(c, runId, stepIds.get(i), targets.get(i), counts[i]);
             }
+            EventWrites.workflowSteps(c, runId, stepIds);
             stepIds.clear();
             targets.clear();
         }

@@ -194,6 +194,7 @@ class AuthTest {
         m.put("POST /v1/events/prefix/{prefix}/send", new Req("POST", "/v1/events/prefix/auth-/send", Map.of()));
         m.put("POST /v1/approvals", new Req("POST", "/v1/approvals", Map.of("action", "x")));
         m.put("GET /v1/approvals", new Req("GET", "/v1/approvals", null));
+        m.put("GET /v1/stream", new Req("GET", "/v1/stream", null)); // read only up to its status (it never ends)
         m.put("GET /v1/approvals/{id}", new Req("GET", "/v1/approvals/" + approvalId, null));
         m.put("POST /v1/approvals/{id}/approve", new Req("POST", "/v1/approvals/" + approvalId + "/approve", Map.of()));
         m.put("POST /v1/approvals/{id}/reject", new Req("POST", "/v1/approvals/" + approvalId + "/reject", Map.of()));
@@ -254,15 +255,32 @@ class AuthTest {
         for (Route r : routes()) {
             if (r.role() == Role.VIEWER) {
                 Req q = samples.get(r.method() + " " + r.path());
-                var answer = viewer.send(q.method(), q.path(), q.body());
+                int status = q.path().startsWith("/v1/stream") ? streamStatus(VIEWER, q.path())
+                        : viewer.send(q.method(), q.path(), q.body()).status();
                 reads++;
-                if (answer.status() != 200) {
-                    failures.add("viewer " + q.method() + " " + q.path() + ": expected 200, got " + answer.status());
+                if (status != 200) {
+                    failures.add("viewer " + q.method() + " " + q.path() + ": expected 200, got " + status);
                 }
             }
         }
         assertThat(reads).isGreaterThanOrEqualTo(6);
         assertThat(failures).as(String.join("\n", failures)).isEmpty();
+    }
+
+    /** The status of a streamed answer (server-sent events): the headers, then the stream is closed. */
+    private static int streamStatus(String key, String path) {
+        try {
+            var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(server.baseUrl() + path)).header("Authorization", "Bearer " + key).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            r.body().close();
+            return r.statusCode();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

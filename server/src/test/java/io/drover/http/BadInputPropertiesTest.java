@@ -45,7 +45,9 @@ class BadInputPropertiesTest {
     @BeforeContainer
     static void start() {
         server = TestServer.start();
-        routes = server.server().routes();
+        // GET /v1/stream answers 200 and never ends (server-sent events): its bad input is in BadInputTest
+        // and io.drover.eventlog.EventStreamTest.
+        routes = server.server().routes().stream().filter(r -> !r.path().equals("/v1/stream")).toList();
         Api api = new Api(server);
         var job = api.post("/v1/jobs", Map.of("slug", "pfx", "queue", "pq"));
         assertThat(job.status()).isEqualTo(201);

@@ -849,6 +849,13 @@ class BadInputTest {
                     "expires_in_secs");
             bad("unknown field", p, obj("action", "a", "risk", "low"), 422, "unknown_field", "risk");
         }));
+        t.put("GET /v1/stream", route("GET", "/v1/stream", () -> {
+            bad("types not an event type", "/v1/stream?types=Run.Created", null, 400, "invalid_parameter", null);
+            bad("types with a star inside", "/v1/stream?types=run.*.x", null, 400, "invalid_parameter", null);
+            bad("types over 50", "/v1/stream?types=" + "a,".repeat(51), null, 400, "invalid_parameter", null);
+            bad("after not an event id", "/v1/stream?after=zz", null, 400, "invalid_cursor", null);
+            bad("after one short", "/v1/stream?after=" + "0".repeat(32), null, 400, "invalid_cursor", null);
+        }));
         t.put("GET /v1/approvals", route("GET", "/v1/approvals", () -> {
             listParams("/v1/approvals");
             bad("status=nope", "/v1/approvals?status=nope", null, 400, "invalid_parameter", null);

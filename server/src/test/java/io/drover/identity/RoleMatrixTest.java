@@ -80,6 +80,9 @@ class RoleMatrixTest {
             for (var caller : callers.entrySet()) {
                 String role = caller.getKey().split(" ")[0];
                 boolean allowed = io.drover.access.Role.fromDb(role).atLeast(r.role());
+                if (allowed && r.path().equals("/v1/stream")) {
+                    continue; // 200 and never ends (server-sent events): AuthTest and EventStreamTest check it
+                }
                 Api.Answer a = caller.getValue().apply(r);
                 checked++;
                 boolean ok = allowed ? a.status() != 401 && a.status() != 403 && a.status() < 500
