@@ -59,3 +59,9 @@ WHERE j.execution = 'http'
 -- The endpoint URLs of a project's http jobs (current versions), for GET /v1/endpoints.
 SELECT DISTINCT spec ->> 'endpoint_url' FROM jobs
 WHERE project_id = :project_id AND execution = 'http' AND deleted_at IS NULL
+
+-- name: http_job_urls
+-- Every project's http jobs and their URLs (current versions): which projects hear of a circuit
+-- change (CircuitEvents). Read only when a circuit changes, which is rare.
+SELECT DISTINCT project_id, spec ->> 'endpoint_url' FROM jobs
+WHERE execution = 'http' AND deleted_at IS NULL

@@ -68,6 +68,10 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.workflows.WorkflowTimers workflowTimers;
     private HttpPushDispatcher push;
     private io.drover.endpoints.EndpointHealth endpointHealth;
+    private io.drover.webhooks.WebhookSender webhookSender;
+    private io.drover.webhooks.WebhookFanout webhookFanout;
+    /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
+    private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
     private io.drover.eventlog.EventLog eventLog;
@@ -155,8 +159,9 @@ public final class DroverServer implements AutoCloseable {
         reaper = new LeaseReaper(maintenance, config.reaperIntervalMs());
         ticker = new ScheduleTicker(db, jobs, runs, config.pollIntervalMs(), clock);
         // One breaker per outbound endpoint, shared by all nodes (endpoint_circuits). Circuit changes are
-        // logged; the event log (issue 17 item 1) adds itself with endpointHealth.addHook when it is wired.
+        // logged and are endpoint.<circuit> events of the projects whose http jobs name the endpoint.
         endpointHealth = new io.drover.endpoints.EndpointHealth(db, config.breaker(), clock);
+        endpointHealth.addHook(new io.drover.endpoints.CircuitEvents(config.breaker())); // endpoint.* events
         push = new HttpPushDispatcher(runs, jobs, "push:" + nodeId, config.pushConcurrency(),
                 config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs())
                 .withSecrets(secrets)
@@ -207,6 +212,30 @@ public final class DroverServer implements AutoCloseable {
         retention.addTarget(io.drover.ingest.EventSources.retentionTarget());
         var eventSources = new io.drover.ingest.EventSources(db, new SecretBox(keys), identity.audit());
 
+        // Outbound webhooks: the sender runs on every node; the fan-out (events -> deliveries) only
+        // once an EventReader exists (the event log, below).
+        var webhooks = new io.drover.webhooks.WebhookStore(db, new SecretBox(keys), identity.audit(), clock);
+        webhookSender = new io.drover.webhooks.WebhookSender(db, webhooks, clock, "webhooks:" + nodeId,
+                config.pushConcurrency(), config.webhookBackoffMs(), config.webhookMaxAttempts(),
+                config.pushConnectTimeoutMs(), io.drover.webhooks.WebhookSender.REQUEST_TIMEOUT_MS,
+                io.drover.webhooks.WebhookSender.REQUEST_TIMEOUT_MS + 30_000, config.pollIntervalMs())
+                .withOutbound(outbound);
+        eventReader = eventLog; // the event log (branch evlog) is the fan-out's EventReader
+        // a delivery that gave up is a webhook.dead event, written in the transaction that marks it dead
+        webhookSender.withDeadHook((c, d) -> io.drover.eventlog.EventWrites.insert(c, d.projectId(),
+                io.drover.webhooks.WebhookFanout.DEAD, d.runId(), io.drover.http.Json.object()
+                        .put("delivery_id", d.id().toString()).put("webhook_id", d.webhookId().toString())
+                        .put("event_id", d.eventId()).put("event_type", d.eventType()).put("attempts", d.attempts())
+                        .put("last_status_code", d.lastStatusCode()).put("last_error", d.lastError()),
+                io.drover.store.SqlTime.now(clock)));
+        if (eventReader != null) {
+            webhookFanout = new io.drover.webhooks.WebhookFanout(db, eventReader,
+                    new io.drover.redact.Redactions(db), clock, config.pollIntervalMs())
+                    .onDeliveries(webhookSender::wake);
+        }
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.webhooks.WebhookStore.sql(),
+                "delete_deliveries", List.of("webhook_deliveries")));
+
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
         routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).routes());
@@ -223,6 +252,7 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new io.drover.ingest.IngestRoutes(eventSources, new io.drover.ingest.Ingest(db, eventSources,
                 jobs, runs, workflows, engine, clock), jobs, workflows).routes());
         routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
+        routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
         routes.addAll(stream.routes());
         // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
         stream.setRedaction(e -> !e.type().startsWith("run.") ? e
@@ -244,6 +274,10 @@ public final class DroverServer implements AutoCloseable {
         fences.start();
         if (config.pushEnabled()) {
             push.start();
+        }
+        webhookSender.start();
+        if (webhookFanout != null) {
+            webhookFanout.start();
         }
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
@@ -289,6 +323,16 @@ public final class DroverServer implements AutoCloseable {
     /** Outbound endpoints' health and circuits (webhooks and log drains call it as HTTP push does). */
     public io.drover.endpoints.EndpointHealth endpointHealth() {
         return endpointHealth;
+    }
+
+    /** This node's webhook sender (tests). */
+    public io.drover.webhooks.WebhookSender webhookSender() {
+        return webhookSender;
+    }
+
+    /** The webhook fan-out, or null while no EventReader is wired. */
+    public io.drover.webhooks.WebhookFanout webhookFanout() {
+        return webhookFanout;
     }
 
     /** The event log's read side (webhooks and log drains read it too). */
@@ -346,7 +390,10 @@ public final class DroverServer implements AutoCloseable {
         if (push != null) {
             push.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {retention, workflowTimers, ticker, reaper,
+        if (webhookSender != null) {
+            webhookSender.shutdown(grace);
+        }
+        for (var service : new io.drover.maintenance.Service[] {webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {
             if (service != null) {
                 service.stop();

@@ -31,7 +31,10 @@ public record Config(
         int rateLimitBurst,
         String outboundAllow,
         io.drover.endpoints.Breaker breaker,
-        int metricsMaxJobs) {
+        int metricsMaxJobs,
+
+        long webhookBackoffMs,
+        int webhookMaxAttempts) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -60,35 +63,38 @@ public record Config(
                 // endpoint health and circuit breakers (DROVER_CIRCUIT_*, DROVER_ENDPOINT_*)
                 io.drover.endpoints.Breaker.fromEnv(env),
                 // distinct job label values in the per-job metrics; the rest count as job="_other"
-                intEnv(env, "DROVER_METRICS_MAX_JOBS", 200));
+                intEnv(env, "DROVER_METRICS_MAX_JOBS", 200),
+                // webhook deliveries: the first retry's delay (doubling, with jitter) and the attempts before dead
+                longEnv(env, "DROVER_WEBHOOK_BACKOFF_MS", 5_000),
+                intEnv(env, "DROVER_WEBHOOK_MAX_ATTEMPTS", 12));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -146,6 +152,12 @@ public record Config(
                 problems.add("DROVER_ADMIN_API_KEY must be at least 16 characters");
             }
         });
+        if (webhookBackoffMs < 1 || webhookBackoffMs > 86_400_000L) {
+            problems.add("DROVER_WEBHOOK_BACKOFF_MS must be 1..86400000, got " + webhookBackoffMs);
+        }
+        if (webhookMaxAttempts < 1 || webhookMaxAttempts > 100) {
+            problems.add("DROVER_WEBHOOK_MAX_ATTEMPTS must be 1..100, got " + webhookMaxAttempts);
+        }
         try {
             io.drover.outbound.OutboundGuard.parse(outboundAllow);
         } catch (IllegalArgumentException e) {

@@ -221,5 +221,13 @@ class CircuitBreakerTest {
         assertThat(changes).as("circuit changes through the hook").containsExactly(
                 flakyEndpoint + " closed->open", flakyEndpoint + " open->half_open", flakyEndpoint + " half_open->open",
                 flakyEndpoint + " open->half_open", flakyEndpoint + " half_open->closed");
+        // ... and as endpoint.* events of the event log, for the project whose job names the endpoint
+        List<String> events = Await.value("the circuit events in the event log", WAIT, () -> server.db().read(c ->
+                server.server().eventLog().after(c, null, null, 1000)).stream()
+                .filter(e -> e.type().startsWith("endpoint."))
+                .map(e -> e.type() + " " + e.data().get("endpoint").asText()).toList(), l -> l.size() == 5);
+        assertThat(events).containsExactly("endpoint.open " + flakyEndpoint, "endpoint.half_open " + flakyEndpoint,
+                "endpoint.open " + flakyEndpoint, "endpoint.half_open " + flakyEndpoint,
+                "endpoint.closed " + flakyEndpoint);
     }
 }

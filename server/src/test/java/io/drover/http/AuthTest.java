@@ -42,6 +42,7 @@ class AuthTest {
     static String approvalId;
     static String sourceId;
     static String subscriptionId;
+    static String webhookId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -72,6 +73,9 @@ class AuthTest {
         approvalId = admin.post("/v1/approvals", Map.of("action", "auth")).json().get("id").asText();
         sourceId = admin.post("/v1/event-sources", Map.of("slug", "auth-src")).json().get("id").asText();
         subscriptionId = admin.post("/v1/event-sources/auth-src/subscriptions", Map.of("job", "auth-job")).json()
+                .get("id").asText();
+        // disabled: no deliveries change rows in the background while snapshots are compared
+        webhookId = admin.post("/v1/webhooks", Map.of("url", "http://127.0.0.1:9/auth-hook", "enabled", false)).json()
                 .get("id").asText();
     }
 
@@ -212,6 +216,17 @@ class AuthTest {
         m.put("GET /v1/event-sources/{id}/events", new Req("GET", src + "/events", null));
         m.put("POST /v1/ingest/{source_id}", new Req("POST", "/v1/ingest/" + sourceId, Map.of()));
         m.put("GET /v1/endpoints", new Req("GET", "/v1/endpoints", null));
+        String wh = "/v1/webhooks/" + webhookId;
+        m.put("POST /v1/webhooks", new Req("POST", "/v1/webhooks", Map.of("url", "http://127.0.0.1:9/hook",
+                "enabled", false)));
+        m.put("GET /v1/webhooks", new Req("GET", "/v1/webhooks", null));
+        m.put("GET /v1/webhooks/{id}", new Req("GET", wh, null));
+        m.put("PATCH /v1/webhooks/{id}", new Req("PATCH", wh, Map.of("description", "x")));
+        m.put("DELETE /v1/webhooks/{id}", new Req("DELETE", wh, null));
+        m.put("POST /v1/webhooks/{id}/rotate-secret", new Req("POST", wh + "/rotate-secret", Map.of()));
+        m.put("GET /v1/webhooks/{id}/deliveries", new Req("GET", wh + "/deliveries?status=dead", null));
+        m.put("POST /v1/webhook-deliveries/{id}/replay", new Req("POST", "/v1/webhook-deliveries/" + someone
+                + "/replay", Map.of()));
         return m;
     }
 

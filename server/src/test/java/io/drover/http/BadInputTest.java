@@ -59,6 +59,7 @@ class BadInputTest {
     static String stepApproval;
     static String openSource;
     static String signedSource;
+    static String webhookId;
 
     @BeforeAll
     static void start() {
@@ -101,6 +102,8 @@ class BadInputTest {
         openSource = api.post("/v1/event-sources", Map.of("slug", "fxsrc", "verify", "none")).json().get("id")
                 .asText();
         signedSource = api.post("/v1/event-sources", Map.of("slug", "fxsigned")).json().get("id").asText();
+        webhookId = api.post("/v1/webhooks", Map.of("url", "http://127.0.0.1:9/fx-hook", "enabled", false)).json()
+                .get("id").asText();
     }
 
     private static String trigger(Map<String, Object> body) {
@@ -513,6 +516,7 @@ class BadInputTest {
         identity(t);
         workflowCases(t);
         ingestCases(t);
+        webhookCases(t);
         return t;
     }
 
@@ -583,6 +587,62 @@ class BadInputTest {
         }));
         t.put("GET /v1/endpoints", route("GET", "/v1/endpoints", () ->
                 open("query parameters are ignored", "/v1/endpoints?limit=0", TestServer.ADMIN_KEY)));
+    }
+
+    private void webhookCases(Map<String, RouteCases> t) {
+        String w = "/v1/webhooks/" + webhookId;
+        t.put("POST /v1/webhooks", route("POST", "/v1/webhooks", () -> {
+            String p = "/v1/webhooks";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("url missing", p, obj("event_types", List.of("run.*")), 422, "validation_failed", "url");
+            bad("url a number", p, obj("url", 5), 400, "invalid_type", "url");
+            bad("url not http", p, obj("url", "ftp://example.com/x"), 422, "validation_failed", "url");
+            bad("url private", p, obj("url", "http://10.0.0.1/x"), 422, "validation_failed", "url");
+            bad("url metadata", p, obj("url", "http://169.254.169.254/"), 422, "validation_failed", "url");
+            bad("event_types a string", p, obj("url", "http://127.0.0.1:9/x", "event_types", "run.*"), 400,
+                    "invalid_type", "event_types");
+            bad("event type not a type", p, obj("url", "http://127.0.0.1:9/x", "event_types", List.of("Run!")), 422,
+                    "validation_failed", "event_types");
+            bad("enabled a string", p, obj("url", "http://127.0.0.1:9/x", "enabled", "yes"), 400, "invalid_type",
+                    "enabled");
+            bad("unknown field", p, obj("url", "http://127.0.0.1:9/x", "secret", "whsec_x"), 422, "unknown_field",
+                    "secret");
+        }));
+        t.put("GET /v1/webhooks", route("GET", "/v1/webhooks", () -> listParams("/v1/webhooks")));
+        t.put("GET /v1/webhooks/{id}", route("GET", w, () -> unknownWebhooks("", null)));
+        t.put("PATCH /v1/webhooks/{id}", route("PATCH", w, () -> {
+            unknownWebhooks("", obj("enabled", true));
+            bad("url private", w, obj("url", "http://192.168.1.1/x"), 422, "validation_failed", "url");
+            bad("enabled a number", w, obj("enabled", 1), 400, "invalid_type", "enabled");
+            bad("unknown field", w, obj("secret", "x"), 422, "unknown_field", "secret");
+        }));
+        t.put("DELETE /v1/webhooks/{id}", route("DELETE", w, () -> unknownWebhooks("", null)));
+        t.put("POST /v1/webhooks/{id}/rotate-secret", route("POST", w + "/rotate-secret", () -> {
+            unknownWebhooks("/rotate-secret", obj());
+            bad("unknown field", w + "/rotate-secret", obj("secret", "whsec_x"), 422, "unknown_field", "secret");
+        }));
+        t.put("GET /v1/webhooks/{id}/deliveries", route("GET", w + "/deliveries", () -> {
+            unknownWebhooks("/deliveries", null);
+            listParams(w + "/deliveries");
+            bad("unknown status", w + "/deliveries?status=lost", null, 400, "invalid_parameter", null);
+        }));
+        t.put("POST /v1/webhook-deliveries/{id}/replay", route("POST", "/v1/webhook-deliveries/" + UNKNOWN + "/replay",
+                () -> {
+                    bad("unknown delivery", "/v1/webhook-deliveries/" + UNKNOWN + "/replay", obj(), 404, "not_found",
+                            null);
+                    bad("not a delivery id", "/v1/webhook-deliveries/nope/replay", obj(), 404, "not_found", null);
+                    bad("unknown field", "/v1/webhook-deliveries/" + UNKNOWN + "/replay", obj("now", true), 422,
+                            "unknown_field", "now");
+                }));
+    }
+
+    /** Unknown webhooks: a random UUIDv7 and strings that are not UUIDs. */
+    private void unknownWebhooks(String suffix, Object body) {
+        bad("unknown webhook id (UUIDv7)", "/v1/webhooks/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        for (String id : NOT_IDS) {
+            bad("webhook id '" + (id.length() > 20 ? id.substring(0, 20) + "..." : id) + "'",
+                    "/v1/webhooks/" + id + suffix, body, 404, "not_found", null);
+        }
     }
 
     private void noKey(String path) {
