@@ -69,6 +69,11 @@ SELECT cursor FROM webhook_fanout_cursor WHERE singleton FOR UPDATE
 -- name: move_cursor
 UPDATE webhook_fanout_cursor SET cursor = :cursor, updated_at = now() WHERE singleton
 
+-- name: any_enabled_webhook
+-- Whether the fan-out has anyone to deliver to; with no enabled webhook anywhere it moves its cursor
+-- to the log's head without reading the events (the log is read by no one then).
+SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled)
+
 -- name: enabled_webhooks
 SELECT id, project_id, event_types FROM webhooks WHERE enabled AND project_id = ANY(:project_ids)
 

@@ -68,6 +68,15 @@ public final class EventLog implements EventReader {
     }
 
     /** After the latest fence: where a reader that wants only what comes next starts. */
+    @Override
+    public String headCursor(Connection c) {
+        try {
+            return head(c).toString();
+        } catch (SQLException e) {
+            throw new io.drover.store.DbException(e);
+        }
+    }
+
     public EventId head(Connection c) throws SQLException {
         try (Query q = SQL.prepare(c, "latest_fence"); ResultSet rs = q.query()) {
             return EventId.endOf(rs.next() ? rs.getLong(1) : 0);

@@ -18,6 +18,14 @@ public interface EventReader {
      */
     List<Event> after(Connection c, String cursor, UUID projectId, int limit);
 
+    /**
+     * The cursor after every event readable now (a consumer with nothing to consume may move its
+     * cursor there without reading), or null when the reader cannot tell.
+     */
+    default String headCursor(Connection c) {
+        return null;
+    }
+
     /** Runs {@code wake} (on a background thread, quickly) whenever new events may be readable. */
     void onNewEvents(Runnable wake);
 }

@@ -45,6 +45,14 @@ final class TableEventReader implements EventReader {
         if (server.server().webhookFanout() != null) {
             server.server().webhookFanout().stop();
         }
+        // The server's fan-out may have moved the one cursor to the event log's head (it skips the log
+        // while no webhook exists): this reader's ids start from the beginning.
+        server.db().tx(c -> {
+            try (var ps = c.prepareStatement("UPDATE webhook_fanout_cursor SET cursor = NULL WHERE singleton")) {
+                ps.executeUpdate();
+            }
+            return null;
+        });
     }
 
     /** Appends one event and wakes the readers; its id. */

@@ -24,6 +24,30 @@ class WebhookEndToEndTest {
     static TestServer server;
     static Api api;
 
+    /** With no enabled webhook the fan-out moves its cursor to the log's head without reading events. */
+    @Test
+    void withNoWebhookTheFanOutSkipsTheLogWithoutReadingIt() {
+        assertThat(api.post("/v1/jobs", Map.of("slug", "e2e-none")).status()).isEqualTo(201);
+        assertThat(api.post("/v1/jobs/e2e-none/trigger", Map.of()).status()).isEqualTo(201);
+        Await.until("the cursor at the log's head", Duration.ofSeconds(20), () -> {
+            String head = server.db().read(c -> server.server().eventLog().headCursor(c));
+            String cursor = server.db().read(c -> {
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT cursor FROM webhook_fanout_cursor")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            });
+            return cursor != null && cursor.equals(head) && !head.equals(io.drover.eventlog.EventId.START.toString());
+        });
+        long deliveries = server.db().read(c -> {
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM webhook_deliveries")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+        assertThat(deliveries).isZero();
+    }
+
     @Test
     void aCompletedRunReachesTheWebhookSigned() {
         try (Receiver receiver = new Receiver()) {
