@@ -104,10 +104,12 @@ public final class WebhookFanout extends Service {
             // Nobody to deliver to: skip the events instead of reading them. The head is read before the
             // check, so every event it covers committed before a webhook the check does not see existed.
             String head = reader.headCursor(c);
-            if (head != null && (cursor == null || head.compareTo(cursor) > 0) && !anyEnabled(c)) {
-                try (Query q = WebhookStore.SQL.prepare(c, "move_cursor")) {
-                    q.set("cursor", head);
-                    q.update();
+            if (head != null && !anyEnabled(c)) {
+                if (cursor == null || head.compareTo(cursor) > 0) {
+                    try (Query q = WebhookStore.SQL.prepare(c, "move_cursor")) {
+                        q.set("cursor", head);
+                        q.update();
+                    }
                 }
                 return 0;
             }
