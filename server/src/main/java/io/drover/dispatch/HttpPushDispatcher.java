@@ -336,7 +336,7 @@ public final class HttpPushDispatcher extends Service {
         try {
             runs.change(run.projectId(), run.id(), (c, locked) -> {
                 if (locked.run().status() != RunStatus.DEQUEUED || !dispatcherId.equals(locked.run().workerId())) {
-                    throw new io.drover.http.ApiError(409, "not_held", "no longer ours", java.util.Map.of());
+                    throw new io.drover.errors.Conflict("not_held", "no longer ours", java.util.Map.of());
                 }
                 return Transitions.undequeue(locked.run());
             });

@@ -3,7 +3,6 @@ package io.drover.ingest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.drover.http.ApiError;
 import io.drover.http.Json;
 import io.drover.jobs.Job;
 import io.drover.jobs.JobStore;
@@ -75,7 +74,7 @@ public final class Ingest {
         UUID sourceId = EventSources.uuid(sourceIdText);
         EventSources.Opened src = sourceId == null ? null : sources.forIngest(sourceId);
         if (src == null) {
-            throw ApiError.notFound("event source", sourceIdText);
+            throw new io.drover.errors.NotFound("event source", sourceIdText);
         }
         String deliveryId;
         switch (src.verify()) {
@@ -94,15 +93,15 @@ public final class Ingest {
             deliveryId = "drover:" + UuidV7.next(); // the sender named none: nothing to de-duplicate by
         }
         if (deliveryId.length() > MAX_DELIVERY_ID || deliveryId.indexOf('\0') >= 0) {
-            throw ApiError.invalid("delivery_id", "the delivery id must be 1.." + MAX_DELIVERY_ID + " characters");
+            throw new io.drover.errors.Invalid("delivery_id", "the delivery id must be 1.." + MAX_DELIVERY_ID + " characters");
         }
         JsonNode event = Json.parse(body);
         if (!event.isObject()) {
-            throw ApiError.badRequest("invalid_body", "an event is a JSON object", Map.of());
+            throw new io.drover.errors.Malformed("invalid_body", "an event is a JSON object", Map.of());
         }
         String unstorable = Json.unstorablePath(event, "");
         if (unstorable != null) {
-            throw ApiError.invalid("body", "holds a value PostgreSQL cannot store at " + unstorable);
+            throw new io.drover.errors.Invalid("body", "holds a value PostgreSQL cannot store at " + unstorable);
         }
         List<Target> targets = targets(src.projectId(), sourceId);
         String delivery = deliveryId;
@@ -196,7 +195,7 @@ public final class Ingest {
 
     private static void refuseIf(String problem) {
         if (problem != null) {
-            throw new ApiError(401, "invalid_signature", problem, Map.of());
+            throw new io.drover.errors.Unauthorized("invalid_signature", problem);
         }
     }
 

@@ -26,6 +26,7 @@ class RoleMatrixTest {
     /** Routes that need no caller at all; anything else must name a role or be an account route. */
     static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json",
             "POST /v1/auth/login", "POST /v1/invitations/accept", "POST /v1/password-resets",
+            "POST /v1/ingest/{source_id}", // outside systems: the source's signature, not an API key
             "POST /v1/password-resets/confirm");
     static final List<String> ROLES = List.of("viewer", "operator", "admin", "owner");
 
