@@ -176,7 +176,8 @@ public record Config(
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());
     }
 
-    private static double doubleEnv(Map<String, String> env, String name, double dflt) {
+    /** A number setting, or {@code dflt} when unset; a value that is not a number names the setting. */
+    public static double doubleEnv(Map<String, String> env, String name, double dflt) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {
             return dflt;
@@ -188,11 +189,11 @@ public record Config(
         }
     }
 
-    private static int intEnv(Map<String, String> env, String name, int dflt) {
+    public static int intEnv(Map<String, String> env, String name, int dflt) {
         return (int) longEnv(env, name, dflt);
     }
 
-    private static long longEnv(Map<String, String> env, String name, long dflt) {
+    public static long longEnv(Map<String, String> env, String name, long dflt) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {
             return dflt;

@@ -1,5 +1,6 @@
 package io.drover.endpoints;
 
+import io.drover.config.Config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,25 +25,13 @@ public record Breaker(int failures, long openMs, long probeTimeoutMs, int minSam
 
     public static Breaker fromEnv(Map<String, String> env) {
         return new Breaker(
-                (int) num(env, "DROVER_CIRCUIT_FAILURES", DEFAULTS.failures),
-                (long) num(env, "DROVER_CIRCUIT_OPEN_MS", DEFAULTS.openMs),
-                (long) num(env, "DROVER_CIRCUIT_PROBE_TIMEOUT_MS", DEFAULTS.probeTimeoutMs),
-                (int) num(env, "DROVER_CIRCUIT_MIN_SAMPLES", DEFAULTS.minSamples),
-                num(env, "DROVER_CIRCUIT_MIN_SUCCESS_RATE", DEFAULTS.minSuccessRate),
-                num(env, "DROVER_ENDPOINT_EWMA_ALPHA", DEFAULTS.alpha),
-                (long) num(env, "DROVER_ENDPOINT_LATENCY_TARGET_MS", DEFAULTS.latencyTargetMs));
-    }
-
-    private static double num(Map<String, String> env, String name, double dflt) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            return Double.parseDouble(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
-        }
+                Config.intEnv(env, "DROVER_CIRCUIT_FAILURES", DEFAULTS.failures),
+                Config.longEnv(env, "DROVER_CIRCUIT_OPEN_MS", DEFAULTS.openMs),
+                Config.longEnv(env, "DROVER_CIRCUIT_PROBE_TIMEOUT_MS", DEFAULTS.probeTimeoutMs),
+                Config.intEnv(env, "DROVER_CIRCUIT_MIN_SAMPLES", DEFAULTS.minSamples),
+                Config.doubleEnv(env, "DROVER_CIRCUIT_MIN_SUCCESS_RATE", DEFAULTS.minSuccessRate),
+                Config.doubleEnv(env, "DROVER_ENDPOINT_EWMA_ALPHA", DEFAULTS.alpha),
+                Config.longEnv(env, "DROVER_ENDPOINT_LATENCY_TARGET_MS", DEFAULTS.latencyTargetMs));
     }
 
     /** Problems, each naming the setting; empty when all is well. */
