@@ -89,9 +89,18 @@ final class Frames {
         for (JsonNode c : answer.path("data")) {
             Map<String, Object> args = c.hasNonNull("args") && c.get("args").isObject()
                     ? JSON.convertValue(c.get("args"), Map.class) : Map.of();
-            out.add(new AgentCommand(c.path("id").asText(), c.path("type").asText(), text(c, "target"), args));
+            out.add(new AgentCommand(c.path("id").asText(), type(c.path("type").asText()), text(c, "target"), args));
         }
         return out;
+    }
+
+    /** Drover names the schedule commands {@code pause_schedule} and {@code resume_schedule}; adapters see {@code pause} and {@code resume}. */
+    private static String type(String wire) {
+        return switch (wire) {
+            case "pause_schedule" -> "pause";
+            case "resume_schedule" -> "resume";
+            default -> wire;
+        };
     }
 
     private static void putIf(ObjectNode n, String field, String value) {
