@@ -36,7 +36,7 @@ import java.util.function.Supplier;
 public final class DroverAgent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DroverAgent.class.getName());
     /** The agent protocol version this library speaks. */
-    public static final String PROTOCOL_VERSION = "1";
+    public static final int PROTOCOL_VERSION = 1;
     private static final int OUTCOME_WINDOW = 100;
 
     private final AgentHttp http;
@@ -58,6 +58,7 @@ public final class DroverAgent implements AutoCloseable {
     private volatile boolean schedulesDirty = true;
     private final List<Thread> threads = new ArrayList<>();
     private final Object wake = new Object();
+    private String lastWarning;
 
     private DroverAgent(Builder b) {
         this.cfg = b;
@@ -202,7 +203,16 @@ public final class DroverAgent implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 connected = false;
                 long wait = backoff.next();
-                LOG.log(System.Logger.Level.DEBUG, "drover agent: " + e + "; retrying in " + wait + " ms");
+                // Drover refusing the agent (a bad token, a frame it cannot take) is worth a warning;
+                // Drover being away is expected and only logged at debug level.
+                boolean refused = e instanceof AgentHttp.Refused r && (r.permanent() || r.status == 401);
+                String message = "drover agent: " + e.getMessage() + "; retrying in " + wait + " ms";
+                if (refused && !message.equals(lastWarning)) {
+                    lastWarning = message;
+                    LOG.log(System.Logger.Level.WARNING, message);
+                } else {
+                    LOG.log(System.Logger.Level.DEBUG, message);
+                }
                 if (!pause(wait)) {
                     return;
                 }
