@@ -59,7 +59,7 @@ public final class DroverQuartz {
             throws SchedulerException {
         DroverQuartz q = new DroverQuartz(scheduler, reportData);
         q.agent = builder.framework(ENGINE).engine(ENGINE).scheduler(ENGINE)
-                .capability("retry").capability("cancel").capability("pause").capability("resume")
+                .capability("retry").capability("cancel").capability("pause_schedule").capability("resume_schedule")
                 .metadata("scheduler_name", scheduler.getSchedulerName())
                 .commands(q::handle).schedules(q::schedules).build();
         scheduler.getListenerManager().addJobListener(q.new Jobs());
