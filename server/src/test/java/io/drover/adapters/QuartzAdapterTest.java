@@ -52,6 +52,27 @@ class QuartzAdapterTest {
         }
     }
 
+    /** Runs until it is interrupted. */
+    public static final class Slow implements org.quartz.InterruptableJob {
+        private final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public void execute(JobExecutionContext ctx) throws JobExecutionException {
+            try {
+                if (!stop.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new JobExecutionException("never interrupted");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void interrupt() {
+            stop.countDown();
+        }
+    }
+
     public static final class Boom implements Job {
         @Override
         public void execute(JobExecutionContext ctx) throws JobExecutionException {
@@ -123,12 +144,19 @@ class QuartzAdapterTest {
         Await.until("the paused schedule reported", Duration.ofSeconds(30), () -> Agents.schedules(api, reg.id()).stream()
                 .anyMatch(s -> s.path("name").asText().equals("billing.nightly-cron") && !s.path("enabled").asBoolean()));
 
-        // cancel of an execution that is not running: a failed command with the reason, nothing else
-        Api.Answer cancel = api.post("/v1/tasks/" + boom.path("id").asText() + "/cancel", null);
-        assertThat(cancel.status()).isEqualTo(202);
-        JsonNode refused = Agents.awaitCommand(api, cancel.json().path("id").asText(), "failed");
-        assertThat(refused.path("message").asText()).contains("not running");
-        assertThat(scheduler.checkExists(JobKey.jobKey("hello", "billing"))).isTrue();
+        // cancel: Drover refuses it for a task that has finished; a running one is interrupted in Quartz
+        assertThat(api.post("/v1/tasks/" + boom.path("id").asText() + "/cancel", null).status()).isEqualTo(409);
+        scheduler.scheduleJob(JobBuilder.newJob(Slow.class).withIdentity("slow", "billing").build(),
+                TriggerBuilder.newTrigger().withIdentity("slow-now", "billing").startNow().build());
+        JsonNode slow = Agents.awaitTasks(api, "quartz", "the slow job started",
+                t -> Agents.count(t, "billing.slow", "started") == 1).stream()
+                .filter(t -> t.path("name").asText().equals("billing.slow")).findFirst().orElseThrow();
+        Api.Answer cancel = api.post("/v1/tasks/" + slow.path("id").asText() + "/cancel", null);
+        assertThat(cancel.status()).as(cancel.text()).isEqualTo(202);
+        Agents.awaitCommand(api, cancel.json().path("id").asText(), "succeeded");
+        Agents.awaitTasks(api, "quartz", "the slow job reported cancelled",
+                t -> Agents.count(t, "billing.slow", "cancelled") == 1);
+        assertThat(scheduler.getCurrentlyExecutingJobs()).isEmpty();
     }
 
     /** Quartz clustered on the JDBC JobStore, on the test database, with the tables its jar ships. */

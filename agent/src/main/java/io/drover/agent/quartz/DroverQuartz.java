@@ -43,6 +43,8 @@ public final class DroverQuartz {
     private final Scheduler scheduler;
     private final boolean reportData;
     private final Recent<Execution> fired = new Recent<>(10_000);
+    /** Executions Drover asked to cancel: when they end they are reported as cancelled. */
+    private final Recent<Boolean> canceled = new Recent<>(1_000);
     private DroverAgent agent;
 
     private DroverQuartz(Scheduler scheduler, boolean reportData) {
@@ -103,6 +105,10 @@ public final class DroverQuartz {
 
         @Override
         public void jobWasExecuted(JobExecutionContext ctx, JobExecutionException error) {
+            if (canceled.get(ctx.getFireInstanceId()) != null) {
+                agent.record(new TaskEvent(0, "task_cancelled", null, task(ctx), null, null));
+                return;
+            }
             if (error == null) {
                 agent.record(new TaskEvent(0, "task_succeeded", null, task(ctx), null, null));
                 return;
@@ -161,6 +167,7 @@ public final class DroverQuartz {
                 return AgentCommand.Result.ok("fired " + e.job() + " again");
             }
             case "cancel":
+                canceled.put(c.target(), Boolean.TRUE);
                 return scheduler.interrupt(c.target())
                         ? AgentCommand.Result.ok("interrupted " + c.target())
                         : AgentCommand.Result.failed("execution " + c.target()
