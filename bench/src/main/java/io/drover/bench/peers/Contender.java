@@ -31,7 +31,26 @@ interface Contender extends AutoCloseable {
     @Override
     void close() throws Exception;
 
+    /**
+     * Attaches Drover's agent adapter for this engine, built from {@code agent}, when {@link #init}
+     * creates the scheduler ("&lt;peer&gt;+agent" contenders: the peer's throughput with the adapter on).
+     */
+    default void attachAgent(io.drover.agent.DroverAgent.Builder agent) {
+        throw new UnsupportedOperationException("no agent adapter for this contender");
+    }
+
+    /** The agent's settings for "+agent" contenders, from the system properties Peers gives the child JVM. */
+    static io.drover.agent.DroverAgent.Builder agentFromProperties() {
+        return io.drover.agent.DroverAgent.builder(System.getProperty("peers.agent.url"),
+                System.getProperty("peers.agent.token"));
+    }
+
     static Contender named(String name) {
+        if (name.endsWith("+agent")) {
+            Contender c = named(name.substring(0, name.length() - "+agent".length()));
+            c.attachAgent(agentFromProperties());
+            return c;
+        }
         return switch (name) {
             case "drover" -> new DroverContender();
             case "db-scheduler" -> new DbSchedulerContender();

@@ -27,6 +27,12 @@ final class DbSchedulerContender implements Contender {
     private Scheduler scheduler;
     private OneTimeTask<Long> task;
     private final AtomicLong seq = new AtomicLong();
+    private io.drover.agent.dbscheduler.DroverDbScheduler drover;
+
+    @Override
+    public void attachAgent(io.drover.agent.DroverAgent.Builder b) {
+        this.drover = new io.drover.agent.dbscheduler.DroverDbScheduler(b);
+    }
 
     @Override
     public void init(String jdbcUrl, int threads, Sink sink) throws Exception {
@@ -43,12 +49,18 @@ final class DbSchedulerContender implements Contender {
                 create index last_heartbeat_idx on scheduled_tasks (last_heartbeat);
                 create index priority_execution_time_idx on scheduled_tasks (priority desc, execution_time asc);""");
         task = Tasks.oneTime("noop", Long.class).execute((inst, ctx) -> Sink.executed(inst.getData()));
-        scheduler = Scheduler.create(ds, task)
+        var builder = Scheduler.create(ds, task)
                 .threads(threads)
                 .pollUsingLockAndFetch(1.0, 4.0)
                 .pollingInterval(POLL)
-                .enableImmediateExecution()
-                .build();
+                .enableImmediateExecution();
+        if (drover != null) {
+            builder.addSchedulerListener(drover);
+        }
+        scheduler = builder.build();
+        if (drover != null) {
+            drover.start(scheduler);
+        }
     }
 
     @Override
@@ -96,6 +108,9 @@ final class DbSchedulerContender implements Contender {
     public void close() {
         if (scheduler != null) {
             scheduler.stop();
+        }
+        if (drover != null && drover.agent() != null) {
+            drover.agent().close();
         }
         if (ds != null) {
             ds.close();

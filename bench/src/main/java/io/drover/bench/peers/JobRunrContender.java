@@ -27,6 +27,12 @@ public final class JobRunrContender implements Contender {
     private PostgresStorageProvider storage;
     private JobScheduler scheduler;
     private BackgroundJobServer server;
+    private io.drover.agent.jobrunr.DroverJobRunr drover;
+
+    @Override
+    public void attachAgent(io.drover.agent.DroverAgent.Builder b) {
+        this.drover = new io.drover.agent.jobrunr.DroverJobRunr(b);
+    }
 
     /** The job JobRunr runs: a static method, so that no activator is needed. */
     public static void noop(long payload) {
@@ -37,14 +43,21 @@ public final class JobRunrContender implements Contender {
     public void init(String jdbcUrl, int threads, Sink sink) {
         ds = Pools.pool(jdbcUrl, threads, "jobrunr");
         storage = new PostgresStorageProvider(ds);
-        JobRunrConfigurationResult r = JobRunr.configure()
+        var configuration = JobRunr.configure()
                 .useJsonMapper(new JacksonJsonMapper())
-                .useStorageProvider(storage)
+                .useStorageProvider(storage);
+        if (drover != null) {
+            configuration.withJobFilter(drover);
+        }
+        JobRunrConfigurationResult r = configuration
                 .useBackgroundJobServer(BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
                         .andWorkerCount(threads).andPollInterval(poll), false)
                 .initialize();
         scheduler = r.getJobScheduler();
         server = r.getBackgroundJobServer();
+        if (drover != null) {
+            drover.start(storage);
+        }
     }
 
     @Override
@@ -87,6 +100,9 @@ public final class JobRunrContender implements Contender {
     public void close() {
         if (server != null) {
             server.stop();
+        }
+        if (drover != null && drover.agent() != null) {
+            drover.agent().close();
         }
         JobRunr.destroy();
         if (storage != null) {

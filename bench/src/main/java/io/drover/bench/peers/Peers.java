@@ -134,13 +134,21 @@ public final class Peers {
             boolean e2eWanted = split(o.get("only")).contains("e2e");
             List<String> names = split(o.get("contenders"));
             Map<String, Child> children = new LinkedHashMap<>();
+            AgentReceiver receiver = names.stream().anyMatch(n -> n.endsWith("+agent"))
+                    ? AgentReceiver.start(pg, dir) : null;
             try {
                 for (String name : names) {
                     double f = scale.getOrDefault(name, 1.0);
                     Map<String, String> r = new LinkedHashMap<>();
                     r.put("scale", String.valueOf(f));
                     results.put(name, r);
-                    Child child = Child.start(name, r, childCommand(name, f, o, pg.port(), dir));
+                    List<String> cmd = childCommand(name, f, o, pg.port(), dir);
+                    if (name.endsWith("+agent")) {
+                        // the agent's settings, before the child's main class
+                        cmd.addAll(1, List.of("-Dpeers.agent.url=" + receiver.url(),
+                                "-Dpeers.agent.token=" + receiver.register(name)));
+                    }
+                    Child child = Child.start(name, r, cmd);
                     children.put(name, child);
                     child.run("warmup");
                     if (statements) {
@@ -153,8 +161,18 @@ public final class Peers {
                 if (interleave) {
                     interleaved(children, pg, statements, e2eWanted, runs);
                 }
+                if (receiver != null) {
+                    for (String name : names) {
+                        if (name.endsWith("+agent")) {
+                            results.get(name).put("agent_events", String.valueOf(receiver.events(name)));
+                        }
+                    }
+                }
             } finally {
                 children.values().forEach(c -> c.process().destroyForcibly());
+                if (receiver != null) {
+                    receiver.close();
+                }
             }
         } finally {
             deleteTree(dir);
@@ -212,6 +230,14 @@ public final class Peers {
         double raw = e2e.getOrDefault("raw-sql", Double.NaN);
         String line1 = String.format("drover/best-peer throughput: %.2f", drover / best);
         String line2 = String.format("drover/raw-sql: %.2f", drover / raw);
+        StringBuilder agentLines = new StringBuilder();
+        for (String n : e2e.keySet()) {
+            if (n.endsWith("+agent") && e2e.containsKey(n.replace("+agent", ""))) {
+                agentLines.append(String.format("%s/%s throughput: %.2f (task events Drover accepted from its agent: %s)%n",
+                        n, n.replace("+agent", ""), e2e.get(n) / e2e.get(n.replace("+agent", "")),
+                        results.get(n).getOrDefault("agent_events", "?")));
+            }
+        }
         String rounds = rounds(results, runs, interleave);
         System.err.print(rounds);
 
@@ -223,6 +249,7 @@ public final class Peers {
         System.out.println();
         System.out.println(line1);
         System.out.println(line2);
+        System.out.print(agentLines);
     }
 
     /** Round 1 of every contender's timed end-to-end runs, then round 2, ...; then the other workloads. */

@@ -32,6 +32,13 @@ public final class QuartzContender implements Contender {
     private Scheduler scheduler;
     private final AtomicLong seq = new AtomicLong();
     private Properties props;
+    private io.drover.agent.DroverAgent.Builder agentBuilder;
+    private io.drover.agent.DroverAgent agent;
+
+    @Override
+    public void attachAgent(io.drover.agent.DroverAgent.Builder b) {
+        this.agentBuilder = b;
+    }
 
     /** The Quartz job: reports its payload. */
     public static final class Noop implements Job {
@@ -84,6 +91,9 @@ public final class QuartzContender implements Contender {
         props.put("org.quartz.dataSource.ds.password", "");
         props.put("org.quartz.dataSource.ds.maxConnections", String.valueOf(Pools.size(threads)));
         scheduler = new StdSchedulerFactory(props).getScheduler();
+        if (agentBuilder != null) {
+            agent = io.drover.agent.quartz.DroverQuartz.attach(scheduler, agentBuilder);
+        }
     }
 
     @Override
@@ -135,6 +145,9 @@ public final class QuartzContender implements Contender {
     public void close() throws Exception {
         if (scheduler != null) {
             scheduler.shutdown(true);
+        }
+        if (agent != null) {
+            agent.close();
         }
     }
 }
