@@ -61,7 +61,7 @@ public record Config(
                 // destinations outbound requests may reach although they are not public (default: none)
                 env.getOrDefault("DROVER_OUTBOUND_ALLOW", ""),
                 // endpoint health and circuit breakers (DROVER_CIRCUIT_*, DROVER_ENDPOINT_*)
-                io.drover.endpoints.Breaker.fromEnv(env),
+                breakerFromEnv(env),
                 // distinct job label values in the per-job metrics; the rest count as job="_other"
                 intEnv(env, "DROVER_METRICS_MAX_JOBS", 200),
                 // webhook deliveries: the first retry's delay (doubling, with jitter) and the attempts before dead
@@ -177,6 +177,17 @@ public record Config(
     }
 
     /** A number setting, or {@code dflt} when unset; a value that is not a number names the setting. */
+    private static io.drover.endpoints.Breaker breakerFromEnv(Map<String, String> env) {
+        return new io.drover.endpoints.Breaker(
+                intEnv(env, "DROVER_CIRCUIT_FAILURES", io.drover.endpoints.Breaker.DEFAULTS.failures),
+                longEnv(env, "DROVER_CIRCUIT_OPEN_MS", io.drover.endpoints.Breaker.DEFAULTS.openMs),
+                longEnv(env, "DROVER_CIRCUIT_PROBE_TIMEOUT_MS", io.drover.endpoints.Breaker.DEFAULTS.probeTimeoutMs),
+                intEnv(env, "DROVER_CIRCUIT_MIN_SAMPLES", io.drover.endpoints.Breaker.DEFAULTS.minSamples),
+                doubleEnv(env, "DROVER_CIRCUIT_MIN_SUCCESS_RATE", io.drover.endpoints.Breaker.DEFAULTS.minSuccessRate),
+                doubleEnv(env, "DROVER_ENDPOINT_EWMA_ALPHA", io.drover.endpoints.Breaker.DEFAULTS.alpha),
+                longEnv(env, "DROVER_ENDPOINT_LATENCY_TARGET_MS", io.drover.endpoints.Breaker.DEFAULTS.latencyTargetMs));
+    }
+
     public static double doubleEnv(Map<String, String> env, String name, double dflt) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {

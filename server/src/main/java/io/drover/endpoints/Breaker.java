@@ -1,12 +1,11 @@
 package io.drover.endpoints;
 
-import io.drover.config.Config;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The circuit breaker's and the health score's settings (README.md, "Endpoint health and circuit breakers").
+ * The circuit breaker's and the health score's settings (README.md, "Endpoint health and circuit breakers");
+ * read from the environment by {@code Config}.
  *
  * @param failures consecutive failures (errors, 408/429/5xx answers, time-outs) that open a closed circuit
  * @param openMs how long an open circuit holds sends before one half-open probe may go
@@ -22,17 +21,6 @@ public record Breaker(int failures, long openMs, long probeTimeoutMs, int minSam
         double alpha, long latencyTargetMs) {
 
     public static final Breaker DEFAULTS = new Breaker(5, 30_000, 60_000, 20, 0.5, 0.1, 1_000);
-
-    public static Breaker fromEnv(Map<String, String> env) {
-        return new Breaker(
-                Config.intEnv(env, "DROVER_CIRCUIT_FAILURES", DEFAULTS.failures),
-                Config.longEnv(env, "DROVER_CIRCUIT_OPEN_MS", DEFAULTS.openMs),
-                Config.longEnv(env, "DROVER_CIRCUIT_PROBE_TIMEOUT_MS", DEFAULTS.probeTimeoutMs),
-                Config.intEnv(env, "DROVER_CIRCUIT_MIN_SAMPLES", DEFAULTS.minSamples),
-                Config.doubleEnv(env, "DROVER_CIRCUIT_MIN_SUCCESS_RATE", DEFAULTS.minSuccessRate),
-                Config.doubleEnv(env, "DROVER_ENDPOINT_EWMA_ALPHA", DEFAULTS.alpha),
-                Config.longEnv(env, "DROVER_ENDPOINT_LATENCY_TARGET_MS", DEFAULTS.latencyTargetMs));
-    }
 
     /** Problems, each naming the setting; empty when all is well. */
     public List<String> problems() {
