@@ -183,6 +183,65 @@ WITH input AS (
 )
 SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM upserted)
 
+-- name: list_tasks
+-- GET /v1/tasks, newest first. TaskStore picks the statement whose leading condition is the most
+-- selective filter given (agent, then name, then state, then engine), so that each walks its own
+-- index (agent_tasks_agent, _name, _state, _engine or _project) backwards from the cursor: a range
+-- scan under any plan. The other filters are checked on the rows it reads.
+SELECT TASK_COLUMNS FROM agent_tasks
+WHERE project_id = :project_id
+  AND (CAST(:engine AS text) IS NULL OR engine = CAST(:engine AS text))
+  AND (CAST(:state AS text) IS NULL OR state = CAST(:state AS text))
+  AND (CAST(:name AS text) IS NULL OR name = CAST(:name AS text))
+  AND (CAST(:agent_id AS uuid) IS NULL OR agent_id = CAST(:agent_id AS uuid))
+  AND (CAST(:cursor AS uuid) IS NULL OR id < CAST(:cursor AS uuid))
+ORDER BY id DESC
+LIMIT :limit
+
+-- name: list_tasks_by_agent
+SELECT TASK_COLUMNS FROM agent_tasks
+WHERE agent_id = :by AND project_id = :project_id
+  AND (CAST(:engine AS text) IS NULL OR engine = CAST(:engine AS text))
+  AND (CAST(:state AS text) IS NULL OR state = CAST(:state AS text))
+  AND (CAST(:name AS text) IS NULL OR name = CAST(:name AS text))
+  AND (CAST(:agent_id AS uuid) IS NULL OR agent_id = CAST(:agent_id AS uuid))
+  AND (CAST(:cursor AS uuid) IS NULL OR id < CAST(:cursor AS uuid))
+ORDER BY id DESC
+LIMIT :limit
+
+-- name: list_tasks_by_name
+SELECT TASK_COLUMNS FROM agent_tasks
+WHERE project_id = :project_id AND name = :by
+  AND (CAST(:engine AS text) IS NULL OR engine = CAST(:engine AS text))
+  AND (CAST(:state AS text) IS NULL OR state = CAST(:state AS text))
+  AND (CAST(:name AS text) IS NULL OR name = CAST(:name AS text))
+  AND (CAST(:agent_id AS uuid) IS NULL OR agent_id = CAST(:agent_id AS uuid))
+  AND (CAST(:cursor AS uuid) IS NULL OR id < CAST(:cursor AS uuid))
+ORDER BY id DESC
+LIMIT :limit
+
+-- name: list_tasks_by_state
+SELECT TASK_COLUMNS FROM agent_tasks
+WHERE project_id = :project_id AND state = :by
+  AND (CAST(:engine AS text) IS NULL OR engine = CAST(:engine AS text))
+  AND (CAST(:state AS text) IS NULL OR state = CAST(:state AS text))
+  AND (CAST(:name AS text) IS NULL OR name = CAST(:name AS text))
+  AND (CAST(:agent_id AS uuid) IS NULL OR agent_id = CAST(:agent_id AS uuid))
+  AND (CAST(:cursor AS uuid) IS NULL OR id < CAST(:cursor AS uuid))
+ORDER BY id DESC
+LIMIT :limit
+
+-- name: list_tasks_by_engine
+SELECT TASK_COLUMNS FROM agent_tasks
+WHERE project_id = :project_id AND engine = :by
+  AND (CAST(:engine AS text) IS NULL OR engine = CAST(:engine AS text))
+  AND (CAST(:state AS text) IS NULL OR state = CAST(:state AS text))
+  AND (CAST(:name AS text) IS NULL OR name = CAST(:name AS text))
+  AND (CAST(:agent_id AS uuid) IS NULL OR agent_id = CAST(:agent_id AS uuid))
+  AND (CAST(:cursor AS uuid) IS NULL OR id < CAST(:cursor AS uuid))
+ORDER BY id DESC
+LIMIT :limit
+
 -- name: get_task
 SELECT TASK_COLUMNS FROM agent_tasks WHERE project_id = :project_id AND id = :id
 

@@ -6,7 +6,6 @@ import io.drover.errors.NotFound;
 import io.drover.http.Json;
 import io.drover.store.Db;
 import io.drover.store.Query;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,46 +25,40 @@ public final class TaskStore {
     public record Filter(String engine, String state, UUID agentId, String name) {}
 
     /**
-     * A page of tasks, newest first ({@code limit + 1} rows). The statement names only the filters
-     * given, so that each combination is planned for itself and walks one of the indexes
-     * {@code agent_tasks_*} backwards from the cursor (a range scan, whatever the table's size).
+     * A page of tasks, newest first ({@code limit + 1} rows). The statement leads with the most
+     * selective filter given, so that it walks one of the indexes {@code agent_tasks_*} backwards
+     * from the cursor (a range scan, whatever the table's size); the other filters are checked on
+     * the rows it reads.
      */
     public List<Task> list(UUID projectId, Filter f, UUID cursor, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + Task.COLUMNS + " FROM agent_tasks WHERE ");
-        List<Object> params = new ArrayList<>();
+        String statement;
+        Object by;
         if (f.agentId() != null) {
-            sql.append("agent_id = ? AND project_id = ?");
-            params.add(f.agentId());
-            params.add(projectId);
+            statement = "list_tasks_by_agent";
+            by = f.agentId();
+        } else if (f.name() != null) {
+            statement = "list_tasks_by_name";
+            by = f.name();
+        } else if (f.state() != null) {
+            statement = "list_tasks_by_state";
+            by = f.state();
+        } else if (f.engine() != null) {
+            statement = "list_tasks_by_engine";
+            by = f.engine();
         } else {
-            sql.append("project_id = ?");
-            params.add(projectId);
+            statement = "list_tasks";
+            by = null;
         }
-        if (f.engine() != null) {
-            sql.append(" AND engine = ?");
-            params.add(f.engine());
-        }
-        if (f.state() != null) {
-            sql.append(" AND state = ?");
-            params.add(f.state());
-        }
-        if (f.name() != null) {
-            sql.append(" AND name = ?");
-            params.add(f.name());
-        }
-        if (cursor != null) {
-            sql.append(" AND id < ?");
-            params.add(cursor);
-        }
-        sql.append(" ORDER BY id DESC LIMIT ?");
-        params.add(limit + 1);
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                for (int i = 0; i < params.size(); i++) {
-                    ps.setObject(i + 1, params.get(i));
+            try (Query q = AgentStore.SQL.prepare(c, statement)) {
+                if (by != null) {
+                    q.set("by", by);
                 }
+                q.set("project_id", projectId).set("engine", f.engine()).set("state", f.state())
+                        .set("name", f.name()).set("agent_id", f.agentId()).set("cursor", cursor)
+                        .set("limit", limit + 1);
                 List<Task> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = q.query()) {
                     while (rs.next()) {
                         out.add(Task.map(rs));
                     }
