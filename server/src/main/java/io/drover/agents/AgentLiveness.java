@@ -23,6 +23,8 @@ public final class AgentLiveness extends Service {
     private final Db db;
     private final InstantSource clock;
     private final long intervalMs;
+    private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong passNanos = new java.util.concurrent.atomic.AtomicLong();
 
     public AgentLiveness(Db db, InstantSource clock, long intervalMs) {
         super("agent-liveness");
@@ -41,7 +43,8 @@ public final class AgentLiveness extends Service {
 
     /** One pass now (tests call it after moving the clock). */
     public Pass pass() {
-        return db.tx(c -> {
+        long started = System.nanoTime();
+        Pass p = db.tx(c -> {
             try (Query q = AgentStore.SQL.prepare(c, "try_singleton_lock")) {
                 q.set("key", LOCK_KEY);
                 try (ResultSet rs = q.query()) {
@@ -73,6 +76,20 @@ public final class AgentLiveness extends Service {
             } while (n >= BATCH);
             return new Pass(offline, expired);
         });
+        if (p != null) {
+            passes.incrementAndGet();
+            passNanos.addAndGet(System.nanoTime() - started);
+        }
+        return p;
+    }
+
+    /** Passes this node ran (with the lock) since it started, and their total time: what the pass costs. */
+    public long passes() {
+        return passes.get();
+    }
+
+    public long passNanos() {
+        return passNanos.get();
     }
 
     @Override
