@@ -70,6 +70,8 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.endpoints.EndpointHealth endpointHealth;
     private io.drover.webhooks.WebhookSender webhookSender;
     private io.drover.webhooks.WebhookFanout webhookFanout;
+    private io.drover.agents.AgentLiveness agentLiveness;
+    private io.drover.agents.Commands agentCommands;
     /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
@@ -236,6 +238,24 @@ public final class DroverServer implements AutoCloseable {
         retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.webhooks.WebhookStore.sql(),
                 "delete_deliveries", List.of("webhook_deliveries")));
 
+        // Agents beside other engines: registry, protocol, tasks, commands; liveness on one node at a time.
+        var agentStore = new io.drover.agents.AgentStore(db, keys, identity.audit(), clock);
+        var agentProtocol = new io.drover.agents.AgentProtocol(db, new io.drover.redact.Redactions(db), clock,
+                config.agentHeartbeatMs());
+        var commandSignal = new io.drover.agents.CommandSignal();
+        listener.listen(io.drover.agents.CommandSignal.CHANNEL, commandSignal::notified); // another node's commands
+        agentCommands = new io.drover.agents.Commands(db, identity.audit(), commandSignal, clock,
+                io.drover.agents.Commands.DEFAULT_TTL_MS);
+        agentLiveness = new io.drover.agents.AgentLiveness(db, clock, config.pollIntervalMs());
+        for (var t : List.of(new io.drover.retention.RetentionPass.Target(io.drover.agents.AgentStore.sql(),
+                        "delete_tasks", List.of("agent_tasks", "agent_task_events")),
+                new io.drover.retention.RetentionPass.Target(io.drover.agents.AgentStore.sql(), "delete_task_events",
+                        List.of("agent_task_events")),
+                new io.drover.retention.RetentionPass.Target(io.drover.agents.AgentStore.sql(), "delete_commands",
+                        List.of("agent_commands")))) {
+            retention.addTarget(t);
+        }
+
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
         routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).routes());
@@ -254,6 +274,9 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
         routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
         routes.addAll(stream.routes());
+        var agentTasks = new io.drover.agents.TaskStore(db);
+        routes.addAll(new io.drover.agents.AgentRoutes(agentStore, agentTasks, agentCommands).routes());
+        routes.addAll(new io.drover.agents.AgentProtocolRoutes(agentStore, agentProtocol, agentCommands).routes());
         // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
         stream.setRedaction(e -> !e.type().startsWith("run.") ? e
                 : new io.drover.eventlog.Event(e.id(), e.type(), e.occurredAt(), e.projectId(), e.runId(),
@@ -276,6 +299,7 @@ public final class DroverServer implements AutoCloseable {
             push.start();
         }
         webhookSender.start();
+        agentLiveness.start();
         if (webhookFanout != null) {
             webhookFanout.start();
         }
@@ -333,6 +357,16 @@ public final class DroverServer implements AutoCloseable {
     /** The webhook fan-out, or null while no EventReader is wired. */
     public io.drover.webhooks.WebhookFanout webhookFanout() {
         return webhookFanout;
+    }
+
+    /** The agents' liveness pass and command expiry (tests call {@code pass} after moving the clock). */
+    public io.drover.agents.AgentLiveness agentLiveness() {
+        return agentLiveness;
+    }
+
+    /** Commands for agents, with the signal their long-polls park on (tests await a parked poll). */
+    public io.drover.agents.Commands agentCommands() {
+        return agentCommands;
     }
 
     /** The event log's read side (webhooks and log drains read it too). */
@@ -393,7 +427,7 @@ public final class DroverServer implements AutoCloseable {
         if (webhookSender != null) {
             webhookSender.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {webhookFanout, retention, workflowTimers, ticker, reaper,
+        for (var service : new io.drover.maintenance.Service[] {agentLiveness, webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {
             if (service != null) {
                 service.stop();

@@ -120,6 +120,11 @@ final class Harness implements AutoCloseable {
 
     /** A Drover node on a new database, with the server's production defaults. */
     Node node(String label) throws IOException {
+        return node(label, Map.of());
+    }
+
+    /** {@link #node(String)} with some settings changed ({@code DROVER_*} names). */
+    Node node(String label, Map<String, String> settings) throws IOException {
         String name = "bench_" + label + "_" + counter.incrementAndGet();
         pg.ensureDatabase(name);
         Map<String, String> env = new HashMap<>();
@@ -129,6 +134,7 @@ final class Harness implements AutoCloseable {
         env.put("DROVER_DATABASE_URL", pg.jdbcUrl(name) + "?user=postgres");
         env.put("DROVER_ADMIN_API_KEY", ADMIN_KEY);
         env.put("DROVER_SECRETS_KEY", SECRETS_KEY);
+        env.putAll(settings);
         DroverServer server = DroverServer.start(Config.fromEnv(env));
         DroverClient client = DroverClient.builder().baseUrl("http://127.0.0.1:" + server.port()).apiKey(ADMIN_KEY)
                 .requestTimeout(Duration.ofSeconds(60)).build();

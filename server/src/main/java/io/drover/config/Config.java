@@ -34,7 +34,8 @@ public record Config(
         int metricsMaxJobs,
 
         long webhookBackoffMs,
-        int webhookMaxAttempts) {
+        int webhookMaxAttempts,
+        long agentHeartbeatMs) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -66,35 +67,37 @@ public record Config(
                 intEnv(env, "DROVER_METRICS_MAX_JOBS", 200),
                 // webhook deliveries: the first retry's delay (doubling, with jitter) and the attempts before dead
                 longEnv(env, "DROVER_WEBHOOK_BACKOFF_MS", 5_000),
-                intEnv(env, "DROVER_WEBHOOK_MAX_ATTEMPTS", 12));
+                intEnv(env, "DROVER_WEBHOOK_MAX_ATTEMPTS", 12),
+                // the heartbeat interval given to agents; offline_after_ms is 3x
+                longEnv(env, "DROVER_AGENT_HEARTBEAT_MS", 10_000));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -157,6 +160,9 @@ public record Config(
         }
         if (webhookMaxAttempts < 1 || webhookMaxAttempts > 100) {
             problems.add("DROVER_WEBHOOK_MAX_ATTEMPTS must be 1..100, got " + webhookMaxAttempts);
+        }
+        if (agentHeartbeatMs < 100 || agentHeartbeatMs > 3_600_000) {
+            problems.add("DROVER_AGENT_HEARTBEAT_MS must be 100..3600000, got " + agentHeartbeatMs);
         }
         try {
             io.drover.outbound.OutboundGuard.parse(outboundAllow);

@@ -23,7 +23,7 @@ public final class PgListener {
     private final Db db;
     private final Consumer<List<String>> sink;
     /** Other channels this connection listens to, and what each notification on them wakes. */
-    private final java.util.Map<String, Runnable> channels = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Consumer<String>> channels = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running;
     private volatile Connection connection;
     private Thread thread;
@@ -38,6 +38,14 @@ public final class PgListener {
      * each of its notifications, and after each reconnect. Wiring time, before {@link #start}.
      */
     public void listen(String channel, Runnable onNotify) {
+        channels.put(channel, payload -> onNotify.run());
+    }
+
+    /**
+     * {@link #listen(String, Runnable)} for a channel whose payload matters: {@code onNotify} gets
+     * each notification's payload, and {@code ""} after each reconnect (something may have been missed).
+     */
+    public void listen(String channel, Consumer<String> onNotify) {
         channels.put(channel, onNotify);
     }
 
@@ -77,7 +85,7 @@ public final class PgListener {
                 }
                 backoff = 100;
                 sink.accept(List.of()); // something may have been missed while not listening
-                channels.values().forEach(Runnable::run);
+                channels.values().forEach(c -> c.accept(""));
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notes = pg.getNotifications(1_000);
@@ -85,9 +93,9 @@ public final class PgListener {
                         continue;
                     }
                     for (PGNotification n : notes) {
-                        Runnable other = channels.get(n.getName());
+                        Consumer<String> other = channels.get(n.getName());
                         if (other != null) {
-                            other.run();
+                            other.accept(n.getParameter());
                         } else {
                             sink.accept(Arrays.asList(n.getParameter().split(",")));
                         }

@@ -43,6 +43,10 @@ class AuthTest {
     static String sourceId;
     static String subscriptionId;
     static String webhookId;
+    static String agentId;
+    static String agentToken;
+    static String taskId;
+    static String commandId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -77,6 +81,20 @@ class AuthTest {
         // disabled: no deliveries change rows in the background while snapshots are compared
         webhookId = admin.post("/v1/webhooks", Map.of("url", "http://127.0.0.1:9/auth-hook", "enabled", false)).json()
                 .get("id").asText();
+        // an agent that never says hello (no liveness change in the background), with a failed task and a
+        // finished command (no expiry in the background either)
+        var agent = admin.post("/v1/agents", Map.of("name", "auth-agent")).json();
+        agentId = agent.get("id").asText();
+        agentToken = agent.get("token").asText();
+        Api asAgent = admin.withKey(agentToken);
+        assertThat(asAgent.post("/v1/agent/events", Map.of("events", List.of(Map.of("seq", 1, "type", "task_failed",
+                "task", Map.of("external_id", "t-1", "engine", "quartz"))))).status()).isEqualTo(200);
+        assertThat(asAgent.post("/v1/agent/schedules", Map.of("schedules", List.of(Map.of("name", "nightly"))))
+                .status()).isEqualTo(200);
+        taskId = admin.get("/v1/tasks").json().get("data").get(0).get("id").asText();
+        commandId = admin.post("/v1/tasks/" + taskId + "/retry", Map.of()).json().get("id").asText();
+        assertThat(asAgent.post("/v1/agent/commands/" + commandId + "/result", Map.of("ok", true)).status())
+                .isEqualTo(200);
     }
 
     private static void claim(String expected) {
@@ -227,6 +245,30 @@ class AuthTest {
         m.put("GET /v1/webhooks/{id}/deliveries", new Req("GET", wh + "/deliveries?status=dead", null));
         m.put("POST /v1/webhook-deliveries/{id}/replay", new Req("POST", "/v1/webhook-deliveries/" + someone
                 + "/replay", Map.of()));
+        String ag = "/v1/agents/" + agentId;
+        m.put("POST /v1/agents", new Req("POST", "/v1/agents", Map.of("name", "made-by-role")));
+        m.put("GET /v1/agents", new Req("GET", "/v1/agents", null));
+        m.put("GET /v1/agents/{id}", new Req("GET", ag, null));
+        m.put("DELETE /v1/agents/{id}", new Req("DELETE", ag, null));
+        m.put("POST /v1/agents/{id}/rotate-token", new Req("POST", ag + "/rotate-token", Map.of()));
+        m.put("GET /v1/agents/{id}/schedules", new Req("GET", ag + "/schedules", null));
+        m.put("POST /v1/agents/{id}/schedules/{name}/pause", new Req("POST", ag + "/schedules/nightly/pause", Map.of()));
+        m.put("POST /v1/agents/{id}/schedules/{name}/resume", new Req("POST", ag + "/schedules/nightly/resume",
+                Map.of()));
+        m.put("GET /v1/tasks", new Req("GET", "/v1/tasks?engine=quartz", null));
+        m.put("GET /v1/tasks/{id}", new Req("GET", "/v1/tasks/" + taskId, null));
+        m.put("POST /v1/tasks/{id}/retry", new Req("POST", "/v1/tasks/" + taskId + "/retry", Map.of()));
+        m.put("POST /v1/tasks/{id}/cancel", new Req("POST", "/v1/tasks/" + taskId + "/cancel", Map.of()));
+        m.put("GET /v1/commands/{id}", new Req("GET", "/v1/commands/" + commandId, null));
+        // the agent protocol takes the agent's token, not a role: only listed here
+        m.put("POST /v1/agent/hello", new Req("POST", "/v1/agent/hello", Map.of("protocol_version", 1)));
+        m.put("POST /v1/agent/heartbeat", new Req("POST", "/v1/agent/heartbeat", Map.of()));
+        m.put("POST /v1/agent/events", new Req("POST", "/v1/agent/events", Map.of("events", List.of())));
+        m.put("POST /v1/agent/schedules", new Req("POST", "/v1/agent/schedules", Map.of("schedules", List.of())));
+        m.put("GET /v1/agent/commands", new Req("GET", "/v1/agent/commands", null));
+        m.put("POST /v1/agent/commands/{id}/ack", new Req("POST", "/v1/agent/commands/" + commandId + "/ack", Map.of()));
+        m.put("POST /v1/agent/commands/{id}/result", new Req("POST", "/v1/agent/commands/" + commandId + "/result",
+                Map.of("ok", true)));
         return m;
     }
 

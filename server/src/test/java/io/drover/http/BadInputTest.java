@@ -60,6 +60,11 @@ class BadInputTest {
     static String openSource;
     static String signedSource;
     static String webhookId;
+    static String agentId;
+    static String agentToken;
+    static String failedTask;
+    static String startedTask;
+    static String finishedCommand;
 
     @BeforeAll
     static void start() {
@@ -104,6 +109,28 @@ class BadInputTest {
         signedSource = api.post("/v1/event-sources", Map.of("slug", "fxsigned")).json().get("id").asText();
         webhookId = api.post("/v1/webhooks", Map.of("url", "http://127.0.0.1:9/fx-hook", "enabled", false)).json()
                 .get("id").asText();
+        // an agent that never says hello (so the liveness pass never changes it), a failed and a started task,
+        // an observed schedule and a finished command (so no expiry changes it either)
+        var agent = api.post("/v1/agents", Map.of("name", "fxagent")).json();
+        agentId = agent.get("id").asText();
+        agentToken = agent.get("token").asText();
+        Api asAgent = api.withKey(agentToken);
+        assertThat(asAgent.post("/v1/agent/events", Map.of("events", List.of(
+                Map.of("seq", 1, "type", "task_failed", "task", Map.of("external_id", "fx-1", "engine", "quartz")),
+                Map.of("seq", 2, "type", "task_started", "task", Map.of("external_id", "fx-2", "engine", "quartz")))))
+                .status()).isEqualTo(200);
+        assertThat(asAgent.post("/v1/agent/schedules", Map.of("schedules", List.of(Map.of("name", "nightly"))))
+                .status()).isEqualTo(200);
+        for (JsonNode t : api.get("/v1/tasks?agent=" + agentId).json().get("data")) {
+            if (t.get("external_id").asText().equals("fx-1")) {
+                failedTask = t.get("id").asText();
+            } else {
+                startedTask = t.get("id").asText();
+            }
+        }
+        finishedCommand = api.post("/v1/tasks/" + failedTask + "/retry", Map.of()).json().get("id").asText();
+        assertThat(asAgent.post("/v1/agent/commands/" + finishedCommand + "/result", Map.of("ok", true)).status())
+                .isEqualTo(200);
     }
 
     private static String trigger(Map<String, Object> body) {
@@ -517,7 +544,194 @@ class BadInputTest {
         workflowCases(t);
         ingestCases(t);
         webhookCases(t);
+        agentCases(t);
         return t;
+    }
+
+    /** A bad request sent with the fixture agent's token (the agent protocol takes no API key). */
+    private void agentBad(String label, String path, Object body, int status, String code, String field) {
+        building.add(new Case(label, method, path, agentToken, json(body), status, code, field, null));
+    }
+
+    private void agentRaw(String label, String path, String body, int status, String code) {
+        building.add(new Case(label, method, path, agentToken, body, status, code, null, null));
+    }
+
+    /** Agents, their schedules and commands, external tasks, and the agent protocol. */
+    private void agentCases(Map<String, RouteCases> t) {
+        String ag = "/v1/agents/" + agentId;
+        t.put("POST /v1/agents", route("POST", "/v1/agents", () -> {
+            String p = "/v1/agents";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("name missing", p, obj("labels", obj()), 422, "validation_failed", "name");
+            bad("name a number", p, obj("name", 5), 400, "invalid_type", "name");
+            bad("name blank", p, obj("name", "  "), 422, "validation_failed", "name");
+            bad("name too long", p, obj("name", "a".repeat(201)), 422, "validation_failed", "name");
+            bad("name with NUL", p, obj("name", "a\u0000b"), 422, "validation_failed", "name");
+            bad("labels a string", p, obj("name", "a1", "labels", "x"), 400, "invalid_type", "labels");
+            bad("name taken", p, obj("name", "fxagent"), 409, "name_taken", "name");
+            bad("unknown field", p, obj("name", "a1", "token", "dra_mine"), 422, "unknown_field", "token");
+        }));
+        t.put("GET /v1/agents", route("GET", "/v1/agents", () -> {
+            listParams("/v1/agents");
+            bad("state=lost", "/v1/agents?state=lost", null, 400, "invalid_parameter", null);
+        }));
+        t.put("GET /v1/agents/{id}", route("GET", ag, () -> unknownAgents("", null)));
+        t.put("DELETE /v1/agents/{id}", route("DELETE", ag, () -> unknownAgents("", null)));
+        t.put("POST /v1/agents/{id}/rotate-token", route("POST", ag + "/rotate-token", () -> {
+            unknownAgents("/rotate-token", obj());
+            bad("unknown field", ag + "/rotate-token", obj("token", "dra_mine"), 422, "unknown_field", "token");
+        }));
+        t.put("GET /v1/agents/{id}/schedules", route("GET", ag + "/schedules", () -> unknownAgents("/schedules",
+                null)));
+        for (String action : List.of("pause", "resume")) {
+            String p = ag + "/schedules/nightly/" + action;
+            t.put("POST /v1/agents/{id}/schedules/{name}/" + action, route("POST", p, () -> {
+                unknownAgents("/schedules/nightly/" + action, obj());
+                bad("unknown schedule", ag + "/schedules/weekly/" + action, obj(), 404, "not_found", null);
+                bad("unknown field", p, obj("until", "2099-01-01T00:00:00Z"), 422, "unknown_field", "until");
+            }));
+        }
+        t.put("GET /v1/tasks", route("GET", "/v1/tasks", () -> {
+            listParams("/v1/tasks");
+            bad("state=done", "/v1/tasks?state=done", null, 400, "invalid_parameter", null);
+            bad("engine too long", "/v1/tasks?engine=" + "e".repeat(300), null, 400, "invalid_parameter", null);
+        }));
+        t.put("GET /v1/tasks/{id}", route("GET", "/v1/tasks/" + failedTask, () -> unknownTasks("", null)));
+        t.put("POST /v1/tasks/{id}/retry", route("POST", "/v1/tasks/" + failedTask + "/retry", () -> {
+            unknownTasks("/retry", obj());
+            bad("a started task", "/v1/tasks/" + startedTask + "/retry", obj(), 409, "illegal_state", null);
+            bad("unknown field", "/v1/tasks/" + failedTask + "/retry", obj("force", true), 422, "unknown_field",
+                    "force");
+        }));
+        t.put("POST /v1/tasks/{id}/cancel", route("POST", "/v1/tasks/" + startedTask + "/cancel", () -> {
+            unknownTasks("/cancel", obj());
+            bad("a finished task", "/v1/tasks/" + failedTask + "/cancel", obj(), 409, "illegal_state", null);
+            bad("unknown field", "/v1/tasks/" + startedTask + "/cancel", obj("force", true), 422, "unknown_field",
+                    "force");
+        }));
+        t.put("GET /v1/commands/{id}", route("GET", "/v1/commands/" + finishedCommand, () -> {
+            bad("unknown command", "/v1/commands/" + UNKNOWN, null, 404, "not_found", null);
+            bad("not a command id", "/v1/commands/nope", null, 404, "not_found", null);
+        }));
+
+        Map<String, Object> event = obj("seq", 10, "type", "task_started", "task", obj("external_id", "fx-3",
+                "engine", "quartz"));
+        t.put("POST /v1/agent/hello", route("POST", "/v1/agent/hello", () -> {
+            String p = "/v1/agent/hello";
+            agentTokenCases(p);
+            agentBad("protocol_version missing", p, obj("framework", "quartz"), 422, "validation_failed",
+                    "protocol_version");
+            agentBad("protocol_version a string", p, obj("protocol_version", "1"), 400, "invalid_type",
+                    "protocol_version");
+            agentBad("protocol_version 0", p, obj("protocol_version", 0), 422, "validation_failed", "protocol_version");
+            agentBad("engines a string", p, obj("protocol_version", 1, "engines", "quartz"), 400, "invalid_type",
+                    "engines");
+            agentBad("metadata an array", p, obj("protocol_version", 1, "metadata", List.of()), 400, "invalid_type",
+                    "metadata");
+            agentBad("unknown field", p, obj("protocol_version", 1, "name", "x"), 422, "unknown_field", "name");
+        }));
+        t.put("POST /v1/agent/heartbeat", route("POST", "/v1/agent/heartbeat", () -> {
+            String p = "/v1/agent/heartbeat";
+            agentTokenCases(p);
+            agentBad("error_rate over 1", p, obj("error_rate", 1.5), 422, "validation_failed", "error_rate");
+            agentBad("error_rate negative", p, obj("error_rate", -0.1), 422, "validation_failed", "error_rate");
+            agentBad("error_rate a string", p, obj("error_rate", "high"), 400, "invalid_type", "error_rate");
+            agentBad("active_tasks negative", p, obj("active_tasks", -1), 422, "validation_failed", "active_tasks");
+            agentBad("sample_error with NUL", p, obj("sample_error", "a\u0000"), 422, "validation_failed",
+                    "sample_error");
+            agentBad("unknown field", p, obj("cpu", 1), 422, "unknown_field", "cpu");
+        }));
+        t.put("POST /v1/agent/events", route("POST", "/v1/agent/events", () -> {
+            String p = "/v1/agent/events";
+            agentTokenCases(p);
+            agentRaw("empty body", p, "", 400, "invalid_body");
+            agentBad("events missing", p, obj(), 422, "validation_failed", "events");
+            agentBad("events an object", p, obj("events", obj()), 400, "invalid_type", "events");
+            agentBad("over 1000 events", p, obj("events", Collections.nCopies(1001, event)), 422, "validation_failed",
+                    "events");
+            agentBad("an event not an object", p, obj("events", List.of(5)), 400, "invalid_type", "events[0]");
+            agentBad("unknown type", p, obj("events", List.of(obj("seq", 10, "type", "task_lost", "task",
+                    obj("external_id", "x", "engine", "q")))), 422, "unknown_event_type", "events[0].type");
+            agentBad("seq missing", p, obj("events", List.of(obj("type", "task_sent", "task",
+                    obj("external_id", "x", "engine", "q")))), 422, "validation_failed", "events[0].seq");
+            agentBad("seq negative", p, obj("events", List.of(obj("seq", -1, "type", "task_sent", "task",
+                    obj("external_id", "x", "engine", "q")))), 422, "validation_failed", "events[0].seq");
+            agentBad("task missing", p, obj("events", List.of(obj("seq", 10, "type", "task_sent"))), 422,
+                    "validation_failed", "events[0].task");
+            agentBad("engine missing", p, obj("events", List.of(obj("seq", 10, "type", "task_sent", "task",
+                    obj("external_id", "x")))), 422, "validation_failed", "events[0].task.engine");
+            agentBad("ts not a time", p, obj("events", List.of(obj("seq", 10, "type", "task_sent", "ts", "now",
+                    "task", obj("external_id", "x", "engine", "q")))), 422, "validation_failed", "events[0].ts");
+            agentBad("error a string", p, obj("events", List.of(obj("seq", 10, "type", "task_failed", "error", "boom",
+                    "task", obj("external_id", "x", "engine", "q")))), 400, "invalid_type", "events[0].error");
+            agentBad("traceback over 64 KiB", p, obj("events", List.of(obj("seq", 10, "type", "task_failed",
+                    "error", obj("traceback", "t".repeat(70_000)), "task", obj("external_id", "x", "engine", "q")))),
+                    422, "validation_failed", "events[0].error.traceback");
+            agentBad("unknown field in task", p, obj("events", List.of(obj("seq", 10, "type", "task_sent",
+                    "task", obj("external_id", "x", "engine", "q", "priority", 1)))), 422, "unknown_field",
+                    "events[0].task.priority");
+        }));
+        t.put("POST /v1/agent/schedules", route("POST", "/v1/agent/schedules", () -> {
+            String p = "/v1/agent/schedules";
+            agentTokenCases(p);
+            agentBad("schedules missing", p, obj(), 422, "validation_failed", "schedules");
+            agentBad("a name twice", p, obj("schedules", List.of(obj("name", "a"), obj("name", "a"))), 422,
+                    "validation_failed", "schedules[1].name");
+            agentBad("type weekly", p, obj("schedules", List.of(obj("name", "a", "type", "weekly"))), 422,
+                    "validation_failed", "schedules[0].type");
+            agentBad("next_run_at not a time", p, obj("schedules", List.of(obj("name", "a", "next_run_at", "soon"))),
+                    422, "validation_failed", "schedules[0].next_run_at");
+            agentBad("enabled a string", p, obj("schedules", List.of(obj("name", "a", "enabled", "yes"))), 400,
+                    "invalid_type", "schedules[0].enabled");
+        }));
+        t.put("GET /v1/agent/commands", route("GET", "/v1/agent/commands", () -> {
+            String p = "/v1/agent/commands";
+            agentTokenCases(p);
+            agentBad("wait_ms negative", p + "?wait_ms=-1", null, 400, "invalid_parameter", null);
+            agentBad("wait_ms over 30 s", p + "?wait_ms=30001", null, 400, "invalid_parameter", null);
+            agentBad("wait_ms not a number", p + "?wait_ms=soon", null, 400, "invalid_parameter", null);
+        }));
+        String cmd = "/v1/agent/commands/" + finishedCommand;
+        t.put("POST /v1/agent/commands/{id}/ack", route("POST", cmd + "/ack", () -> {
+            agentTokenCases(cmd + "/ack");
+            agentBad("unknown command", "/v1/agent/commands/" + UNKNOWN + "/ack", obj(), 404, "not_found", null);
+            agentBad("not a command id", "/v1/agent/commands/nope/ack", obj(), 404, "not_found", null);
+            agentBad("a finished command", cmd + "/ack", obj(), 409, "command_finished", null);
+            agentBad("unknown field", cmd + "/ack", obj("at", 1), 422, "unknown_field", "at");
+        }));
+        t.put("POST /v1/agent/commands/{id}/result", route("POST", cmd + "/result", () -> {
+            agentTokenCases(cmd + "/result");
+            agentBad("unknown command", "/v1/agent/commands/" + UNKNOWN + "/result", obj("ok", true), 404, "not_found",
+                    null);
+            agentBad("ok missing", cmd + "/result", obj("message", "x"), 422, "validation_failed", "ok");
+            agentBad("ok a string", cmd + "/result", obj("ok", "yes"), 400, "invalid_type", "ok");
+            agentBad("another result for a finished command", cmd + "/result", obj("ok", false), 409,
+                    "command_finished", null);
+        }));
+    }
+
+    /** No token, an API key, a made-up agent token: 401 before anything else. */
+    private void agentTokenCases(String path) {
+        Object body = method.equals("GET") ? null : obj();
+        building.add(new Case("no token", method, path, NO_KEY, json(body), 401, "unauthorized", null, null));
+        building.add(new Case("an API key", method, path, TestServer.ADMIN_KEY, json(body), 401, "unauthorized", null,
+                null));
+        building.add(new Case("an unknown agent token", method, path, "dra_" + "x".repeat(43), json(body), 401,
+                "unauthorized", null, null));
+    }
+
+    private void unknownAgents(String suffix, Object body) {
+        bad("unknown agent id (UUIDv7)", "/v1/agents/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        for (String id : NOT_IDS) {
+            bad("agent id '" + (id.length() > 20 ? id.substring(0, 20) + "..." : id) + "'",
+                    "/v1/agents/" + id + suffix, body, 404, "not_found", null);
+        }
+    }
+
+    private void unknownTasks(String suffix, Object body) {
+        bad("unknown task id (UUIDv7)", "/v1/tasks/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        bad("task id 'nope'", "/v1/tasks/nope" + suffix, body, 404, "not_found", null);
     }
 
     /** Event sources, their subscriptions, inbound deliveries and the endpoints list. */
@@ -1125,7 +1339,8 @@ class BadInputTest {
                     null, null));
         }
         if (m.equals("POST") || m.equals("PATCH")) {
-            String k = TestServer.ADMIN_KEY;
+            // the agent protocol takes the agent's token: with it, the body is what is refused
+            String k = r.path().startsWith("/v1/agent/") ? agentToken : TestServer.ADMIN_KEY;
             // An owner-only route refuses the (admin) key before it reads the body.
             boolean owner = r.role() == io.drover.access.Role.OWNER;
             int st = owner ? 403 : 400;

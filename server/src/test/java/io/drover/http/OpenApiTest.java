@@ -120,6 +120,9 @@ class OpenApiTest {
                 assertThat(answer.status()).as(r.method() + " " + path + " without a key").isEqualTo(401);
                 assertThat(op.path("x-drover-min-role").asText())
                         .isEqualTo(r.role() == null ? "any signed-in caller" : r.role().db());
+            } else if (r.path().startsWith("/v1/agent/")) {
+                // the agent protocol: the agent's token, not an API key, checked by the route itself
+                assertThat(answer.status()).as(r.method() + " " + path + " without a token").isEqualTo(401);
             } else if (r.method().equals("GET")) {
                 assertThat(answer.status()).as(r.method() + " " + path + " without a key").isEqualTo(200);
             } else if (r.path().startsWith("/v1/ingest/")) {

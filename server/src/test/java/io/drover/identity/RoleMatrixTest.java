@@ -27,6 +27,9 @@ class RoleMatrixTest {
     static final Set<String> PUBLIC = Set.of("GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json",
             "POST /v1/auth/login", "POST /v1/invitations/accept", "POST /v1/password-resets",
             "POST /v1/ingest/{source_id}", // outside systems: the source's signature, not an API key
+            // agents: their own token (AgentProtocolRoutes checks it), not an API key
+            "POST /v1/agent/hello", "POST /v1/agent/heartbeat", "POST /v1/agent/events", "POST /v1/agent/schedules",
+            "GET /v1/agent/commands", "POST /v1/agent/commands/{id}/ack", "POST /v1/agent/commands/{id}/result",
             "POST /v1/password-resets/confirm");
     static final List<String> ROLES = List.of("viewer", "operator", "admin", "owner");
 
