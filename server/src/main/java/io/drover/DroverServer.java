@@ -72,6 +72,7 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.webhooks.WebhookFanout webhookFanout;
     private io.drover.agents.AgentLiveness agentLiveness;
     private io.drover.agents.Commands agentCommands;
+    private io.drover.agents.CommandSignal commandSignal;
     /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
@@ -242,7 +243,7 @@ public final class DroverServer implements AutoCloseable {
         var agentStore = new io.drover.agents.AgentStore(db, keys, identity.audit(), clock);
         var agentProtocol = new io.drover.agents.AgentProtocol(db, new io.drover.redact.Redactions(db), clock,
                 config.agentHeartbeatMs());
-        var commandSignal = new io.drover.agents.CommandSignal();
+        commandSignal = new io.drover.agents.CommandSignal();
         listener.listen(io.drover.agents.CommandSignal.CHANNEL, commandSignal::notified); // another node's commands
         agentCommands = new io.drover.agents.Commands(db, identity.audit(), commandSignal, clock,
                 io.drover.agents.Commands.DEFAULT_TTL_MS);
@@ -417,6 +418,9 @@ public final class DroverServer implements AutoCloseable {
         Duration grace = Duration.ofMillis(config.shutdownGraceMs());
         if (stream != null) {
             stream.close(); // open streams end now; their clients reconnect with Last-Event-ID elsewhere
+        }
+        if (commandSignal != null) {
+            commandSignal.close(); // parked agent command polls answer now, before the pool closes
         }
         if (http != null) {
             http.stop();

@@ -25,6 +25,7 @@ public final class CommandSignal {
     }
 
     private final Map<UUID, Slot> slots = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private Slot slot(UUID agentId) {
         return slots.computeIfAbsent(agentId, id -> new Slot());
@@ -74,7 +75,7 @@ public final class CommandSignal {
             s.parked++;
             try {
                 while (s.generation == seen) {
-                    if (nanos <= 0) {
+                    if (nanos <= 0 || closed) {
                         return false;
                     }
                     nanos = s.moved.awaitNanos(nanos);
@@ -86,6 +87,19 @@ public final class CommandSignal {
         } finally {
             s.lock.unlock();
         }
+    }
+
+    /**
+     * The node is stopping: every parked poll wakes and answers with what it has (nothing), so no
+     * poll reaches for the database after the pool closes.
+     */
+    public void close() {
+        closed = true;
+        slots.keySet().forEach(this::wake);
+    }
+
+    public boolean closed() {
+        return closed;
     }
 
     /** How many polls of this agent are parked now (tests await one instead of sleeping). */

@@ -149,6 +149,9 @@ public final class Commands {
     public List<Command> poll(UUID agentId, long waitMs) throws InterruptedException {
         long deadline = System.nanoTime() + waitMs * 1_000_000L;
         while (true) {
+            if (signal.closed()) {
+                return List.of(); // stopping: the agent polls again, on another node or after the restart
+            }
             long seen = signal.generation(agentId);
             List<Command> pending = pending(agentId);
             long left = (deadline - System.nanoTime()) / 1_000_000L;

@@ -182,18 +182,19 @@ public record Config(
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());
     }
 
-    /** A number setting, or {@code dflt} when unset; a value that is not a number names the setting. */
+    /** The circuit breaker's settings (README.md, "Endpoint health and circuit breakers"). */
     private static io.drover.endpoints.Breaker breakerFromEnv(Map<String, String> env) {
         return new io.drover.endpoints.Breaker(
-                intEnv(env, "DROVER_CIRCUIT_FAILURES", io.drover.endpoints.Breaker.DEFAULTS.failures),
-                longEnv(env, "DROVER_CIRCUIT_OPEN_MS", io.drover.endpoints.Breaker.DEFAULTS.openMs),
-                longEnv(env, "DROVER_CIRCUIT_PROBE_TIMEOUT_MS", io.drover.endpoints.Breaker.DEFAULTS.probeTimeoutMs),
-                intEnv(env, "DROVER_CIRCUIT_MIN_SAMPLES", io.drover.endpoints.Breaker.DEFAULTS.minSamples),
-                doubleEnv(env, "DROVER_CIRCUIT_MIN_SUCCESS_RATE", io.drover.endpoints.Breaker.DEFAULTS.minSuccessRate),
-                doubleEnv(env, "DROVER_ENDPOINT_EWMA_ALPHA", io.drover.endpoints.Breaker.DEFAULTS.alpha),
-                longEnv(env, "DROVER_ENDPOINT_LATENCY_TARGET_MS", io.drover.endpoints.Breaker.DEFAULTS.latencyTargetMs));
+                intEnv(env, "DROVER_CIRCUIT_FAILURES", io.drover.endpoints.Breaker.DEFAULTS.failures()),
+                longEnv(env, "DROVER_CIRCUIT_OPEN_MS", io.drover.endpoints.Breaker.DEFAULTS.openMs()),
+                longEnv(env, "DROVER_CIRCUIT_PROBE_TIMEOUT_MS", io.drover.endpoints.Breaker.DEFAULTS.probeTimeoutMs()),
+                intEnv(env, "DROVER_CIRCUIT_MIN_SAMPLES", io.drover.endpoints.Breaker.DEFAULTS.minSamples()),
+                doubleEnv(env, "DROVER_CIRCUIT_MIN_SUCCESS_RATE", io.drover.endpoints.Breaker.DEFAULTS.minSuccessRate()),
+                doubleEnv(env, "DROVER_ENDPOINT_EWMA_ALPHA", io.drover.endpoints.Breaker.DEFAULTS.alpha()),
+                longEnv(env, "DROVER_ENDPOINT_LATENCY_TARGET_MS", io.drover.endpoints.Breaker.DEFAULTS.latencyTargetMs()));
     }
 
+    /** A number setting, or {@code dflt} when unset; a value that is not a number names the setting. */
     public static double doubleEnv(Map<String, String> env, String name, double dflt) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {
