@@ -34,7 +34,8 @@ public record Config(
         int metricsMaxJobs,
 
         long webhookBackoffMs,
-        int webhookMaxAttempts) {
+        int webhookMaxAttempts,
+        int maxLineageDepth) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -66,35 +67,37 @@ public record Config(
                 intEnv(env, "DROVER_METRICS_MAX_JOBS", 200),
                 // webhook deliveries: the first retry's delay (doubling, with jitter) and the attempts before dead
                 longEnv(env, "DROVER_WEBHOOK_BACKOFF_MS", 5_000),
-                intEnv(env, "DROVER_WEBHOOK_MAX_ATTEMPTS", 12));
+                intEnv(env, "DROVER_WEBHOOK_MAX_ATTEMPTS", 12),
+                // how many continuations may follow one another (POST /v1/runs/{id}/continue)
+                intEnv(env, "DROVER_MAX_LINEAGE_DEPTH", 100));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, maxLineageDepth);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, maxLineageDepth);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, maxLineageDepth);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, maxLineageDepth);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -157,6 +160,9 @@ public record Config(
         }
         if (webhookMaxAttempts < 1 || webhookMaxAttempts > 100) {
             problems.add("DROVER_WEBHOOK_MAX_ATTEMPTS must be 1..100, got " + webhookMaxAttempts);
+        }
+        if (maxLineageDepth < 1 || maxLineageDepth > 1_000_000) {
+            problems.add("DROVER_MAX_LINEAGE_DEPTH must be 1..1000000, got " + maxLineageDepth);
         }
         try {
             io.drover.outbound.OutboundGuard.parse(outboundAllow);
