@@ -27,30 +27,37 @@ WITH input AS (
            now() + :ttl_secs::int * interval '1 second' AS expires_at,
            CASE WHEN s.sched > now() THEN 'delayed'::run_status ELSE 'queued'::run_status END AS status,
            t.idempotency_key, t.payload, t.metadata, t.priority, s.sched AS scheduled_at, t.concurrency_key,
-           :workflow_run_id::uuid AS workflow_run_id, t.step_id, t.ord
+           :workflow_run_id::uuid AS workflow_run_id, t.step_id, t.ord, t.parent_run_id,
+           :continuation_of::uuid AS continuation_of, :lineage_depth::int AS lineage_depth
     FROM unnest(:ids::uuid[], :idempotency_keys::text[], :payloads::jsonb[], :metadata::jsonb[], :priorities::int[],
-                :at::timestamptz[], :delays_ms::bigint[], :concurrency_keys::text[], :step_ids::text[]) WITH ORDINALITY
-        AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key, step_id, ord)
+                :at::timestamptz[], :delays_ms::bigint[], :concurrency_keys::text[], :step_ids::text[],
+                :parent_run_ids::uuid[]) WITH ORDINALITY
+        AS t(id, idempotency_key, payload, metadata, priority, at, delay_ms, concurrency_key, step_id, parent_run_id,
+             ord)
     CROSS JOIN LATERAL (
         SELECT coalesce(t.at, now() + coalesce(t.delay_ms, 0) * interval '1 millisecond') AS sched
     ) s
 ), plain AS (
     INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
                       max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
-                      payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id)
+                      payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id,
+                      parent_run_id, continuation_of, lineage_depth)
     SELECT id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
            max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
-           payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id
+           payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id,
+           parent_run_id, continuation_of, lineage_depth
     FROM input
     WHERE idempotency_key IS NULL
     RETURNING INSERTED_COLUMNS
 ), keyed AS (
     INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
                       max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
-                      payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id)
+                      payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id,
+                      parent_run_id, continuation_of, lineage_depth)
     SELECT id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
            max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
-           payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id
+           payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id,
+           parent_run_id, continuation_of, lineage_depth
     FROM input
     WHERE idempotency_key IS NOT NULL
     ORDER BY idempotency_key, ord
@@ -61,9 +68,14 @@ WITH input AS (
     UNION ALL
     SELECT * FROM keyed
 ), events AS (
-    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
+    -- A child's or a continuation's creation names where it comes from (data); null for the others.
+    INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message, data)
     SELECT project_id, id, 'created', NULL, status, 0,
-           CASE WHEN status = 'delayed' THEN 'scheduled for ' || scheduled_at END
+           CASE WHEN status = 'delayed' THEN 'scheduled for ' || scheduled_at END,
+           CASE WHEN parent_run_id IS NOT NULL OR continuation_of IS NOT NULL
+                THEN jsonb_strip_nulls(jsonb_build_object('parent_run_id', parent_run_id,
+                                                          'continuation_of', continuation_of,
+                                                          'lineage_depth', lineage_depth)) END
     FROM inserted
 ), note AS (
     SELECT :notify_payload::text AS payload
@@ -295,7 +307,7 @@ WITH input AS (
     WHERE r.id = held.id
       AND r.id = ANY (ARRAY(SELECT id FROM held))
     RETURNING r.id, r.project_id, r.attempt, r.job_id, r.limited, r.queue, held.from_status, r.workflow_run_id,
-              r.step_id, r.job_slug,
+              r.step_id, r.job_slug, r.parent_run_id,
               -- The attempt's duration, for the per-job histogram (JobMetrics).
               (EXTRACT(EPOCH FROM r.finished_at - r.started_at) * 1000)::bigint AS attempt_ms,
               -- Only the workflow engine reads the result back (RunSettledHook); for plain runs it
@@ -305,7 +317,8 @@ WITH input AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt)
     SELECT project_id, id, 'completed', from_status, 'completed', attempt FROM done
 )
-SELECT id, job_id, limited, queue, workflow_run_id, step_id, result, job_slug, attempt_ms FROM done
+-- parent_run_id: a settled child may resume its waiting parent (Lineage), in this transaction.
+SELECT id, job_id, limited, queue, workflow_run_id, step_id, result, job_slug, attempt_ms, parent_run_id FROM done
 
 -- name: lock_runs_in_order
 -- A worker's report with failures locks all its runs up front, in id order (see RunCompletions),
@@ -495,3 +508,45 @@ LIMIT :limit
 
 -- name: admit
 UPDATE runs SET admitted = true WHERE id = ANY(:run_ids)
+
+-- ---------------------------------------------------------------------------------- lineage
+-- Child runs and continuations (Lineage.java). None of these is on the path of a run that has
+-- no parent and waits for no children.
+
+-- name: existing_runs
+-- The parents a trigger names that exist in its project (the others answer 404).
+SELECT id FROM runs WHERE id = ANY(:run_ids::uuid[]) AND project_id = :project_id
+
+-- name: lock_parents
+-- The parents of children that settled in this transaction, locked in id order (so that two
+-- transactions settling children of the same parents cannot deadlock). Every settling child takes
+-- its parent's lock, even when the parent does not wait: a parent that starts waiting locks itself
+-- first too (RunChanges.change), so of a wait and a child's settle, or of two children settling at
+-- once, the one that locks second runs its open_child check after the first committed, and sees
+-- the other's settle. The parent is resumed once, by whichever comes last.
+SELECT RUN_COLUMNS, now() FROM runs WHERE id = ANY(:run_ids::uuid[]) ORDER BY id FOR UPDATE
+
+-- name: open_child
+-- Whether a run has a child that is not settled (terminal or dead-lettered). run_list's partial
+-- index walks the children newest first, the ones most likely still open, and stops at the first.
+SELECT EXISTS (
+    SELECT 1 FROM run_list l
+    CROSS JOIN LATERAL (
+        SELECT 1 FROM runs r WHERE r.id = l.id
+          AND r.status::text NOT IN ('completed', 'failed', 'timed_out', 'crashed', 'system_failed', 'canceled',
+                                     'expired', 'dead_letter')
+        LIMIT 1) x
+    WHERE l.parent_run_id = :run_id)
+
+-- name: set_waits_for
+-- A parent starts waiting for its children ('children'), or is resumed when they settled
+-- ('children_settled'); in the transaction of the change that wrote its status and event.
+UPDATE runs SET waits_for = :waits_for WHERE id = :run_id RETURNING RUN_COLUMNS
+
+-- name: children_of
+-- The children of resumed parents, for their claims: oldest first.
+SELECT l.parent_run_id, r.id, r.status::text, r.result::text, r.error::text
+FROM run_list l
+JOIN runs r ON r.id = l.id
+WHERE l.parent_run_id = ANY(:run_ids::uuid[]) AND l.project_id = :project_id
+ORDER BY l.parent_run_id, l.id

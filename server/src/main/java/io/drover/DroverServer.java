@@ -155,6 +155,7 @@ public final class DroverServer implements AutoCloseable {
         db.afterCommit(fx -> fences.poke());
         db.afterCommit(fx -> jobMetrics.record(fx.byJob())); // the per-job counts, folded per transaction
         runs.setAudit(identity.audit());
+        runs.setMaxLineageDepth(config.maxLineageDepth());
         RunMaintenance maintenance = new RunMaintenance(runs);
 
         signal = new ClaimSignal();

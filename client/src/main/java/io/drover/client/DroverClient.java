@@ -216,6 +216,37 @@ public final class DroverClient implements AutoCloseable {
                 api.requestTimeout(), "data", OutcomeResult.class);
     }
 
+    /**
+     * Lets go of a held run until its children settle ({@code POST /v1/runs/{id}/wait} with
+     * {@code children: true}); answers the run, waiting, or queued again when no child was open.
+     */
+    public Run waitForChildren(String runId, String workerId) {
+        return api.read(send("POST", "/v1/runs/" + seg(runId) + "/wait",
+                Map.of("worker_id", workerId, "children", true)), Run.class);
+    }
+
+    /**
+     * Completes a held run and creates its continuation in one transaction ({@code POST
+     * /v1/runs/{id}/continue}); answers the continuation.
+     *
+     * @param delayMs how long the continuation waits before it is due, or null
+     */
+    public Run continueRun(String runId, String workerId, Object payload, Long delayMs) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("worker_id", workerId);
+        body.put("payload", payload);
+        if (delayMs != null) {
+            body.put("delay_ms", delayMs);
+        }
+        return api.read(send("POST", "/v1/runs/" + seg(runId) + "/continue", body), Run.class);
+    }
+
+    /** Lists a run's children, newest first ({@code GET /v1/runs?parent=}). */
+    public Page<Run> listChildren(String parentRunId, String cursor, Integer limit) {
+        String q = query("parent", parentRunId, "limit", limit, "cursor", cursor);
+        return api.readPage(send("GET", "/v1/runs" + q, null), Run.class);
+    }
+
     /** Gives a claimed run back to the queue without counting the attempt. */
     public Run release(String runId, String workerId) {
         return api.read(send("POST", "/v1/runs/" + seg(runId) + "/release", Map.of("worker_id", workerId)), Run.class);

@@ -31,6 +31,11 @@ import java.time.Instant;
  * @param replayOf the run this run replays, or null
  * @param workflowRunId the workflow run this run is a step of, or null
  * @param stepId the workflow step this run executes, or null
+ * @param parentRunId the run that triggered this one as its child, or null
+ * @param continuationOf the run this run continues, or null
+ * @param lineageDepth how many continuations lead to this run (0 for none); null from older servers
+ * @param children in a claim of a parent resumed after its children settled: {@code [{id, status,
+ *     result, error}]} (see {@link RunContext#children()}); null otherwise
  */
 public record Run(
         String id,
@@ -57,5 +62,9 @@ public record Run(
         Instant finishedAt,
         String replayOf,
         String workflowRunId,
-        String stepId) {
+        String stepId,
+        String parentRunId,
+        String continuationOf,
+        Integer lineageDepth,
+        JsonNode children) {
 }

@@ -28,11 +28,114 @@ public final class RunContext {
     private volatile Thread thread;
     /** Guarded by {@link InFlight}'s lock: this run's outcome counts as pending there. */
     boolean pendingCounted;
+    private final DroverClient client;
+    /** What the handler asked for instead of a result ({@link #waitForChildren}, {@link #continueWith}). */
+    private volatile Suspension suspension;
+
+    /** How a handler ends its attempt without a result. */
+    record Suspension(boolean children, Object payload, Long delayMs) {}
 
     RunContext(Run run, String workerId, ObjectMapper mapper) {
+        this(run, workerId, mapper, null);
+    }
+
+    RunContext(Run run, String workerId, ObjectMapper mapper, DroverClient client) {
         this.run = run;
         this.workerId = workerId;
         this.mapper = mapper;
+        this.client = client;
+    }
+
+    // ---- Child runs and continuations
+
+    /**
+     * Triggers a run of another (or the same) job as a child of this run. A parent may then wait
+     * for its children without holding a worker slot ({@link #waitForChildren()}).
+     *
+     * @param jobSlug the child's job
+     * @param payload the child's payload (any value Jackson can write), or null
+     * @return the child run
+     */
+    public Run trigger(String jobSlug, Object payload) {
+        return trigger(jobSlug, TriggerRequest.of(payload));
+    }
+
+    /**
+     * Triggers a child run with the given request (idempotency key, delay, ...); its parent is this run.
+     *
+     * @param jobSlug the child's job
+     * @param request the trigger body
+     * @return the child run
+     */
+    public Run trigger(String jobSlug, TriggerRequest request) {
+        if (client == null) {
+            throw new IllegalStateException("this RunContext has no client");
+        }
+        TriggerRequest req = request == null ? TriggerRequest.of(null) : request;
+        return client.trigger(jobSlug, req.withParentRunId(runId()));
+    }
+
+    /**
+     * Ends this attempt without a result: the worker lets go of the run, which waits (no worker
+     * slot, no lease) until every child settles, then goes back to its queue. The handler that
+     * claims it next sees the children's outcomes in {@link #children()}. Does not return: it
+     * throws {@link RunSuspended}, which the worker handles.
+     *
+     * @throws RunSuspended always
+     */
+    public void waitForChildren() {
+        suspension = new Suspension(true, null, null);
+        throw new RunSuspended("run " + runId() + " waits for its children");
+    }
+
+    /**
+     * Ends this attempt by completing the run with a continuation: the next run of the same job,
+     * with {@code payload}, one deeper in the lineage (the server refuses it beyond
+     * {@code DROVER_MAX_LINEAGE_DEPTH}, and the attempt then fails without retry). Does not return.
+     *
+     * @param payload the continuation's payload, or null
+     * @throws RunSuspended always
+     */
+    public void continueWith(Object payload) {
+        continueWith(payload, null);
+    }
+
+    /**
+     * As {@link #continueWith(Object)}, the continuation due after {@code delay}.
+     *
+     * @param payload the continuation's payload, or null
+     * @param delay how long the continuation waits before it is due, or null for none
+     * @throws RunSuspended always
+     */
+    public void continueWith(Object payload, java.time.Duration delay) {
+        suspension = new Suspension(false, payload, delay == null ? null : delay.toMillis());
+        throw new RunSuspended("run " + runId() + " continues");
+    }
+
+    /**
+     * The children of this run and how they settled, when the run was queued again after waiting
+     * for them ({@link #waitForChildren()}); empty otherwise.
+     *
+     * @return the settled children, oldest first
+     */
+    public java.util.List<ChildRun> children() {
+        JsonNode children = run.children();
+        if (children == null || !children.isArray()) {
+            return java.util.List.of();
+        }
+        java.util.List<ChildRun> out = new java.util.ArrayList<>(children.size());
+        for (JsonNode c : children) {
+            try {
+                out.add(mapper.treeToValue(c, ChildRun.class));
+            } catch (Exception e) {
+                throw new DroverException("unreadable child in the claim of run " + runId() + ": " + e.getMessage(), e);
+            }
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    Suspension suspension() {
+        return suspension;
     }
 
     /** @return the run id */

@@ -41,7 +41,7 @@ final class RunExecutor {
 
     /** Holds the claimed run and starts its handler as soon as a place is free. */
     void execute(Run run) {
-        RunContext ctx = new RunContext(run, workerId, client.mapper());
+        RunContext ctx = new RunContext(run, workerId, client.mapper(), client);
         inFlight.add(ctx);
         lock.lock();
         try {
@@ -100,7 +100,13 @@ final class RunExecutor {
         try {
             notifier.onRunStarted(ctx);
             outcome = invoke(ctx).withAttempt(ctx.attempt());
-            if (inFlight.finish(ctx)) {
+            RunContext.Suspension suspension = ctx.suspension();
+            if (suspension != null) {
+                // The handler asked to wait for its children or to continue: no result to report.
+                if (inFlight.finish(ctx)) {
+                    outcome = suspend(ctx, suspension);
+                }
+            } else if (inFlight.finish(ctx)) {
                 report(outcome);
             }
             notifier.onRunFinished(ctx, outcome, Duration.ofNanos(System.nanoTime() - start));
@@ -130,6 +136,27 @@ final class RunExecutor {
         } catch (IllegalArgumentException e) {
             // The same value would fail to serialize on every retry.
             return Outcome.failure(ctx.runId(), ErrorInfo.from(e), false);
+        }
+    }
+
+    /**
+     * Tells the server what the handler asked for instead of a result: the run waits for its
+     * children (without this worker), or completes with a continuation. A refusal (the lineage's
+     * depth limit, say) fails the attempt: without retry for a 4xx, with retry for anything else.
+     */
+    private Outcome suspend(RunContext ctx, RunContext.Suspension s) {
+        try {
+            Run after = s.children() ? client.waitForChildren(ctx.runId(), workerId)
+                    : client.continueRun(ctx.runId(), workerId, s.payload(), s.delayMs());
+            inFlight.remove(ctx.runId());
+            return Outcome.success(ctx.runId(), client.mapper().createObjectNode()
+                    .put(s.children() ? "waiting_for" : "continuation", s.children() ? "children" : after.id()))
+                    .withAttempt(ctx.attempt());
+        } catch (DroverException e) {
+            boolean refused = e instanceof DroverApiException api && api.httpStatus() >= 400 && api.httpStatus() < 500;
+            Outcome failure = Outcome.failure(ctx.runId(), ErrorInfo.from(e), !refused).withAttempt(ctx.attempt());
+            report(failure);
+            return failure;
         }
     }
 

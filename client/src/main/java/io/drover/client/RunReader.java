@@ -165,6 +165,10 @@ final class RunReader {
         String replayOf = null;
         String workflowRunId = null;
         String stepId = null;
+        String parentRunId = null;
+        String continuationOf = null;
+        Integer lineageDepth = null;
+        JsonNode children = null;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -195,6 +199,10 @@ final class RunReader {
                 case "replay_of" -> replayOf = string(p);
                 case "workflow_run_id" -> workflowRunId = string(p);
                 case "step_id" -> stepId = string(p);
+                case "parent_run_id" -> parentRunId = string(p);
+                case "continuation_of" -> continuationOf = string(p);
+                case "lineage_depth" -> lineageDepth = p.currentToken() == JsonToken.VALUE_NULL ? null : integer(p);
+                case "children" -> children = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
                 default -> p.skipChildren(); // a field this SDK does not know (the server may add some)
             }
         }
@@ -203,7 +211,8 @@ final class RunReader {
         }
         return new Run(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload,
                 metadata, result, error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt,
-                leaseExpiresAt, createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId);
+                leaseExpiresAt, createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId, parentRunId,
+                continuationOf, lineageDepth, children);
     }
 
     private static String string(JsonParser p) throws IOException {

@@ -15,9 +15,26 @@ import java.util.Map;
  * @param scheduledAt when the run becomes due (instead of {@code delayMs})
  * @param priority the run priority, higher first, overriding the job's
  * @param concurrencyKey the key that the job's per-key concurrency limit counts by
+ * @param parentRunId the run this one is a child of (same project), or null
  */
 public record TriggerRequest(Object payload, Map<String, Object> metadata, String idempotencyKey, Long delayMs,
-                             Instant scheduledAt, Integer priority, String concurrencyKey) {
+                             Instant scheduledAt, Integer priority, String concurrencyKey, String parentRunId) {
+
+    /**
+     * A request without a parent run.
+     *
+     * @param payload the input of the run
+     * @param metadata free-form metadata
+     * @param idempotencyKey the idempotency key, or null
+     * @param delayMs the delay, or null
+     * @param scheduledAt the due time, or null
+     * @param priority the priority, or null
+     * @param concurrencyKey the concurrency key, or null
+     */
+    public TriggerRequest(Object payload, Map<String, Object> metadata, String idempotencyKey, Long delayMs,
+                          Instant scheduledAt, Integer priority, String concurrencyKey) {
+        this(payload, metadata, idempotencyKey, delayMs, scheduledAt, priority, concurrencyKey, null);
+    }
 
     /**
      * Creates a request with only a payload.
@@ -26,37 +43,48 @@ public record TriggerRequest(Object payload, Map<String, Object> metadata, Strin
      * @return the request
      */
     public static TriggerRequest of(Object payload) {
-        return new TriggerRequest(payload, null, null, null, null, null, null);
+        return new TriggerRequest(payload, null, null, null, null, null, null, null);
     }
 
     /** @return a copy with the given metadata */
     public TriggerRequest withMetadata(Map<String, Object> value) {
-        return new TriggerRequest(payload, value, idempotencyKey, delayMs, scheduledAt, priority, concurrencyKey);
+        return new TriggerRequest(payload, value, idempotencyKey, delayMs, scheduledAt, priority, concurrencyKey,
+                parentRunId);
     }
 
     /** @return a copy with the given idempotency key */
     public TriggerRequest withIdempotencyKey(String value) {
-        return new TriggerRequest(payload, metadata, value, delayMs, scheduledAt, priority, concurrencyKey);
+        return new TriggerRequest(payload, metadata, value, delayMs, scheduledAt, priority, concurrencyKey,
+                parentRunId);
     }
 
     /** @return a copy that becomes due after the given delay */
     public TriggerRequest withDelay(Duration value) {
         return new TriggerRequest(payload, metadata, idempotencyKey, value.toMillis(), scheduledAt, priority,
-                concurrencyKey);
+                concurrencyKey, parentRunId);
     }
 
     /** @return a copy that becomes due at the given time */
     public TriggerRequest withScheduledAt(Instant value) {
-        return new TriggerRequest(payload, metadata, idempotencyKey, delayMs, value, priority, concurrencyKey);
+        return new TriggerRequest(payload, metadata, idempotencyKey, delayMs, value, priority, concurrencyKey,
+                parentRunId);
     }
 
     /** @return a copy with the given priority */
     public TriggerRequest withPriority(int value) {
-        return new TriggerRequest(payload, metadata, idempotencyKey, delayMs, scheduledAt, value, concurrencyKey);
+        return new TriggerRequest(payload, metadata, idempotencyKey, delayMs, scheduledAt, value, concurrencyKey,
+                parentRunId);
     }
 
     /** @return a copy with the given concurrency key */
     public TriggerRequest withConcurrencyKey(String value) {
-        return new TriggerRequest(payload, metadata, idempotencyKey, delayMs, scheduledAt, priority, value);
+        return new TriggerRequest(payload, metadata, idempotencyKey, delayMs, scheduledAt, priority, value,
+                parentRunId);
+    }
+
+    /** @return a copy that makes the run a child of the given run */
+    public TriggerRequest withParentRunId(String value) {
+        return new TriggerRequest(payload, metadata, idempotencyKey, delayMs, scheduledAt, priority, concurrencyKey,
+                value);
     }
 }

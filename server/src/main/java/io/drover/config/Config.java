@@ -35,7 +35,8 @@ public record Config(
 
         long webhookBackoffMs,
         int webhookMaxAttempts,
-        long agentHeartbeatMs) {
+        long agentHeartbeatMs,
+        int maxLineageDepth) {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(
@@ -69,35 +70,37 @@ public record Config(
                 longEnv(env, "DROVER_WEBHOOK_BACKOFF_MS", 5_000),
                 intEnv(env, "DROVER_WEBHOOK_MAX_ATTEMPTS", 12),
                 // the heartbeat interval given to agents; offline_after_ms is 3x
-                longEnv(env, "DROVER_AGENT_HEARTBEAT_MS", 10_000));
+                longEnv(env, "DROVER_AGENT_HEARTBEAT_MS", 10_000),
+                // how many continuations may follow one another (POST /v1/runs/{id}/continue)
+                intEnv(env, "DROVER_MAX_LINEAGE_DEPTH", 100));
     }
 
     public Config withPort(int port) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs, maxLineageDepth);
     }
 
     public Config withDataDir(Path dataDir) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs, maxLineageDepth);
     }
 
     public Config withDatabaseUrl(Optional<String> databaseUrl) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs, maxLineageDepth);
     }
 
     public Config withAdminApiKey(Optional<String> adminApiKey) {
         return new Config(port, bindHost, dataDir, databaseUrl, adminApiKey, secretsKey, poolSize, maxBodyBytes,
                 pushConcurrency, pushConnectTimeoutMs, pushReadTimeoutMs, pollIntervalMs, reaperIntervalMs,
                 shutdownGraceMs, pushEnabled, httpIdleTimeoutMs, rateLimitPerSec, rateLimitBurst, outboundAllow,
-                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs);
+                breaker, metricsMaxJobs, webhookBackoffMs, webhookMaxAttempts, agentHeartbeatMs, maxLineageDepth);
     }
 
     /** Problems with the settings, each naming the setting and how to fix it; empty when all is well. */
@@ -163,6 +166,9 @@ public record Config(
         }
         if (agentHeartbeatMs < 100 || agentHeartbeatMs > 3_600_000) {
             problems.add("DROVER_AGENT_HEARTBEAT_MS must be 100..3600000, got " + agentHeartbeatMs);
+        }
+        if (maxLineageDepth < 1 || maxLineageDepth > 1_000_000) {
+            problems.add("DROVER_MAX_LINEAGE_DEPTH must be 1..1000000, got " + maxLineageDepth);
         }
         try {
             io.drover.outbound.OutboundGuard.parse(outboundAllow);

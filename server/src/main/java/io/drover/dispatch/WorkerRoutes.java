@@ -57,7 +57,11 @@ public final class WorkerRoutes {
                 post("/v1/runs/{id}/complete", Role.OPERATOR, "Complete a held run", this::complete),
                 post("/v1/runs/{id}/fail", Role.OPERATOR, "Fail the current attempt of a held run", this::fail),
                 post("/v1/runs/{id}/release", Role.OPERATOR, "Give a held run back unfinished", this::release),
-                post("/v1/runs/{id}/wait", Role.OPERATOR, "Pause a held run (executing -> waiting)", this::startWaiting),
+                post("/v1/runs/{id}/wait", Role.OPERATOR,
+                        "Pause a held run (executing -> waiting), or let go of it until its children settle",
+                        this::startWaiting),
+                post("/v1/runs/{id}/continue", Role.OPERATOR,
+                        "Complete a held run and create its continuation, in one transaction", this::continueRun),
                 post("/v1/runs/{id}/resume", Role.OPERATOR, "Resume a paused run (waiting -> executing)", this::resume));
     }
 
@@ -101,10 +105,14 @@ public final class WorkerRoutes {
             // so that work made by another node whose NOTIFY we missed is still found.
             signal.await(seen, Math.min(leftMs, pollMs));
         }
-        if (secrets == null || !secrets.adds(c.principal(), claimed)) {
-            return Reply.ok(Run.dataJson(claimed));
+        List<ObjectNode> rendered = secrets == null || !secrets.adds(c.principal(), claimed) ? null
+                : secrets.render(c.principal(), claimed);
+        // Parents resumed after their children settled carry them (read only for those runs).
+        List<ObjectNode> withChildren = claimed.isEmpty() ? null : runs.withChildren(c.projectId(), claimed, rendered);
+        if (withChildren != null) {
+            return Reply.ok(data(withChildren));
         }
-        return Reply.ok(data(secrets.render(c.principal(), claimed)));
+        return rendered == null ? Reply.ok(Run.dataJson(claimed)) : Reply.ok(data(rendered));
     }
 
     private Reply heartbeat(Call c) {
@@ -269,12 +277,31 @@ public final class WorkerRoutes {
     private Reply startWaiting(Call c) {
         UUID id = c.pathUuid("id", "run");
         Input in = Input.body(c.body(), false);
-        in.allowOnly(Set.of("worker_id", "timeout_secs", "reason"));
+        in.allowOnly(Set.of("worker_id", "timeout_secs", "reason", "children"));
         String worker = workerId(in);
+        if (in.bool("children", false)) {
+            // The worker lets go: the run waits without a worker until its children settle.
+            if (in.has("timeout_secs") || in.has("reason")) {
+                throw ApiError.invalid(in.has("timeout_secs") ? "timeout_secs" : "reason",
+                        "is not taken with children: true (the run waits until its children settle)");
+            }
+            return Reply.ok(runs.waitForChildren(c.projectId(), id, worker).toJson());
+        }
         long secs = in.longValue("timeout_secs", 3600L, 1, 30L * 24 * 3600);
         String reason = in.string("reason", "paused by its worker", 1000);
         Instant until = runs.clock().instant().plusSeconds(secs);
         return Reply.ok(runs.startWaiting(c.projectId(), id, worker, until, reason).toJson());
+    }
+
+    /** {@code {worker_id, payload, delay_ms}} -> 201 with the continuation (the run itself is completed). */
+    private Reply continueRun(Call c) {
+        UUID id = c.pathUuid("id", "run");
+        Input in = Input.body(c.body(), false);
+        in.allowOnly(Set.of("worker_id", "payload", "delay_ms"));
+        String worker = workerId(in);
+        Long delay = in.longValue("delay_ms", null, 0, 366L * 24 * 3600 * 1000);
+        JsonNode payload = in.raw().get("payload");
+        return Reply.created(runs.continueRun(c.projectId(), id, worker, payload, delay).toJson());
     }
 
     private Reply resume(Call c) {

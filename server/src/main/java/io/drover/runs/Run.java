@@ -23,17 +23,42 @@ public record Run(
         String idempotencyKey, String concurrencyKey, String workerId,
         Instant scheduledAt, Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant expiresAt,
         Integer timeoutSecs, UUID replayOf, UUID scheduleId,
-        Instant createdAt, Instant startedAt, Instant finishedAt, UUID workflowRunId, String stepId) {
+        Instant createdAt, Instant startedAt, Instant finishedAt, UUID workflowRunId, String stepId,
+        UUID parentRunId, UUID continuationOf, Integer lineageDepth, String waitsFor) {
 
     /** Index of the {@code now()} column that lock queries select after {@link #COLUMNS}. */
-    public static final int NOW_INDEX = 34;
+    public static final int NOW_INDEX = 38;
+
+    /** {@link #waitsFor} of a parent waiting, without a worker, for its children to settle. */
+    public static final String WAITS_CHILDREN = "children";
+    /** {@link #waitsFor} of a parent whose children all settled: its claims carry them. */
+    public static final String CHILDREN_SETTLED = "children_settled";
+
+    /** A run outside any lineage (no parent, no continuation). */
+    public Run(UUID id, UUID projectId, UUID jobId, String jobSlug, int jobVersion, String queue, String execution,
+            RunStatus status, boolean admitted, boolean limited, int attempt, int maxAttempts, int priority,
+            String payload, String metadata, String result, String error,
+            String idempotencyKey, String concurrencyKey, String workerId,
+            Instant scheduledAt, Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant expiresAt,
+            Integer timeoutSecs, UUID replayOf, UUID scheduleId,
+            Instant createdAt, Instant startedAt, Instant finishedAt, UUID workflowRunId, String stepId) {
+        this(id, projectId, jobId, jobSlug, jobVersion, queue, execution, status, admitted, limited, attempt,
+                maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
+                scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, null, null, null, null);
+    }
+
+    /** How many continuations lead to this run: 0 for a run that continues none. */
+    public int depth() {
+        return lineageDepth == null ? 0 : lineageDepth;
+    }
 
     /** The column list every run query selects, in the order {@link #map} reads. */
     public static final String COLUMNS = "id, project_id, job_id, job_slug, job_version, queue, execution, status, "
             + "admitted, limited, attempt, max_attempts, priority, payload::text, metadata::text, result::text, "
             + "error::text, idempotency_key, concurrency_key, worker_id, scheduled_at, next_retry_at, "
             + "lease_expires_at, deadline_at, expires_at, timeout_secs, replay_of, schedule_id, created_at, "
-            + "started_at, finished_at, workflow_run_id, step_id";
+            + "started_at, finished_at, workflow_run_id, step_id, parent_run_id, continuation_of, lineage_depth, waits_for";
 
     public static Run map(ResultSet rs) throws SQLException {
         return new Run(
@@ -44,7 +69,9 @@ public record Run(
                 rs.getString(18), rs.getString(19), rs.getString(20),
                 ts(rs, 21), ts(rs, 22), ts(rs, 23), ts(rs, 24), ts(rs, 25),
                 (Integer) rs.getObject(26), rs.getObject(27, UUID.class), rs.getObject(28, UUID.class),
-                ts(rs, 29), ts(rs, 30), ts(rs, 31), rs.getObject(32, UUID.class), rs.getString(33));
+                ts(rs, 29), ts(rs, 30), ts(rs, 31), rs.getObject(32, UUID.class), rs.getString(33),
+                rs.getObject(34, UUID.class), rs.getObject(35, UUID.class), (Integer) rs.getObject(36),
+                rs.getString(37));
     }
 
     private static Instant ts(ResultSet rs, int i) throws SQLException {
@@ -102,6 +129,9 @@ public record Run(
         time(g, "finished_at", finishedAt);
         g.writeStringField("workflow_run_id", workflowRunId == null ? null : workflowRunId.toString());
         g.writeStringField("step_id", stepId);
+        g.writeStringField("parent_run_id", parentRunId == null ? null : parentRunId.toString());
+        g.writeStringField("continuation_of", continuationOf == null ? null : continuationOf.toString());
+        g.writeNumberField("lineage_depth", depth());
         g.writeEndObject();
     }
 
@@ -212,7 +242,8 @@ public record Run(
         return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
-                createdAt, startedAt, finishedAt, workflowRunId, stepId);
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, parentRunId, continuationOf, lineageDepth,
+                waitsFor);
     }
 
     // The moves a transition makes (Transitions), one per kind of change, each naming what it keeps
@@ -245,12 +276,19 @@ public record Run(
                 startedAt, null, admitted);
     }
 
+    /** Waiting for its children, held by no worker: no lease, no deadline, no wait timeout. */
+    public Run waitingForChildren() {
+        return moved(RunStatus.WAITING, attempt, null, result, error, scheduledAt, null, null, null, startedAt, null,
+                admitted);
+    }
+
     private Run moved(RunStatus s, int attempt, String workerId, String result, String error, Instant scheduledAt,
             Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant startedAt, Instant finishedAt,
             boolean admitted) {
         return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
-                createdAt, startedAt, finishedAt, workflowRunId, stepId);
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, parentRunId, continuationOf, lineageDepth,
+                waitsFor);
     }
 }

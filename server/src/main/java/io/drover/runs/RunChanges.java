@@ -68,6 +68,7 @@ final class RunChanges {
         if (!settled.isEmpty()) {
             store.settledHook().settled(c, settled);
         }
+        store.lineage().childrenSettled(c, Lineage.parentsOfSettled(written));
         TxEffects fx = store.db().effects(c);
         for (Run r : written) {
             if (r.status() == RunStatus.DELAYED) {

@@ -72,6 +72,7 @@ final class RunCompletions {
                 successes.stream().map(r -> r.resultJson() == null ? "null" : r.resultJson()).toArray(),
                 successes.stream().map(RunStore.Report::attempt).toArray()));
         List<RunSettledHook.Settled> settled = new ArrayList<>();
+        Set<UUID> parents = new HashSet<>();
         TxEffects fx = store.db().effects(c);
         for (RunSql.Completed d : done) {
             fx.completed(d.jobSlug(), d.queue(), d.attemptMs());
@@ -79,6 +80,9 @@ final class RunCompletions {
             completed.add(d.id());
             if (d.limited()) {
                 limitedJobs.add(d.jobId());
+            }
+            if (d.parentRunId() != null) {
+                parents.add(d.parentRunId());
             }
             if (d.workflowRunId() != null) {
                 settled.add(new RunSettledHook.Settled(d.id(), d.workflowRunId(), d.stepId(), RunStatus.COMPLETED,
@@ -88,6 +92,7 @@ final class RunCompletions {
         if (!settled.isEmpty()) {
             store.settledHook().settled(c, settled);
         }
+        store.lineage().childrenSettled(c, parents);
         for (RunStore.Report r : successes) {
             byId.computeIfAbsent(r.runId(), id -> new RunStore.Reported(id, false, null,
                     notHeld(c, projectId, id, workerId)));

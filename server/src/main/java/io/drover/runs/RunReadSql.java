@@ -37,13 +37,21 @@ final class RunReadSql {
     /** A page of a project's runs, newest first (see list_runs and list_runs_in_state). */
     static Page<Run> list(Connection c, UUID projectId, UUID jobId, RunStatus status, UUID cursor, int limit)
             throws SQLException {
-        boolean walk = status == null || status == RunStatus.COMPLETED;
+        return list(c, projectId, jobId, status, null, cursor, limit);
+    }
+
+    /** As above, only the children of {@code parentId} when it is not null (run_list_parent, V19). */
+    static Page<Run> list(Connection c, UUID projectId, UUID jobId, RunStatus status, UUID parentId, UUID cursor,
+            int limit) throws SQLException {
+        // A parent's children always come from run_list's walk of its partial index, in any state.
+        boolean walk = status == null || status == RunStatus.COMPLETED || parentId != null;
         // The status goes in as a literal of a RunStatus constant (db() of an enum, never request
         // text), not a parameter: with the literal every plan (generic ones too) can pick the
         // partial index for that state (see list_runs_in_state).
         Statement list;
         if (walk) {
             String listFilters = (jobId != null ? "AND job_id = :job_id " : "")
+                    + (parentId != null ? "AND parent_run_id = :parent_id " : "")
                     + (cursor != null ? "AND id < :cursor" : "");
             String runFilters = status != null ? "AND status = '" + status.db() + "'" : "";
             list = LISTS.computeIfAbsent("walk|" + listFilters + "|" + runFilters, k -> LIST_RUNS
@@ -58,6 +66,9 @@ final class RunReadSql {
             q.set("project_id", projectId).set("limit", limit + 1);
             if (jobId != null) {
                 q.set("job_id", jobId);
+            }
+            if (parentId != null) {
+                q.set("parent_id", parentId);
             }
             if (cursor != null) {
                 q.set("cursor", cursor);

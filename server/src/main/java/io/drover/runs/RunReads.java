@@ -27,6 +27,16 @@ final class RunReads {
         return store.db().read(c -> RunReadSql.list(c, projectId, jobId, status, cursor, limit));
     }
 
+    /** As {@link #list}, only the children of {@code parentId} (404 when the project has no such run). */
+    Page<Run> children(UUID projectId, UUID parentId, UUID jobId, RunStatus status, UUID cursor, int limit) {
+        return store.db().read(c -> {
+            if (RunReadSql.get(c, projectId, parentId).isEmpty()) {
+                throw new NotFound("run", parentId.toString());
+            }
+            return RunReadSql.list(c, projectId, jobId, status, parentId, cursor, limit);
+        });
+    }
+
     /** A run's events in order, after {@code afterSeq}; the next cursor is the last seq. */
     List<RunEvent> events(UUID projectId, UUID runId, long afterSeq, int limit) {
         return store.db().read(c -> {

@@ -35,7 +35,7 @@ public final class RunRoutes {
 
     public List<Route> routes() {
         return List.of(
-                get("/v1/runs", Role.VIEWER, "List runs (filters: job, status)", this::list),
+                get("/v1/runs", Role.VIEWER, "List runs (filters: job, status, parent)", this::list),
                 get("/v1/runs/{id}", Role.VIEWER, "Get a run",
                         c -> Reply.ok(outlets.run(c.principal(), runs.get(c.projectId(), c.pathUuid("id", "run")).toJson()))),
                 get("/v1/runs/{id}/events", Role.VIEWER, "A run's events, in order", this::events),
@@ -65,8 +65,18 @@ public final class RunRoutes {
                         + (s.length() > 40 ? s.substring(0, 40) : s) + "'", Map.of("parameter", "status"));
             }
         }
-        Page<Run> page = runs.list(c.projectId(), jobId, status, Page.decode(c.query("cursor")),
-                Page.limit(c.query("limit")));
+        UUID parent = null;
+        String p = c.query("parent");
+        if (p != null && !p.isEmpty()) {
+            parent = JobStore.parseUuid(p);
+            if (parent == null) {
+                throw new ApiError(400, "invalid_parameter", "parent must be a run id", Map.of("parameter", "parent"));
+            }
+        }
+        Page<Run> page = parent != null
+                ? runs.listChildren(c.projectId(), parent, jobId, status, Page.decode(c.query("cursor")),
+                        Page.limit(c.query("limit")))
+                : runs.list(c.projectId(), jobId, status, Page.decode(c.query("cursor")), Page.limit(c.query("limit")));
         return Reply.ok(page.toJson(r -> outlets.run(c.principal(), r.toJson())));
     }
 

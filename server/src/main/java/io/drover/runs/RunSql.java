@@ -39,7 +39,8 @@ final class RunSql {
     private static final Statement INSERT_RUNS = SQL.statement("insert_runs")
             .replace("INSERTED_COLUMNS", Run.COLUMNS);
     private static final Statement INSERT_RUN_IDS = SQL.statement("insert_runs").replace("INSERTED_COLUMNS",
-            "id, status, scheduled_at, project_id"); // project_id: the created events are written from these rows
+            // project_id and the lineage: the created events are written from these rows
+            "id, status, scheduled_at, project_id, parent_run_id, continuation_of, lineage_depth");
     private static final Statement FIND_BY_IDEMPOTENCY = SQL.statement("find_by_idempotency");
     private static final Statement NOTIFY = SQL.statement("notify");
     private static final Statement CLAIM = SQL.statement("claim");
@@ -62,7 +63,8 @@ final class RunSql {
     record NewRuns(UUID projectId, UUID jobId, String jobSlug, int jobVersion, String queue, String execution,
             boolean limited, int maxAttempts, Integer timeoutSecs, UUID replayOf, UUID scheduleId, Integer ttlSecs,
             UUID workflowRunId, UUID[] ids, String[] keys, String[] payloads, String[] metadata, Integer[] priorities,
-            Timestamp[] at, Long[] delays, String[] concurrencyKeys, String[] stepIds, String notifyPayload) {}
+            Timestamp[] at, Long[] delays, String[] concurrencyKeys, String[] stepIds, String notifyPayload,
+            UUID[] parentRunIds, UUID continuationOf, Integer lineageDepth) {}
 
     /** What a trigger needs of each inserted run; {@code run} is null when only ids were asked for. */
     record Inserted(UUID id, RunStatus status, Instant scheduledAt, Run run) {}
@@ -84,6 +86,9 @@ final class RunSql {
                     .setArray("delays_ms", "int8", n.delays())
                     .setArray("concurrency_keys", "text", n.concurrencyKeys())
                     .setArray("step_ids", "text", n.stepIds())
+                    .setArray("parent_run_ids", "uuid", n.parentRunIds())
+                    .set("continuation_of", n.continuationOf())
+                    .set("lineage_depth", n.lineageDepth(), Types.INTEGER)
                     .set("notify_payload", n.notifyPayload(), Types.VARCHAR);
             try (ResultSet rs = q.query()) {
                 while (rs.next()) {
@@ -290,7 +295,7 @@ final class RunSql {
     /** A run complete_batch completed, with what its callers need. */
     /** @param attemptMs the completed attempt's duration (from its start), or -1 when unknown */
     record Completed(UUID id, UUID jobId, boolean limited, String queue, UUID workflowRunId, String stepId,
-            String result, String jobSlug, long attemptMs) {}
+            String result, String jobSlug, long attemptMs, UUID parentRunId) {}
 
     static List<Completed> completeBatch(Connection c, Completions q) throws SQLException {
         try (Query s = COMPLETE_BATCH.prepare(c)) {
@@ -302,7 +307,7 @@ final class RunSql {
                 while (rs.next()) {
                     out.add(new Completed(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getBoolean(3),
                             rs.getString(4), rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7),
-                            rs.getString(8), attemptMs(rs, 9)));
+                            rs.getString(8), attemptMs(rs, 9), rs.getObject(10, UUID.class)));
                 }
             }
             return out;

@@ -19,7 +19,10 @@ public enum RunStatus {
     DEQUEUED,
     /** Held under a lease by a worker, or being pushed over HTTP. */
     EXECUTING,
-    /** Paused by its worker (waiting for a child, an event or a resume); keeps its worker. */
+    /**
+     * Paused by its worker (waiting for an event or a resume; keeps its worker), or waiting for its
+     * children without a worker ({@code waits_for = 'children'}), until they settle and it is queued again.
+     */
     WAITING,
     COMPLETED,
     /** Failed without retry (not retryable, or attempts used up with the dead letter queue off). */
@@ -40,7 +43,8 @@ public enum RunStatus {
             DEQUEUED, EnumSet.of(EXECUTING, QUEUED, CANCELED, SYSTEM_FAILED),
             EXECUTING, EnumSet.of(COMPLETED, FAILED, TIMED_OUT, CRASHED, CANCELED, WAITING, QUEUED, DELAYED,
                     DEAD_LETTER, SYSTEM_FAILED),
-            WAITING, EnumSet.of(EXECUTING, COMPLETED, FAILED, CANCELED, TIMED_OUT),
+            // waiting -> queued: a parent whose children all settled goes back to its queue
+            WAITING, EnumSet.of(EXECUTING, COMPLETED, FAILED, CANCELED, TIMED_OUT, QUEUED),
             DEAD_LETTER, EnumSet.of(QUEUED));
 
     private static final Set<RunStatus> TERMINAL =

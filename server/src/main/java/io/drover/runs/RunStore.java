@@ -51,6 +51,8 @@ public final class RunStore {
     private final RunCompletions completions = new RunCompletions(this);
     private final RunChanges changes = new RunChanges(this);
     private final RunReads reads = new RunReads(this);
+    private final Lineage lineage = new Lineage(this);
+    private volatile int maxLineageDepth = 100;
     private volatile QueueEvents events = QueueEvents.NONE;
     private volatile ClaimCursors cursors = new ClaimCursors();
     private volatile RunSettledHook settledHook = RunSettledHook.NONE;
@@ -126,8 +128,12 @@ public final class RunStore {
     public enum Answer { RUNS, IDS }
 
     /** Where a new run comes from besides the API: a replay or a schedule. */
-    public record Origin(UUID replayOf, UUID scheduleId) {
+    public record Origin(UUID replayOf, UUID scheduleId, UUID continuationOf, Integer lineageDepth) {
         public static final Origin API = new Origin(null, null);
+
+        public Origin(UUID replayOf, UUID scheduleId) {
+            this(replayOf, scheduleId, null, null);
+        }
     }
 
     /** The workflow step each run of a trigger executes: one step id per request. */
@@ -327,6 +333,12 @@ public final class RunStore {
         return reads.list(projectId, jobId, status, cursor, limit);
     }
 
+    /** A page of the children of {@code parentId}, newest first (404 when the project has no such run). */
+    public Page<Run> listChildren(UUID projectId, UUID parentId, UUID jobId, RunStatus status, UUID cursor,
+            int limit) {
+        return reads.children(projectId, parentId, jobId, status, cursor, limit);
+    }
+
     public List<RunEvent> events(UUID projectId, UUID runId, long afterSeq, int limit) {
         return reads.events(projectId, runId, afterSeq, limit);
     }
@@ -377,5 +389,53 @@ public final class RunStore {
 
     RunChanges changes() {
         return changes;
+    }
+
+    Lineage lineage() {
+        return lineage;
+    }
+
+    // ---------------------------------------------------------------------------------- lineage
+
+    /** The deepest continuation chain allowed (DROVER_MAX_LINEAGE_DEPTH). */
+    public void setMaxLineageDepth(int maxLineageDepth) {
+        this.maxLineageDepth = maxLineageDepth;
+    }
+
+    /**
+     * The holder lets go of a run until its children settle (executing -> waiting, no worker); queued
+     * again at once when none is open.
+     */
+    public Run waitForChildren(UUID projectId, UUID runId, String workerId) {
+        return lineage.waitForChildren(projectId, runId, workerId);
+    }
+
+    /** Completes a held run and makes its continuation in one transaction; answers the continuation. */
+    public Run continueRun(UUID projectId, UUID runId, String workerId, com.fasterxml.jackson.databind.JsonNode payload,
+            Long delayMs) {
+        return lineage.continueRun(projectId, runId, workerId, payload, delayMs, maxLineageDepth);
+    }
+
+    /**
+     * Claimed runs as the claim answers them: for runs resumed after their children settled, with
+     * {@code children: [{id, status, result, error}]}; null when none of them was (the usual claim).
+     */
+    public List<ObjectNode> withChildren(UUID projectId, List<Run> claimed, List<ObjectNode> rendered) {
+        if (!Lineage.anyResumed(claimed)) {
+            return null;
+        }
+        List<UUID> parents = claimed.stream().filter(r -> Run.CHILDREN_SETTLED.equals(r.waitsFor()))
+                .map(Run::id).toList();
+        Map<UUID, List<Lineage.Child>> children = lineage.children(projectId, parents);
+        List<ObjectNode> out = new java.util.ArrayList<>(claimed.size());
+        for (int i = 0; i < claimed.size(); i++) {
+            Run r = claimed.get(i);
+            ObjectNode json = rendered != null ? rendered.get(i) : r.toJson();
+            if (Run.CHILDREN_SETTLED.equals(r.waitsFor())) {
+                json.set("children", Lineage.childrenJson(children.get(r.id())));
+            }
+            out.add(json);
+        }
+        return out;
     }
 }

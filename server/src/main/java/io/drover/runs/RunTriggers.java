@@ -46,6 +46,8 @@ final class RunTriggers {
         Timestamp[] at = new Timestamp[n];
         Long[] delays = new Long[n];
         String[] concurrencyKeys = new String[n];
+        UUID[] parents = new UUID[n];
+        Set<UUID> parentIds = null;
         // Per run, only what differs between runs: the job's default metadata is written once for
         // the runs that add none (a deep copy and a writer per run before), and the ids' random bits
         // come from one SecureRandom call for the batch.
@@ -66,6 +68,13 @@ final class RunTriggers {
             at[i] = r.scheduledAt() == null ? null : Timestamp.from(r.scheduledAt());
             delays[i] = r.delayMs();
             concurrencyKeys[i] = r.concurrencyKey();
+            parents[i] = r.parentRunId();
+            if (parents[i] != null) {
+                (parentIds == null ? parentIds = new HashSet<>() : parentIds).add(parents[i]);
+            }
+        }
+        if (parentIds != null) {
+            Lineage.requireParents(c, job.projectId(), parentIds);
         }
         boolean limited = spec.isLimited();
         boolean whole = answer == RunStore.Answer.RUNS;
@@ -76,7 +85,8 @@ final class RunTriggers {
                 spec.slug(), job.version(), spec.queue(), spec.execution(), limited, spec.maxAttempts(),
                 spec.timeoutSecs(), origin.replayOf(), origin.scheduleId(), spec.ttlSecs(),
                 link == null ? null : link.workflowRunId(), ids, keys, payloads, metas, priorities, at, delays,
-                concurrencyKeys, link == null ? new String[n] : link.stepIds().toArray(new String[0]), notify), whole);
+                concurrencyKeys, link == null ? new String[n] : link.stepIds().toArray(new String[0]), notify,
+                parents, origin.continuationOf(), origin.lineageDepth()), whole);
         Map<String, Run> existing = new HashMap<>();
         if (inserted.size() < n) {
             List<String> missingKeys = new ArrayList<>();

@@ -127,6 +127,30 @@ public final class Transitions {
         return new Change(r.waitingUntil(until), "waiting", reason, null);
     }
 
+    /** The holder lets go of the run until its children settle: no worker, no lease, no wait timeout. */
+    public static Change waitForChildren(Run r) {
+        require(r, WAITING, "wait");
+        return new Change(r.waitingForChildren(), "waiting", "waiting for its children; worker " + r.workerId()
+                + " let go of it", Json.write(Json.object().put("waits_for", Run.WAITS_CHILDREN)));
+    }
+
+    /**
+     * The last open child of a waiting parent settled: the parent goes back to its queue. The wait
+     * is not an attempt: its next claim counts the same attempt again, as a release does.
+     */
+    public static Change childrenSettled(Run r) {
+        require(r, QUEUED, "resume");
+        return new Change(r.requeued(Math.max(0, r.attempt() - 1)), "children_settled",
+                "its children settled; queued again", null);
+    }
+
+    /** The holder completes the run with a continuation ({@code result} names it). */
+    public static Change continued(Run r, String resultJson, java.util.UUID next, Instant now) {
+        require(r, COMPLETED, "continue");
+        return new Change(r.ended(COMPLETED, resultJson, null, now), "completed", "continued as run " + next,
+                Json.write(Json.object().put("continuation", next.toString())));
+    }
+
     public static Change resume(Run r, Instant leaseUntil, Instant now) {
         require(r, EXECUTING, "resume");
         Instant deadline = r.timeoutSecs() == null ? null : now.plusSeconds(r.timeoutSecs());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.drover.http.ApiError;
 import io.drover.http.Input;
 import io.drover.http.Json;
+import io.drover.jobs.RetryPolicy;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -15,7 +16,19 @@ public record StepSpec(
         String id, String type, List<String> dependsOn, String job, JsonNode payload, Condition condition,
         JsonNode conditionJson, String onFailure, int maxAttempts, long retryDelayMs, Integer timeoutSecs,
         String concurrencyKey, String eventKey, Integer durationSecs, Instant until, String workflow,
-        Integer expiresInSecs, Compensation compensate) {
+        Integer expiresInSecs, Compensation compensate, RetryPolicy retryPolicy) {
+
+    /** The job retry policy's fields, which a step's {@code retry} also takes. */
+    static final Set<String> POLICY_FIELDS = Set.of("strategy", "initial_delay_ms", "max_delay_ms", "delays_ms",
+            "jitter");
+
+    /**
+     * The delay before the step's next attempt after attempt {@code attempt} (1-based) ended: its
+     * retry policy's when it has one, else the fixed {@code delay_ms}.
+     */
+    public long retryDelay(int attempt) {
+        return retryPolicy != null ? retryPolicy.delayMs(attempt) : retryDelayMs;
+    }
 
     public static final Set<String> TYPES = Set.of("job", "approval", "wait_for_event", "sleep", "sub_workflow");
     public static final Set<String> ON_FAILURE = Set.of("fail_workflow", "skip_dependents", "continue", "compensate");
@@ -48,12 +61,26 @@ public record StepSpec(
         }
         int maxAttempts = 1;
         long delayMs = 0;
+        RetryPolicy policy = null;
         ObjectNode retry = in.object("retry");
         if (retry != null) {
             Input r = Input.of(retry, where + ".retry");
-            r.allowOnly(Set.of("max_attempts", "delay_ms"));
+            Set<String> allowed = new java.util.HashSet<>(POLICY_FIELDS);
+            allowed.add("max_attempts");
+            allowed.add("delay_ms");
+            r.allowOnly(allowed);
             maxAttempts = r.intValue("max_attempts", 1, 1, 100);
             delayMs = r.longValue("delay_ms", 0L, 0, 24L * 3600 * 1000);
+            if (POLICY_FIELDS.stream().anyMatch(r::has)) {
+                if (r.has("delay_ms")) {
+                    throw ApiError.invalid(r.name("delay_ms"), "give delay_ms or the retry policy's fields "
+                            + "(strategy, initial_delay_ms, max_delay_ms, delays_ms, jitter), not both");
+                }
+                // The job retry policy's own parsing and validation, on the policy's fields only.
+                ObjectNode fields = retry.deepCopy();
+                fields.remove("max_attempts");
+                policy = RetryPolicy.parse(Input.of(fields, where + ".retry"));
+            }
         }
         Compensation comp = null;
         ObjectNode c = in.object("compensate");
@@ -67,7 +94,7 @@ public record StepSpec(
                 in.intValue("timeout_secs", null, 1, 366 * 24 * 3600), in.string("concurrency_key", null, 255),
                 in.string("event_key", null, 255), in.intValue("duration_secs", null, 0, 366 * 24 * 3600),
                 in.instant("until"), in.string("workflow", null, 100),
-                in.intValue("expires_in_secs", null, 1, 366 * 24 * 3600), comp);
+                in.intValue("expires_in_secs", null, 1, 366 * 24 * 3600), comp, policy);
         s.checkType(where);
         return s;
     }
@@ -84,7 +111,7 @@ public record StepSpec(
         }
         if (!type.equals("job")) {
             require(job == null, where + ".job", "only job steps name a job");
-            require(maxAttempts == 1, where + ".retry", "only job steps are retried");
+            require(maxAttempts == 1 && retryPolicy == null, where + ".retry", "only job steps are retried");
         }
     }
 
@@ -107,7 +134,9 @@ public record StepSpec(
             n.set("condition", conditionJson);
         }
         n.put("on_failure", onFailure);
-        if (maxAttempts > 1 || retryDelayMs > 0) {
+        if (retryPolicy != null) {
+            n.putObject("retry").put("max_attempts", maxAttempts).setAll(retryPolicy.toJson());
+        } else if (maxAttempts > 1 || retryDelayMs > 0) {
             n.putObject("retry").put("max_attempts", maxAttempts).put("delay_ms", retryDelayMs);
         }
         if (timeoutSecs != null) {

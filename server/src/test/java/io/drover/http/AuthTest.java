@@ -162,6 +162,7 @@ class AuthTest {
         m.put("POST /v1/runs/{id}/release", new Req("POST", e + "/release", Map.of("worker_id", "w")));
         m.put("POST /v1/runs/{id}/wait", new Req("POST", e + "/wait", Map.of("worker_id", "w")));
         m.put("POST /v1/runs/{id}/resume", new Req("POST", e + "/resume", Map.of("worker_id", "w")));
+        m.put("POST /v1/runs/{id}/continue", new Req("POST", e + "/continue", Map.of("worker_id", "w")));
         // identity: public and account routes first, then the project's
         String someone = UuidV7.next().toString();
         m.put("POST /v1/auth/login", new Req("POST", "/v1/auth/login", Map.of("email", "x@example.com", "password", "x")));

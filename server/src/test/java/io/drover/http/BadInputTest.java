@@ -332,6 +332,11 @@ class BadInputTest {
             bad("scheduled_at a number", p, obj("scheduled_at", 1700000000), 400, "invalid_type", "scheduled_at");
             bad("delay_ms and scheduled_at", p, obj("delay_ms", 5, "scheduled_at", "2099-01-01T00:00:00Z"), 422,
                     "validation_failed", "delay_ms");
+            bad("parent_run_id not a run id", p, obj("parent_run_id", "nope"), 422, "validation_failed",
+                    "parent_run_id");
+            bad("parent_run_id a number", p, obj("parent_run_id", 5), 400, "invalid_type", "parent_run_id");
+            bad("parent_run_id unknown", p, obj("parent_run_id", "00000000-0000-7000-8000-000000000000"), 404,
+                    "not_found", null);
             bad("idempotency_key empty", p, obj("idempotency_key", ""), 422, "validation_failed", "idempotency_key");
             bad("idempotency_key too long", p, obj("idempotency_key", "k".repeat(256)), 422, "validation_failed",
                     "idempotency_key");
@@ -373,6 +378,9 @@ class BadInputTest {
             bad("status=QUEUED (states are lowercase)", "/v1/runs?status=QUEUED", null, 400, "invalid_parameter",
                     null);
             bad("job=<unknown slug>", "/v1/runs?job=no-such-job", null, 404, "not_found", null);
+            bad("parent=nope", "/v1/runs?parent=nope", null, 400, "invalid_parameter", null);
+            bad("parent=<unknown run>", "/v1/runs?parent=00000000-0000-7000-8000-000000000000", null, 404,
+                    "not_found", null);
             bad("job=<NUL>", "/v1/runs?job=%00", null, 404, "not_found", null);
             bad("job=<300 chars>", "/v1/runs?job=" + "j".repeat(300), null, 404, "not_found", null);
         }));
@@ -533,6 +541,21 @@ class BadInputTest {
             bad("timeout_secs 0", ex + "/wait", obj("worker_id", w1, "timeout_secs", 0), 422, "validation_failed",
                     "timeout_secs");
             bad("reason a number", ex + "/wait", obj("worker_id", w1, "reason", 5), 400, "invalid_type", "reason");
+            bad("children a string", ex + "/wait", obj("worker_id", w1, "children", "yes"), 400, "invalid_type",
+                    "children");
+            bad("children with timeout_secs", ex + "/wait", obj("worker_id", w1, "children", true, "timeout_secs", 5),
+                    422, "validation_failed", "timeout_secs");
+        }));
+        t.put("POST /v1/runs/{id}/continue", route("POST", ex + "/continue", () -> {
+            unknownRuns("/continue", obj("worker_id", w1));
+            bad("another worker", ex + "/continue", obj("worker_id", "w2"), 409, "not_held", null);
+            bad("a queued run", "/v1/runs/" + queued + "/continue", obj("worker_id", w1), 409, "not_held", null);
+            bad("worker_id missing", ex + "/continue", obj(), 422, "validation_failed", "worker_id");
+            bad("delay_ms negative", ex + "/continue", obj("worker_id", w1, "delay_ms", -1), 422, "validation_failed",
+                    "delay_ms");
+            bad("delay_ms a string", ex + "/continue", obj("worker_id", w1, "delay_ms", "5"), 400, "invalid_type",
+                    "delay_ms");
+            bad("unknown field", ex + "/continue", obj("worker_id", w1, "depth", 1), 422, "unknown_field", "depth");
         }));
         t.put("POST /v1/runs/{id}/resume", route("POST", ex + "/resume", () -> {
             unknownRuns("/resume", obj("worker_id", w1));
