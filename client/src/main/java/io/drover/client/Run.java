@@ -31,6 +31,10 @@ import java.time.Instant;
  * @param replayOf the run this run replays, or null
  * @param workflowRunId the workflow run this run is a step of, or null
  * @param stepId the workflow step this run executes, or null
+ * @param checkpoint in a claim: the latest checkpoint saved by an earlier attempt ({@code seq},
+ *     {@code attempt}, {@code state}, {@code created_at}), or null when there is none
+ * @param event in a claim: how the run's latest event wait ended ({@code key}, {@code payload},
+ *     {@code timed_out}), or null when it never waited for an event
  */
 public record Run(
         String id,
@@ -57,5 +61,18 @@ public record Run(
         Instant finishedAt,
         String replayOf,
         String workflowRunId,
-        String stepId) {
+        String stepId,
+        JsonNode checkpoint,
+        JsonNode event) {
+
+    /** A run without claim context (checkpoint, event): the components before those were added. */
+    public Run(String id, String jobId, String jobSlug, Integer jobVersion, String queue, RunStatus status,
+            int attempt, int maxAttempts, int priority, JsonNode payload, JsonNode metadata, JsonNode result,
+            ErrorInfo error, String idempotencyKey, String concurrencyKey, String workerId, Instant scheduledAt,
+            Instant nextRetryAt, Instant leaseExpiresAt, Instant createdAt, Instant startedAt, Instant finishedAt,
+            String replayOf, String workflowRunId, String stepId) {
+        this(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload, metadata, result,
+                error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt, leaseExpiresAt, createdAt,
+                startedAt, finishedAt, replayOf, workflowRunId, stepId, null, null);
+    }
 }

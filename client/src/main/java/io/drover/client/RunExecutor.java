@@ -41,7 +41,7 @@ final class RunExecutor {
 
     /** Holds the claimed run and starts its handler as soon as a place is free. */
     void execute(Run run) {
-        RunContext ctx = new RunContext(run, workerId, client.mapper());
+        RunContext ctx = new RunContext(run, workerId, client.mapper(), client);
         inFlight.add(ctx);
         lock.lock();
         try {
@@ -99,7 +99,15 @@ final class RunExecutor {
         Outcome outcome;
         try {
             notifier.onRunStarted(ctx);
-            outcome = invoke(ctx).withAttempt(ctx.attempt());
+            outcome = invoke(ctx);
+            if (outcome == null) {
+                // The run waits for an event: the worker let go of it, and reports nothing.
+                if (inFlight.finish(ctx)) {
+                    inFlight.remove(ctx.runId());
+                }
+                return;
+            }
+            outcome = outcome.withAttempt(ctx.attempt());
             if (inFlight.finish(ctx)) {
                 report(outcome);
             }
@@ -120,6 +128,8 @@ final class RunExecutor {
         Object value;
         try {
             value = handler.handle(ctx, ctx.payload());
+        } catch (WaitingForEventException e) {
+            return null;
         } catch (Throwable e) {
             // A worker outlives its handlers' bugs, so even an Error fails just this attempt.
             return Outcome.failure(ctx.runId(), ErrorInfo.from(e), !isNonRetryable(e));

@@ -165,6 +165,8 @@ final class RunReader {
         String replayOf = null;
         String workflowRunId = null;
         String stepId = null;
+        JsonNode checkpoint = null;
+        JsonNode event = null;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -195,6 +197,8 @@ final class RunReader {
                 case "replay_of" -> replayOf = string(p);
                 case "workflow_run_id" -> workflowRunId = string(p);
                 case "step_id" -> stepId = string(p);
+                case "checkpoint" -> checkpoint = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
+                case "event" -> event = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
                 default -> p.skipChildren(); // a field this SDK does not know (the server may add some)
             }
         }
@@ -203,7 +207,7 @@ final class RunReader {
         }
         return new Run(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload,
                 metadata, result, error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt,
-                leaseExpiresAt, createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId);
+                leaseExpiresAt, createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId, checkpoint, event);
     }
 
     private static String string(JsonParser p) throws IOException {
