@@ -21,15 +21,21 @@ SELECT coalesce(payload::text, 'null') FROM events WHERE project_id = :project_i
 FOR UPDATE
 
 -- name: resolve_waits
+-- run_id: a plain run's wait (POST /v1/runs/{id}/wait with event_key) rather than a workflow step's.
 UPDATE event_triggers SET status = 'resolved', payload = :payload::jsonb, resolved_at = now()
 WHERE project_id = :project_id AND status = 'waiting' AND event_key = :event_key
-RETURNING workflow_run_id, step_id, event_key
+RETURNING workflow_run_id, step_id, event_key, run_id
 
 -- name: resolve_waits_by_prefix
 -- :prefix is a LIKE pattern whose wildcards the caller escaped, with % at its end.
 UPDATE event_triggers SET status = 'resolved', payload = :payload::jsonb, resolved_at = now()
 WHERE project_id = :project_id AND status = 'waiting' AND event_key LIKE :prefix ESCAPE '\'
-RETURNING workflow_run_id, step_id, event_key
+RETURNING workflow_run_id, step_id, event_key, run_id
+
+-- name: event_key_lock
+-- A send by key and a plain run's wait for that key take this lock first (sql/run_records.sql has
+-- the same one), so that the wait either sees the event or is resolved by the send.
+SELECT pg_advisory_xact_lock(hashtextextended(:project_id || '/' || :event_key, 18))
 
 -- name: settle_waits
 -- The waits of a workflow run, or of one of its steps (:step_id not null).

@@ -40,10 +40,17 @@ WITH doomed AS (
     WHERE e.run_id = d.id AND d.id >= CAST(:events_from AS uuid) RETURNING 1
 ), listed AS (
     DELETE FROM run_list l USING doomed d WHERE l.project_id = :project_id AND l.id = d.id RETURNING 1
+), checkpoints AS (
+    DELETE FROM run_checkpoints k USING doomed d WHERE k.run_id = d.id RETURNING 1
+), tool_calls AS (
+    DELETE FROM run_tool_calls t USING doomed d WHERE t.run_id = d.id RETURNING 1
+), run_waits AS (
+    DELETE FROM event_triggers t USING doomed d WHERE t.run_id = d.id RETURNING 1
 ), gone AS (
     DELETE FROM runs r USING doomed d WHERE r.id = d.id RETURNING 1
 )
-SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM events), (SELECT count(*) FROM listed)
+SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM events), (SELECT count(*) FROM listed),
+       (SELECT count(*) FROM checkpoints), (SELECT count(*) FROM tool_calls), (SELECT count(*) FROM run_waits)
 
 -- name: delete_workflow_runs
 -- Finished workflow runs with everything that hangs off them: step runs, decisions, approvals and
@@ -72,6 +79,10 @@ WITH doomed AS (
     DELETE FROM run_list l USING job_runs j WHERE l.project_id = :project_id AND l.id = j.id RETURNING 1
 ), runs_gone AS (
     DELETE FROM runs r USING job_runs j WHERE r.id = j.id RETURNING 1
+), checkpoints AS (
+    DELETE FROM run_checkpoints k USING job_runs j WHERE k.run_id = j.id RETURNING 1
+), tool_calls AS (
+    DELETE FROM run_tool_calls t USING job_runs j WHERE t.run_id = j.id RETURNING 1
 ), steps AS (
     DELETE FROM workflow_step_runs s USING doomed d WHERE s.workflow_run_id = d.id RETURNING 1
 ), decisions AS (
@@ -85,7 +96,8 @@ WITH doomed AS (
 )
 SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM steps), (SELECT count(*) FROM decisions),
        (SELECT count(*) FROM approvals_gone), (SELECT count(*) FROM triggers_gone),
-       (SELECT count(*) FROM runs_gone), (SELECT count(*) FROM events), (SELECT count(*) FROM listed)
+       (SELECT count(*) FROM runs_gone), (SELECT count(*) FROM events), (SELECT count(*) FROM listed),
+       (SELECT count(*) FROM checkpoints), (SELECT count(*) FROM tool_calls)
 
 -- name: delete_schedule_ticks
 -- The record of a schedule's fire times older than the window (the ticker only looks at times

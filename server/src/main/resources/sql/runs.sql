@@ -166,7 +166,9 @@ WITH picked AS MATERIALIZED (
     WHERE r.id = picked.id
       AND r.id = ANY (ARRAY(SELECT id FROM picked))
       AND (r.expires_at IS NULL OR r.expires_at > now())
-    RETURNING RUN_COLUMNS_R
+    -- claim_context (after the run's columns): true for the few runs with a checkpoint or an
+    -- event wait behind them, whose context RunClaims then reads (sql/run_records.sql)
+    RETURNING RUN_COLUMNS_R, r.claim_context
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
     SELECT project_id, id, 'claimed', 'queued', 'executing', attempt, worker_id FROM claimed
@@ -237,7 +239,9 @@ WITH picked AS MATERIALIZED (
     WHERE r.id = picked.id
       AND r.id = ANY (ARRAY(SELECT id FROM picked))
       AND (r.expires_at IS NULL OR r.expires_at > now())
-    RETURNING RUN_COLUMNS_R
+    -- claim_context (after the run's columns): true for the few runs with a checkpoint or an
+    -- event wait behind them, whose context RunClaims then reads (sql/run_records.sql)
+    RETURNING RUN_COLUMNS_R, r.claim_context
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
     SELECT project_id, id, 'claimed', 'queued', 'executing', attempt, worker_id FROM claimed
@@ -307,7 +311,7 @@ WITH input AS (
     WHERE r.id = held.id
       AND r.id = ANY (ARRAY(SELECT id FROM held))
     RETURNING r.id, r.project_id, r.attempt, r.job_id, r.limited, r.queue, held.from_status, r.workflow_run_id,
-              r.step_id, r.job_slug, r.parent_run_id,
+              r.step_id, r.job_slug, r.parent_run_id, r.job_version,
               -- The attempt's duration, for the per-job histogram (JobMetrics).
               (EXTRACT(EPOCH FROM r.finished_at - r.started_at) * 1000)::bigint AS attempt_ms,
               -- Only the workflow engine reads the result back (RunSettledHook); for plain runs it
@@ -318,7 +322,8 @@ WITH input AS (
     SELECT project_id, id, 'completed', from_status, 'completed', attempt FROM done
 )
 -- parent_run_id: a settled child may resume its waiting parent (Lineage), in this transaction.
-SELECT id, job_id, limited, queue, workflow_run_id, step_id, result, job_slug, attempt_ms, parent_run_id FROM done
+-- job_version (last): RunCompletions checks the result against the job version's output_schema.
+SELECT id, job_id, limited, queue, workflow_run_id, step_id, result, job_slug, attempt_ms, parent_run_id, job_version FROM done
 
 -- name: lock_runs_in_order
 -- A worker's report with failures locks all its runs up front, in id order (see RunCompletions),

@@ -209,6 +209,7 @@ public final class DroverServer implements AutoCloseable {
         var approvalService = new io.drover.events.ApprovalService(db, eventService, clock);
         workflows.setAudit(identity.audit());
         eventService.setAudit(identity.audit());
+        eventService.setRunWaiters(runs::eventReceived);
         workflowTimers = new io.drover.workflows.WorkflowTimers(db, engine, approvalService, config.pollIntervalMs(),
                 clock);
         engine.setTimerWake(workflowTimers::wake);
@@ -262,6 +263,7 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new JobRoutes(jobs).routes());
         routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).routes());
         routes.addAll(new RunRoutes(runs, jobs, identity.outlets()).routes());
+        routes.addAll(new io.drover.runs.RunRecordRoutes(runs, identity.outlets()).routes());
         routes.addAll(identity.routes());
         routes.addAll(new io.drover.secrets.SecretRoutes(secrets).routes());
         routes.addAll(new io.drover.audit.AuditRoutes(identity.auditStore()).routes());

@@ -247,6 +247,62 @@ public final class DroverClient implements AutoCloseable {
         return api.readPage(send("GET", "/v1/runs" + q, null), Run.class);
     }
 
+    /**
+     * Saves a checkpoint of a run this worker holds ({@code POST /v1/runs/{id}/checkpoints}); a
+     * later attempt's claim carries the latest as {@link Run#checkpoint()}.
+     *
+     * @return the saved checkpoint: {@code seq}, {@code attempt}, {@code state}, {@code created_at}
+     */
+    public JsonNode checkpoint(String runId, String workerId, Object state) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("worker_id", workerId);
+        body.put("state", state);
+        return send("POST", "/v1/runs/" + seg(runId) + "/checkpoints", body);
+    }
+
+    /**
+     * Records a tool call of a run this worker holds ({@code POST /v1/runs/{id}/tool-calls}).
+     *
+     * @param runId the run
+     * @param workerId this worker
+     * @param name the tool's name
+     * @param input what the tool was given (any value Jackson can write, or null)
+     * @param output what it answered, or null
+     * @param error why it failed, or null
+     * @param durationMs how long the call took, or null
+     * @return the recorded call, with its {@code id}
+     */
+    public JsonNode recordToolCall(String runId, String workerId, String name, Object input, Object output,
+            Object error, Long durationMs) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("worker_id", workerId);
+        body.put("name", name);
+        body.put("input", input);
+        body.put("output", output);
+        body.put("error", error);
+        body.put("duration_ms", durationMs);
+        return send("POST", "/v1/runs/" + seg(runId) + "/tool-calls", body);
+    }
+
+    /** A page of a run's tool calls, oldest first; a null cursor starts at the first. */
+    public Page<JsonNode> listToolCalls(String runId, String cursor, Integer limit) {
+        return api.readPage(send("GET", "/v1/runs/" + seg(runId) + "/tool-calls" + query("cursor", cursor, "limit",
+                limit), null), JsonNode.class);
+    }
+
+    /**
+     * Lets go of a run this worker holds until an event with {@code eventKey} is sent, or
+     * {@code timeoutMs} passes ({@code POST /v1/runs/{id}/wait}); the run is then queued again and
+     * its next claim carries {@link Run#event()}. When the event was sent before, the answer carries
+     * it as {@code event} at once and the run stays this worker's.
+     *
+     * @return the run as JSON, with {@code event} when the event was already there
+     */
+    public JsonNode waitForEvent(String runId, String workerId, String eventKey, long timeoutMs) {
+        return send("POST", "/v1/runs/" + seg(runId) + "/wait",
+                Map.of("worker_id", workerId, "event_key", eventKey, "timeout_ms", timeoutMs));
+    }
+
     /** Gives a claimed run back to the queue without counting the attempt. */
     public Run release(String runId, String workerId) {
         return api.read(send("POST", "/v1/runs/" + seg(runId) + "/release", Map.of("worker_id", workerId)), Run.class);

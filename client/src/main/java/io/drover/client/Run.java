@@ -36,6 +36,10 @@ import java.time.Instant;
  * @param lineageDepth how many continuations lead to this run (0 for none); null from older servers
  * @param children in a claim of a parent resumed after its children settled: {@code [{id, status,
  *     result, error}]} (see {@link RunContext#children()}); null otherwise
+ * @param checkpoint in a claim: the latest checkpoint saved by an earlier attempt ({@code seq},
+ *     {@code attempt}, {@code state}, {@code created_at}), or null when there is none
+ * @param event in a claim: how the run's latest event wait ended ({@code key}, {@code payload},
+ *     {@code timed_out}), or null when it never waited for an event
  */
 public record Run(
         String id,
@@ -66,5 +70,18 @@ public record Run(
         String parentRunId,
         String continuationOf,
         Integer lineageDepth,
-        JsonNode children) {
+        JsonNode children,
+        JsonNode checkpoint,
+        JsonNode event) {
+
+    /** A run without claim context (children, checkpoint, event) nor lineage: the components before those were added. */
+    public Run(String id, String jobId, String jobSlug, Integer jobVersion, String queue, RunStatus status,
+            int attempt, int maxAttempts, int priority, JsonNode payload, JsonNode metadata, JsonNode result,
+            ErrorInfo error, String idempotencyKey, String concurrencyKey, String workerId, Instant scheduledAt,
+            Instant nextRetryAt, Instant leaseExpiresAt, Instant createdAt, Instant startedAt, Instant finishedAt,
+            String replayOf, String workflowRunId, String stepId) {
+        this(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload, metadata, result,
+                error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt, leaseExpiresAt, createdAt,
+                startedAt, finishedAt, replayOf, workflowRunId, stepId, null, null, null, null, null, null);
+    }
 }

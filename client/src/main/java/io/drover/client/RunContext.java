@@ -23,12 +23,14 @@ public final class RunContext {
     private final Run run;
     private final String workerId;
     private final ObjectMapper mapper;
+    private final DroverClient client;
+    /** The latest state this attempt saved, else the claim's checkpoint (null when neither). */
+    private volatile JsonNode lastState;
     private final AtomicBoolean canceled = new AtomicBoolean();
     private final AtomicInteger state = new AtomicInteger(EXECUTING);
     private volatile Thread thread;
     /** Guarded by {@link InFlight}'s lock: this run's outcome counts as pending there. */
     boolean pendingCounted;
-    private final DroverClient client;
     /** What the handler asked for instead of a result ({@link #waitForChildren}, {@link #continueWith}). */
     private volatile Suspension suspension;
 
@@ -44,6 +46,8 @@ public final class RunContext {
         this.workerId = workerId;
         this.mapper = mapper;
         this.client = client;
+        JsonNode cp = run.checkpoint();
+        this.lastState = cp == null || cp.isNull() ? null : cp.get("state");
     }
 
     // ---- Child runs and continuations
@@ -136,6 +140,98 @@ public final class RunContext {
 
     Suspension suspension() {
         return suspension;
+    }
+
+    /**
+     * Saves {@code state} as this run's checkpoint: if this attempt ends without a result (a crash,
+     * a lost lease, a retry), the next attempt's {@link #lastCheckpoint} answers with it, so the
+     * handler can go on from there instead of starting over. The server keeps the latest ten.
+     *
+     * @param state any value Jackson can write (a record, a Map, a JsonNode), or null
+     * @throws DroverApiException 409 {@code not_held} when the run is no longer this worker's
+     */
+    public void checkpoint(Object state) {
+        JsonNode tree = state instanceof JsonNode n ? n : mapper.valueToTree(state);
+        client().checkpoint(runId(), workerId, tree);
+        lastState = tree == null ? NullNode.getInstance() : tree;
+    }
+
+    /**
+     * The latest checkpoint's state: the one this attempt saved last, else the one an earlier
+     * attempt saved (the claim carries it).
+     *
+     * @param type the type to map the state to, such as a record
+     * @param <T> the type
+     * @return the state, or empty when the run has no checkpoint
+     */
+    public <T> java.util.Optional<T> lastCheckpoint(Class<T> type) {
+        JsonNode state = lastState;
+        if (state == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.ofNullable(mapper.treeToValue(state, type));
+        } catch (Exception e) {
+            throw new NonRetryableException("checkpoint of run " + runId() + " does not map to " + type.getName()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Records a call of an outside tool (an API, a model, a search) that this run made, listed in
+     * order at {@code GET /v1/runs/{id}/tool-calls} and redacted for viewers as payloads are.
+     *
+     * @param name the tool's name
+     * @param input what it was given, or null
+     * @param output what it answered, or null
+     * @param error why it failed (an {@link ErrorInfo}, a Throwable or any value), or null
+     * @param duration how long it took, or null
+     */
+    public void recordToolCall(String name, Object input, Object output, Object error, java.time.Duration duration) {
+        Object err = error instanceof Throwable t ? ErrorInfo.from(t) : error;
+        client().recordToolCall(runId(), workerId, name, input, output, err,
+                duration == null ? null : duration.toMillis());
+    }
+
+    /**
+     * Waits for the event {@code key} without holding a worker slot. When the run has it already
+     * (the event came before, or the run was resumed by it) this answers at once: the event's
+     * payload, or empty when the wait timed out. Otherwise the worker lets go of the run and this
+     * throws {@link WaitingForEventException}: let it propagate. The run comes back once the event
+     * is sent (or {@code timeout} passes) and the handler runs again from the top, so work done
+     * before the wait should be saved with {@link #checkpoint} and skipped when it is there.
+     *
+     * @param key the event key ({@code POST /v1/events/{key}/send})
+     * @param timeout how long to wait (1 s to 30 days)
+     * @return the event's payload (a NullNode for a null payload), or empty when the wait timed out
+     * @throws WaitingForEventException when the run now waits (the worker lets go of it)
+     */
+    public java.util.Optional<JsonNode> waitForEvent(String key, java.time.Duration timeout) {
+        JsonNode event = run.event();
+        if (event != null && !event.isNull() && key.equals(event.path("key").asText(null))) {
+            return outcome(event);
+        }
+        JsonNode answer = client().waitForEvent(runId(), workerId, key, timeout.toMillis());
+        JsonNode now = answer.get("event");
+        if (now != null && !now.isNull()) {
+            return outcome(now);
+        }
+        throw new WaitingForEventException(runId(), key);
+    }
+
+    private static java.util.Optional<JsonNode> outcome(JsonNode event) {
+        if (event.path("timed_out").asBoolean(false)) {
+            return java.util.Optional.empty();
+        }
+        JsonNode payload = event.get("payload");
+        return java.util.Optional.of(payload == null ? NullNode.getInstance() : payload);
+    }
+
+    private DroverClient client() {
+        if (client == null) {
+            throw new IllegalStateException("this RunContext has no client (made outside a Worker)");
+        }
+        return client;
     }
 
     /** @return the run id */

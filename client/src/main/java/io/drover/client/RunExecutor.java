@@ -99,7 +99,15 @@ final class RunExecutor {
         Outcome outcome;
         try {
             notifier.onRunStarted(ctx);
-            outcome = invoke(ctx).withAttempt(ctx.attempt());
+            outcome = invoke(ctx);
+            if (outcome == null) {
+                // The run waits for an event: the worker let go of it, and reports nothing.
+                if (inFlight.finish(ctx)) {
+                    inFlight.remove(ctx.runId());
+                }
+                return;
+            }
+            outcome = outcome.withAttempt(ctx.attempt());
             RunContext.Suspension suspension = ctx.suspension();
             if (suspension != null) {
                 // The handler asked to wait for its children or to continue: no result to report.
@@ -126,6 +134,8 @@ final class RunExecutor {
         Object value;
         try {
             value = handler.handle(ctx, ctx.payload());
+        } catch (WaitingForEventException e) {
+            return null;
         } catch (Throwable e) {
             // A worker outlives its handlers' bugs, so even an Error fails just this attempt.
             return Outcome.failure(ctx.runId(), ErrorInfo.from(e), !isNonRetryable(e));

@@ -169,6 +169,8 @@ final class RunReader {
         String continuationOf = null;
         Integer lineageDepth = null;
         JsonNode children = null;
+        JsonNode checkpoint = null;
+        JsonNode event = null;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -203,6 +205,8 @@ final class RunReader {
                 case "continuation_of" -> continuationOf = string(p);
                 case "lineage_depth" -> lineageDepth = p.currentToken() == JsonToken.VALUE_NULL ? null : integer(p);
                 case "children" -> children = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
+                case "checkpoint" -> checkpoint = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
+                case "event" -> event = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
                 default -> p.skipChildren(); // a field this SDK does not know (the server may add some)
             }
         }
@@ -212,7 +216,7 @@ final class RunReader {
         return new Run(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload,
                 metadata, result, error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt,
                 leaseExpiresAt, createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId, parentRunId,
-                continuationOf, lineageDepth, children);
+                continuationOf, lineageDepth, children, checkpoint, event);
     }
 
     private static String string(JsonParser p) throws IOException {

@@ -246,7 +246,8 @@ public final class HttpPushDispatcher extends Service {
         } catch (io.drover.errors.DomainException e) {
             return; // canceled (or taken back) between dequeue and send
         }
-        byte[] body = body(run);
+        // A retried run carries the latest checkpoint of its earlier attempts (a first attempt has none).
+        byte[] body = body(run, run.attempt() > 1 ? runs.claimContext(run.id()).orElse(null) : null);
         long t = Instant.now().getEpochSecond();
         String signature = "t=" + t + ",v1=" + sign(secret, t, body);
         Request request;
@@ -389,6 +390,13 @@ public final class HttpPushDispatcher extends Service {
     private void report(Run run, String result, String error, boolean retryable) {
         var reported = runs.report(run.projectId(), dispatcherId,
                 List.of(new RunStore.Report(run.id(), result, error, retryable, run.attempt()))).get(0);
+        if (!reported.ok() && error == null && "output_invalid".equals(reported.error().code())) {
+            // The endpoint's answer does not match the job's output_schema: a failed attempt (retried
+            // as any other), with the path in its error.
+            report(run, null, Json.write(Json.object().put("type", "output_invalid")
+                    .put("message", reported.error().getMessage())), true);
+            return;
+        }
         if (!reported.ok()) {
             log.info("push result for run {} dropped: {}", run.id(), reported.error().getMessage());
         }
@@ -422,13 +430,26 @@ public final class HttpPushDispatcher extends Service {
     }
 
     static byte[] body(Run run) {
+        return body(run, null);
+    }
+
+    /**
+     * The request body; {@code worker_id} is the holder's id, with which the endpoint may save
+     * checkpoints and record tool calls while it works, and {@code checkpoint} the latest saved
+     * by an earlier attempt (only when there is one).
+     */
+    static byte[] body(Run run, RunStore.ClaimContext context) {
         var n = Json.object();
         n.put("run_id", run.id().toString());
         n.put("job_id", run.jobId().toString());
         n.put("job_slug", run.jobSlug());
         n.put("attempt", run.attempt());
+        n.put("worker_id", run.workerId());
         n.putRawValue("payload", new com.fasterxml.jackson.databind.util.RawValue(run.payload() == null ? "null" : run.payload()));
         n.putRawValue("metadata", new com.fasterxml.jackson.databind.util.RawValue(run.metadata()));
+        if (context != null && context.checkpoint() != null) {
+            n.set("checkpoint", context.checkpoint().toJson());
+        }
         return Json.bytes(n);
     }
 

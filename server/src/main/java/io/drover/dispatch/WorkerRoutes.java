@@ -58,7 +58,8 @@ public final class WorkerRoutes {
                 post("/v1/runs/{id}/fail", Role.OPERATOR, "Fail the current attempt of a held run", this::fail),
                 post("/v1/runs/{id}/release", Role.OPERATOR, "Give a held run back unfinished", this::release),
                 post("/v1/runs/{id}/wait", Role.OPERATOR,
-                        "Pause a held run (executing -> waiting), or let go of it until its children settle",
+                        "Pause a held run, or let go of it until its children settle (children: true)"
+                                + " or an event is sent (event_key)",
                         this::startWaiting),
                 post("/v1/runs/{id}/continue", Role.OPERATOR,
                         "Complete a held run and create its continuation, in one transaction", this::continueRun),
@@ -93,10 +94,12 @@ public final class WorkerRoutes {
         long leaseMs = in.longValue("lease_ms", 30_000L, 1_000, 3_600_000);
         long deadline = System.nanoTime() + waitMs * 1_000_000;
         List<Run> claimed;
+        RunStore.Claimed got;
         while (true) {
             long seen = signal.generation();
-            claimed = runs.claim(c.projectId(), worker, List.copyOf(new java.util.LinkedHashSet<>(queues)), jobList,
-                    max, leaseMs);
+            got = runs.claimWithContext(c.projectId(), worker, List.copyOf(new java.util.LinkedHashSet<>(queues)),
+                    jobList, max, leaseMs);
+            claimed = got.runs();
             long leftMs = (deadline - System.nanoTime()) / 1_000_000;
             if (!claimed.isEmpty() || leftMs <= 0) {
                 break;
@@ -105,14 +108,29 @@ public final class WorkerRoutes {
             // so that work made by another node whose NOTIFY we missed is still found.
             signal.await(seen, Math.min(leftMs, pollMs));
         }
-        List<ObjectNode> rendered = secrets == null || !secrets.adds(c.principal(), claimed) ? null
-                : secrets.render(c.principal(), claimed);
+        boolean withSecrets = secrets != null && secrets.adds(c.principal(), claimed);
+        List<ObjectNode> rendered = withSecrets ? secrets.render(c.principal(), claimed) : null;
         // Parents resumed after their children settled carry them (read only for those runs).
         List<ObjectNode> withChildren = claimed.isEmpty() ? null : runs.withChildren(c.projectId(), claimed, rendered);
         if (withChildren != null) {
-            return Reply.ok(data(withChildren));
+            rendered = withChildren;
         }
-        return rendered == null ? Reply.ok(Run.dataJson(claimed)) : Reply.ok(data(rendered));
+        if (rendered == null && got.context().isEmpty()) {
+            return Reply.ok(Run.dataJson(claimed));
+        }
+        if (rendered == null) {
+            rendered = claimed.stream().map(Run::toJson).toList();
+        }
+        if (!got.context().isEmpty()) {
+            // Runs with a checkpoint or a settled event wait carry them (the others have neither field).
+            for (int i = 0; i < claimed.size(); i++) {
+                RunStore.ClaimContext ctx = got.context().get(claimed.get(i).id());
+                if (ctx != null) {
+                    ctx.addTo(rendered.get(i));
+                }
+            }
+        }
+        return Reply.ok(data(rendered));
     }
 
     private Reply heartbeat(Call c) {
@@ -277,15 +295,19 @@ public final class WorkerRoutes {
     private Reply startWaiting(Call c) {
         UUID id = c.pathUuid("id", "run");
         Input in = Input.body(c.body(), false);
-        in.allowOnly(Set.of("worker_id", "timeout_secs", "reason", "children"));
+        in.allowOnly(Set.of("worker_id", "timeout_secs", "reason", "children", "event_key", "timeout_ms"));
         String worker = workerId(in);
         if (in.bool("children", false)) {
             // The worker lets go: the run waits without a worker until its children settle.
-            if (in.has("timeout_secs") || in.has("reason")) {
-                throw ApiError.invalid(in.has("timeout_secs") ? "timeout_secs" : "reason",
-                        "is not taken with children: true (the run waits until its children settle)");
+            for (String f : List.of("timeout_secs", "reason", "event_key", "timeout_ms")) {
+                if (in.has(f)) {
+                    throw ApiError.invalid(f, "is not taken with children: true (the run waits until its children settle)");
+                }
             }
             return Reply.ok(runs.waitForChildren(c.projectId(), id, worker).toJson());
+        }
+        if (in.raw().has("event_key") || in.raw().has("timeout_ms")) {
+            return waitForEvent(c, id, in, worker);
         }
         long secs = in.longValue("timeout_secs", 3600L, 1, 30L * 24 * 3600);
         String reason = in.string("reason", "paused by its worker", 1000);
@@ -302,6 +324,31 @@ public final class WorkerRoutes {
         Long delay = in.longValue("delay_ms", null, 0, 366L * 24 * 3600 * 1000);
         JsonNode payload = in.raw().get("payload");
         return Reply.created(runs.continueRun(c.projectId(), id, worker, payload, delay).toJson());
+    }
+
+    /**
+     * {@code {worker_id, event_key, timeout_ms}}: the worker lets go of the run until the event is
+     * sent ({@code POST /v1/events/{key}/send}) or the timeout passes; either way the run goes back
+     * to its queue, and its next claim carries {@code event}. An event sent before answers at once
+     * with {@code event} and the run still executing (the worker goes on).
+     */
+    private Reply waitForEvent(Call c, UUID id, Input in, String worker) {
+        if (in.raw().has("timeout_secs") || in.raw().has("reason")) {
+            throw ApiError.invalid(in.raw().has("timeout_secs") ? "timeout_secs" : "reason",
+                    "is for a pause; a wait for an event takes event_key and timeout_ms");
+        }
+        String key = in.requiredString("event_key", 255);
+        if (key.isEmpty()) {
+            throw ApiError.invalid("event_key", "an event key is 1..255 characters");
+        }
+        long timeoutMs = in.longValue("timeout_ms", 3_600_000L, 1_000, 30L * 24 * 3600 * 1000);
+        Instant until = runs.clock().instant().plusMillis(timeoutMs);
+        RunStore.EventWait w = runs.waitForEvent(c.projectId(), id, worker, key, until);
+        ObjectNode out = w.run().toJson();
+        if (w.event() != null) {
+            out.set("event", w.event().toJson());
+        }
+        return Reply.ok(out);
     }
 
     private Reply resume(Call c) {

@@ -27,6 +27,12 @@ public final class EventService {
     }
 
     private volatile io.drover.audit.AuditLog audit;
+    private volatile RunWaiters runWaiters = RunWaiters.NONE;
+
+    /** Who queues plain runs whose event wait a send resolves (the run store, wired by DroverServer). */
+    public void setRunWaiters(RunWaiters waiters) {
+        this.runWaiters = waiters;
+    }
 
     /** Sends and approval decisions append their audit row in the same transaction. */
     public void setAudit(io.drover.audit.AuditLog audit) {
@@ -56,6 +62,7 @@ public final class EventService {
 
     public Sent sendIn(Connection c, UUID projectId, String key, JsonNode payload) throws SQLException {
         String json = Json.write(payload);
+        EventWaits.lockKey(c, projectId, key);
         Optional<String> first = EventWaits.record(c, projectId, key, json);
         if (first.isPresent()) {
             if (Json.read(first.get()).equals(payload)) {
@@ -64,24 +71,32 @@ public final class EventService {
             throw new Conflict("event_already_sent", "event '" + key + "' was already sent with a different "
                     + "payload; an event key resolves once", Map.of("event_key", key));
         }
-        return new Sent(key, resume(c, EventWaits.resolve(c, projectId, key, false, json), json), false);
+        return new Sent(key, resume(c, projectId, EventWaits.resolve(c, projectId, key, false, json), json), false);
     }
 
     public Sent sendPrefix(UUID projectId, String prefix, JsonNode payload) {
         String json = Json.write(payload);
         return db.tx(c -> {
-            Sent s = new Sent(prefix, resume(c, EventWaits.resolve(c, projectId, prefix, true, json), json), false);
+            Sent s = new Sent(prefix, resume(c, projectId, EventWaits.resolve(c, projectId, prefix, true, json), json),
+                    false);
             audit(c, projectId, "event.send_prefix", "event", prefix, Json.object().put("resolved", s.resolved()));
             return s;
         });
     }
 
-    private int resume(Connection c, List<EventWaits.Resolved> resolved, String json) throws SQLException {
+    private int resume(Connection c, UUID projectId, List<EventWaits.Resolved> resolved, String json)
+            throws SQLException {
+        // In a fixed order (workflow runs, then plain runs, each by id), so that two sends lock alike.
         List<EventWaits.Resolved> ordered = resolved.stream()
-                .sorted(Comparator.comparing(EventWaits.Resolved::workflowRunId)).toList();
+                .sorted(Comparator.comparing(EventWaits.Resolved::workflowRunId,
+                        Comparator.nullsLast(Comparator.<UUID>naturalOrder()))
+                        .thenComparing(EventWaits.Resolved::runId, Comparator.nullsLast(Comparator.<UUID>naturalOrder())))
+                .toList();
         for (EventWaits.Resolved r : ordered) {
             if (r.workflowRunId() != null) {
                 engine.eventReceived(c, r.workflowRunId(), r.stepId(), r.eventKey(), json);
+            } else if (r.runId() != null) {
+                runWaiters.eventReceived(c, projectId, r.runId(), r.eventKey(), json);
             }
         }
         return resolved.size();

@@ -22,8 +22,15 @@ public final class EventWaits {
 
     private EventWaits() {}
 
-    /** A resolved waiter: the workflow step to continue with the event's payload. */
-    public record Resolved(UUID workflowRunId, String stepId, String eventKey) {}
+    /** A resolved waiter: the workflow step to continue with the event's payload, or a plain run ({@code runId}). */
+    public record Resolved(UUID workflowRunId, String stepId, String eventKey, UUID runId) {}
+
+    /** Serialises a send of a key with a plain run's wait for it (see {@code event_key_lock}). */
+    public static void lockKey(Connection c, UUID projectId, String key) throws SQLException {
+        try (Query q = SQL.prepare(c, "event_key_lock")) {
+            q.set("project_id", projectId.toString(), Types.VARCHAR).set("event_key", key, Types.VARCHAR).execute();
+        }
+    }
 
     public static void wait(Connection c, UUID projectId, String key, UUID workflowRunId, String stepId,
             Instant expiresAt) throws SQLException {
@@ -77,7 +84,8 @@ public final class EventWaits {
             }
             try (ResultSet rs = q.query()) {
                 while (rs.next()) {
-                    out.add(new Resolved(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)));
+                    out.add(new Resolved(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                            rs.getObject(4, UUID.class)));
                 }
             }
         }

@@ -35,14 +35,15 @@ public record JobSpec(
         boolean deadLetter,
         Map<String, String> headers,
         List<String> secrets,
-        String secretsEnvironment) {
+        String secretsEnvironment,
+        JsonNode outputSchema) {
 
     public static final Pattern SLUG = io.drover.store.Ids.SLUG;
     private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
     static final Set<String> FIELDS = Set.of("slug", "name", "description", "execution", "queue", "endpoint_url",
             "max_attempts", "retry", "timeout_secs", "ttl_secs", "priority", "max_concurrency",
             "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter", "headers", "secrets",
-            "secrets_environment");
+            "secrets_environment", "output_schema");
     private static final Pattern ENVIRONMENT = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
     private static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "host", "user-agent",
@@ -112,7 +113,30 @@ public record JobSpec(
                 in.bool("dead_letter", base == null || base.deadLetter),
                 in.raw().has("headers") ? headers(in) : base == null ? Map.of() : base.headers,
                 in.raw().has("secrets") ? secretNames(in) : base == null ? List.of() : base.secrets,
-                secretsEnvironment(in, base));
+                secretsEnvironment(in, base),
+                in.raw().has("output_schema") ? outputSchema(in) : base == null ? null : base.outputSchema);
+    }
+
+    /**
+     * The JSON Schema a completion's result must match; null (or absent) for none. Checked against
+     * its draft's meta-schema and compiled here, so a job never holds a schema that cannot be used.
+     */
+    private static JsonNode outputSchema(Input in) {
+        JsonNode schema = in.get("output_schema");
+        if (schema == null) {
+            return null;
+        }
+        if (Json.write(schema).length() > 64 * 1024) {
+            throw ApiError.invalid("output_schema", "at most 65536 characters of JSON");
+        }
+        List<OutputSchemas.Problem> problems = OutputSchemas.checkSchema(schema);
+        if (!problems.isEmpty()) {
+            OutputSchemas.Problem first = problems.get(0);
+            throw new ApiError(422, "validation_failed", "output_schema is not a valid JSON Schema: at "
+                    + first.path() + ": " + first.message(), Map.of("field", "output_schema", "problems",
+                            problems.stream().map(p -> Map.of("path", p.path(), "message", p.message())).toList()));
+        }
+        return schema.deepCopy();
     }
 
     /** Which environment's secrets fill {@code {{secrets.NAME}}} and {@code secrets}; default "default". */
@@ -214,6 +238,7 @@ public record JobSpec(
         var s = n.putArray("secrets");
         secrets.forEach(s::add);
         n.put("secrets_environment", secretsEnvironment);
+        n.set("output_schema", outputSchema);
         return n;
     }
 

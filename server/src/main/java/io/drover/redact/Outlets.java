@@ -23,6 +23,14 @@ public final class Outlets {
         return fields(redactions.forProject(caller.projectId()), run, RUN_FIELDS);
     }
 
+    /** A run's tool call: input, output and error redacted for viewers, as a run's payload is. */
+    public ObjectNode toolCall(Principal caller, ObjectNode call) {
+        if (caller == null || caller.role() != Role.VIEWER) {
+            return call;
+        }
+        return fields(redactions.forProject(caller.projectId()), call, "input", "output", "error");
+    }
+
     /** Run events (messages and data) leave redacted for every reader. */
     public ObjectNode event(Principal caller, ObjectNode event) {
         Redactor r = redactions.forProject(caller == null ? null : caller.projectId());

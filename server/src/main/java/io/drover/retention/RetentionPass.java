@@ -81,9 +81,11 @@ public final class RetentionPass extends Service {
     private final int batch;
     private final long pauseMs;
     private final List<Target> targets = new CopyOnWriteArrayList<>(List.of(
-            new Target(SQL, "delete_runs", List.of("runs", "run_events", "run_list")),
+            new Target(SQL, "delete_runs", List.of("runs", "run_events", "run_list", "run_checkpoints",
+                    "run_tool_calls", "event_triggers")),
             new Target(SQL, "delete_workflow_runs", List.of("workflow_runs", "workflow_step_runs",
-                    "workflow_step_decisions", "approvals", "event_triggers", "runs", "run_events", "run_list"))));
+                    "workflow_step_decisions", "approvals", "event_triggers", "runs", "run_events", "run_list",
+                    "run_checkpoints", "run_tool_calls"))));
 
     /** The hourly pass with the default batch and pause. */
     public RetentionPass(Db db, AuditLog audit, InstantSource clock) {

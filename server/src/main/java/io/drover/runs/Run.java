@@ -270,6 +270,12 @@ public record Run(
                 admitted);
     }
 
+    /** Let go by its worker to wait for an event until {@code until}: held by no one meanwhile. */
+    public Run waitingForEvent(Instant until) {
+        return moved(RunStatus.WAITING, attempt, null, result, error, scheduledAt, null, until, null, startedAt, null,
+                admitted);
+    }
+
     /** Executing under a lease until {@code leaseUntil}, with its attempt's deadline and start time. */
     public Run executing(String result, Instant leaseUntil, Instant deadline, Instant startedAt) {
         return moved(RunStatus.EXECUTING, attempt, workerId, result, error, scheduledAt, null, leaseUntil, deadline,

@@ -168,6 +168,46 @@ final class RunChanges {
         }, null);
     }
 
+    /**
+     * The worker lets go of a run it holds until an event with {@code key} is sent, or {@code until}.
+     * An event already sent (or a wait of this run for the key that already ran out) answers at
+     * once, and the run stays executing under its worker. The key's lock comes first, as in a send,
+     * so that a send either comes before (seen here) or after (resolves the waiter inserted here).
+     */
+    RunStore.EventWait waitForEvent(UUID projectId, UUID runId, String workerId, String key, Instant until) {
+        return store.db().tx(c -> {
+            RunRecords.lockEventKey(c, projectId, key);
+            RunStore.Locked locked = RunSql.lock(c, projectId, runId)
+                    .orElseThrow(() -> new NotFound("run", runId.toString()));
+            Run r = locked.run();
+            requireHeld(r, workerId, RunStatus.EXECUTING);
+            if (!"worker".equals(r.execution())) {
+                throw new Conflict("not_supported", "an HTTP push run cannot wait for an event", Map.of());
+            }
+            Optional<String> sent = RunRecords.sentEvent(c, projectId, key);
+            if (sent.isPresent()) {
+                return new RunStore.EventWait(r, new RunStore.EventOutcome(key, sent.get(), false));
+            }
+            if (RunRecords.timedOutBefore(c, runId, key)) {
+                return new RunStore.EventWait(r, new RunStore.EventOutcome(key, "null", true));
+            }
+            RunRecords.insertWait(c, projectId, runId, key, until);
+            Run after = apply(c, r, Transitions.waitForEvent(r, key, until));
+            admit(c, after);
+            return new RunStore.EventWait(after, null);
+        });
+    }
+
+    /** An event resolved a run's wait (in the sending transaction): the run goes back to its queue. */
+    void eventReceived(Connection c, UUID projectId, UUID runId, String key) throws SQLException {
+        Optional<RunStore.Locked> locked = RunSql.lock(c, projectId, runId);
+        if (locked.isEmpty() || locked.get().run().status() != RunStatus.WAITING) {
+            return; // canceled (or otherwise moved on) while it waited
+        }
+        Run after = apply(c, locked.get().run(), Transitions.eventReceived(locked.get().run(), key));
+        admit(c, after);
+    }
+
     private static void requireHeld(Run r, String workerId, RunStatus status) {
         if (r.status() != status || !workerId.equals(r.workerId())) {
             throw new Conflict("not_held", "run is " + r.status().db() + "; this worker does not hold it as "

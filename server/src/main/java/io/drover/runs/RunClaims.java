@@ -25,6 +25,16 @@ final class RunClaims {
      * runs it skips stay visible to other claims.
      */
     List<Run> claim(UUID projectId, String workerId, List<String> queues, List<String> jobs, int max, long leaseMs) {
+        return claimWithContext(projectId, workerId, queues, jobs, max, leaseMs).runs();
+    }
+
+    /**
+     * As {@link #claim}, with the context of the claimed runs that have one (a checkpoint, an event
+     * wait's outcome): read in a second statement only when the claim returned such a run, so a
+     * claim of plain runs costs what it did.
+     */
+    RunStore.Claimed claimWithContext(UUID projectId, String workerId, List<String> queues, List<String> jobs, int max,
+            long leaseMs) {
         int n = queues.size();
         ClaimCursors cursors = store.claimCursors();
         ClaimCursors.Start[] from = new ClaimCursors.Start[n];
@@ -37,9 +47,14 @@ final class RunClaims {
         }
         // The ids' clock (UuidV7), not the injected one: the floor is compared with ids made from now on.
         UUID firstNewId = ClaimCursors.firstIdAt(System.currentTimeMillis());
+        Map<UUID, RunStore.ClaimContext> context = new java.util.HashMap<>();
         List<Run> claimed = store.hot().read(c -> {
+            List<UUID> withContext = new java.util.ArrayList<>();
             List<Run> runs = RunSql.claim(c, new RunSql.ClaimParams(projectId, workerId, queues, jobs, priorities, floors,
-                    max, leaseMs));
+                    max, leaseMs), withContext);
+            if (!withContext.isEmpty()) {
+                context.putAll(RunRecords.claimContext(c, withContext));
+            }
             if (!runs.isEmpty()) {
                 TxEffects fx = store.db().effects(c);
                 fx.count(TxEffects.Count.CLAIMED, runs.size());
@@ -51,7 +66,7 @@ final class RunClaims {
             return runs;
         });
         moveCursors(cursors, projectId, jobs, queues, from, claimed, firstNewId);
-        return claimed;
+        return new RunStore.Claimed(claimed, context);
     }
 
     /**

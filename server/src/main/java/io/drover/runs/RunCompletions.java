@@ -34,6 +34,36 @@ final class RunCompletions {
      * worker are refused per item, never silently.
      */
     List<RunStore.Reported> report(UUID projectId, String workerId, List<RunStore.Report> reports) {
+        Map<UUID, io.drover.errors.DomainException> rejected = new HashMap<>();
+        while (true) {
+            try {
+                return reportOnce(projectId, workerId, reports, rejected);
+            } catch (OutputRejected e) {
+                // Rolled back, nothing written: again without the results that do not match their
+                // job's output_schema, which are refused per item (the runs stay as they were).
+                rejected.putAll(e.rejected);
+            }
+        }
+    }
+
+    /**
+     * Results that do not match their job version's output_schema, found after complete_batch:
+     * thrown to roll the report's transaction back (checking after the statement costs the usual
+     * report nothing; the rare report with a bad result is written twice).
+     */
+    private static final class OutputRejected extends RuntimeException {
+        final Map<UUID, io.drover.errors.DomainException> rejected;
+
+        OutputRejected(Map<UUID, io.drover.errors.DomainException> rejected) {
+            super("output_schema mismatch", null, false, false);
+            this.rejected = rejected;
+        }
+    }
+
+    private List<RunStore.Reported> reportOnce(UUID projectId, String workerId, List<RunStore.Report> all,
+            Map<UUID, io.drover.errors.DomainException> rejected) {
+        List<RunStore.Report> reports = rejected.isEmpty() ? all
+                : all.stream().filter(r -> !rejected.containsKey(r.runId())).toList();
         return store.hot().tx(c -> {
             TxEffects fx = store.db().effects(c);
             Map<UUID, RunStore.Reported> byId = new HashMap<>();
@@ -58,7 +88,8 @@ final class RunCompletions {
                 ready.addAll(ConcurrencyGate.admit(c, jobId));
             }
             store.changes().readyIn(c, ready);
-            List<RunStore.Reported> out = reports.stream().map(r -> byId.get(r.runId())).toList();
+            rejected.forEach((id, e) -> byId.put(id, new RunStore.Reported(id, false, null, e)));
+            List<RunStore.Reported> out = all.stream().map(r -> byId.get(r.runId())).toList();
             fx.count(TxEffects.Count.COMPLETED,
                     (int) out.stream().filter(r -> r.ok() && "completed".equals(r.status())).count());
             return out;
@@ -71,6 +102,7 @@ final class RunCompletions {
                 successes.stream().map(RunStore.Report::runId).toArray(),
                 successes.stream().map(r -> r.resultJson() == null ? "null" : r.resultJson()).toArray(),
                 successes.stream().map(RunStore.Report::attempt).toArray()));
+        checkOutputs(done, successes);
         List<RunSettledHook.Settled> settled = new ArrayList<>();
         Set<UUID> parents = new HashSet<>();
         TxEffects fx = store.db().effects(c);
@@ -165,6 +197,47 @@ final class RunCompletions {
             }
         }
         store.changes().written(c, writes.keySet().stream().map(written::get).toList());
+    }
+
+    /**
+     * Throws {@link OutputRejected} when a completed run's result does not match its job version's
+     * output_schema. The spec is the job store's cached one: a job without a schema costs a lookup.
+     */
+    private void checkOutputs(List<RunSql.Completed> done, List<RunStore.Report> successes) {
+        Map<UUID, io.drover.errors.DomainException> bad = null;
+        Map<UUID, String> results = null;
+        for (RunSql.Completed d : done) {
+            JobSpec spec = store.jobs().spec(d.jobId(), d.jobVersion());
+            if (spec.outputSchema() == null) {
+                continue;
+            }
+            if (results == null) {
+                results = new HashMap<>();
+                for (RunStore.Report r : successes) {
+                    results.put(r.runId(), r.resultJson() == null ? "null" : r.resultJson());
+                }
+            }
+            com.fasterxml.jackson.databind.JsonNode result = io.drover.http.Json.read(results.get(d.id()));
+            List<io.drover.jobs.OutputSchemas.Problem> problems = io.drover.jobs.OutputSchemas.check(d.jobId(),
+                    d.jobVersion(), spec.outputSchema(), result);
+            if (!problems.isEmpty()) {
+                if (bad == null) {
+                    bad = new HashMap<>();
+                }
+                bad.put(d.id(), outputInvalid(problems));
+            }
+        }
+        if (bad != null) {
+            throw new OutputRejected(bad);
+        }
+    }
+
+    /** 422 output_invalid, naming the first path that does not match (and up to ten in details). */
+    static io.drover.errors.Invalid outputInvalid(List<io.drover.jobs.OutputSchemas.Problem> problems) {
+        io.drover.jobs.OutputSchemas.Problem first = problems.get(0);
+        return new io.drover.errors.Invalid("output_invalid", "the result does not match the job's output_schema at "
+                + first.path() + ": " + first.message(), Map.of("path", first.path(), "problems",
+                        problems.stream().map(p -> Map.of("path", p.path(), "message", p.message())).toList()));
     }
 
     /** How long the attempt of {@code r} ran until {@code end}; -1 when it has no start. */

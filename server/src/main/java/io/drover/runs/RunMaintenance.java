@@ -12,6 +12,7 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -91,7 +92,11 @@ public final class RunMaintenance {
             int n = 0;
             Timestamp now = SqlTime.now(store.clock());
             for (RunStore.Locked locked : RunSql.lockedBy(c, EXPIRED_LEASES, now, limit)) {
-                Run after = applyUnlessSettled(c, locked, leaseChange(c, locked));
+                Transitions.Change change = leaseChange(c, locked);
+                if (change == null) {
+                    continue; // an event wait a send is resolving right now
+                }
+                Run after = applyUnlessSettled(c, locked, change);
                 if (after == null) {
                     continue;
                 }
@@ -128,12 +133,12 @@ public final class RunMaintenance {
         }
     }
 
-    private Transitions.Change leaseChange(Connection c, RunStore.Locked locked) {
+    private Transitions.Change leaseChange(Connection c, RunStore.Locked locked) throws SQLException {
         Run r = locked.run();
         Instant now = locked.now();
         return switch (r.status()) {
             case DEQUEUED -> Transitions.undequeue(r);
-            case WAITING -> Transitions.waitTimedOut(r, now);
+            case WAITING -> waitEnded(c, r, now);
             default -> {
                 JobSpec spec = store.jobs().spec(r.jobId(), r.jobVersion());
                 boolean timedOut = r.deadlineAt() != null && !r.deadlineAt().isAfter(now);
@@ -150,6 +155,24 @@ public final class RunMaintenance {
                 yield Transitions.attemptEnded(r, spec, Transitions.Outcome.CRASHED, error, true, now);
             }
         };
+    }
+
+    /**
+     * A wait ran out. An event wait (a run its worker let go of) goes back to its queue, its claim
+     * saying the wait timed out; null when a send holds the waiter (it queues the run itself). A
+     * worker's pause ends timed out.
+     */
+    private static Transitions.Change waitEnded(Connection c, Run r, Instant now) throws SQLException {
+        if (r.workerId() == null) {
+            List<String> keys = RunRecords.endWaits(c, r.id(), "timed_out");
+            if (!keys.isEmpty()) {
+                return Transitions.eventWaitTimedOut(r, keys.get(0));
+            }
+            if (RunRecords.hasOpenWait(c, r.id())) {
+                return null;
+            }
+        }
+        return Transitions.waitTimedOut(r, now);
     }
 
     private static void collect(Run after, Set<String> ready, Set<UUID> limitedJobs) {

@@ -127,8 +127,11 @@ final class RunSql {
     record ClaimParams(UUID projectId, String workerId, List<String> queues, List<String> jobs, Integer[] priorities,
             UUID[] floors, int max, long leaseMs) {}
 
+    /** The claim's column after the run's own: runs.claim_context (see sql/runs.sql). */
+    private static final int CLAIM_CONTEXT_COLUMN = Run.NOW_INDEX;
+
     /** A worker's claim; with {@code jobs}, only runs of those jobs ({@code claim_jobs}, its own statement). */
-    static List<Run> claim(Connection c, ClaimParams q) throws SQLException {
+    static List<Run> claim(Connection c, ClaimParams q, List<UUID> withContext) throws SQLException {
         try (Query s = (q.jobs() == null ? CLAIM : CLAIM_JOBS).prepare(c)) {
             s.setArray("queues", "text", q.queues().toArray()).setArray("priorities", "int4", q.priorities())
                     .setArray("floors", "uuid", q.floors()).set("project_id", q.projectId()).set("max", q.max())
@@ -136,7 +139,17 @@ final class RunSql {
             if (q.jobs() != null) {
                 s.setArray("jobs", "text", q.jobs().toArray());
             }
-            return all(s);
+            List<Run> out = new ArrayList<>();
+            try (ResultSet rs = s.query()) {
+                while (rs.next()) {
+                    Run run = Run.map(rs);
+                    out.add(run);
+                    if (rs.getBoolean(CLAIM_CONTEXT_COLUMN)) {
+                        withContext.add(run.id());
+                    }
+                }
+            }
+            return out;
         }
     }
 
@@ -295,7 +308,7 @@ final class RunSql {
     /** A run complete_batch completed, with what its callers need. */
     /** @param attemptMs the completed attempt's duration (from its start), or -1 when unknown */
     record Completed(UUID id, UUID jobId, boolean limited, String queue, UUID workflowRunId, String stepId,
-            String result, String jobSlug, long attemptMs, UUID parentRunId) {}
+            String result, String jobSlug, long attemptMs, UUID parentRunId, int jobVersion) {}
 
     static List<Completed> completeBatch(Connection c, Completions q) throws SQLException {
         try (Query s = COMPLETE_BATCH.prepare(c)) {
@@ -307,7 +320,7 @@ final class RunSql {
                 while (rs.next()) {
                     out.add(new Completed(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getBoolean(3),
                             rs.getString(4), rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7),
-                            rs.getString(8), attemptMs(rs, 9), rs.getObject(10, UUID.class)));
+                            rs.getString(8), attemptMs(rs, 9), rs.getObject(10, UUID.class), rs.getInt(11)));
                 }
             }
             return out;

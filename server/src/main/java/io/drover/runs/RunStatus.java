@@ -43,7 +43,8 @@ public enum RunStatus {
             DEQUEUED, EnumSet.of(EXECUTING, QUEUED, CANCELED, SYSTEM_FAILED),
             EXECUTING, EnumSet.of(COMPLETED, FAILED, TIMED_OUT, CRASHED, CANCELED, WAITING, QUEUED, DELAYED,
                     DEAD_LETTER, SYSTEM_FAILED),
-            // waiting -> queued: a parent whose children all settled goes back to its queue
+            // waiting -> queued: a parent whose children all settled, or a run that waited for an
+            // event (without a worker), goes back to its queue
             WAITING, EnumSet.of(EXECUTING, COMPLETED, FAILED, CANCELED, TIMED_OUT, QUEUED),
             DEAD_LETTER, EnumSet.of(QUEUED));
 

@@ -53,6 +53,7 @@ public final class RunStore {
     private final RunReads reads = new RunReads(this);
     private final Lineage lineage = new Lineage(this);
     private volatile int maxLineageDepth = 100;
+    private final RunRecords records = new RunRecords(this);
     private volatile QueueEvents events = QueueEvents.NONE;
     private volatile ClaimCursors cursors = new ClaimCursors();
     private volatile RunSettledHook settledHook = RunSettledHook.NONE;
@@ -251,6 +252,20 @@ public final class RunStore {
         return changes.startWaiting(projectId, runId, workerId, until, reason);
     }
 
+    /** A wait for an event: the run now (waiting), or, when the event came first, the run still executing and the event. */
+    public record EventWait(Run run, EventOutcome event) {}
+
+    /** The worker lets go of a run it holds until an event with {@code key} is sent, or {@code until} (then queued again). */
+    public EventWait waitForEvent(UUID projectId, UUID runId, String workerId, String key, Instant until) {
+        return changes.waitForEvent(projectId, runId, workerId, key, until);
+    }
+
+    /** A send resolved the run's event wait, in the sending transaction (the events package's RunWaiters). */
+    public void eventReceived(Connection c, UUID projectId, UUID runId, String key, String payloadJson)
+            throws SQLException {
+        changes.eventReceived(c, projectId, runId, key);
+    }
+
     /** The worker resumes a run it paused. */
     public Run resume(UUID projectId, UUID runId, String workerId, long leaseMs) {
         return changes.resume(projectId, runId, workerId, leaseMs);
@@ -341,6 +356,97 @@ public final class RunStore {
 
     public List<RunEvent> events(UUID projectId, UUID runId, long afterSeq, int limit) {
         return reads.events(projectId, runId, afterSeq, limit);
+    }
+
+    // ----------------------------------------------------------------- records and claim context
+
+    /** A state a run's worker saved ({@code POST /v1/runs/{id}/checkpoints}); state is JSON text. */
+    public record Checkpoint(int seq, int attempt, String stateJson, Instant createdAt) {
+        public ObjectNode toJson() {
+            ObjectNode n = Json.object().put("seq", seq).put("attempt", attempt);
+            n.putRawValue("state", new com.fasterxml.jackson.databind.util.RawValue(stateJson));
+            n.put("created_at", createdAt == null ? null : createdAt.toString());
+            return n;
+        }
+    }
+
+    /** How a run's event wait ended: the event's payload (JSON text), or the wait ran out. */
+    public record EventOutcome(String key, String payloadJson, boolean timedOut) {
+        public ObjectNode toJson() {
+            ObjectNode n = Json.object().put("key", key);
+            n.putRawValue("payload", new com.fasterxml.jackson.databind.util.RawValue(payloadJson));
+            n.put("timed_out", timedOut);
+            return n;
+        }
+    }
+
+    /** What a claim carries besides the run: its latest checkpoint and its latest settled event wait (each may be null). */
+    public record ClaimContext(Checkpoint checkpoint, EventOutcome event) {
+        /** Adds {@code checkpoint} and {@code event} to a run's JSON, where there are any. */
+        public ObjectNode addTo(ObjectNode run) {
+            if (checkpoint != null) {
+                run.set("checkpoint", checkpoint.toJson());
+            }
+            if (event != null) {
+                run.set("event", event.toJson());
+            }
+            return run;
+        }
+    }
+
+    /** A claim's runs, and the context of those that have one (most have none: the map is then empty). */
+    public record Claimed(List<Run> runs, Map<UUID, ClaimContext> context) {}
+
+    /** A tool call as a worker reports it; JSON fields are text (null when not given). */
+    public record NewToolCall(String name, String input, String output, String error, Long durationMs) {}
+
+    /** A recorded tool call. */
+    public record ToolCall(UUID id, UUID runId, int attempt, String name, String input, String output, String error,
+            Long durationMs, Instant createdAt) {
+        public ObjectNode toJson() {
+            ObjectNode n = Json.object().put("id", id.toString()).put("run_id", runId.toString())
+                    .put("attempt", attempt).put("name", name);
+            raw(n, "input", input);
+            raw(n, "output", output);
+            raw(n, "error", error);
+            n.put("duration_ms", durationMs);
+            n.put("created_at", createdAt == null ? null : createdAt.toString());
+            return n;
+        }
+
+        private static void raw(ObjectNode n, String field, String json) {
+            if (json == null) {
+                n.putNull(field);
+            } else {
+                n.putRawValue(field, new com.fasterxml.jackson.databind.util.RawValue(json));
+            }
+        }
+    }
+
+    /** Saves a checkpoint of a run this worker holds (409 not_held otherwise); keeps the latest few. */
+    public Checkpoint checkpoint(UUID projectId, UUID runId, String workerId, String stateJson) {
+        return records.checkpoint(projectId, runId, workerId, stateJson);
+    }
+
+    /** Records a tool call of a run this worker holds (409 not_held otherwise). */
+    public ToolCall recordToolCall(UUID projectId, UUID runId, String workerId, NewToolCall call) {
+        return records.recordToolCall(projectId, runId, workerId, call);
+    }
+
+    /** A run's tool calls, oldest first, after {@code after} (a cursor: the last id of the previous page). */
+    public List<ToolCall> toolCalls(UUID projectId, UUID runId, UUID after, int limit) {
+        return records.toolCalls(projectId, runId, after, limit);
+    }
+
+    /** As {@link #claim(UUID, String, List, List, int, long)}, with what the claimed runs carry. */
+    public Claimed claimWithContext(UUID projectId, String workerId, List<String> queues, List<String> jobs, int max,
+            long leaseMs) {
+        return claims.claimWithContext(projectId, workerId, queues, jobs, max, leaseMs);
+    }
+
+    /** The context of one run (the push dispatcher's, for a retried run): empty when it has none. */
+    public Optional<ClaimContext> claimContext(UUID runId) {
+        return Optional.ofNullable(hot.read(c -> RunRecords.claimContext(c, List.of(runId))).get(runId));
     }
 
     // ------------------------------------------------------------------------------ wiring

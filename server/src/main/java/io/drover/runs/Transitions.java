@@ -157,6 +157,33 @@ public final class Transitions {
         return new Change(r.executing(r.result(), leaseUntil, deadline, r.startedAt()), "resumed", null, null);
     }
 
+    /**
+     * The worker lets go of its run until an event with {@code key} is sent (or {@code until}): the
+     * run waits held by no one, its attempt still counted.
+     */
+    public static Change waitForEvent(Run r, String key, Instant until) {
+        require(r, WAITING, "wait");
+        return new Change(r.waitingForEvent(until), "waiting_for_event", "waiting for event '" + key + "' until "
+                + until, Json.write(Json.object().put("event_key", key).put("timeout_at", until.toString())));
+    }
+
+    /**
+     * The event a run waited for was sent: back to its queue; the attempt it waited in is not
+     * counted again (the next claim continues it with the same number).
+     */
+    public static Change eventReceived(Run r, String key) {
+        require(r, QUEUED, "resume");
+        return new Change(r.requeued(Math.max(0, r.attempt() - 1)), "event_received", "event '" + key + "' received",
+                Json.write(Json.object().put("event_key", key)));
+    }
+
+    /** A run's event wait ran out: back to its queue, where its claim says that the wait timed out. */
+    public static Change eventWaitTimedOut(Run r, String key) {
+        require(r, QUEUED, "resume");
+        return new Change(r.requeued(Math.max(0, r.attempt() - 1)), "event_wait_timed_out", "no event '" + key
+                + "' before the wait's timeout", Json.write(Json.object().put("event_key", key)));
+    }
+
     /** A waiting run whose wait ran out: terminal {@code timed_out}. */
     public static Change waitTimedOut(Run r, Instant now) {
         require(r, TIMED_OUT, "time out");

@@ -235,8 +235,8 @@ class HttpPushTest {
         JsonNode body = r.json();
         List<String> fields = new ArrayList<>();
         body.fieldNames().forEachRemaining(fields::add);
-        assertThat(fields).containsExactlyInAnyOrder("run_id", "job_id", "job_slug", "attempt", "payload",
-                "metadata");
+        assertThat(fields).containsExactlyInAnyOrder("run_id", "job_id", "job_slug", "attempt", "worker_id",
+                "payload", "metadata");
         assertThat(body.get("run_id").asText()).isEqualTo(runId);
         assertThat(body.get("job_id").asText()).isEqualTo(job.get("id").asText());
         assertThat(body.get("job_slug").asText()).isEqualTo("push-ok");

@@ -163,6 +163,11 @@ class AuthTest {
         m.put("POST /v1/runs/{id}/wait", new Req("POST", e + "/wait", Map.of("worker_id", "w")));
         m.put("POST /v1/runs/{id}/resume", new Req("POST", e + "/resume", Map.of("worker_id", "w")));
         m.put("POST /v1/runs/{id}/continue", new Req("POST", e + "/continue", Map.of("worker_id", "w")));
+        m.put("POST /v1/runs/{id}/checkpoints", new Req("POST", e + "/checkpoints", Map.of("worker_id", "w",
+                "state", 1)));
+        m.put("POST /v1/runs/{id}/tool-calls", new Req("POST", e + "/tool-calls", Map.of("worker_id", "w",
+                "name", "t")));
+        m.put("GET /v1/runs/{id}/tool-calls", new Req("GET", e + "/tool-calls", null));
         // identity: public and account routes first, then the project's
         String someone = UuidV7.next().toString();
         m.put("POST /v1/auth/login", new Req("POST", "/v1/auth/login", Map.of("email", "x@example.com", "password", "x")));

@@ -563,6 +563,36 @@ class BadInputTest {
             bad("lease_ms a string", ex + "/resume", obj("worker_id", w1, "lease_ms", "1"), 400, "invalid_type",
                     "lease_ms");
         }));
+        t.put("POST /v1/runs/{id}/checkpoints", route("POST", ex + "/checkpoints", () -> {
+            unknownRuns("/checkpoints", obj("worker_id", w1, "state", 1));
+            bad("another worker", ex + "/checkpoints", obj("worker_id", "w2", "state", 1), 409, "not_held", null);
+            bad("a queued run", "/v1/runs/" + queued + "/checkpoints", obj("worker_id", w1, "state", 1), 409,
+                    "not_held", null);
+            bad("state missing", ex + "/checkpoints", obj("worker_id", w1), 422, "validation_failed", "state");
+            bad("worker_id missing", ex + "/checkpoints", obj("state", 1), 422, "validation_failed", "worker_id");
+            bad("unknown field", ex + "/checkpoints", obj("worker_id", w1, "state", 1, "seq", 2), 422,
+                    "unknown_field", "seq");
+            bad("state too large", ex + "/checkpoints", obj("worker_id", w1, "state", "x".repeat(300_000)), 413,
+                    "value_too_large", "state");
+        }));
+        t.put("POST /v1/runs/{id}/tool-calls", route("POST", ex + "/tool-calls", () -> {
+            unknownRuns("/tool-calls", obj("worker_id", w1, "name", "t"));
+            bad("another worker", ex + "/tool-calls", obj("worker_id", "w2", "name", "t"), 409, "not_held", null);
+            bad("name missing", ex + "/tool-calls", obj("worker_id", w1), 422, "validation_failed", "name");
+            bad("name blank", ex + "/tool-calls", obj("worker_id", w1, "name", " "), 422, "validation_failed",
+                    "name");
+            bad("duration_ms negative", ex + "/tool-calls", obj("worker_id", w1, "name", "t", "duration_ms", -1), 422,
+                    "validation_failed", "duration_ms");
+            bad("duration_ms a string", ex + "/tool-calls", obj("worker_id", w1, "name", "t", "duration_ms", "1"),
+                    400, "invalid_type", "duration_ms");
+            bad("output too large", ex + "/tool-calls", obj("worker_id", w1, "name", "t", "output",
+                    "x".repeat(300_000)), 413, "value_too_large", "output");
+        }));
+        t.put("GET /v1/runs/{id}/tool-calls", route("GET", ex + "/tool-calls", () -> {
+            unknownRuns("/tool-calls", null);
+            bad("limit=0", ex + "/tool-calls?limit=0", null, 400, "invalid_parameter", null);
+            bad("cursor=garbage", ex + "/tool-calls?cursor=garbage", null, 400, "invalid_cursor", null);
+        }));
         identity(t);
         workflowCases(t);
         ingestCases(t);

@@ -429,6 +429,16 @@ class StateMachineApiTest {
         assertChain(q, id, "_->queued", "queued->executing", "executing->waiting", "waiting->timed_out");
     }
 
+    @Test
+    void waitingToQueuedWhenItsEventIsSent() {
+        q.job("w-event", Map.of());
+        String id = q.triggerId("w-event");
+        claimed("w-event", id);
+        ok(worker(id, "wait", Map.of("worker_id", "w", "event_key", "sm-" + id, "timeout_ms", 600_000)), "waiting");
+        assertThat(q.post("/v1/events/sm-" + id + "/send", Map.of("payload", 1)).status()).isEqualTo(200);
+        assertChain(q, id, "_->queued", "queued->executing", "executing->waiting", "waiting->queued");
+    }
+
     // -------------------------------------------------------------------------- dead letter
 
     @Test

@@ -93,6 +93,8 @@ class LineageSdkTest {
         api.awaitStatus("/v1/runs/" + first.id(), "completed");
         String id = first.id();
         for (int depth = 1; depth <= 3; depth++) {
+            // Each continuation runs on its own: wait for this one before reading what it continued into.
+            api.awaitStatus("/v1/runs/" + id, "completed");
             String next = client.getRun(id).result().get("continuation").asText();
             Run cont = client.getRun(next);
             assertThat(cont.continuationOf()).isEqualTo(id);
