@@ -253,6 +253,8 @@ public final class DroverServer implements AutoCloseable {
                 jobs, runs, workflows, engine, clock), jobs, workflows).routes());
         routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
         routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
+        routes.addAll(new io.drover.ratelimits.RateLimitRoutes(
+                new io.drover.ratelimits.RateLimitStore(db, identity.audit())).routes());
         routes.addAll(stream.routes());
         // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
         stream.setRedaction(e -> !e.type().startsWith("run.") ? e

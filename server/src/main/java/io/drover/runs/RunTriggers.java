@@ -68,15 +68,19 @@ final class RunTriggers {
             concurrencyKeys[i] = r.concurrencyKey();
         }
         boolean limited = spec.isLimited();
+        // Runs with rate limit keys are limited (not admitted: the plain claim walk never sees them)
+        // but wait for no admission: the claim's rate-limited walk takes them (runs.sql, claim).
+        boolean gated = limited && !spec.isRateLimited();
         boolean whole = answer == RunStore.Answer.RUNS;
         // Without a concurrency limit the statement notifies itself (see insert_runs), naming the
         // batch's first id: claim cursors past it come back to it (ClaimCursors).
-        String notify = limited ? null : spec.isHttp() ? RunStore.PUSH_QUEUE : RunStore.readyFrom(spec.queue(), ids[0]);
+        String notify = gated ? null : spec.isHttp() ? RunStore.PUSH_QUEUE : RunStore.readyFrom(spec.queue(), ids[0]);
         Map<UUID, RunSql.Inserted> inserted = RunSql.insertRuns(c, new RunSql.NewRuns(job.projectId(), job.id(),
                 spec.slug(), job.version(), spec.queue(), spec.execution(), limited, spec.maxAttempts(),
                 spec.timeoutSecs(), origin.replayOf(), origin.scheduleId(), spec.ttlSecs(),
                 link == null ? null : link.workflowRunId(), ids, keys, payloads, metas, priorities, at, delays,
-                concurrencyKeys, link == null ? new String[n] : link.stepIds().toArray(new String[0]), notify), whole);
+                concurrencyKeys, link == null ? new String[n] : link.stepIds().toArray(new String[0]), notify,
+                spec.isRateLimited() ? spec.rateLimitKeys().toArray(new String[0]) : null), whole);
         Map<String, Run> existing = new HashMap<>();
         if (inserted.size() < n) {
             List<String> missingKeys = new ArrayList<>();
@@ -92,7 +96,7 @@ final class RunTriggers {
         TxEffects fx = store.db().effects(c);
         boolean anyQueued = inserted.values().stream().anyMatch(r -> r.status() == RunStatus.QUEUED);
         if (anyQueued) {
-            if (limited) {
+            if (gated) {
                 Set<String> admitted = new HashSet<>(ConcurrencyGate.admit(c, job.id()));
                 if (!admitted.isEmpty()) {
                     RunSql.notify(c, spec.isHttp() ? RunStore.PUSH_QUEUE : String.join(",", admitted));
