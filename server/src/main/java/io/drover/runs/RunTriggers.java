@@ -165,4 +165,35 @@ final class RunTriggers {
         });
         return new RunStore.Replayed(t.runs().get(0), true);
     }
+
+    /**
+     * Replays one run inside a caller's transaction (a batch replay), as {@link #replay} does for
+     * one: a dead-lettered run is queued again, a finished one gets a new run of its job's current
+     * version. False, with nothing changed, when another transaction holds the run, it is of
+     * another project, it is not dead-lettered or finished, or its job was deleted.
+     */
+    boolean replayIn(Connection c, UUID projectId, UUID runId) throws SQLException {
+        java.util.Optional<RunStore.Locked> locked = RunSql.lockSkipLocked(c, runId);
+        if (locked.isEmpty() || !locked.get().run().projectId().equals(projectId)) {
+            return false;
+        }
+        Run run = locked.get().run();
+        if (run.status() == RunStatus.DEAD_LETTER) {
+            Run after = store.changes().apply(c, run, Transitions.replayDeadLetter(run));
+            store.changes().admit(c, after);
+            return true;
+        }
+        if (!run.status().isTerminal()) {
+            return false;
+        }
+        Job job = store.jobs().find(c, projectId, run.jobId().toString(), false).orElse(null);
+        if (job == null) {
+            return false;
+        }
+        var meta = (com.fasterxml.jackson.databind.node.ObjectNode) Json.read(run.metadata());
+        TriggerRequest req = new TriggerRequest(Json.read(run.payload()), meta, null, null, null, run.priority(),
+                run.concurrencyKey());
+        triggerIn(c, job, List.of(req), new RunStore.Origin(run.id(), null), null, RunStore.Answer.IDS);
+        return true;
+    }
 }
