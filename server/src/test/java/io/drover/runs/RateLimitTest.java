@@ -225,4 +225,45 @@ class RateLimitTest {
         assertThat(q.count("SELECT count(*) FROM run_events e JOIN runs r ON r.id = e.run_id "
                 + "WHERE r.job_slug IN ('rl-a', 'rl-b') AND e.type = 'claimed'")).isEqualTo(rated);
     }
+
+    @Test
+    void thePushDispatcherCountsItsTakesAgainstTheLimitToo() throws Exception {
+        com.sun.net.httpserver.HttpServer endpoint = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 50);
+        AtomicInteger requests = new AtomicInteger();
+        endpoint.createContext("/ok", ex -> {
+            try (ex) {
+                ex.getRequestBody().readAllBytes();
+                requests.incrementAndGet();
+                byte[] body = "{\"ok\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+            }
+        });
+        endpoint.start();
+        String url = "http://127.0.0.1:" + endpoint.getAddress().getPort() + "/ok";
+        try (TestServer pushing = TestServer.start(Map.of("DROVER_POLL_INTERVAL_MS", "50"))) {
+            RunFixture p = new RunFixture(pushing);
+            assertThat(p.post("/v1/rate-limits", Map.of("key", "push-hourly", "limit", 3, "period_ms", 3_600_000))
+                    .status()).isEqualTo(201);
+            p.job("rl-push", Map.of("execution", "http", "endpoint_url", url, "rate_limit_keys", List.of("push-hourly")));
+            p.job("rl-push-free", Map.of("execution", "http", "endpoint_url", url));
+            for (int i = 0; i < 8; i++) {
+                p.triggerId("rl-push");
+            }
+            io.drover.testing.Await.until("three limited push runs completed", Duration.ofSeconds(30),
+                    () -> p.count("SELECT count(*) FROM runs WHERE job_slug = 'rl-push' AND status = 'completed'") == 3);
+            // a later run without keys goes through: the dispatcher took passes after the three
+            String free = p.triggerId("rl-push-free");
+            p.api.awaitStatus("/v1/runs/" + free, "completed");
+            assertThat(p.count("SELECT count(*) FROM runs WHERE job_slug = 'rl-push' AND status = 'queued' AND attempt = 0"))
+                    .isEqualTo(5);
+            assertThat(p.count("SELECT count(*) FROM run_events e JOIN runs r ON r.id = e.run_id "
+                    + "WHERE r.job_slug = 'rl-push' AND e.type = 'dequeued'")).isEqualTo(3);
+            assertThat(requests.get()).isEqualTo(4);
+        } finally {
+            endpoint.stop(0);
+        }
+    }
 }
