@@ -50,3 +50,9 @@ SELECT signing_secret FROM jobs WHERE id = :id
 
 -- name: insert_job_version
 INSERT INTO job_versions (job_id, version, project_id, spec) VALUES (:job_id, :version, :project_id, :spec::jsonb)
+
+-- name: unknown_rate_limit_keys
+-- The keys a job names that its project has no rate limit for (refused at create and update).
+SELECT k FROM unnest(:keys::text[]) AS k
+WHERE NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.project_id = :project_id AND l.key = k)
+ORDER BY k

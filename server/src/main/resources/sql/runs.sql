@@ -28,7 +28,8 @@ WITH input AS (
            CASE WHEN s.sched > now() THEN 'delayed'::run_status ELSE 'queued'::run_status END AS status,
            t.idempotency_key, t.payload, t.metadata, t.priority, s.sched AS scheduled_at, t.concurrency_key,
            :workflow_run_id::uuid AS workflow_run_id, t.step_id, t.ord, t.parent_run_id,
-           :continuation_of::uuid AS continuation_of, :lineage_depth::int AS lineage_depth
+           :continuation_of::uuid AS continuation_of, :lineage_depth::int AS lineage_depth,
+           CAST(:rate_keys AS text[]) AS rate_keys
     FROM unnest(:ids::uuid[], :idempotency_keys::text[], :payloads::jsonb[], :metadata::jsonb[], :priorities::int[],
                 :at::timestamptz[], :delays_ms::bigint[], :concurrency_keys::text[], :step_ids::text[],
                 :parent_run_ids::uuid[]) WITH ORDINALITY
@@ -41,11 +42,11 @@ WITH input AS (
     INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
                       max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
                       payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id,
-                      parent_run_id, continuation_of, lineage_depth)
+                      parent_run_id, continuation_of, lineage_depth, rate_keys)
     SELECT id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
            max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
            payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id,
-           parent_run_id, continuation_of, lineage_depth
+           parent_run_id, continuation_of, lineage_depth, rate_keys
     FROM input
     WHERE idempotency_key IS NULL
     RETURNING INSERTED_COLUMNS
@@ -53,11 +54,11 @@ WITH input AS (
     INSERT INTO runs (id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
                       max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
                       payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id,
-                      parent_run_id, continuation_of, lineage_depth)
+                      parent_run_id, continuation_of, lineage_depth, rate_keys)
     SELECT id, project_id, job_id, job_slug, job_version, queue, execution, limited, admitted,
            max_attempts, timeout_secs, replay_of, schedule_id, expires_at, status, idempotency_key,
            payload, metadata, priority, scheduled_at, concurrency_key, workflow_run_id, step_id,
-           parent_run_id, continuation_of, lineage_depth
+           parent_run_id, continuation_of, lineage_depth, rate_keys
     FROM input
     WHERE idempotency_key IS NOT NULL
     ORDER BY idempotency_key, ord
@@ -121,8 +122,29 @@ SELECT RUN_COLUMNS FROM runs WHERE job_id = :job_id AND idempotency_key = ANY(:k
 -- it, and a cursor older than a second is not used (ClaimCursors). Without a cursor the node
 -- passes (2147483647, the greatest uuid): priorities are -1000..1000, so the first two branches
 -- are empty and the third is the full walk.
+--
+-- Named rate limits (V21): runs of jobs with rate_limit_keys carry their keys (rate_keys) and are
+-- never admitted, so the walk above never meets them; for runs without keys the statement is the
+-- walk above plus a probe of rate_limits by primary key that finds nothing. The rated CTEs below
+-- take them, in the same statement, by a fixed window per key (window_no = epoch ms / period_ms):
+--   open    the project's keys with a start left in the current window, read without a lock; when
+--           there is none the rated walk is not run at all (a one-time filter);
+--   rated   ready runs of the queues all of whose keys are open (runs_rated_claim, which holds only
+--           runs with keys), locked SKIP LOCKED like the picks above: runs over the limit are
+--           passed without a lock and stay queued with their attempt unchanged;
+--   gate    the key rows of those runs, locked in key order: claims of every node that meet on a
+--           key wait here for each other's commit (one row lock per key per claim, the statement's
+--           only wait), and then read the row the other wrote;
+--   granted a run is granted when, for each of its keys, it is within the key's remaining starts
+--           by (priority, id) rank among the candidates naming that key; a window already passed
+--           by another claim (whose transaction started later) counts as full;
+--   chosen  the picks and the granted runs merged by priority, cut at :max;
+--   spent   each key's row counts the claimed runs naming it (a new window starts from zero).
+-- :now is null (the database's clock, as started_at) unless a test moves the clock (SqlTime).
+-- A rated run that finds its window full is claimed at the next claim after the window turns:
+-- claimers park until the poll interval (DROVER_POLL_INTERVAL_MS) at most.
 WITH picked AS MATERIALIZED (
-    SELECT r.id
+    SELECT r.id, r.priority
     FROM unnest(:queues::text[], :priorities::int[], :floors::uuid[]) AS q(name, prio, floor)
     CROSS JOIN LATERAL (
         SELECT * FROM (
@@ -152,6 +174,45 @@ WITH picked AS MATERIALIZED (
     ) r
     ORDER BY r.priority DESC, r.id
     LIMIT :max
+), open AS MATERIALIZED (
+    SELECT array_agg(l.key) AS keys FROM rate_limits l
+    WHERE l.project_id = :project_id
+      AND (l.window_no < floor(extract(epoch FROM coalesce(CAST(:now AS timestamptz), now())) * 1000 / l.period_ms) OR l.used < l.lim)
+), rated AS MATERIALIZED (
+    SELECT r.id, r.priority, r.rate_keys
+    FROM unnest(:queues::text[]) AS q(name)
+    CROSS JOIN LATERAL (
+        SELECT id, priority, rate_keys FROM runs
+        WHERE project_id = :project_id AND queue = q.name AND status = 'queued' AND rate_keys IS NOT NULL
+          AND execution = 'worker'
+          AND rate_keys <@ (SELECT keys FROM open)
+        ORDER BY priority DESC, id
+        LIMIT :max
+        FOR UPDATE SKIP LOCKED
+    ) r
+    WHERE (SELECT keys FROM open) IS NOT NULL
+), gate AS MATERIALIZED (
+    SELECT l.key, l.lim, l.used, l.window_no, floor(extract(epoch FROM coalesce(CAST(:now AS timestamptz), now())) * 1000 / l.period_ms)::bigint AS cur
+    FROM rate_limits l
+    WHERE l.project_id = :project_id AND l.key IN (SELECT unnest(rate_keys) FROM rated)
+    ORDER BY l.key
+    FOR UPDATE
+), ranked AS (
+    SELECT x.id, k.key, row_number() OVER (PARTITION BY k.key ORDER BY x.priority DESC, x.id) AS rank
+    FROM rated x CROSS JOIN LATERAL unnest(x.rate_keys) AS k(key)
+), granted AS (
+    SELECT x.id, x.priority FROM rated x
+    WHERE NOT EXISTS (
+        SELECT 1 FROM ranked k LEFT JOIN gate g ON g.key = k.key
+        WHERE k.id = x.id
+          AND (g.key IS NULL
+               OR k.rank > CASE WHEN g.window_no < g.cur THEN g.lim WHEN g.window_no = g.cur THEN g.lim - g.used ELSE 0 END))
+), chosen AS MATERIALIZED (
+    SELECT id, priority FROM picked
+    UNION ALL
+    SELECT id, priority FROM granted
+    ORDER BY priority DESC, id
+    LIMIT :max
 ), claimed AS (
     UPDATE runs r
     SET status = 'executing',
@@ -162,16 +223,25 @@ WITH picked AS MATERIALIZED (
         started_at = now(),
         next_retry_at = NULL,
         expires_at = NULL          -- the TTL only limits how long a run may wait for its first start
-    FROM picked
-    WHERE r.id = picked.id
-      AND r.id = ANY (ARRAY(SELECT id FROM picked))
+    FROM chosen
+    WHERE r.id = chosen.id
+      AND r.id = ANY (ARRAY(SELECT id FROM chosen))
       AND (r.expires_at IS NULL OR r.expires_at > now())
     -- claim_context (after the run's columns): true for the few runs with a checkpoint or an
-    -- event wait behind them, whose context RunClaims then reads (sql/run_records.sql)
-    RETURNING RUN_COLUMNS_R, r.claim_context
+    -- event wait behind them, whose context RunClaims then reads (sql/run_records.sql); rate_keys
+    -- for the spent CTE below
+    RETURNING RUN_COLUMNS_R, r.claim_context, r.rate_keys
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
     SELECT project_id, id, 'claimed', 'queued', 'executing', attempt, worker_id FROM claimed
+), spent AS (
+    UPDATE rate_limits l
+    SET window_no = greatest(g.window_no, g.cur),
+        used = CASE WHEN g.window_no < g.cur THEN 0 ELSE g.used END + n.starts
+    FROM gate g
+    JOIN (SELECT k.key, count(*)::int AS starts FROM claimed CROSS JOIN LATERAL unnest(claimed.rate_keys) AS k(key)
+          GROUP BY k.key) n ON n.key = g.key
+    WHERE l.project_id = :project_id AND l.key = g.key
 )
 SELECT * FROM claimed ORDER BY priority DESC, id
 
@@ -192,7 +262,7 @@ SELECT * FROM claimed ORDER BY priority DESC, id
 -- loaded 2-core machine. An index on (project_id, queue, job_slug, priority DESC, id) makes it
 -- 0.1 ms, at the price of one more index entry for every queued run (left undone: see the issue).
 WITH picked AS MATERIALIZED (
-    SELECT r.id
+    SELECT r.id, r.priority
     FROM unnest(:queues::text[], :priorities::int[], :floors::uuid[]) AS q(name, prio, floor)
     CROSS JOIN LATERAL (
         SELECT * FROM (
@@ -225,6 +295,46 @@ WITH picked AS MATERIALIZED (
     ) r
     ORDER BY r.priority DESC, r.id
     LIMIT :max
+), open AS MATERIALIZED (
+    SELECT array_agg(l.key) AS keys FROM rate_limits l
+    WHERE l.project_id = :project_id
+      AND (l.window_no < floor(extract(epoch FROM coalesce(CAST(:now AS timestamptz), now())) * 1000 / l.period_ms) OR l.used < l.lim)
+), rated AS MATERIALIZED (
+    SELECT r.id, r.priority, r.rate_keys
+    FROM unnest(:queues::text[]) AS q(name)
+    CROSS JOIN LATERAL (
+        SELECT id, priority, rate_keys FROM runs
+        WHERE project_id = :project_id AND queue = q.name AND status = 'queued' AND rate_keys IS NOT NULL
+          AND execution = 'worker'
+          AND (job_slug || '') = ANY (:jobs::text[])
+          AND rate_keys <@ (SELECT keys FROM open)
+        ORDER BY priority DESC, id
+        LIMIT :max
+        FOR UPDATE SKIP LOCKED
+    ) r
+    WHERE (SELECT keys FROM open) IS NOT NULL
+), gate AS MATERIALIZED (
+    SELECT l.key, l.lim, l.used, l.window_no, floor(extract(epoch FROM coalesce(CAST(:now AS timestamptz), now())) * 1000 / l.period_ms)::bigint AS cur
+    FROM rate_limits l
+    WHERE l.project_id = :project_id AND l.key IN (SELECT unnest(rate_keys) FROM rated)
+    ORDER BY l.key
+    FOR UPDATE
+), ranked AS (
+    SELECT x.id, k.key, row_number() OVER (PARTITION BY k.key ORDER BY x.priority DESC, x.id) AS rank
+    FROM rated x CROSS JOIN LATERAL unnest(x.rate_keys) AS k(key)
+), granted AS (
+    SELECT x.id, x.priority FROM rated x
+    WHERE NOT EXISTS (
+        SELECT 1 FROM ranked k LEFT JOIN gate g ON g.key = k.key
+        WHERE k.id = x.id
+          AND (g.key IS NULL
+               OR k.rank > CASE WHEN g.window_no < g.cur THEN g.lim WHEN g.window_no = g.cur THEN g.lim - g.used ELSE 0 END))
+), chosen AS MATERIALIZED (
+    SELECT id, priority FROM picked
+    UNION ALL
+    SELECT id, priority FROM granted
+    ORDER BY priority DESC, id
+    LIMIT :max
 ), claimed AS (
     UPDATE runs r
     SET status = 'executing',
@@ -235,16 +345,25 @@ WITH picked AS MATERIALIZED (
         started_at = now(),
         next_retry_at = NULL,
         expires_at = NULL          -- the TTL only limits how long a run may wait for its first start
-    FROM picked
-    WHERE r.id = picked.id
-      AND r.id = ANY (ARRAY(SELECT id FROM picked))
+    FROM chosen
+    WHERE r.id = chosen.id
+      AND r.id = ANY (ARRAY(SELECT id FROM chosen))
       AND (r.expires_at IS NULL OR r.expires_at > now())
     -- claim_context (after the run's columns): true for the few runs with a checkpoint or an
-    -- event wait behind them, whose context RunClaims then reads (sql/run_records.sql)
-    RETURNING RUN_COLUMNS_R, r.claim_context
+    -- event wait behind them, whose context RunClaims then reads (sql/run_records.sql); rate_keys
+    -- for the spent CTE below
+    RETURNING RUN_COLUMNS_R, r.claim_context, r.rate_keys
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
     SELECT project_id, id, 'claimed', 'queued', 'executing', attempt, worker_id FROM claimed
+), spent AS (
+    UPDATE rate_limits l
+    SET window_no = greatest(g.window_no, g.cur),
+        used = CASE WHEN g.window_no < g.cur THEN 0 ELSE g.used END + n.starts
+    FROM gate g
+    JOIN (SELECT k.key, count(*)::int AS starts FROM claimed CROSS JOIN LATERAL unnest(claimed.rate_keys) AS k(key)
+          GROUP BY k.key) n ON n.key = g.key
+    WHERE l.project_id = :project_id AND l.key = g.key
 )
 SELECT * FROM claimed ORDER BY priority DESC, id
 
@@ -254,24 +373,73 @@ SELECT * FROM claimed ORDER BY priority DESC, id
 -- Runs of job versions in :held (job_id:version, those whose endpoint circuit is not closed) stay
 -- queued; :only (null: any) restricts the take to some job versions (a half-open probe). Both are
 -- null while every circuit is closed.
+-- Runs with rate limit keys are taken as the worker claim takes them (see claim): the same CTEs,
+-- with keys of every project (a key is 'project_id/key'), through runs_rated_push. The take is
+-- the start the limit counts: a push run starts when it is taken.
 WITH picked AS MATERIALIZED (
-    SELECT id FROM runs
+    SELECT id, priority FROM runs
     WHERE status = 'queued' AND admitted AND execution = 'http'
       AND (CAST(:held AS text[]) IS NULL OR NOT (job_id::text || ':' || job_version) = ANY (CAST(:held AS text[])))
       AND (CAST(:only AS text[]) IS NULL OR (job_id::text || ':' || job_version) = ANY (CAST(:only AS text[])))
     ORDER BY priority DESC, id
     LIMIT :max
     FOR UPDATE SKIP LOCKED
+), open AS MATERIALIZED (
+    SELECT array_agg(l.project_id::text || '/' || l.key) AS keys FROM rate_limits l
+    WHERE l.window_no < floor(extract(epoch FROM coalesce(CAST(:now AS timestamptz), now())) * 1000 / l.period_ms) OR l.used < l.lim
+), rated AS MATERIALIZED (
+    SELECT id, priority, project_id, rate_keys FROM runs
+    WHERE status = 'queued' AND rate_keys IS NOT NULL AND execution = 'http'
+      AND (CAST(:held AS text[]) IS NULL OR NOT (job_id::text || ':' || job_version) = ANY (CAST(:held AS text[])))
+      AND (CAST(:only AS text[]) IS NULL OR (job_id::text || ':' || job_version) = ANY (CAST(:only AS text[])))
+      AND (SELECT keys FROM open) IS NOT NULL
+      AND ARRAY(SELECT project_id::text || '/' || k FROM unnest(rate_keys) AS k) <@ (SELECT keys FROM open)
+    ORDER BY priority DESC, id
+    LIMIT :max
+    FOR UPDATE SKIP LOCKED
+), gate AS MATERIALIZED (
+    SELECT l.project_id, l.key, l.lim, l.used, l.window_no,
+           floor(extract(epoch FROM coalesce(CAST(:now AS timestamptz), now())) * 1000 / l.period_ms)::bigint AS cur
+    FROM rate_limits l
+    WHERE (l.project_id, l.key) IN (SELECT project_id, unnest(rate_keys) FROM rated)
+    ORDER BY l.project_id, l.key
+    FOR UPDATE
+), ranked AS (
+    SELECT x.id, x.project_id, k.key,
+           row_number() OVER (PARTITION BY x.project_id, k.key ORDER BY x.priority DESC, x.id) AS rank
+    FROM rated x CROSS JOIN LATERAL unnest(x.rate_keys) AS k(key)
+), granted AS (
+    SELECT x.id, x.priority FROM rated x
+    WHERE NOT EXISTS (
+        SELECT 1 FROM ranked k LEFT JOIN gate g ON g.project_id = k.project_id AND g.key = k.key
+        WHERE k.id = x.id
+          AND (g.key IS NULL
+               OR k.rank > CASE WHEN g.window_no < g.cur THEN g.lim WHEN g.window_no = g.cur THEN g.lim - g.used ELSE 0 END))
+), chosen AS MATERIALIZED (
+    SELECT id, priority FROM picked
+    UNION ALL
+    SELECT id, priority FROM granted
+    ORDER BY priority DESC, id
+    LIMIT :max
 ), taken AS (
     UPDATE runs r
     SET status = 'dequeued', attempt = r.attempt + 1, worker_id = :worker_id,
         lease_expires_at = now() + :lease_ms * interval '1 millisecond', next_retry_at = NULL, expires_at = NULL
-    FROM picked
-    WHERE r.id = picked.id AND (r.expires_at IS NULL OR r.expires_at > now())
-    RETURNING RUN_COLUMNS_R
+    FROM chosen
+    WHERE r.id = chosen.id AND (r.expires_at IS NULL OR r.expires_at > now())
+    RETURNING RUN_COLUMNS_R, r.rate_keys
 ), events AS (
     INSERT INTO run_events (project_id, run_id, type, from_status, to_status, attempt, message)
     SELECT project_id, id, 'dequeued', 'queued', 'dequeued', attempt, worker_id FROM taken
+), spent AS (
+    UPDATE rate_limits l
+    SET window_no = greatest(g.window_no, g.cur),
+        used = CASE WHEN g.window_no < g.cur THEN 0 ELSE g.used END + n.starts
+    FROM gate g
+    JOIN (SELECT taken.project_id, k.key, count(*)::int AS starts
+          FROM taken CROSS JOIN LATERAL unnest(taken.rate_keys) AS k(key)
+          GROUP BY taken.project_id, k.key) n ON n.project_id = g.project_id AND n.key = g.key
+    WHERE l.project_id = g.project_id AND l.key = g.key
 )
 SELECT * FROM taken
 
@@ -506,8 +674,10 @@ WHERE job_id = :job_id AND limited AND status IN ('queued', 'dequeued', 'executi
 GROUP BY 1
 
 -- name: admission_candidates
+-- Runs with rate limit keys are never admitted: the claim takes them through runs_rated_claim and
+-- runs_rated_push, counting their starts (a job cannot have both kinds of limit: JobSpec).
 SELECT id, coalesce(concurrency_key, ''), queue, execution FROM runs
-WHERE job_id = :job_id AND limited AND status = 'queued' AND NOT admitted
+WHERE job_id = :job_id AND limited AND status = 'queued' AND NOT admitted AND rate_keys IS NULL
 ORDER BY priority DESC, id
 LIMIT :limit
 

@@ -69,6 +69,7 @@ public final class DroverServer implements AutoCloseable {
     private HttpPushDispatcher push;
     private io.drover.endpoints.EndpointHealth endpointHealth;
     private io.drover.webhooks.WebhookSender webhookSender;
+    private io.drover.batches.BatchWorker batchWorker;
     private io.drover.webhooks.WebhookFanout webhookFanout;
     private io.drover.agents.AgentLiveness agentLiveness;
     private io.drover.agents.Commands agentCommands;
@@ -277,6 +278,13 @@ public final class DroverServer implements AutoCloseable {
                 jobs, runs, workflows, engine, clock), jobs, workflows).routes());
         routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
         routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
+        // Batch cancel/replay: worked off on every node, a chunk per transaction (BatchStore.work).
+        var batches = new io.drover.batches.BatchStore(db, runs, identity.audit());
+        batchWorker = new io.drover.batches.BatchWorker(batches, config.pollIntervalMs());
+        retention.addTarget(io.drover.batches.BatchStore.retentionTarget());
+        routes.addAll(new io.drover.batches.BatchRoutes(batches, jobs, batchWorker::wake).routes());
+        routes.addAll(new io.drover.ratelimits.RateLimitRoutes(
+                new io.drover.ratelimits.RateLimitStore(db, identity.audit())).routes());
         routes.addAll(stream.routes());
         var agentTasks = new io.drover.agents.TaskStore(db);
         routes.addAll(new io.drover.agents.AgentRoutes(agentStore, agentTasks, agentCommands).routes());
@@ -304,6 +312,7 @@ public final class DroverServer implements AutoCloseable {
         }
         webhookSender.start();
         agentLiveness.start();
+        batchWorker.start();
         if (webhookFanout != null) {
             webhookFanout.start();
         }
@@ -341,6 +350,11 @@ public final class DroverServer implements AutoCloseable {
     /** The background services, for tests that run a pass themselves ({@code runOnce}) after moving the clock. */
     public LeaseReaper reaper() {
         return reaper;
+    }
+
+    /** The batch cancel/replay worker (tests stop it to hold a batch half done). */
+    public io.drover.batches.BatchWorker batchWorker() {
+        return batchWorker;
     }
 
     /** The hourly retention pass (tests call {@code runOnce} after moving the clock). */
@@ -434,7 +448,7 @@ public final class DroverServer implements AutoCloseable {
         if (webhookSender != null) {
             webhookSender.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {agentLiveness, webhookFanout, retention, workflowTimers, ticker, reaper,
+        for (var service : new io.drover.maintenance.Service[] {agentLiveness, batchWorker, webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {
             if (service != null) {
                 service.stop();

@@ -1,6 +1,7 @@
 package io.drover.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.client.DroverApiException;
 import io.drover.client.DroverClient;
 import java.util.HashMap;
 import java.util.Map;
@@ -83,31 +84,127 @@ public final class RunsCommand {
         }
     }
 
-    /** {@code drover runs cancel}: cancels a run that has not finished. */
+    /** {@code drover runs cancel}: cancels a run that has not finished, or every run a filter matches. */
     @Command(name = "cancel", mixinStandardHelpOptions = true,
-            description = "Cancel a run (the server answers 409, exit 1, when it already finished).",
+            description = {"Cancel a run (the server answers 409, exit 1, when it already finished),",
+                "or, with --job/--status/--queue/--created-after/--created-before instead of an id, every run they",
+                "match, in the background: without --yes it only prints how many runs that is."},
             footer = ExitCodes.FOOTER)
     static final class Cancel extends ClientCommand {
-        @Parameters(paramLabel = "<id>", description = "The run id.")
+        @Parameters(paramLabel = "<id>", arity = "0..1", description = "The run id (or a filter instead).")
         String id;
+
+        @Mixin
+        BatchFilterOptions filter;
 
         @Override
         protected void run(DroverClient client, Output out) {
+            if (id == null) {
+                filter.batch(client, out, "cancel");
+                return;
+            }
+            filter.requireNone();
             out.object(client.send("POST", path(id, "/cancel"), Map.of()));
         }
     }
 
     /** {@code drover runs replay}: requeues a dead-lettered run, or starts a new run from a finished one. */
     @Command(name = "replay", mixinStandardHelpOptions = true,
-            description = "Replay a run: a dead-lettered run goes back to queued; a finished one gets a new run.",
+            description = {"Replay a run: a dead-lettered run goes back to queued; a finished one gets a new run.",
+                "With a filter instead of an id, every run it matches, in the background (--yes to do it)."},
             footer = ExitCodes.FOOTER)
     static final class Replay extends ClientCommand {
-        @Parameters(paramLabel = "<id>", description = "The run id.")
+        @Parameters(paramLabel = "<id>", arity = "0..1", description = "The run id (or a filter instead).")
         String id;
+
+        @Mixin
+        BatchFilterOptions filter;
 
         @Override
         protected void run(DroverClient client, Output out) {
+            if (id == null) {
+                filter.batch(client, out, "replay");
+                return;
+            }
+            filter.requireNone();
             out.object(client.send("POST", path(id, "/replay"), Map.of()));
+        }
+    }
+
+    /**
+     * The filter of a batch cancel or replay ({@code POST /v1/runs/cancel|replay}). The count to
+     * confirm is what the server answers to a confirm_count no filter can match (409
+     * confirm_count_mismatch with details.matched): the same predicate as the batch's, nothing made.
+     */
+    static final class BatchFilterOptions {
+        @Option(names = "--job", paramLabel = "<id-or-slug>", description = "Only runs of this job.")
+        String job;
+
+        @Option(names = "--status", paramLabel = "<status>", description = "Only runs in this state.")
+        String status;
+
+        @Option(names = "--queue", paramLabel = "<queue>", description = "Only runs of this queue.")
+        String queue;
+
+        @Option(names = "--created-after", paramLabel = "<time>", description = "Only runs made at or after this RFC 3339 time.")
+        String createdAfter;
+
+        @Option(names = "--created-before", paramLabel = "<time>", description = "Only runs made before this RFC 3339 time.")
+        String createdBefore;
+
+        @Option(names = "--yes", description = "Do it (without: print how many runs the filter matches and stop).")
+        boolean yes;
+
+        private Map<String, Object> filter() {
+            Map<String, Object> f = new HashMap<>();
+            if (job != null) {
+                f.put("job", job);
+            }
+            if (status != null) {
+                f.put("status", status);
+            }
+            if (queue != null) {
+                f.put("queue", queue);
+            }
+            if (createdAfter != null) {
+                f.put("created_after", createdAfter);
+            }
+            if (createdBefore != null) {
+                f.put("created_before", createdBefore);
+            }
+            return f;
+        }
+
+        void requireNone() {
+            if (!filter().isEmpty() || yes) {
+                throw new UsageError("give either a run id or a filter (--job, --status, --queue, --created-after, "
+                        + "--created-before), not both.");
+            }
+        }
+
+        void batch(DroverClient client, Output out, String kind) {
+            Map<String, Object> f = filter();
+            if (f.isEmpty()) {
+                throw new UsageError("give a run id, or a filter (--job, --status, --queue, --created-after, "
+                        + "--created-before) to " + kind + " every run it matches.");
+            }
+            String path = "/v1/runs/" + kind;
+            int matched;
+            try {
+                client.send("POST", path, Map.of("filter", f, "confirm_count", Integer.MAX_VALUE));
+                throw new IllegalStateException("the server made a batch of " + Integer.MAX_VALUE + " runs");
+            } catch (DroverApiException e) {
+                if (!"confirm_count_mismatch".equals(e.code())) {
+                    throw e;
+                }
+                matched = e.details().get("matched").asInt();
+            }
+            if (!yes) {
+                out.line(matched + " runs match; run again with --yes to " + kind + " them.");
+                return;
+            }
+            out.object(client.send("POST", path, Map.of("filter", f, "confirm_count", matched)));
+            out.hint("Progress: GET /v1/batches/<batch_id>.");
         }
     }
 }

@@ -36,14 +36,17 @@ public record JobSpec(
         Map<String, String> headers,
         List<String> secrets,
         String secretsEnvironment,
-        JsonNode outputSchema) {
+        JsonNode outputSchema,
+        List<String> rateLimitKeys) {
 
     public static final Pattern SLUG = io.drover.store.Ids.SLUG;
     private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
     static final Set<String> FIELDS = Set.of("slug", "name", "description", "execution", "queue", "endpoint_url",
             "max_attempts", "retry", "timeout_secs", "ttl_secs", "priority", "max_concurrency",
             "max_concurrency_per_key", "schedule", "tags", "default_metadata", "dead_letter", "headers", "secrets",
-            "secrets_environment", "output_schema");
+            "secrets_environment", "output_schema", "rate_limit_keys");
+    /** A rate limit key (POST /v1/rate-limits): the same shape as a queue name. */
+    public static final Pattern RATE_LIMIT_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
     private static final Pattern ENVIRONMENT = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
     private static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "host", "user-agent",
@@ -53,8 +56,16 @@ public record JobSpec(
         return execution.equals("http");
     }
 
+    /**
+     * Runs of limited jobs are queued not admitted: those with concurrency limits wait for
+     * ConcurrencyGate, those with rate limit keys for the claim's rate-limited walk.
+     */
     public boolean isLimited() {
-        return maxConcurrency != null || maxConcurrencyPerKey != null;
+        return maxConcurrency != null || maxConcurrencyPerKey != null || isRateLimited();
+    }
+
+    public boolean isRateLimited() {
+        return !rateLimitKeys.isEmpty();
     }
 
     /** Parses a create body (base null) or a PATCH body over {@code base} (fields not given are kept). */
@@ -93,7 +104,7 @@ public record JobSpec(
         ObjectNode meta = in.raw().has("default_metadata") ? in.object("default_metadata")
                 : base == null ? null : base.defaultMetadata;
         List<String> tags = in.raw().has("tags") ? in.strings("tags", 50, 100) : base == null ? null : base.tags;
-        return new JobSpec(
+        JobSpec spec = new JobSpec(
                 slug,
                 in.string("name", base == null ? null : base.name, 200),
                 in.string("description", base == null ? null : base.description, 4000),
@@ -114,7 +125,12 @@ public record JobSpec(
                 in.raw().has("headers") ? headers(in) : base == null ? Map.of() : base.headers,
                 in.raw().has("secrets") ? secretNames(in) : base == null ? List.of() : base.secrets,
                 secretsEnvironment(in, base),
-                in.raw().has("output_schema") ? outputSchema(in) : base == null ? null : base.outputSchema);
+                in.raw().has("output_schema") ? outputSchema(in) : base == null ? null : base.outputSchema,
+                rateLimitKeys(in, base));
+        if (spec.isRateLimited() && (spec.maxConcurrency != null || spec.maxConcurrencyPerKey != null)) {
+            throw ApiError.invalid("rate_limit_keys", "cannot be combined with max_concurrency or max_concurrency_per_key");
+        }
+        return spec;
     }
 
     /**
@@ -137,6 +153,26 @@ public record JobSpec(
                             problems.stream().map(p -> Map.of("path", p.path(), "message", p.message())).toList()));
         }
         return schema.deepCopy();
+    }
+
+    /**
+     * Named rate limits (POST /v1/rate-limits) the job's runs count against; each must exist in the
+     * project (JobStore checks that in the job's transaction). Not with concurrency limits: both
+     * hold runs back from the claim by admission, and one run answers to one of them.
+     */
+    private static List<String> rateLimitKeys(Input in, JobSpec base) {
+        List<String> keys = in.raw().has("rate_limit_keys") ? in.strings("rate_limit_keys", 10, 100)
+                : base == null ? null : base.rateLimitKeys;
+        if (keys == null) {
+            return List.of();
+        }
+        for (String k : keys) {
+            if (!RATE_LIMIT_KEY.matcher(k).matches()) {
+                throw ApiError.invalid("rate_limit_keys", "'" + k + "' is not a rate limit key ([A-Za-z0-9][A-Za-z0-9._:-]*)");
+            }
+        }
+        List<String> distinct = List.copyOf(new java.util.TreeSet<>(keys));
+        return distinct;
     }
 
     /** Which environment's secrets fill {@code {{secrets.NAME}}} and {@code secrets}; default "default". */
@@ -239,6 +275,8 @@ public record JobSpec(
         secrets.forEach(s::add);
         n.put("secrets_environment", secretsEnvironment);
         n.set("output_schema", outputSchema);
+        var rk = n.putArray("rate_limit_keys");
+        rateLimitKeys.forEach(rk::add);
         return n;
     }
 

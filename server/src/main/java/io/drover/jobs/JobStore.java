@@ -84,6 +84,7 @@ public final class JobStore {
         String secret = spec.isHttp() ? "whsec_" + HexFormat.of().formatHex(randomBytes(32)) : null;
         try {
             Job job = db.tx(c -> {
+                requireRateLimits(c, projectId, spec);
                 try (Query q = SQL.prepare(c, "insert_job")) {
                     q.set("id", id).set("project_id", projectId).set("slug", spec.slug())
                             .set("spec", Json.write(spec.toJson())).set("queue", spec.queue())
@@ -124,6 +125,7 @@ public final class JobStore {
             if (next.isHttp() && !next.endpointUrl().equals(current.spec().endpointUrl())) {
                 outbound.checkUrl("endpoint_url", next.endpointUrl());
             }
+            requireRateLimits(c, projectId, next);
             try (Query q = SQL.prepare(c, "update_job")) {
                 q.set("spec", Json.write(next.toJson())).set("queue", next.queue()).set("id", current.id());
                 Job updated = one(q);
@@ -134,6 +136,22 @@ public final class JobStore {
                 return updated;
             }
         });
+    }
+
+    /** A job names only rate limits its project has (POST /v1/rate-limits); none can be deleted. */
+    private static void requireRateLimits(Connection c, UUID projectId, JobSpec spec) throws SQLException {
+        if (!spec.isRateLimited()) {
+            return;
+        }
+        try (Query q = SQL.prepare(c, "unknown_rate_limit_keys")) {
+            q.set("project_id", projectId).setArray("keys", "text", spec.rateLimitKeys().toArray());
+            try (ResultSet rs = q.query()) {
+                if (rs.next()) {
+                    throw new Invalid("rate_limit_keys", "'" + rs.getString(1)
+                            + "' is not a rate limit of this project; create it with POST /v1/rate-limits");
+                }
+            }
+        }
     }
 
     /** Soft delete: the slug is free again; runs already made keep their job and finish normally. */

@@ -117,8 +117,14 @@ final class RunChanges {
      * settling it). Returns the canceled run, or empty when it was locked, unknown or already final.
      */
     Optional<Run> cancelIfFree(Connection c, UUID runId, String reason) throws SQLException {
+        return cancelIfFree(c, runId, reason, null);
+    }
+
+    /** {@link #cancelIfFree}, only while the run is in status {@code onlyIn} (null: any). */
+    Optional<Run> cancelIfFree(Connection c, UUID runId, String reason, String onlyIn) throws SQLException {
         Optional<RunStore.Locked> locked = RunSql.lockSkipLocked(c, runId);
-        if (locked.isEmpty() || !locked.get().run().status().canMoveTo(RunStatus.CANCELED)) {
+        if (locked.isEmpty() || !locked.get().run().status().canMoveTo(RunStatus.CANCELED)
+                || onlyIn != null && !locked.get().run().status().db().equals(onlyIn)) {
             return Optional.empty();
         }
         Run before = locked.get().run();

@@ -1,5 +1,6 @@
 package io.drover.runs;
 
+import io.drover.store.SqlTime;
 import io.drover.store.TxEffects;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +52,7 @@ final class RunClaims {
         List<Run> claimed = store.hot().read(c -> {
             List<UUID> withContext = new java.util.ArrayList<>();
             List<Run> runs = RunSql.claim(c, new RunSql.ClaimParams(projectId, workerId, queues, jobs, priorities, floors,
-                    max, leaseMs), withContext);
+                    max, leaseMs, SqlTime.now(store.clock())), withContext);
             if (!withContext.isEmpty()) {
                 context.putAll(RunRecords.claimContext(c, withContext));
             }
@@ -96,7 +97,7 @@ final class RunClaims {
     /** The push dispatcher takes up to {@code max} ready http runs (any project) into dequeued. */
     List<Run> takePush(String dispatcherId, int max, long leaseMs, List<String> held, List<String> only) {
         return store.hot().read(c -> {
-            List<Run> taken = RunSql.takePush(c, dispatcherId, max, leaseMs, held, only);
+            List<Run> taken = RunSql.takePush(c, dispatcherId, max, leaseMs, held, only, SqlTime.now(store.clock()));
             if (!taken.isEmpty()) {
                 TxEffects fx = store.db().effects(c);
                 fx.count(TxEffects.Count.CLAIMED, taken.size());

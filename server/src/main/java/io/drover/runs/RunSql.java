@@ -64,7 +64,7 @@ final class RunSql {
             boolean limited, int maxAttempts, Integer timeoutSecs, UUID replayOf, UUID scheduleId, Integer ttlSecs,
             UUID workflowRunId, UUID[] ids, String[] keys, String[] payloads, String[] metadata, Integer[] priorities,
             Timestamp[] at, Long[] delays, String[] concurrencyKeys, String[] stepIds, String notifyPayload,
-            UUID[] parentRunIds, UUID continuationOf, Integer lineageDepth) {}
+            UUID[] parentRunIds, UUID continuationOf, Integer lineageDepth, String[] rateKeys) {}
 
     /** What a trigger needs of each inserted run; {@code run} is null when only ids were asked for. */
     record Inserted(UUID id, RunStatus status, Instant scheduledAt, Run run) {}
@@ -89,7 +89,8 @@ final class RunSql {
                     .setArray("parent_run_ids", "uuid", n.parentRunIds())
                     .set("continuation_of", n.continuationOf())
                     .set("lineage_depth", n.lineageDepth(), Types.INTEGER)
-                    .set("notify_payload", n.notifyPayload(), Types.VARCHAR);
+                    .set("notify_payload", n.notifyPayload(), Types.VARCHAR)
+                    .set("rate_keys", n.rateKeys() == null ? null : c.createArrayOf("text", n.rateKeys()));
             try (ResultSet rs = q.query()) {
                 while (rs.next()) {
                     Inserted row;
@@ -125,7 +126,7 @@ final class RunSql {
 
     /** A claim of one worker: per queue, where its walk starts (priority, id; nulls for the start). */
     record ClaimParams(UUID projectId, String workerId, List<String> queues, List<String> jobs, Integer[] priorities,
-            UUID[] floors, int max, long leaseMs) {}
+            UUID[] floors, int max, long leaseMs, Timestamp now) {}
 
     /** The claim's column after the run's own: runs.claim_context (see sql/runs.sql). */
     private static final int CLAIM_CONTEXT_COLUMN = Run.NOW_INDEX;
@@ -135,7 +136,8 @@ final class RunSql {
         try (Query s = (q.jobs() == null ? CLAIM : CLAIM_JOBS).prepare(c)) {
             s.setArray("queues", "text", q.queues().toArray()).setArray("priorities", "int4", q.priorities())
                     .setArray("floors", "uuid", q.floors()).set("project_id", q.projectId()).set("max", q.max())
-                    .set("worker_id", q.workerId(), Types.VARCHAR).set("lease_ms", q.leaseMs());
+                    .set("worker_id", q.workerId(), Types.VARCHAR).set("lease_ms", q.leaseMs())
+                    .set("now", q.now(), Types.TIMESTAMP);
             if (q.jobs() != null) {
                 s.setArray("jobs", "text", q.jobs().toArray());
             }
@@ -154,9 +156,10 @@ final class RunSql {
     }
 
     static List<Run> takePush(Connection c, String dispatcherId, int max, long leaseMs, List<String> held,
-            List<String> only) throws SQLException {
+            List<String> only, Timestamp now) throws SQLException {
         try (Query q = TAKE_PUSH.prepare(c)) {
-            q.set("max", max).set("worker_id", dispatcherId, Types.VARCHAR).set("lease_ms", leaseMs);
+            q.set("max", max).set("worker_id", dispatcherId, Types.VARCHAR).set("lease_ms", leaseMs)
+                    .set("now", now, Types.TIMESTAMP);
             q.set("held", held == null || held.isEmpty() ? null : c.createArrayOf("text", held.toArray()));
             q.set("only", only == null ? null : c.createArrayOf("text", only.toArray()));
             return all(q);

@@ -294,6 +294,20 @@ public final class RunStore {
         return changes.cancelIfFree(c, runId, reason);
     }
 
+    /**
+     * Replays a run inside a caller's transaction unless another transaction holds it (a batch
+     * replay); false when it was locked or is not replayable (not dead-lettered or finished, or its
+     * job was deleted).
+     */
+    public boolean replayIn(Connection c, UUID projectId, UUID runId) throws SQLException {
+        return triggers.replayIn(c, projectId, runId);
+    }
+
+    /** {@link #cancelIfFree}, only while the run is in status {@code onlyIn} (null: any): batch cancel. */
+    public Optional<Run> cancelIfFree(Connection c, UUID runId, String reason, String onlyIn) throws SQLException {
+        return changes.cancelIfFree(c, runId, reason, onlyIn);
+    }
+
     /** Cancels a run inside a caller's transaction (schedules with overlap policy cancel_running). */
     public Run cancelIn(Connection c, UUID projectId, UUID runId, String reason) throws SQLException {
         return changes.cancelIn(c, projectId, runId, reason);

@@ -77,16 +77,20 @@ final class RunTriggers {
             Lineage.requireParents(c, job.projectId(), parentIds);
         }
         boolean limited = spec.isLimited();
+        // Runs with rate limit keys are limited (not admitted: the plain claim walk never sees them)
+        // but wait for no admission: the claim's rate-limited walk takes them (runs.sql, claim).
+        boolean gated = limited && !spec.isRateLimited();
         boolean whole = answer == RunStore.Answer.RUNS;
         // Without a concurrency limit the statement notifies itself (see insert_runs), naming the
         // batch's first id: claim cursors past it come back to it (ClaimCursors).
-        String notify = limited ? null : spec.isHttp() ? RunStore.PUSH_QUEUE : RunStore.readyFrom(spec.queue(), ids[0]);
+        String notify = gated ? null : spec.isHttp() ? RunStore.PUSH_QUEUE : RunStore.readyFrom(spec.queue(), ids[0]);
         Map<UUID, RunSql.Inserted> inserted = RunSql.insertRuns(c, new RunSql.NewRuns(job.projectId(), job.id(),
                 spec.slug(), job.version(), spec.queue(), spec.execution(), limited, spec.maxAttempts(),
                 spec.timeoutSecs(), origin.replayOf(), origin.scheduleId(), spec.ttlSecs(),
                 link == null ? null : link.workflowRunId(), ids, keys, payloads, metas, priorities, at, delays,
                 concurrencyKeys, link == null ? new String[n] : link.stepIds().toArray(new String[0]), notify,
-                parents, origin.continuationOf(), origin.lineageDepth()), whole);
+                parents, origin.continuationOf(), origin.lineageDepth(),
+                spec.isRateLimited() ? spec.rateLimitKeys().toArray(new String[0]) : null), whole);
         Map<String, Run> existing = new HashMap<>();
         if (inserted.size() < n) {
             List<String> missingKeys = new ArrayList<>();
@@ -102,7 +106,7 @@ final class RunTriggers {
         TxEffects fx = store.db().effects(c);
         boolean anyQueued = inserted.values().stream().anyMatch(r -> r.status() == RunStatus.QUEUED);
         if (anyQueued) {
-            if (limited) {
+            if (gated) {
                 Set<String> admitted = new HashSet<>(ConcurrencyGate.admit(c, job.id()));
                 if (!admitted.isEmpty()) {
                     RunSql.notify(c, spec.isHttp() ? RunStore.PUSH_QUEUE : String.join(",", admitted));
@@ -170,5 +174,36 @@ final class RunTriggers {
             return p;
         });
         return new RunStore.Replayed(t.runs().get(0), true);
+    }
+
+    /**
+     * Replays one run inside a caller's transaction (a batch replay), as {@link #replay} does for
+     * one: a dead-lettered run is queued again, a finished one gets a new run of its job's current
+     * version. False, with nothing changed, when another transaction holds the run, it is of
+     * another project, it is not dead-lettered or finished, or its job was deleted.
+     */
+    boolean replayIn(Connection c, UUID projectId, UUID runId) throws SQLException {
+        java.util.Optional<RunStore.Locked> locked = RunSql.lockSkipLocked(c, runId);
+        if (locked.isEmpty() || !locked.get().run().projectId().equals(projectId)) {
+            return false;
+        }
+        Run run = locked.get().run();
+        if (run.status() == RunStatus.DEAD_LETTER) {
+            Run after = store.changes().apply(c, run, Transitions.replayDeadLetter(run));
+            store.changes().admit(c, after);
+            return true;
+        }
+        if (!run.status().isTerminal()) {
+            return false;
+        }
+        Job job = store.jobs().find(c, projectId, run.jobId().toString(), false).orElse(null);
+        if (job == null) {
+            return false;
+        }
+        var meta = (com.fasterxml.jackson.databind.node.ObjectNode) Json.read(run.metadata());
+        TriggerRequest req = new TriggerRequest(Json.read(run.payload()), meta, null, null, null, run.priority(),
+                run.concurrencyKey());
+        triggerIn(c, job, List.of(req), new RunStore.Origin(run.id(), null), null, RunStore.Answer.IDS);
+        return true;
     }
 }

@@ -47,6 +47,7 @@ class AuthTest {
     static String agentToken;
     static String taskId;
     static String commandId;
+    static String batchId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -95,6 +96,9 @@ class AuthTest {
         commandId = admin.post("/v1/tasks/" + taskId + "/retry", Map.of()).json().get("id").asText();
         assertThat(asAgent.post("/v1/agent/commands/" + commandId + "/result", Map.of("ok", true)).status())
                 .isEqualTo(200);
+        // a batch that matched nothing: done at once, nothing changes in the background
+        batchId = admin.post("/v1/runs/cancel", Map.of("filter", Map.of("status", "dead_letter"), "confirm_count", 0))
+                .json().get("batch_id").asText();
     }
 
     private static void claim(String expected) {
@@ -249,6 +253,14 @@ class AuthTest {
         m.put("DELETE /v1/webhooks/{id}", new Req("DELETE", wh, null));
         m.put("POST /v1/webhooks/{id}/rotate-secret", new Req("POST", wh + "/rotate-secret", Map.of()));
         m.put("GET /v1/webhooks/{id}/deliveries", new Req("GET", wh + "/deliveries?status=dead", null));
+        m.put("POST /v1/rate-limits", new Req("POST", "/v1/rate-limits", Map.of("key", "auth-key", "limit", 1,
+                "period_ms", 1000)));
+        m.put("GET /v1/rate-limits", new Req("GET", "/v1/rate-limits", null));
+        m.put("POST /v1/runs/cancel", new Req("POST", "/v1/runs/cancel", Map.of("filter",
+                Map.of("status", "dead_letter"), "confirm_count", 0)));
+        m.put("POST /v1/runs/replay", new Req("POST", "/v1/runs/replay", Map.of("filter",
+                Map.of("status", "dead_letter"), "confirm_count", 0)));
+        m.put("GET /v1/batches/{id}", new Req("GET", "/v1/batches/" + batchId, null));
         m.put("POST /v1/webhook-deliveries/{id}/replay", new Req("POST", "/v1/webhook-deliveries/" + someone
                 + "/replay", Map.of()));
         String ag = "/v1/agents/" + agentId;

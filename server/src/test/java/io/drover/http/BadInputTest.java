@@ -598,6 +598,7 @@ class BadInputTest {
         ingestCases(t);
         webhookCases(t);
         agentCases(t);
+        rateLimitAndBatchCases(t);
         return t;
     }
 
@@ -785,6 +786,54 @@ class BadInputTest {
     private void unknownTasks(String suffix, Object body) {
         bad("unknown task id (UUIDv7)", "/v1/tasks/" + UNKNOWN + suffix, body, 404, "not_found", null);
         bad("task id 'nope'", "/v1/tasks/nope" + suffix, body, 404, "not_found", null);
+    }
+
+
+    /** Named rate limits and batch cancel/replay. */
+    private void rateLimitAndBatchCases(Map<String, RouteCases> t) {
+        t.put("POST /v1/rate-limits", route("POST", "/v1/rate-limits", () -> {
+            String p = "/v1/rate-limits";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("key missing", p, obj("limit", 1, "period_ms", 1000), 422, "validation_failed", "key");
+            bad("key not a key", p, obj("key", "a b", "limit", 1, "period_ms", 1000), 422, "validation_failed", "key");
+            bad("limit missing", p, obj("key", "k", "period_ms", 1000), 422, "validation_failed", "limit");
+            bad("limit 0", p, obj("key", "k", "limit", 0, "period_ms", 1000), 422, "validation_failed", "limit");
+            bad("limit a string", p, obj("key", "k", "limit", "1", "period_ms", 1000), 400, "invalid_type", "limit");
+            bad("period_ms missing", p, obj("key", "k", "limit", 1), 422, "validation_failed", "period_ms");
+            bad("period_ms over a day", p, obj("key", "k", "limit", 1, "period_ms", 86_400_001L), 422,
+                    "validation_failed", "period_ms");
+            bad("unknown field", p, obj("key", "k", "limit", 1, "period_ms", 1000, "burst", 2), 422, "unknown_field",
+                    "burst");
+        }));
+        t.put("GET /v1/rate-limits", route("GET", "/v1/rate-limits", () ->
+                open("query parameters are ignored", "/v1/rate-limits?limit=0", TestServer.ADMIN_KEY)));
+        for (String kind : List.of("cancel", "replay")) {
+            String p = "/v1/runs/" + kind;
+            t.put("POST " + p, route("POST", p, () -> {
+                raw("empty body", p, "", 400, "invalid_body", null);
+                bad("filter missing", p, obj("confirm_count", 0), 422, "validation_failed", "filter");
+                bad("filter a string", p, obj("filter", "all", "confirm_count", 0), 400, "invalid_type", "filter");
+                bad("confirm_count missing", p, obj("filter", obj()), 422, "validation_failed", "confirm_count");
+                bad("confirm_count negative", p, obj("filter", obj(), "confirm_count", -1), 422, "validation_failed",
+                        "confirm_count");
+                bad("confirm_count a string", p, obj("filter", obj(), "confirm_count", "1"), 400, "invalid_type",
+                        "confirm_count");
+                bad("unknown status", p, obj("filter", obj("status", "asleep"), "confirm_count", 0), 422,
+                        "validation_failed", "filter.status");
+                bad("unknown job", p, obj("filter", obj("job", "nope"), "confirm_count", 0), 422,
+                        "validation_failed", "filter.job");
+                bad("created_after not a time", p, obj("filter", obj("created_after", "x"), "confirm_count", 0), 422,
+                        "validation_failed", "filter.created_after");
+                bad("unknown filter field", p, obj("filter", obj("worker", "w"), "confirm_count", 0), 422,
+                        "unknown_field", "filter.worker");
+                bad("confirm_count not the count", p, obj("filter", obj("job", "fx"), "confirm_count", 1_000_000),
+                        409, "confirm_count_mismatch", null);
+            }));
+        }
+        t.put("GET /v1/batches/{id}", route("GET", "/v1/batches/" + UNKNOWN, () -> {
+            bad("unknown batch", "/v1/batches/" + UNKNOWN, null, 404, "not_found", null);
+            bad("not a uuid", "/v1/batches/nope", null, 404, "not_found", null);
+        }));
     }
 
     /** Event sources, their subscriptions, inbound deliveries and the endpoints list. */

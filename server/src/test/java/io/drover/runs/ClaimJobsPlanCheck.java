@@ -59,25 +59,20 @@ class ClaimJobsPlanCheck {
                         List.of("deep-none"))) {
                     for (int round = 0; round < 2; round++) { // the second shows a warm cache
                         String name = jobs == null ? "claim" : "claim_jobs";
-                        try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
-                                + sql.get(name))) {
-                            int p = 1;
-                            ps.setArray(p++, c.createArrayOf("text", new Object[] {"deep"}));
-                            ps.setArray(p++, c.createArrayOf("int4", new Object[] {ClaimCursors.START_PRIORITY}));
-                            ps.setArray(p++, c.createArrayOf("uuid", new Object[] {ClaimCursors.START_ID}));
-                            for (int branch = 0; branch < 3; branch++) {
-                                ps.setObject(p++, project);
-                                if (jobs != null) {
-                                    ps.setArray(p++, c.createArrayOf("text", jobs.toArray()));
-                                }
-                                ps.setInt(p++, 100);
+                        // bound by name, as RunSql.claim binds them (the statement's parameters move as it grows)
+                        io.drover.store.Statement st = sql.statement(name).replace("WITH picked AS MATERIALIZED",
+                                "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) WITH picked AS MATERIALIZED");
+                        try (io.drover.store.Query ps = st.prepare(c)) {
+                            ps.setArray("queues", "text", new Object[] {"deep"})
+                                    .setArray("priorities", "int4", new Object[] {ClaimCursors.START_PRIORITY})
+                                    .setArray("floors", "uuid", new Object[] {ClaimCursors.START_ID})
+                                    .set("project_id", project).set("max", 100).set("worker_id", "w")
+                                    .set("lease_ms", 30_000L).set("now", null, java.sql.Types.TIMESTAMP);
+                            if (jobs != null) {
+                                ps.setArray("jobs", "text", jobs.toArray());
                             }
-                            ps.setInt(p++, 100);
-                            ps.setInt(p++, 100);
-                            ps.setString(p++, "w");
-                            ps.setLong(p++, 30_000);
                             StringBuilder plan = new StringBuilder();
-                            try (ResultSet rs = ps.executeQuery()) {
+                            try (ResultSet rs = ps.query()) {
                                 while (rs.next()) {
                                     plan.append(rs.getString(1)).append('\n');
                                 }
