@@ -235,6 +235,16 @@ public final class DroverServer implements AutoCloseable {
         }
         retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.webhooks.WebhookStore.sql(),
                 "delete_deliveries", List.of("webhook_deliveries")));
+        // AI usage and cost: records, prices, budgets (a trigger gate on every new run); raw rows and
+        // spend counters follow retention_days.
+        var pricing = new io.drover.usage.Pricing();
+        var budgets = new io.drover.usage.Budgets(db, clock);
+        runs.setTriggerGate(budgets);
+        var usage = new io.drover.usage.UsageStore(db, runs, pricing, clock);
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.usage.UsageStore.sql(),
+                "delete_usage", List.of("usage_records")));
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.usage.UsageStore.sql(),
+                "delete_windows", List.of("spend_windows")));
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
@@ -253,6 +263,7 @@ public final class DroverServer implements AutoCloseable {
                 jobs, runs, workflows, engine, clock), jobs, workflows).routes());
         routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
         routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
+        routes.addAll(new io.drover.usage.UsageRoutes(db, usage, pricing, budgets, clock).routes());
         routes.addAll(stream.routes());
         // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
         stream.setRedaction(e -> !e.type().startsWith("run.") ? e

@@ -67,6 +67,18 @@ final class RunTriggers {
             delays[i] = r.delayMs();
             concurrencyKeys[i] = r.concurrencyKey();
         }
+        Instant hold = store.triggerGate().holdUntil(c, job.projectId(), origin.scheduleId() == null && link == null);
+        if (hold != null) {
+            // Held by a budget: nothing starts before the window turns (a later time asked for stays).
+            Instant now = store.clock().instant();
+            for (int i = 0; i < n; i++) {
+                Instant asked = at[i] != null ? at[i].toInstant() : delays[i] != null ? now.plusMillis(delays[i]) : null;
+                if (asked == null || asked.isBefore(hold)) {
+                    at[i] = Timestamp.from(hold);
+                    delays[i] = null;
+                }
+            }
+        }
         boolean limited = spec.isLimited();
         boolean whole = answer == RunStore.Answer.RUNS;
         // Without a concurrency limit the statement notifies itself (see insert_runs), naming the
