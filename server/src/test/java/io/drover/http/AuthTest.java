@@ -227,6 +227,16 @@ class AuthTest {
         m.put("GET /v1/webhooks/{id}/deliveries", new Req("GET", wh + "/deliveries?status=dead", null));
         m.put("POST /v1/webhook-deliveries/{id}/replay", new Req("POST", "/v1/webhook-deliveries/" + someone
                 + "/replay", Map.of()));
+        m.put("POST /v1/runs/{id}/usage", new Req("POST", e + "/usage", Map.of("worker_id", "w",
+                "provider", "openai", "model", "gpt-4o", "input_tokens", 10)));
+        m.put("GET /v1/runs/{id}/usage", new Req("GET", e + "/usage", null));
+        m.put("GET /v1/pricing", new Req("GET", "/v1/pricing", null));
+        m.put("PUT /v1/pricing", new Req("PUT", "/v1/pricing", Map.of("entries", List.of(Map.of("provider", "openai",
+                "model", "auth-model", "input_microusd_per_mtok", 1, "output_microusd_per_mtok", 2,
+                "effective_from", "2026-01-01T00:00:00Z")))));
+        m.put("GET /v1/budgets", new Req("GET", "/v1/budgets", null));
+        m.put("PUT /v1/budgets", new Req("PUT", "/v1/budgets", Map.of("per_run_microusd", 1_000_000_000,
+                "action", "notify")));
         return m;
     }
 
