@@ -23,6 +23,8 @@ public final class RunContext {
     private final Run run;
     private final String workerId;
     private final ObjectMapper mapper;
+    /** Who usage is recorded through; null in contexts made without a client. */
+    private final DroverClient client;
     private final AtomicBoolean canceled = new AtomicBoolean();
     private final AtomicInteger state = new AtomicInteger(EXECUTING);
     private volatile Thread thread;
@@ -30,9 +32,50 @@ public final class RunContext {
     boolean pendingCounted;
 
     RunContext(Run run, String workerId, ObjectMapper mapper) {
+        this(run, workerId, mapper, null);
+    }
+
+    RunContext(Run run, String workerId, DroverClient client) {
+        this(run, workerId, client.mapper(), client);
+    }
+
+    private RunContext(Run run, String workerId, ObjectMapper mapper, DroverClient client) {
         this.run = run;
         this.workerId = workerId;
         this.mapper = mapper;
+        this.client = client;
+    }
+
+    /**
+     * Records AI usage of this run as its worker: the server prices it (catalog, project prices),
+     * adds it to the run's cost and enforces the project's budgets. A run that passes its per-run
+     * budget is canceled: {@link #isCanceled()} turns true soon after.
+     *
+     * @param provider the vendor, such as {@code openai} or {@code anthropic}
+     * @param model the model name as the vendor reports it
+     * @param inputTokens input tokens
+     * @param outputTokens output tokens
+     * @return the record's cost and the run's total
+     */
+    public UsageRecorded recordUsage(String provider, String model, long inputTokens, long outputTokens) {
+        return recordUsage(Usage.of(provider, model, inputTokens, outputTokens));
+    }
+
+    /**
+     * Records AI usage of this run, for instance {@code Usage.fromResponse("openai", null, response)}.
+     *
+     * @param usage the usage
+     * @return the record's cost and the run's total
+     */
+    public UsageRecorded recordUsage(Usage usage) {
+        if (client == null) {
+            throw new IllegalStateException("this run context has no client to record usage through");
+        }
+        UsageRecorded r = client.recordUsage(run.id(), workerId, usage);
+        if (r.runCanceled()) {
+            cancel();
+        }
+        return r;
     }
 
     /** @return the run id */
