@@ -5,9 +5,13 @@
 -- The usage transaction's first write: the run's total grows and its row stays locked until the
 -- commit, so two records of one run add up and a cancel for overrun sees the new total. The holder
 -- check is made on what it returns (a refusal rolls the addition back).
-UPDATE runs SET cost_microusd = coalesce(cost_microusd, 0) + :cost
-WHERE id = :run_id AND project_id = :project_id
-RETURNING cost_microusd, status::text, worker_id, job_id, attempt
+-- first: the run had no usage before (its cost was null), for the rollup's count of runs.
+WITH old AS (
+    SELECT id, cost_microusd IS NULL AS first FROM runs WHERE id = :run_id AND project_id = :project_id FOR UPDATE
+)
+UPDATE runs r SET cost_microusd = coalesce(r.cost_microusd, 0) + :cost
+FROM old WHERE r.id = old.id
+RETURNING r.cost_microusd, r.status::text, r.worker_id, r.job_id, r.attempt, old.first
 
 -- name: insert_usage
 INSERT INTO usage_records (id, project_id, run_id, job_id, worker_id, provider, model, input_tokens, output_tokens,
@@ -16,6 +20,77 @@ INSERT INTO usage_records (id, project_id, run_id, job_id, worker_id, provider, 
 VALUES (:id, :project_id, :run_id, :job_id, :worker_id, :provider, :model, :input_tokens, :output_tokens,
         :cached_input_tokens, :cost, :price_source, :input_price, :output_price, :cached_price,
         coalesce(CAST(:now AS timestamptz), now()))
+
+-- name: add_usage_hourly
+-- The hourly rollup, in the usage transaction: the hour is that of recorded_at (the same
+-- coalesce(:now, now()), and now() is the transaction's start), so the rollup always equals a
+-- recomputation from the raw rows that are still there.
+INSERT INTO usage_hourly (project_id, hour, job_id, provider, model, records, runs, input_tokens, output_tokens,
+                          cached_input_tokens, cost_microusd)
+VALUES (:project_id, date_trunc('hour', coalesce(CAST(:now AS timestamptz), now()), 'UTC'), :job_id, :provider,
+        :model, 1, :runs, :input_tokens, :output_tokens, :cached_input_tokens, :cost)
+ON CONFLICT (project_id, hour, job_id, provider, model) DO UPDATE
+SET records = usage_hourly.records + 1, runs = usage_hourly.runs + excluded.runs,
+    input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
+    output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
+    cached_input_tokens = usage_hourly.cached_input_tokens + excluded.cached_input_tokens,
+    cost_microusd = usage_hourly.cost_microusd + excluded.cost_microusd
+
+-- name: usage_grouped
+-- GET /v1/usage from the hourly rollup. The bucket: the hour, the project's local day, or the
+-- range's start for the groupings by key. A day in a zone with a non-whole-hour offset takes whole
+-- UTC hours (the hour that straddles midnight counts in the day it starts in).
+SELECT CASE :group_by WHEN 'hour' THEN u.hour
+                      WHEN 'day' THEN date_trunc('day', u.hour AT TIME ZONE :tz) AT TIME ZONE :tz
+                      ELSE CAST(:since AS timestamptz) END AS bucket,
+       CASE :group_by WHEN 'job' THEN u.job_id::text WHEN 'model' THEN u.model WHEN 'provider' THEN u.provider
+                      ELSE NULL END AS key,
+       sum(u.runs), sum(u.input_tokens), sum(u.output_tokens), sum(u.cached_input_tokens), sum(u.cost_microusd),
+       sum(u.records), max(j.slug) AS job_slug
+FROM usage_hourly u
+LEFT JOIN jobs j ON :group_by = 'job' AND j.id = u.job_id
+WHERE u.project_id = :project_id AND u.hour >= :since AND u.hour < :until
+GROUP BY 1, 2
+ORDER BY 1, 2
+LIMIT 10000
+
+-- name: job_cost_hourly
+SELECT hour, sum(cost_microusd) FROM usage_hourly
+WHERE project_id = :project_id AND job_id = :job_id AND hour >= :since AND hour < :until
+GROUP BY hour
+
+-- name: job_hourly_range
+SELECT hour, runs, completed, failed, canceled, other, duration_count, duration_sum_ms, duration_buckets
+FROM job_hourly
+WHERE project_id = :project_id AND job_id = :job_id AND hour >= :since AND hour < :until
+ORDER BY hour
+
+-- name: job_hourly_get
+SELECT runs, completed, failed, canceled, other, duration_count, duration_sum_ms, duration_buckets
+FROM job_hourly WHERE project_id = :project_id AND job_id = :job_id AND hour = :hour
+
+-- name: job_hourly_put
+INSERT INTO job_hourly (project_id, job_id, hour, runs, completed, failed, canceled, other, duration_count,
+                        duration_sum_ms, duration_buckets)
+VALUES (:project_id, :job_id, :hour, :runs, :completed, :failed, :canceled, :other, :duration_count,
+        :duration_sum_ms, :duration_buckets)
+ON CONFLICT (project_id, job_id, hour) DO UPDATE
+SET runs = excluded.runs, completed = excluded.completed, failed = excluded.failed, canceled = excluded.canceled,
+    other = excluded.other, duration_count = excluded.duration_count, duration_sum_ms = excluded.duration_sum_ms,
+    duration_buckets = excluded.duration_buckets
+
+-- name: try_rollup_lock
+SELECT pg_try_advisory_xact_lock(:key)
+
+-- name: lock_rollup_cursor
+SELECT cursor FROM run_rollup_cursor WHERE id = 1 FOR UPDATE
+
+-- name: move_rollup_cursor
+UPDATE run_rollup_cursor SET cursor = :cursor WHERE id = 1
+
+-- name: finished_runs
+-- The runs the rollup's batch of events tells of (a run pruned meanwhile is not counted).
+SELECT id, project_id, job_id, started_at, finished_at FROM runs WHERE id = ANY(:ids::uuid[])
 
 -- name: run_usage
 SELECT id, worker_id, provider, model, input_tokens, output_tokens, cached_input_tokens, cost_microusd, price_source,
@@ -108,3 +183,6 @@ WITH doomed AS (
 )
 DELETE FROM spend_windows w USING doomed
 WHERE w.project_id = doomed.project_id AND w.period = doomed.period AND w.window_start = doomed.window_start
+
+-- name: project_zone
+SELECT settings ->> 'timezone' FROM projects WHERE id = :project_id

@@ -70,6 +70,8 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.endpoints.EndpointHealth endpointHealth;
     private io.drover.webhooks.WebhookSender webhookSender;
     private io.drover.webhooks.WebhookFanout webhookFanout;
+    /** Finished runs per job and hour, from the event log (singleton). */
+    private io.drover.usage.RunRollups runRollups;
     /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
@@ -263,7 +265,8 @@ public final class DroverServer implements AutoCloseable {
                 jobs, runs, workflows, engine, clock), jobs, workflows).routes());
         routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
         routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
-        routes.addAll(new io.drover.usage.UsageRoutes(db, usage, pricing, budgets, clock).routes());
+        runRollups = new io.drover.usage.RunRollups(db, eventLog, config.pollIntervalMs());
+        routes.addAll(new io.drover.usage.UsageRoutes(db, usage, pricing, budgets, jobs, clock).routes());
         routes.addAll(stream.routes());
         // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
         stream.setRedaction(e -> !e.type().startsWith("run.") ? e
@@ -287,6 +290,7 @@ public final class DroverServer implements AutoCloseable {
             push.start();
         }
         webhookSender.start();
+        runRollups.start();
         if (webhookFanout != null) {
             webhookFanout.start();
         }
@@ -344,6 +348,11 @@ public final class DroverServer implements AutoCloseable {
     /** The webhook fan-out, or null while no EventReader is wired. */
     public io.drover.webhooks.WebhookFanout webhookFanout() {
         return webhookFanout;
+    }
+
+    /** The hourly run rollup (tests run a pass themselves). */
+    public io.drover.usage.RunRollups runRollups() {
+        return runRollups;
     }
 
     /** The event log's read side (webhooks and log drains read it too). */
@@ -404,7 +413,7 @@ public final class DroverServer implements AutoCloseable {
         if (webhookSender != null) {
             webhookSender.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {webhookFanout, retention, workflowTimers, ticker, reaper,
+        for (var service : new io.drover.maintenance.Service[] {runRollups, webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {
             if (service != null) {
                 service.stop();

@@ -40,8 +40,11 @@ public final class UsageRoutes {
     private final Pricing pricing;
     private final Budgets budgets;
     private final InstantSource clock;
+    private final io.drover.jobs.JobStore jobs;
 
-    public UsageRoutes(Db db, UsageStore usage, Pricing pricing, Budgets budgets, InstantSource clock) {
+    public UsageRoutes(Db db, UsageStore usage, Pricing pricing, Budgets budgets, io.drover.jobs.JobStore jobs,
+            InstantSource clock) {
+        this.jobs = jobs;
         this.db = db;
         this.usage = usage;
         this.pricing = pricing;
@@ -61,7 +64,11 @@ public final class UsageRoutes {
                         + "effective_from}]}", this::putPricing),
                 get("/v1/budgets", Role.VIEWER, "The project's budget and this window's spend", this::getBudget),
                 put("/v1/budgets", Role.ADMIN, "Set the project's budget {per_run_microusd, daily_microusd, "
-                        + "monthly_microusd, action: reject|block|notify}", this::putBudget));
+                        + "monthly_microusd, action: reject|block|notify}", this::putBudget),
+                get("/v1/usage", Role.VIEWER, "Usage and cost from the hourly rollups "
+                        + "(group_by=hour|day|job|model|provider, since, until)", this::usageReport),
+                get("/v1/jobs/{job}/metrics", Role.VIEWER, "A job's runs, outcomes, duration percentiles and cost "
+                        + "per hour or day (bucket=hour|day, since, until)", this::jobMetrics));
     }
 
     private Reply record(Call c) {
@@ -187,5 +194,156 @@ public final class UsageRoutes {
             throw ApiError.invalid("action", "is required: reject, block or notify");
         }
         return Reply.ok(budgetJson(c.projectId(), budgets.put(c.projectId(), perRun, daily, monthly, action)));
+    }
+
+    /** The longest range a report reads: about 13 months of hourly rows. */
+    static final java.time.Duration MAX_RANGE = java.time.Duration.ofDays(400);
+
+    private record Range(java.time.Instant since, java.time.Instant until) {}
+
+    private Range range(Call c, java.time.Duration dflt) {
+        java.time.Instant until = time(c, "until");
+        java.time.Instant since = time(c, "since");
+        if (until == null) {
+            until = clock.instant();
+        }
+        if (since == null) {
+            since = until.minus(dflt);
+        }
+        since = since.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        if (!since.isBefore(until)) {
+            throw new ApiError(400, "invalid_parameter", "since must be before until",
+                    java.util.Map.of("parameter", "since"));
+        }
+        if (java.time.Duration.between(since, until).compareTo(MAX_RANGE) > 0) {
+            throw new ApiError(400, "invalid_parameter", "the range may span at most 400 days",
+                    java.util.Map.of("parameter", "since"));
+        }
+        return new Range(since, until);
+    }
+
+    private static java.time.Instant time(Call c, String name) {
+        String v = c.query(name);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        java.time.Instant t = v.length() > 64 ? null : Input.parseTime(v);
+        if (t == null || t.isBefore(Input.MIN_TIME) || t.isAfter(Input.MAX_TIME)) {
+            throw new ApiError(400, "invalid_parameter", name + " must be an RFC 3339 time such as "
+                    + "2026-01-31T12:00:00Z", java.util.Map.of("parameter", name));
+        }
+        return t;
+    }
+
+    private static String choice(Call c, String name, String dflt, Set<String> allowed) {
+        String v = c.query(name);
+        if (v == null || v.isEmpty()) {
+            return dflt;
+        }
+        if (!allowed.contains(v)) {
+            throw new ApiError(400, "invalid_parameter", name + " must be one of " + new java.util.TreeSet<>(allowed),
+                    java.util.Map.of("parameter", name));
+        }
+        return v;
+    }
+
+    private java.time.ZoneId zone(java.sql.Connection conn, UUID projectId) throws java.sql.SQLException {
+        try (var q = Pricing.SQL.prepare(conn, "project_zone")) {
+            q.set("project_id", projectId);
+            try (var rs = q.query()) {
+                return Budgets.zone(rs.next() ? rs.getString(1) : null);
+            }
+        }
+    }
+
+    private Reply usageReport(Call c) {
+        String groupBy = choice(c, "group_by", "day", Set.of("hour", "day", "job", "model", "provider"));
+        Range r = range(c, java.time.Duration.ofDays(30));
+        ObjectNode out = Json.object();
+        var arr = out.putArray("data");
+        db.read(conn -> {
+            java.time.ZoneId zone = zone(conn, c.projectId());
+            try (var q = Pricing.SQL.prepare(conn, "usage_grouped")) {
+                q.set("group_by", groupBy).set("tz", zone.getId()).set("since", java.sql.Timestamp.from(r.since()))
+                        .set("until", java.sql.Timestamp.from(r.until())).set("project_id", c.projectId());
+                try (var rs = q.query()) {
+                    while (rs.next()) {
+                        ObjectNode n = arr.addObject();
+                        n.put("bucket", rs.getTimestamp(1).toInstant().toString());
+                        n.put("key", rs.getString(2));
+                        n.put("runs", rs.getLong(3));
+                        n.put("input_tokens", rs.getLong(4));
+                        n.put("output_tokens", rs.getLong(5));
+                        n.put("cached_input_tokens", rs.getLong(6));
+                        n.put("cost_microusd", rs.getLong(7));
+                        n.put("records", rs.getLong(8));
+                        if ("job".equals(groupBy)) {
+                            n.put("job_slug", rs.getString(9));
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+        out.put("group_by", groupBy);
+        out.put("since", r.since().toString());
+        out.put("until", r.until().toString());
+        return Reply.ok(out);
+    }
+
+    private Reply jobMetrics(Call c) {
+        io.drover.jobs.Job job = jobs.get(c.projectId(), c.path("job"));
+        String bucket = choice(c, "bucket", "hour", Set.of("hour", "day"));
+        Range r = range(c, java.time.Duration.ofDays(1));
+        record Acc(long[] runs, long[] buckets, long[] cost) {}
+        java.util.TreeMap<java.time.Instant, Acc> acc = new java.util.TreeMap<>();
+        db.read(conn -> {
+            java.time.ZoneId zone = zone(conn, c.projectId());
+            java.util.function.Function<java.time.Instant, java.time.Instant> key = "hour".equals(bucket) ? h -> h
+                    : h -> h.atZone(zone).toLocalDate().atStartOfDay(zone).toInstant();
+            for (RunRollups.Hour h : RunRollups.hours(conn, c.projectId(), job.id(), r.since(), r.until())) {
+                Acc a = acc.computeIfAbsent(key.apply(h.hour()),
+                        k -> new Acc(new long[3], new long[Histogram.BUCKETS], new long[1]));
+                a.runs()[0] += h.runs();
+                a.runs()[1] += h.completed();
+                a.runs()[2] += h.failed();
+                for (int i = 0; i < Histogram.BUCKETS; i++) {
+                    a.buckets()[i] += h.buckets()[i];
+                }
+            }
+            try (var q = Pricing.SQL.prepare(conn, "job_cost_hourly")) {
+                q.set("project_id", c.projectId()).set("job_id", job.id())
+                        .set("since", java.sql.Timestamp.from(r.since())).set("until", java.sql.Timestamp.from(r.until()));
+                try (var rs = q.query()) {
+                    while (rs.next()) {
+                        Acc a = acc.computeIfAbsent(key.apply(rs.getTimestamp(1).toInstant()),
+                                k -> new Acc(new long[3], new long[Histogram.BUCKETS], new long[1]));
+                        a.cost()[0] += rs.getLong(2);
+                    }
+                }
+            }
+            return null;
+        });
+        ObjectNode out = Json.object();
+        var arr = out.putArray("data");
+        acc.forEach((start, a) -> {
+            ObjectNode n = arr.addObject();
+            n.put("bucket_start", start.toString());
+            n.put("runs", a.runs()[0]);
+            n.put("completed", a.runs()[1]);
+            n.put("failed", a.runs()[2]);
+            n.put("p50_ms", round(Histogram.quantile(a.buckets(), 0.50)));
+            n.put("p95_ms", round(Histogram.quantile(a.buckets(), 0.95)));
+            n.put("p99_ms", round(Histogram.quantile(a.buckets(), 0.99)));
+            n.put("cost_microusd", a.cost()[0]);
+        });
+        out.put("job_id", job.id().toString());
+        out.put("bucket", bucket);
+        out.put("percentile_error", Histogram.ALPHA);
+        return Reply.ok(out);
+    }
+
+    private static Double round(Double v) {
+        return v == null ? null : Math.round(v * 10) / 10.0;
     }
 }

@@ -74,6 +74,7 @@ public final class UsageStore {
         RunStatus status;
         UUID jobId;
         int attempt;
+        boolean first;
         try (Query q = Pricing.SQL.prepare(c, "add_run_cost")) {
             q.set("cost", cost).set("run_id", runId).set("project_id", projectId);
             try (ResultSet rs = q.query()) {
@@ -85,6 +86,7 @@ public final class UsageStore {
                 String holder = rs.getString(3);
                 jobId = rs.getObject(4, UUID.class);
                 attempt = rs.getInt(5);
+                first = rs.getBoolean(6);
                 if (r.workerId() != null && (!r.workerId().equals(holder)
                         || (status != RunStatus.EXECUTING && status != RunStatus.WAITING))) {
                     throw new Conflict("not_held", "run is " + status.db() + "; this worker does not hold it",
@@ -101,6 +103,12 @@ public final class UsageStore {
                     .set("input_price", price.map(Price::inputPerMtok).orElse(null))
                     .set("output_price", price.map(Price::outputPerMtok).orElse(null))
                     .set("cached_price", price.map(Price::cachedInputPerMtok).orElse(null)).set("now", now).update();
+        }
+        try (Query q = Pricing.SQL.prepare(c, "add_usage_hourly")) {
+            q.set("project_id", projectId).set("now", now).set("job_id", jobId).set("provider", r.provider())
+                    .set("model", r.model()).set("runs", first ? 1 : 0).set("input_tokens", r.inputTokens())
+                    .set("output_tokens", r.outputTokens()).set("cached_input_tokens", r.cachedInputTokens())
+                    .set("cost", cost).update();
         }
         if ("unpriced".equals(source)) {
             try (Query q = Pricing.SQL.prepare(c, "unpriced_event")) {
