@@ -11,7 +11,7 @@ WITH old AS (
 )
 UPDATE runs r SET cost_microusd = coalesce(r.cost_microusd, 0) + :cost
 FROM old WHERE r.id = old.id
-RETURNING r.cost_microusd, r.status::text, r.worker_id, r.job_id, r.attempt, old.first
+RETURNING r.cost_microusd, r.status::text, r.worker_id, r.job_id, r.attempt, old.first, r.job_slug
 
 -- name: insert_usage
 INSERT INTO usage_records (id, project_id, run_id, job_id, worker_id, provider, model, input_tokens, output_tokens,

@@ -243,6 +243,7 @@ public final class DroverServer implements AutoCloseable {
         var budgets = new io.drover.usage.Budgets(db, clock);
         runs.setTriggerGate(budgets);
         var usage = new io.drover.usage.UsageStore(db, runs, pricing, clock);
+        usage.setMetrics(new io.drover.usage.UsageMetrics(registry, config.metricsMaxJobs()));
         retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.usage.UsageStore.sql(),
                 "delete_usage", List.of("usage_records")));
         retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.usage.UsageStore.sql(),

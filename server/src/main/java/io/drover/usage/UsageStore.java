@@ -51,7 +51,14 @@ public final class UsageStore {
             long cachedInputTokens, Long costMicrousd) {}
 
     /** The record made: its id, its cost, the run's total, and whether the run was canceled for it. */
-    public record Recorded(UUID id, long costMicrousd, long runCostMicrousd, boolean canceled) {}
+    public record Recorded(UUID id, long costMicrousd, long runCostMicrousd, boolean canceled, String jobSlug) {}
+
+    private volatile UsageMetrics metrics;
+
+    /** Prometheus counters, added to after each usage commit (wiring). */
+    public void setMetrics(UsageMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** The statements of sql/usage.sql (the retention pass runs delete_usage and delete_windows). */
     public static io.drover.store.Sql sql() {
@@ -59,7 +66,13 @@ public final class UsageStore {
     }
 
     public Recorded record(UUID projectId, UUID runId, Report r) {
-        return db.tx(c -> recordIn(c, projectId, runId, r));
+        Recorded done = db.tx(c -> recordIn(c, projectId, runId, r));
+        UsageMetrics m = metrics;
+        if (m != null) {
+            m.record(done.jobSlug(), r.provider(), r.model(), done.costMicrousd(), r.inputTokens(), r.outputTokens(),
+                    r.cachedInputTokens());
+        }
+        return done;
     }
 
     Recorded recordIn(Connection c, UUID projectId, UUID runId, Report r) throws SQLException {
@@ -75,6 +88,7 @@ public final class UsageStore {
         UUID jobId;
         int attempt;
         boolean first;
+        String jobSlug;
         try (Query q = Pricing.SQL.prepare(c, "add_run_cost")) {
             q.set("cost", cost).set("run_id", runId).set("project_id", projectId);
             try (ResultSet rs = q.query()) {
@@ -87,6 +101,7 @@ public final class UsageStore {
                 jobId = rs.getObject(4, UUID.class);
                 attempt = rs.getInt(5);
                 first = rs.getBoolean(6);
+                jobSlug = rs.getString(7);
                 if (r.workerId() != null && (!r.workerId().equals(holder)
                         || (status != RunStatus.EXECUTING && status != RunStatus.WAITING))) {
                     throw new Conflict("not_held", "run is " + status.db() + "; this worker does not hold it",
@@ -143,7 +158,7 @@ public final class UsageStore {
                 }
             }
         }
-        return new Recorded(id, cost, runCost, canceled);
+        return new Recorded(id, cost, runCost, canceled, jobSlug);
     }
 
     /** Adds to one window's counter; the first record that reaches its limit emits budget.exceeded. */

@@ -136,6 +136,21 @@ class UsageRecordsTest {
     }
 
     @Test
+    void prometheusCountsCostAndTokensByJobProviderAndModel() {
+        kit.job("usage-metrics");
+        String id = kit.held("usage-metrics", "w1");
+        kit.usage(id, tokens("w1", "openai", "gpt-4o", 1_000_000, 0, 0)); // 2,500,000 micro-USD
+        kit.usage(id, tokens("w1", "openai", "gpt-4o", 0, 1_000, 0)); // 10,000
+        String text = kit.api.get("/metrics").text();
+        assertThat(text).contains("drover_usage_cost_microusd_total{job=\"usage-metrics\",model=\"gpt-4o\","
+                + "provider=\"openai\"} 2510000.0");
+        assertThat(text).contains("drover_usage_tokens_total{job=\"usage-metrics\",kind=\"input\",model=\"gpt-4o\","
+                + "provider=\"openai\"} 1000000.0");
+        assertThat(text).contains("drover_usage_tokens_total{job=\"usage-metrics\",kind=\"output\",model=\"gpt-4o\","
+                + "provider=\"openai\"} 1000.0");
+    }
+
+    @Test
     void badInputIsRefusedAndNothingIsWritten() {
         kit.job("usage-bad");
         String id = kit.held("usage-bad", "w1");
