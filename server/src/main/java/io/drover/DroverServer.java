@@ -74,6 +74,8 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.agents.AgentLiveness agentLiveness;
     private io.drover.agents.Commands agentCommands;
     private io.drover.agents.CommandSignal commandSignal;
+    /** Finished runs per job and hour, from the event log (singleton). */
+    private io.drover.usage.RunRollups runRollups;
     /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
@@ -241,6 +243,17 @@ public final class DroverServer implements AutoCloseable {
         }
         retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.webhooks.WebhookStore.sql(),
                 "delete_deliveries", List.of("webhook_deliveries")));
+        // AI usage and cost: records, prices, budgets (a trigger gate on every new run); raw rows and
+        // spend counters follow retention_days.
+        var pricing = new io.drover.usage.Pricing();
+        var budgets = new io.drover.usage.Budgets(db, clock);
+        runs.setTriggerGate(budgets);
+        var usage = new io.drover.usage.UsageStore(db, runs, pricing, clock);
+        usage.setMetrics(new io.drover.usage.UsageMetrics(registry, config.metricsMaxJobs()));
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.usage.UsageStore.sql(),
+                "delete_usage", List.of("usage_records")));
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.usage.UsageStore.sql(),
+                "delete_windows", List.of("spend_windows")));
 
         // Agents beside other engines: registry, protocol, tasks, commands; liveness on one node at a time.
         var agentStore = new io.drover.agents.AgentStore(db, keys, identity.audit(), clock);
@@ -285,6 +298,8 @@ public final class DroverServer implements AutoCloseable {
         routes.addAll(new io.drover.batches.BatchRoutes(batches, jobs, batchWorker::wake).routes());
         routes.addAll(new io.drover.ratelimits.RateLimitRoutes(
                 new io.drover.ratelimits.RateLimitStore(db, identity.audit())).routes());
+        runRollups = new io.drover.usage.RunRollups(db, eventLog, config.pollIntervalMs());
+        routes.addAll(new io.drover.usage.UsageRoutes(db, usage, pricing, budgets, jobs, clock).routes());
         routes.addAll(stream.routes());
         var agentTasks = new io.drover.agents.TaskStore(db);
         routes.addAll(new io.drover.agents.AgentRoutes(agentStore, agentTasks, agentCommands).routes());
@@ -313,6 +328,7 @@ public final class DroverServer implements AutoCloseable {
         webhookSender.start();
         agentLiveness.start();
         batchWorker.start();
+        runRollups.start();
         if (webhookFanout != null) {
             webhookFanout.start();
         }
@@ -387,6 +403,11 @@ public final class DroverServer implements AutoCloseable {
         return agentCommands;
     }
 
+    /** The hourly run rollup (tests run a pass themselves). */
+    public io.drover.usage.RunRollups runRollups() {
+        return runRollups;
+    }
+
     /** The event log's read side (webhooks and log drains read it too). */
     public io.drover.eventlog.EventLog eventLog() {
         return eventLog;
@@ -448,7 +469,7 @@ public final class DroverServer implements AutoCloseable {
         if (webhookSender != null) {
             webhookSender.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {agentLiveness, batchWorker, webhookFanout, retention, workflowTimers, ticker, reaper,
+        for (var service : new io.drover.maintenance.Service[] {agentLiveness, batchWorker, runRollups, webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {
             if (service != null) {
                 service.stop();

@@ -303,6 +303,28 @@ public final class DroverClient implements AutoCloseable {
                 Map.of("worker_id", workerId, "event_key", eventKey, "timeout_ms", timeoutMs));
     }
 
+    /**
+     * Records a run's AI usage ({@code POST /v1/runs/{id}/usage}); with a worker id, only the worker
+     * holding the run may (409 otherwise), without one the key's operator role suffices.
+     */
+    public UsageRecorded recordUsage(String runId, String workerId, Usage usage) {
+        Map<String, Object> body = new HashMap<>();
+        if (workerId != null) {
+            body.put("worker_id", workerId);
+        }
+        body.put("provider", usage.provider());
+        body.put("model", usage.model());
+        body.put("input_tokens", usage.inputTokens());
+        body.put("output_tokens", usage.outputTokens());
+        body.put("cached_input_tokens", usage.cachedInputTokens());
+        if (usage.costMicrousd() != null) {
+            body.put("cost_microusd", usage.costMicrousd());
+        }
+        JsonNode a = send("POST", "/v1/runs/" + seg(runId) + "/usage", body);
+        return new UsageRecorded(a.path("id").asText(), a.path("cost_microusd").asLong(),
+                a.path("run_cost_microusd").asLong(), a.path("run_canceled").asBoolean(false));
+    }
+
     /** Gives a claimed run back to the queue without counting the attempt. */
     public Run release(String runId, String workerId) {
         return api.read(send("POST", "/v1/runs/" + seg(runId) + "/release", Map.of("worker_id", workerId)), Run.class);

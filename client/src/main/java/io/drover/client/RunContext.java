@@ -41,7 +41,11 @@ public final class RunContext {
         this(run, workerId, mapper, null);
     }
 
-    RunContext(Run run, String workerId, ObjectMapper mapper, DroverClient client) {
+    RunContext(Run run, String workerId, DroverClient client) {
+        this(run, workerId, client.mapper(), client);
+    }
+
+    private RunContext(Run run, String workerId, ObjectMapper mapper, DroverClient client) {
         this.run = run;
         this.workerId = workerId;
         this.mapper = mapper;
@@ -232,6 +236,38 @@ public final class RunContext {
             throw new IllegalStateException("this RunContext has no client (made outside a Worker)");
         }
         return client;
+    }
+
+    /**
+     * Records AI usage of this run as its worker: the server prices it (catalog, project prices),
+     * adds it to the run's cost and enforces the project's budgets. A run that passes its per-run
+     * budget is canceled: {@link #isCanceled()} turns true soon after.
+     *
+     * @param provider the vendor, such as {@code openai} or {@code anthropic}
+     * @param model the model name as the vendor reports it
+     * @param inputTokens input tokens
+     * @param outputTokens output tokens
+     * @return the record's cost and the run's total
+     */
+    public UsageRecorded recordUsage(String provider, String model, long inputTokens, long outputTokens) {
+        return recordUsage(Usage.of(provider, model, inputTokens, outputTokens));
+    }
+
+    /**
+     * Records AI usage of this run, for instance {@code Usage.fromResponse("openai", null, response)}.
+     *
+     * @param usage the usage
+     * @return the record's cost and the run's total
+     */
+    public UsageRecorded recordUsage(Usage usage) {
+        if (client == null) {
+            throw new IllegalStateException("this run context has no client to record usage through");
+        }
+        UsageRecorded r = client.recordUsage(run.id(), workerId, usage);
+        if (r.runCanceled()) {
+            cancel();
+        }
+        return r;
     }
 
     /** @return the run id */

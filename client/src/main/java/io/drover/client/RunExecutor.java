@@ -41,7 +41,7 @@ final class RunExecutor {
 
     /** Holds the claimed run and starts its handler as soon as a place is free. */
     void execute(Run run) {
-        RunContext ctx = new RunContext(run, workerId, client.mapper(), client);
+        RunContext ctx = new RunContext(run, workerId, client);
         inFlight.add(ctx);
         lock.lock();
         try {

@@ -32,7 +32,8 @@ public final class ApiError extends RuntimeException {
 
     /**
      * The HTTP answer to a domain refusal: 404 not found, 409 conflict, 400 malformed, 401
-     * unauthorized, 403 forbidden, 410 gone, 429 too many attempts, 422 invalid.
+     * unauthorized, 402 payment required (a budget), 403 forbidden, 410 gone, 429 too many attempts, 422
+     * invalid.
      */
     public static ApiError from(io.drover.errors.DomainException e) {
         int status = switch (e) {
@@ -43,6 +44,7 @@ public final class ApiError extends RuntimeException {
             case io.drover.errors.Forbidden x -> 403;
             case io.drover.errors.Gone x -> 410;
             case io.drover.errors.TooManyAttempts x -> 429;
+            case io.drover.errors.PaymentRequired x -> 402;
             default -> 422;
         };
         return new ApiError(status, e.code(), e.getMessage(), e.details());

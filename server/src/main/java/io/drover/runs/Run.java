@@ -24,10 +24,11 @@ public record Run(
         Instant scheduledAt, Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant expiresAt,
         Integer timeoutSecs, UUID replayOf, UUID scheduleId,
         Instant createdAt, Instant startedAt, Instant finishedAt, UUID workflowRunId, String stepId,
-        UUID parentRunId, UUID continuationOf, Integer lineageDepth, String waitsFor) {
+        UUID parentRunId, UUID continuationOf, Integer lineageDepth, String waitsFor,
+        Long costMicrousd) {
 
     /** Index of the {@code now()} column that lock queries select after {@link #COLUMNS}. */
-    public static final int NOW_INDEX = 38;
+    public static final int NOW_INDEX = 39;
 
     /** {@link #waitsFor} of a parent waiting, without a worker, for its children to settle. */
     public static final String WAITS_CHILDREN = "children";
@@ -45,7 +46,7 @@ public record Run(
         this(id, projectId, jobId, jobSlug, jobVersion, queue, execution, status, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
-                createdAt, startedAt, finishedAt, workflowRunId, stepId, null, null, null, null);
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, null, null, null, null, null);
     }
 
     /** How many continuations lead to this run: 0 for a run that continues none. */
@@ -58,7 +59,8 @@ public record Run(
             + "admitted, limited, attempt, max_attempts, priority, payload::text, metadata::text, result::text, "
             + "error::text, idempotency_key, concurrency_key, worker_id, scheduled_at, next_retry_at, "
             + "lease_expires_at, deadline_at, expires_at, timeout_secs, replay_of, schedule_id, created_at, "
-            + "started_at, finished_at, workflow_run_id, step_id, parent_run_id, continuation_of, lineage_depth, waits_for";
+            + "started_at, finished_at, workflow_run_id, step_id, parent_run_id, continuation_of, lineage_depth, waits_for, "
+            + "cost_microusd";
 
     public static Run map(ResultSet rs) throws SQLException {
         return new Run(
@@ -71,7 +73,7 @@ public record Run(
                 (Integer) rs.getObject(26), rs.getObject(27, UUID.class), rs.getObject(28, UUID.class),
                 ts(rs, 29), ts(rs, 30), ts(rs, 31), rs.getObject(32, UUID.class), rs.getString(33),
                 rs.getObject(34, UUID.class), rs.getObject(35, UUID.class), (Integer) rs.getObject(36),
-                rs.getString(37));
+                rs.getString(37), (Long) rs.getObject(38));
     }
 
     private static Instant ts(ResultSet rs, int i) throws SQLException {
@@ -132,6 +134,7 @@ public record Run(
         g.writeStringField("parent_run_id", parentRunId == null ? null : parentRunId.toString());
         g.writeStringField("continuation_of", continuationOf == null ? null : continuationOf.toString());
         g.writeNumberField("lineage_depth", depth());
+        g.writeNumberField("cost_microusd", costMicrousd == null ? 0 : costMicrousd); // the usage recorded so far
         g.writeEndObject();
     }
 
@@ -243,7 +246,7 @@ public record Run(
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
                 createdAt, startedAt, finishedAt, workflowRunId, stepId, parentRunId, continuationOf, lineageDepth,
-                waitsFor);
+                waitsFor, costMicrousd);
     }
 
     // The moves a transition makes (Transitions), one per kind of change, each naming what it keeps
@@ -295,6 +298,6 @@ public record Run(
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
                 createdAt, startedAt, finishedAt, workflowRunId, stepId, parentRunId, continuationOf, lineageDepth,
-                waitsFor);
+                waitsFor, costMicrousd);
     }
 }

@@ -57,6 +57,7 @@ public final class RunStore {
     private volatile QueueEvents events = QueueEvents.NONE;
     private volatile ClaimCursors cursors = new ClaimCursors();
     private volatile RunSettledHook settledHook = RunSettledHook.NONE;
+    private volatile TriggerGate triggerGate = TriggerGate.NONE;
     private volatile AuditLog audit;
 
     public RunStore(Db db, JobStore jobs, QueueMetrics metrics) {
@@ -83,6 +84,15 @@ public final class RunStore {
     /** Who hears about settled workflow-step runs, in the settling transaction (the workflow engine). */
     public void setSettledHook(RunSettledHook hook) {
         this.settledHook = hook;
+    }
+
+    /** Who may refuse or hold new runs, in the trigger's transaction (budgets). */
+    public void setTriggerGate(TriggerGate gate) {
+        this.triggerGate = gate;
+    }
+
+    TriggerGate triggerGate() {
+        return triggerGate;
     }
 
     // ------------------------------------------------------------------------------ after commit

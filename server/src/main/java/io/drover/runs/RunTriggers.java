@@ -76,6 +76,18 @@ final class RunTriggers {
         if (parentIds != null) {
             Lineage.requireParents(c, job.projectId(), parentIds);
         }
+        Instant hold = store.triggerGate().holdUntil(c, job.projectId(), origin.scheduleId() == null && link == null);
+        if (hold != null) {
+            // Held by a budget: nothing starts before the window turns (a later time asked for stays).
+            Instant now = store.clock().instant();
+            for (int i = 0; i < n; i++) {
+                Instant asked = at[i] != null ? at[i].toInstant() : delays[i] != null ? now.plusMillis(delays[i]) : null;
+                if (asked == null || asked.isBefore(hold)) {
+                    at[i] = Timestamp.from(hold);
+                    delays[i] = null;
+                }
+            }
+        }
         boolean limited = spec.isLimited();
         // Runs with rate limit keys are limited (not admitted: the plain claim walk never sees them)
         // but wait for no admission: the claim's rate-limited walk takes them (runs.sql, claim).

@@ -287,6 +287,18 @@ class AuthTest {
         m.put("POST /v1/agent/commands/{id}/ack", new Req("POST", "/v1/agent/commands/" + commandId + "/ack", Map.of()));
         m.put("POST /v1/agent/commands/{id}/result", new Req("POST", "/v1/agent/commands/" + commandId + "/result",
                 Map.of("ok", true)));
+        m.put("POST /v1/runs/{id}/usage", new Req("POST", e + "/usage", Map.of("worker_id", "w",
+                "provider", "openai", "model", "gpt-4o", "input_tokens", 10)));
+        m.put("GET /v1/runs/{id}/usage", new Req("GET", e + "/usage", null));
+        m.put("GET /v1/usage", new Req("GET", "/v1/usage?group_by=model", null));
+        m.put("GET /v1/jobs/{job}/metrics", new Req("GET", "/v1/jobs/auth-job/metrics", null));
+        m.put("GET /v1/pricing", new Req("GET", "/v1/pricing", null));
+        m.put("PUT /v1/pricing", new Req("PUT", "/v1/pricing", Map.of("entries", List.of(Map.of("provider", "openai",
+                "model", "auth-model", "input_microusd_per_mtok", 1, "output_microusd_per_mtok", 2,
+                "effective_from", "2026-01-01T00:00:00Z")))));
+        m.put("GET /v1/budgets", new Req("GET", "/v1/budgets", null));
+        m.put("PUT /v1/budgets", new Req("PUT", "/v1/budgets", Map.of("per_run_microusd", 1_000_000_000,
+                "action", "notify")));
         return m;
     }
 

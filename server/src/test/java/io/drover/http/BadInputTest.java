@@ -599,6 +599,7 @@ class BadInputTest {
         webhookCases(t);
         agentCases(t);
         rateLimitAndBatchCases(t);
+        usageCases(t);
         return t;
     }
 
@@ -788,6 +789,90 @@ class BadInputTest {
         bad("task id 'nope'", "/v1/tasks/nope" + suffix, body, 404, "not_found", null);
     }
 
+
+    /** Usage records, prices, budgets and the usage reports. */
+    private void usageCases(Map<String, RouteCases> t) {
+        String ex = "/v1/runs/" + executing;
+        Map<String, Object> ok = obj("worker_id", "w1", "provider", "openai", "model", "gpt-4o", "input_tokens", 1);
+        t.put("POST /v1/runs/{id}/usage", route("POST", ex + "/usage", () -> {
+            String p = ex + "/usage";
+            unknownRuns("/usage", ok);
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("provider missing", p, obj("worker_id", "w1", "model", "m"), 422, "validation_failed", "provider");
+            bad("model blank", p, obj("worker_id", "w1", "provider", "openai", "model", " "), 422,
+                    "validation_failed", "model");
+            bad("model with spaces", p, obj("worker_id", "w1", "provider", "openai", "model", "a b"), 422,
+                    "validation_failed", "model");
+            bad("input_tokens negative", p, obj("worker_id", "w1", "provider", "openai", "model", "m",
+                    "input_tokens", -1), 422, "validation_failed", "input_tokens");
+            bad("output_tokens a string", p, obj("worker_id", "w1", "provider", "openai", "model", "m",
+                    "output_tokens", "9"), 400, "invalid_type", "output_tokens");
+            bad("cost_microusd negative", p, obj("worker_id", "w1", "provider", "openai", "model", "m",
+                    "cost_microusd", -5), 422, "validation_failed", "cost_microusd");
+            bad("worker_id with spaces", p, obj("worker_id", "w 1", "provider", "openai", "model", "m"), 422,
+                    "validation_failed", "worker_id");
+            bad("another worker", p, obj("worker_id", "w2", "provider", "openai", "model", "m"), 409, "not_held", null);
+            bad("unknown field", p, obj("worker_id", "w1", "provider", "openai", "model", "m", "tokens", 3), 422,
+                    "unknown_field", "tokens");
+        }));
+        t.put("GET /v1/runs/{id}/usage", route("GET", ex + "/usage", () -> {
+            unknownRuns("/usage", null);
+            bad("limit=0", ex + "/usage?limit=0", null, 400, "invalid_parameter", null);
+            bad("limit=x", ex + "/usage?limit=x", null, 400, "invalid_parameter", null);
+        }));
+        t.put("GET /v1/pricing", route("GET", "/v1/pricing", () ->
+                open("query parameters are ignored", "/v1/pricing?limit=0", TestServer.ADMIN_KEY)));
+        Map<String, Object> price = obj("provider", "openai", "model", "bad-input-model", "input_microusd_per_mtok", 1,
+                "output_microusd_per_mtok", 2, "effective_from", "2026-01-01T00:00:00Z");
+        t.put("PUT /v1/pricing", route("PUT", "/v1/pricing", () -> {
+            String p = "/v1/pricing";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("entries missing", p, obj(), 422, "validation_failed", "entries");
+            bad("entries an object", p, obj("entries", price), 400, "invalid_type", "entries");
+            bad("over 500 entries", p, obj("entries", Collections.nCopies(501, price)), 422, "validation_failed",
+                    "entries");
+            Map<String, Object> noIn = new LinkedHashMap<>(price);
+            noIn.remove("input_microusd_per_mtok");
+            bad("input price missing", p, obj("entries", List.of(noIn)), 422, "validation_failed",
+                    "entries[0].input_microusd_per_mtok");
+            Map<String, Object> noFrom = new LinkedHashMap<>(price);
+            noFrom.remove("effective_from");
+            bad("effective_from missing", p, obj("entries", List.of(noFrom)), 422, "validation_failed",
+                    "entries[0].effective_from");
+            Map<String, Object> extra = new LinkedHashMap<>(price);
+            extra.put("currency", "EUR");
+            bad("unknown field in an entry", p, obj("entries", List.of(extra)), 422, "unknown_field",
+                    "entries[0].currency");
+        }));
+        t.put("GET /v1/budgets", route("GET", "/v1/budgets", () ->
+                open("query parameters are ignored", "/v1/budgets?limit=0", TestServer.ADMIN_KEY)));
+        t.put("PUT /v1/budgets", route("PUT", "/v1/budgets", () -> {
+            String p = "/v1/budgets";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("a limit without action", p, obj("daily_microusd", 5), 422, "validation_failed", "action");
+            bad("action unknown", p, obj("daily_microusd", 5, "action", "shout"), 422, "validation_failed", "action");
+            bad("daily_microusd negative", p, obj("daily_microusd", -1, "action", "notify"), 422, "validation_failed",
+                    "daily_microusd");
+            bad("per_run_microusd a string", p, obj("per_run_microusd", "1", "action", "notify"), 400, "invalid_type",
+                    "per_run_microusd");
+            bad("unknown field", p, obj("weekly_microusd", 1, "action", "notify"), 422, "unknown_field",
+                    "weekly_microusd");
+        }));
+        t.put("GET /v1/usage", route("GET", "/v1/usage", () -> {
+            String p = "/v1/usage";
+            bad("group_by unknown", p + "?group_by=week", null, 400, "invalid_parameter", null);
+            bad("since not a time", p + "?since=yesterday", null, 400, "invalid_parameter", null);
+            bad("since after until", p + "?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", null, 400,
+                    "invalid_parameter", null);
+            bad("a range over 400 days", p + "?since=2020-01-01T00:00:00Z&until=2026-01-01T00:00:00Z", null, 400,
+                    "invalid_parameter", null);
+        }));
+        t.put("GET /v1/jobs/{job}/metrics", route("GET", "/v1/jobs/fx/metrics", () -> {
+            bad("unknown job", "/v1/jobs/nope/metrics", null, 404, "not_found", null);
+            bad("bucket unknown", "/v1/jobs/fx/metrics?bucket=minute", null, 400, "invalid_parameter", null);
+            bad("until not a time", "/v1/jobs/fx/metrics?until=later", null, 400, "invalid_parameter", null);
+        }));
+    }
 
     /** Named rate limits and batch cancel/replay. */
     private void rateLimitAndBatchCases(Map<String, RouteCases> t) {

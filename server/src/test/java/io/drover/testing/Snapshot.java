@@ -30,7 +30,9 @@ public record Snapshot(Map<String, String> tables) {
             "event_fences", "the event log's fences: written by a background loop whenever any transaction finished "
                     + "(a key's last_used_at stamp included), never by a request itself",
             "webhook_fanout_cursor", "how far the webhook fan-out has read the event log: moved by a background loop "
-                    + "as events commit, never by a request itself");
+                    + "as events commit, never by a request itself",
+            "run_rollup_cursor", "how far the run rollup has read the event log: moved by a background loop",
+            "job_hourly", "finished runs per job and hour: added to by the run rollup's background loop");
 
     /** Columns left out of their table's fingerprint, with the reason; the rest of the row still counts. */
     static final Map<String, Map<String, String>> EXCLUDED_COLUMNS = Map.of(
