@@ -70,6 +70,7 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.endpoints.EndpointHealth endpointHealth;
     private io.drover.webhooks.WebhookSender webhookSender;
     private io.drover.webhooks.WebhookFanout webhookFanout;
+    private io.drover.drains.LogDrainSender logDrains;
     /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
@@ -235,6 +236,14 @@ public final class DroverServer implements AutoCloseable {
         }
         retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.webhooks.WebhookStore.sql(),
                 "delete_deliveries", List.of("webhook_deliveries")));
+        // Log drains: NDJSON batches of a project's events, one cursor per drain, sent by one node at a time.
+        var drains = new io.drover.drains.LogDrainStore(db, new SecretBox(keys), identity.audit(), eventLog, clock);
+        logDrains = new io.drover.drains.LogDrainSender(db, drains, eventLog, new io.drover.redact.Redactions(db),
+                clock, "drains:" + nodeId, config.webhookBackoffMs(), config.webhookMaxAttempts(),
+                config.pushConnectTimeoutMs(), io.drover.webhooks.WebhookSender.REQUEST_TIMEOUT_MS,
+                config.pollIntervalMs()).withOutbound(outbound);
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.drains.LogDrainStore.sql(),
+                "delete_batches", List.of("log_drain_batches")));
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
@@ -253,6 +262,7 @@ public final class DroverServer implements AutoCloseable {
                 jobs, runs, workflows, engine, clock), jobs, workflows).routes());
         routes.addAll(new io.drover.endpoints.EndpointRoutes(endpointHealth).routes());
         routes.addAll(new io.drover.webhooks.WebhookRoutes(webhooks, outbound).routes());
+        routes.addAll(new io.drover.drains.LogDrainRoutes(drains, outbound).routes());
         routes.addAll(stream.routes());
         // Run events leave redacted for every reader (Outlets.event), on the stream as on GET /v1/runs/{id}/events.
         stream.setRedaction(e -> !e.type().startsWith("run.") ? e
@@ -279,6 +289,7 @@ public final class DroverServer implements AutoCloseable {
         if (webhookFanout != null) {
             webhookFanout.start();
         }
+        logDrains.start();
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
                         config.rateLimitBurst(), clock), new HttpMetrics(registry)).start();
@@ -328,6 +339,11 @@ public final class DroverServer implements AutoCloseable {
     /** This node's webhook sender (tests). */
     public io.drover.webhooks.WebhookSender webhookSender() {
         return webhookSender;
+    }
+
+    /** This node's log drain sender (tests shorten its batching). */
+    public io.drover.drains.LogDrainSender logDrains() {
+        return logDrains;
     }
 
     /** The webhook fan-out, or null while no EventReader is wired. */
@@ -392,6 +408,9 @@ public final class DroverServer implements AutoCloseable {
         }
         if (webhookSender != null) {
             webhookSender.shutdown(grace);
+        }
+        if (logDrains != null) {
+            logDrains.shutdown(grace);
         }
         for (var service : new io.drover.maintenance.Service[] {webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {

@@ -43,6 +43,7 @@ class AuthTest {
     static String sourceId;
     static String subscriptionId;
     static String webhookId;
+    static String drainId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -77,6 +78,8 @@ class AuthTest {
         // disabled: no deliveries change rows in the background while snapshots are compared
         webhookId = admin.post("/v1/webhooks", Map.of("url", "http://127.0.0.1:9/auth-hook", "enabled", false)).json()
                 .get("id").asText();
+        drainId = admin.post("/v1/log-drains", Map.of("url", "http://127.0.0.1:9/auth-drain", "enabled", false))
+                .json().get("id").asText();
     }
 
     private static void claim(String expected) {
@@ -227,6 +230,14 @@ class AuthTest {
         m.put("GET /v1/webhooks/{id}/deliveries", new Req("GET", wh + "/deliveries?status=dead", null));
         m.put("POST /v1/webhook-deliveries/{id}/replay", new Req("POST", "/v1/webhook-deliveries/" + someone
                 + "/replay", Map.of()));
+        String drain = "/v1/log-drains/" + drainId;
+        m.put("POST /v1/log-drains", new Req("POST", "/v1/log-drains", Map.of("url", "http://127.0.0.1:9/drain",
+                "enabled", false)));
+        m.put("GET /v1/log-drains", new Req("GET", "/v1/log-drains", null));
+        m.put("GET /v1/log-drains/{id}", new Req("GET", drain, null));
+        m.put("PATCH /v1/log-drains/{id}", new Req("PATCH", drain, Map.of("enabled", false)));
+        m.put("DELETE /v1/log-drains/{id}", new Req("DELETE", drain, null));
+        m.put("GET /v1/log-drains/{id}/batches", new Req("GET", drain + "/batches?status=dead", null));
         return m;
     }
 
