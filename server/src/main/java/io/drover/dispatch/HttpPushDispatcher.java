@@ -195,11 +195,16 @@ public final class HttpPushDispatcher extends Service {
     private void send(Run run, long leaseMs, boolean probe) throws InterruptedException {
         slots.acquire();
         executor.execute(() -> {
+            // the run's id and job in every log line of its push (JSON logs show the MDC)
+            org.slf4j.MDC.put(io.drover.http.HttpApi.MDC_RUN, run.id().toString());
+            org.slf4j.MDC.put(io.drover.http.HttpApi.MDC_JOB, run.jobSlug());
             try {
                 push(run, leaseMs, probe);
             } catch (RuntimeException e) {
                 log.error("push of run {} failed unexpectedly", run.id(), e);
             } finally {
+                org.slf4j.MDC.remove(io.drover.http.HttpApi.MDC_RUN);
+                org.slf4j.MDC.remove(io.drover.http.HttpApi.MDC_JOB);
                 slots.release();
                 wake();
             }
@@ -292,6 +297,7 @@ public final class HttpPushDispatcher extends Service {
         if (status >= 200 && status < 300) {
             report(run, resultOf(content), null, false);
         } else {
+            log.debug("push of run {} (attempt {}) answered {}", run.id(), run.attempt(), status);
             boolean retryable = status == 408 || status == 429 || status >= 500;
             // U+0000 cannot be stored in jsonb: without this the report failed and the run sat
             // executing until its lease ran out, then was retried as a crash
