@@ -71,6 +71,8 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.webhooks.WebhookSender webhookSender;
     private io.drover.webhooks.WebhookFanout webhookFanout;
     private io.drover.drains.LogDrainSender logDrains;
+    /** Server spans: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (tests install their own tracer). */
+    private final io.drover.telemetry.Tracing tracing = io.drover.telemetry.Tracing.fromEnv(System.getenv());
     /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
@@ -167,7 +169,8 @@ public final class DroverServer implements AutoCloseable {
                 config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs())
                 .withSecrets(secrets)
                 .withOutbound(outbound)
-                .withHealth(endpointHealth);
+                .withHealth(endpointHealth)
+                .withTracing(tracing);
         runs.setEvents(new QueueEvents() {
             @Override
             public void ready(Collection<String> queues) {
@@ -247,13 +250,13 @@ public final class DroverServer implements AutoCloseable {
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
-        routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).routes());
+        routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).withTracing(tracing).routes());
         routes.addAll(new RunRoutes(runs, jobs, identity.outlets()).routes());
         routes.addAll(identity.routes());
         routes.addAll(new io.drover.secrets.SecretRoutes(secrets).routes());
         routes.addAll(new io.drover.audit.AuditRoutes(identity.auditStore()).routes());
         routes.addAll(new WorkerRoutes(runs, signal, config.pollIntervalMs())
-                .withSecrets(new io.drover.secrets.ClaimSecrets(secrets, jobs)).routes());
+                .withSecrets(new io.drover.secrets.ClaimSecrets(secrets, jobs)).withTracing(tracing).routes());
         routes.addAll(new io.drover.workflows.WorkflowRoutes(workflows,
                 new io.drover.workflows.WorkflowRuns(db, workflows, engine)).routes());
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
@@ -339,6 +342,11 @@ public final class DroverServer implements AutoCloseable {
     /** This node's webhook sender (tests). */
     public io.drover.webhooks.WebhookSender webhookSender() {
         return webhookSender;
+    }
+
+    /** The server's spans (tests {@code use} an in-memory tracer). */
+    public io.drover.telemetry.Tracing tracing() {
+        return tracing;
     }
 
     /** This node's log drain sender (tests shorten its batching). */

@@ -31,6 +31,7 @@ import java.time.Instant;
  * @param replayOf the run this run replays, or null
  * @param workflowRunId the workflow run this run is a step of, or null
  * @param stepId the workflow step this run executes, or null
+ * @param traceparent the W3C trace context given at trigger time, or null
  */
 public record Run(
         String id,
@@ -57,5 +58,45 @@ public record Run(
         Instant finishedAt,
         String replayOf,
         String workflowRunId,
-        String stepId) {
+        String stepId,
+        String traceparent) {
+
+    /**
+     * A run without a trace context (the record's shape before {@code traceparent}).
+     *
+     * @param id the run id
+     * @param jobId the id of the job
+     * @param jobSlug the slug of the job
+     * @param jobVersion the job version
+     * @param queue the queue
+     * @param status the current state
+     * @param attempt the current attempt number
+     * @param maxAttempts the attempts in all
+     * @param priority the priority
+     * @param payload the input
+     * @param metadata the metadata
+     * @param result the result
+     * @param error the latest error
+     * @param idempotencyKey the idempotency key
+     * @param concurrencyKey the concurrency key
+     * @param workerId the worker holding the run
+     * @param scheduledAt when the run becomes due
+     * @param nextRetryAt when a delayed retry becomes due
+     * @param leaseExpiresAt when the lease ends
+     * @param createdAt when the run was created
+     * @param startedAt when the latest attempt started
+     * @param finishedAt when the run finished
+     * @param replayOf the run this run replays
+     * @param workflowRunId the workflow run
+     * @param stepId the workflow step
+     */
+    public Run(String id, String jobId, String jobSlug, Integer jobVersion, String queue, RunStatus status,
+            int attempt, int maxAttempts, int priority, JsonNode payload, JsonNode metadata, JsonNode result,
+            ErrorInfo error, String idempotencyKey, String concurrencyKey, String workerId, Instant scheduledAt,
+            Instant nextRetryAt, Instant leaseExpiresAt, Instant createdAt, Instant startedAt, Instant finishedAt,
+            String replayOf, String workflowRunId, String stepId) {
+        this(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload, metadata,
+                result, error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt, leaseExpiresAt,
+                createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId, null);
+    }
 }

@@ -119,7 +119,7 @@ final class RunExecutor {
         }
         Object value;
         try {
-            value = handler.handle(ctx, ctx.payload());
+            value = Tracing.around(ctx, () -> handler.handle(ctx, ctx.payload()));
         } catch (Throwable e) {
             // A worker outlives its handlers' bugs, so even an Error fails just this attempt.
             return Outcome.failure(ctx.runId(), ErrorInfo.from(e), !isNonRetryable(e));

@@ -165,6 +165,7 @@ final class RunReader {
         String replayOf = null;
         String workflowRunId = null;
         String stepId = null;
+        String traceparent = null;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -195,6 +196,7 @@ final class RunReader {
                 case "replay_of" -> replayOf = string(p);
                 case "workflow_run_id" -> workflowRunId = string(p);
                 case "step_id" -> stepId = string(p);
+                case "traceparent" -> traceparent = string(p);
                 default -> p.skipChildren(); // a field this SDK does not know (the server may add some)
             }
         }
@@ -203,7 +205,7 @@ final class RunReader {
         }
         return new Run(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload,
                 metadata, result, error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt,
-                leaseExpiresAt, createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId);
+                leaseExpiresAt, createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId, traceparent);
     }
 
     private static String string(JsonParser p) throws IOException {

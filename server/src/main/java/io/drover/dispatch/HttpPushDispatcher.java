@@ -66,6 +66,7 @@ public final class HttpPushDispatcher extends Service {
     private volatile io.drover.secrets.SecretStore secrets;
     private volatile OutboundGuard outbound = OutboundGuard.publicOnly();
     private volatile EndpointHealth health;
+    private volatile io.drover.telemetry.Tracing tracing = io.drover.telemetry.Tracing.off();
 
     public HttpPushDispatcher(RunStore runs, JobStore jobs, String dispatcherId, int concurrency,
             int connectTimeoutMs, int readTimeoutMs, long pollMs) {
@@ -111,6 +112,12 @@ public final class HttpPushDispatcher extends Service {
      * The endpoints' circuit breakers: runs of an endpoint whose circuit is open stay queued (not
      * taken, no attempt counted) until one half-open probe succeeds (README.md, "Endpoint health and circuit breakers").
      */
+    /** A drover.push span around each push of a run that carries a traceparent (when tracing is on). */
+    public HttpPushDispatcher withTracing(io.drover.telemetry.Tracing t) {
+        this.tracing = t;
+        return this;
+    }
+
     public HttpPushDispatcher withHealth(EndpointHealth health) {
         this.health = health;
         return this;
@@ -252,6 +259,10 @@ public final class HttpPushDispatcher extends Service {
             return; // canceled (or taken back) between dequeue and send
         }
         byte[] body = body(run);
+        // the run's trace goes on at the endpoint: under a drover.push span when tracing is on, else as given
+        io.drover.telemetry.Tracing.Open span = tracing.on()
+                ? tracing.open("drover.push", run.traceparent(), run.id(), run.jobSlug()) : null;
+        String traceparent = span != null ? span.traceparent() : run.traceparent();
         long t = Instant.now().getEpochSecond();
         String signature = "t=" + t + ",v1=" + sign(secret, t, body);
         Request request;
@@ -266,6 +277,9 @@ public final class HttpPushDispatcher extends Service {
                         h.put("X-Drover-Run-Id", run.id().toString());
                         h.put("X-Drover-Attempt", Integer.toString(run.attempt()));
                         h.put("X-Drover-Signature", signature);
+                        if (traceparent != null) {
+                            h.put("traceparent", traceparent);
+                        }
                     })
                     .body(new BytesRequestContent("application/json", body));
         } catch (IllegalArgumentException e) {
@@ -279,17 +293,26 @@ public final class HttpPushDispatcher extends Service {
         } catch (InterruptedException e) {
             // Shutdown cut the request short: give the run back so another node sends it at once
             // (the attempt is not counted), instead of leaving it to expire as a crash.
+            if (span != null) {
+                span.end(null, "interrupted");
+            }
             request.abort(e);
             giveBack(run);
             Thread.currentThread().interrupt();
             return;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (span != null) {
+                span.end(null, cause.toString());
+            }
             record(endpoint, outcomeOf(cause), sentAt);
             failed(run, cause);
             return;
         }
         int status = response.getStatus();
+        if (span != null) {
+            span.end(status, status >= 200 && status < 300 ? null : "answered " + status);
+        }
         // 408, 429 and 5xx say the endpoint is in trouble; any other answer says it is up and answering.
         record(endpoint, status == 408 || status == 429 || status >= 500 ? EndpointHealth.Outcome.FAILURE
                 : EndpointHealth.Outcome.SUCCESS, sentAt);

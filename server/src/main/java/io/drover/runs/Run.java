@@ -23,17 +23,18 @@ public record Run(
         String idempotencyKey, String concurrencyKey, String workerId,
         Instant scheduledAt, Instant nextRetryAt, Instant leaseExpiresAt, Instant deadlineAt, Instant expiresAt,
         Integer timeoutSecs, UUID replayOf, UUID scheduleId,
-        Instant createdAt, Instant startedAt, Instant finishedAt, UUID workflowRunId, String stepId) {
+        Instant createdAt, Instant startedAt, Instant finishedAt, UUID workflowRunId, String stepId,
+        String traceparent) {
 
     /** Index of the {@code now()} column that lock queries select after {@link #COLUMNS}. */
-    public static final int NOW_INDEX = 34;
+    public static final int NOW_INDEX = 35;
 
     /** The column list every run query selects, in the order {@link #map} reads. */
     public static final String COLUMNS = "id, project_id, job_id, job_slug, job_version, queue, execution, status, "
             + "admitted, limited, attempt, max_attempts, priority, payload::text, metadata::text, result::text, "
             + "error::text, idempotency_key, concurrency_key, worker_id, scheduled_at, next_retry_at, "
             + "lease_expires_at, deadline_at, expires_at, timeout_secs, replay_of, schedule_id, created_at, "
-            + "started_at, finished_at, workflow_run_id, step_id";
+            + "started_at, finished_at, workflow_run_id, step_id, traceparent";
 
     public static Run map(ResultSet rs) throws SQLException {
         return new Run(
@@ -44,7 +45,8 @@ public record Run(
                 rs.getString(18), rs.getString(19), rs.getString(20),
                 ts(rs, 21), ts(rs, 22), ts(rs, 23), ts(rs, 24), ts(rs, 25),
                 (Integer) rs.getObject(26), rs.getObject(27, UUID.class), rs.getObject(28, UUID.class),
-                ts(rs, 29), ts(rs, 30), ts(rs, 31), rs.getObject(32, UUID.class), rs.getString(33));
+                ts(rs, 29), ts(rs, 30), ts(rs, 31), rs.getObject(32, UUID.class), rs.getString(33),
+                rs.getString(34));
     }
 
     private static Instant ts(ResultSet rs, int i) throws SQLException {
@@ -102,6 +104,7 @@ public record Run(
         time(g, "finished_at", finishedAt);
         g.writeStringField("workflow_run_id", workflowRunId == null ? null : workflowRunId.toString());
         g.writeStringField("step_id", stepId);
+        g.writeStringField("traceparent", traceparent);
         g.writeEndObject();
     }
 
@@ -208,11 +211,19 @@ public record Run(
         buf[at + 1] = (char) ('0' + v % 10);
     }
 
+    /** The run with the W3C trace context it was triggered with. */
+    public Run withTraceparent(String tp) {
+        return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, status, admitted, limited, attempt,
+                maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
+                scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, tp);
+    }
+
     public Run withStatus(RunStatus s) {
         return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
-                createdAt, startedAt, finishedAt, workflowRunId, stepId);
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, traceparent);
     }
 
     // The moves a transition makes (Transitions), one per kind of change, each naming what it keeps
@@ -251,6 +262,6 @@ public record Run(
         return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
-                createdAt, startedAt, finishedAt, workflowRunId, stepId);
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, traceparent);
     }
 }

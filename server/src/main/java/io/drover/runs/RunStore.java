@@ -213,6 +213,31 @@ public final class RunStore {
     /** What happened to one report: ok with the run's new status, or the error that refused it. */
     public record Reported(UUID runId, boolean ok, String status, io.drover.errors.DomainException error) {}
 
+    /** A run's trace context and job. */
+    public record Trace(String traceparent, String job) {}
+
+    /** The trace contexts of those of {@code ids} that carry one (for spans: read only while tracing is on). */
+    public Map<UUID, Trace> traceparents(UUID projectId, List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        return db.read(c -> {
+            try (var ps = c.prepareStatement("""
+                    SELECT id, traceparent, job_slug FROM runs
+                    WHERE project_id = ? AND id = ANY(?) AND traceparent IS NOT NULL""")) {
+                ps.setObject(1, projectId);
+                ps.setArray(2, c.createArrayOf("uuid", ids.toArray()));
+                Map<UUID, Trace> out = new java.util.HashMap<>();
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getObject(1, UUID.class), new Trace(rs.getString(2), rs.getString(3)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
     /** Completes and fails many runs of one worker in one transaction (see {@link RunCompletions}). */
     public List<Reported> report(UUID projectId, String workerId, List<Report> reports) {
         return completions.report(projectId, workerId, reports);

@@ -46,6 +46,7 @@ final class RunTriggers {
         Timestamp[] at = new Timestamp[n];
         Long[] delays = new Long[n];
         String[] concurrencyKeys = new String[n];
+        String[] traceparents = null; // only when a run carries one: the insert itself stays as it was
         // Per run, only what differs between runs: the job's default metadata is written once for
         // the runs that add none (a deep copy and a writer per run before), and the ids' random bits
         // come from one SecureRandom call for the batch.
@@ -66,6 +67,12 @@ final class RunTriggers {
             at[i] = r.scheduledAt() == null ? null : Timestamp.from(r.scheduledAt());
             delays[i] = r.delayMs();
             concurrencyKeys[i] = r.concurrencyKey();
+            if (r.traceparent() != null) {
+                if (traceparents == null) {
+                    traceparents = new String[n];
+                }
+                traceparents[i] = r.traceparent();
+            }
         }
         boolean limited = spec.isLimited();
         boolean whole = answer == RunStore.Answer.RUNS;
@@ -77,6 +84,9 @@ final class RunTriggers {
                 spec.timeoutSecs(), origin.replayOf(), origin.scheduleId(), spec.ttlSecs(),
                 link == null ? null : link.workflowRunId(), ids, keys, payloads, metas, priorities, at, delays,
                 concurrencyKeys, link == null ? new String[n] : link.stepIds().toArray(new String[0]), notify), whole);
+        if (traceparents != null) {
+            inserted = withTraceparents(c, inserted, ids, traceparents);
+        }
         Map<String, Run> existing = new HashMap<>();
         if (inserted.size() < n) {
             List<String> missingKeys = new ArrayList<>();
@@ -131,6 +141,41 @@ final class RunTriggers {
         inserted.values().stream().filter(r -> r.status() == RunStatus.DELAYED)
                 .map(RunSql.Inserted::scheduledAt).min(Instant::compareTo).ifPresent(fx::delayed);
         return new RunStore.Triggered(runIds, runs, created);
+    }
+
+    /**
+     * Writes the trace contexts of the runs just inserted (not of runs an idempotency key found),
+     * in the trigger's transaction, before any claimer can see them; one UPDATE, made only when a
+     * run of the trigger carries one, so that triggers without trace context cost nothing more.
+     */
+    private static Map<UUID, RunSql.Inserted> withTraceparents(Connection c, Map<UUID, RunSql.Inserted> inserted,
+            UUID[] ids, String[] traceparents) throws SQLException {
+        List<UUID> setIds = new ArrayList<>();
+        List<String> setTps = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (traceparents[i] != null && inserted.containsKey(ids[i])) {
+                setIds.add(ids[i]);
+                setTps.add(traceparents[i]);
+            }
+        }
+        if (setIds.isEmpty()) {
+            return inserted;
+        }
+        try (var ps = c.prepareStatement("""
+                UPDATE runs r SET traceparent = x.tp
+                FROM unnest(?::uuid[], ?::text[]) AS x (id, tp)
+                WHERE r.id = x.id""")) {
+            ps.setArray(1, c.createArrayOf("uuid", setIds.toArray()));
+            ps.setArray(2, c.createArrayOf("text", setTps.toArray()));
+            ps.executeUpdate();
+        }
+        Map<UUID, RunSql.Inserted> out = new java.util.LinkedHashMap<>(inserted);
+        for (int i = 0; i < setIds.size(); i++) {
+            RunSql.Inserted row = out.get(setIds.get(i));
+            out.put(row.id(), new RunSql.Inserted(row.id(), row.status(), row.scheduledAt(),
+                    row.run() == null ? null : row.run().withTraceparent(setTps.get(i))));
+        }
+        return out;
     }
 
     /** Replays a settled run: a dead-lettered run is queued again; a terminal one gets a new run. */
