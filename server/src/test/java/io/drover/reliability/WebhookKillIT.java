@@ -98,11 +98,29 @@ class WebhookKillIT {
                         committed.add(rs.getString(1));
                     }
                 }
-                Await.until("every committed run's event delivered", Duration.ofSeconds(180), () -> {
-                    Set<String> delivered = ConcurrentHashMap.newKeySet();
-                    got.forEach(g -> delivered.add(g.runId()));
-                    return delivered.containsAll(committed);
-                });
+                try {
+                    Await.until("every committed run's event delivered", Duration.ofSeconds(180), () -> {
+                        Set<String> delivered = ConcurrentHashMap.newKeySet();
+                        got.forEach(g -> delivered.add(g.runId()));
+                        return delivered.containsAll(committed);
+                    });
+                } catch (AssertionError e) {
+                    Set<String> missing = new HashSet<>(committed);
+                    got.forEach(g -> missing.remove(g.runId()));
+                    StringBuilder rows = new StringBuilder();
+                    try (ResultSet rs = c.createStatement().executeQuery("SELECT run_id, status, attempts, "
+                            + "last_status_code, last_error FROM webhook_deliveries WHERE run_id::text IN ('"
+                            + String.join("','", missing.stream().limit(5).toList()) + "')")) {
+                        while (rs.next()) {
+                            rows.append(rs.getString(1)).append(' ').append(rs.getString(2)).append(' ')
+                                    .append(rs.getInt(3)).append(' ').append(rs.getString(4)).append(' ')
+                                    .append(rs.getString(5)).append('\n');
+                        }
+                    }
+                    throw new AssertionError(e.getMessage() + ": " + missing.size() + " of " + committed.size()
+                            + " runs missing at the receiver (" + got.size() + " requests), e.g.\n" + rows
+                            + "first requests: " + got.subList(0, Math.min(3, got.size())), e);
+                }
                 try (ResultSet rs = c.createStatement().executeQuery(
                         "SELECT run_id, event_id, status FROM webhook_deliveries")) {
                     while (rs.next()) {
