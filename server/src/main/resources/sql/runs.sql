@@ -725,3 +725,15 @@ FROM run_list l
 JOIN runs r ON r.id = l.id
 WHERE l.parent_run_id = ANY(:run_ids::uuid[]) AND l.project_id = :project_id
 ORDER BY l.parent_run_id, l.id
+
+-- name: set_traceparents
+-- The W3C trace contexts of just-inserted runs that carry one (RunTriggers): a second statement
+-- only for triggers that give a traceparent, so insert_runs stays as it was for the others.
+UPDATE runs r SET traceparent = x.tp
+FROM unnest(:ids::uuid[], :traceparents::text[]) AS x (id, tp)
+WHERE r.id = x.id
+
+-- name: traceparents
+-- The trace contexts of those of :ids that carry one (spans; read only while tracing is on).
+SELECT id, traceparent, job_slug FROM runs
+WHERE project_id = :project_id AND id = ANY(:ids::uuid[]) AND traceparent IS NOT NULL

@@ -76,6 +76,9 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.agents.CommandSignal commandSignal;
     /** Finished runs per job and hour, from the event log (singleton). */
     private io.drover.usage.RunRollups runRollups;
+    private io.drover.drains.LogDrainSender logDrains;
+    /** Server spans: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (tests install their own tracer). */
+    private final io.drover.telemetry.Tracing tracing = io.drover.telemetry.Tracing.fromEnv(System.getenv());
     /** The event log's read side; null until the event log is wired (branch evlog): no fan-out then. */
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
@@ -173,7 +176,8 @@ public final class DroverServer implements AutoCloseable {
                 config.pushConnectTimeoutMs(), config.pushReadTimeoutMs(), config.pollIntervalMs())
                 .withSecrets(secrets)
                 .withOutbound(outbound)
-                .withHealth(endpointHealth);
+                .withHealth(endpointHealth)
+                .withTracing(tracing);
         runs.setEvents(new QueueEvents() {
             @Override
             public void ready(Collection<String> queues) {
@@ -272,17 +276,25 @@ public final class DroverServer implements AutoCloseable {
                         List.of("agent_commands")))) {
             retention.addTarget(t);
         }
+        // Log drains: NDJSON batches of a project's events, one cursor per drain, sent by one node at a time.
+        var drains = new io.drover.drains.LogDrainStore(db, new SecretBox(keys), identity.audit(), eventLog, clock);
+        logDrains = new io.drover.drains.LogDrainSender(db, drains, eventLog, new io.drover.redact.Redactions(db),
+                clock, "drains:" + nodeId, config.webhookBackoffMs(), config.webhookMaxAttempts(),
+                config.pushConnectTimeoutMs(), io.drover.webhooks.WebhookSender.REQUEST_TIMEOUT_MS,
+                config.pollIntervalMs()).withOutbound(outbound);
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.drains.LogDrainStore.sql(),
+                "delete_batches", List.of("log_drain_batches")));
 
         List<Route> routes = new ArrayList<>();
         routes.addAll(new JobRoutes(jobs).routes());
-        routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).routes());
+        routes.addAll(new io.drover.runs.TriggerRoutes(jobs, runs).withTracing(tracing).routes());
         routes.addAll(new RunRoutes(runs, jobs, identity.outlets()).routes());
         routes.addAll(new io.drover.runs.RunRecordRoutes(runs, identity.outlets()).routes());
         routes.addAll(identity.routes());
         routes.addAll(new io.drover.secrets.SecretRoutes(secrets).routes());
         routes.addAll(new io.drover.audit.AuditRoutes(identity.auditStore()).routes());
         routes.addAll(new WorkerRoutes(runs, signal, config.pollIntervalMs())
-                .withSecrets(new io.drover.secrets.ClaimSecrets(secrets, jobs)).routes());
+                .withSecrets(new io.drover.secrets.ClaimSecrets(secrets, jobs)).withTracing(tracing).routes());
         routes.addAll(new io.drover.workflows.WorkflowRoutes(workflows,
                 new io.drover.workflows.WorkflowRuns(db, workflows, engine)).routes());
         routes.addAll(new io.drover.events.EventRoutes(eventService, approvalService).routes());
@@ -300,6 +312,7 @@ public final class DroverServer implements AutoCloseable {
                 new io.drover.ratelimits.RateLimitStore(db, identity.audit())).routes());
         runRollups = new io.drover.usage.RunRollups(db, eventLog, config.pollIntervalMs());
         routes.addAll(new io.drover.usage.UsageRoutes(db, usage, pricing, budgets, jobs, clock).routes());
+        routes.addAll(new io.drover.drains.LogDrainRoutes(drains, outbound).routes());
         routes.addAll(stream.routes());
         var agentTasks = new io.drover.agents.TaskStore(db);
         routes.addAll(new io.drover.agents.AgentRoutes(agentStore, agentTasks, agentCommands).routes());
@@ -332,6 +345,7 @@ public final class DroverServer implements AutoCloseable {
         if (webhookFanout != null) {
             webhookFanout.start();
         }
+        logDrains.start();
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
                         config.rateLimitBurst(), clock), new HttpMetrics(registry)).start();
@@ -386,6 +400,16 @@ public final class DroverServer implements AutoCloseable {
     /** This node's webhook sender (tests). */
     public io.drover.webhooks.WebhookSender webhookSender() {
         return webhookSender;
+    }
+
+    /** The server's spans (tests {@code use} an in-memory tracer). */
+    public io.drover.telemetry.Tracing tracing() {
+        return tracing;
+    }
+
+    /** This node's log drain sender (tests shorten its batching). */
+    public io.drover.drains.LogDrainSender logDrains() {
+        return logDrains;
     }
 
     /** The webhook fan-out, or null while no EventReader is wired. */
@@ -468,6 +492,9 @@ public final class DroverServer implements AutoCloseable {
         }
         if (webhookSender != null) {
             webhookSender.shutdown(grace);
+        }
+        if (logDrains != null) {
+            logDrains.shutdown(grace);
         }
         for (var service : new io.drover.maintenance.Service[] {agentLiveness, batchWorker, runRollups, webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {

@@ -40,6 +40,7 @@ import java.time.Instant;
  *     {@code attempt}, {@code state}, {@code created_at}), or null when there is none
  * @param event in a claim: how the run's latest event wait ended ({@code key}, {@code payload},
  *     {@code timed_out}), or null when it never waited for an event
+ * @param traceparent the W3C trace context given at trigger time, or null
  */
 public record Run(
         String id,
@@ -72,9 +73,39 @@ public record Run(
         Integer lineageDepth,
         JsonNode children,
         JsonNode checkpoint,
-        JsonNode event) {
+        JsonNode event,
+        String traceparent) {
 
-    /** A run without claim context (children, checkpoint, event) nor lineage: the components before those were added. */
+    /**
+     * A run without claim context (children, checkpoint, event), lineage or trace context: the
+     * components before those were added.
+     *
+     * @param id the run id
+     * @param jobId the id of the job
+     * @param jobSlug the slug of the job
+     * @param jobVersion the job version
+     * @param queue the queue
+     * @param status the current state
+     * @param attempt the current attempt number
+     * @param maxAttempts the attempts in all
+     * @param priority the priority
+     * @param payload the input
+     * @param metadata the metadata
+     * @param result the result
+     * @param error the latest error
+     * @param idempotencyKey the idempotency key
+     * @param concurrencyKey the concurrency key
+     * @param workerId the worker holding the run
+     * @param scheduledAt when the run becomes due
+     * @param nextRetryAt when a delayed retry becomes due
+     * @param leaseExpiresAt when the lease ends
+     * @param createdAt when the run was created
+     * @param startedAt when the latest attempt started
+     * @param finishedAt when the run finished
+     * @param replayOf the run this run replays
+     * @param workflowRunId the workflow run
+     * @param stepId the workflow step
+     */
     public Run(String id, String jobId, String jobSlug, Integer jobVersion, String queue, RunStatus status,
             int attempt, int maxAttempts, int priority, JsonNode payload, JsonNode metadata, JsonNode result,
             ErrorInfo error, String idempotencyKey, String concurrencyKey, String workerId, Instant scheduledAt,
@@ -82,6 +113,6 @@ public record Run(
             String replayOf, String workflowRunId, String stepId) {
         this(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload, metadata, result,
                 error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt, leaseExpiresAt, createdAt,
-                startedAt, finishedAt, replayOf, workflowRunId, stepId, null, null, null, null, null, null);
+                startedAt, finishedAt, replayOf, workflowRunId, stepId, null, null, null, null, null, null, null);
     }
 }

@@ -275,6 +275,18 @@ public final class RunContext {
         return run.id();
     }
 
+    /**
+     * The W3C trace context ({@code 00-<trace id>-<parent id>-<flags>}) given when the run was
+     * triggered, or null. While the handler runs it is also in the SLF4J MDC as {@code traceparent}
+     * (when SLF4J is on the class path), and, when the OpenTelemetry API is on the class path, the
+     * handler runs inside a span that continues this trace.
+     *
+     * @return the run's traceparent, or null
+     */
+    public String traceparent() {
+        return run.traceparent();
+    }
+
     /** @return the slug of the run's job */
     public String jobSlug() {
         return run.jobSlug();

@@ -133,7 +133,7 @@ final class RunExecutor {
         }
         Object value;
         try {
-            value = handler.handle(ctx, ctx.payload());
+            value = Tracing.around(ctx, () -> handler.handle(ctx, ctx.payload()));
         } catch (WaitingForEventException e) {
             return null;
         } catch (Throwable e) {

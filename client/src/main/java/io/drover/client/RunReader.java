@@ -171,6 +171,7 @@ final class RunReader {
         JsonNode children = null;
         JsonNode checkpoint = null;
         JsonNode event = null;
+        String traceparent = null;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -207,6 +208,7 @@ final class RunReader {
                 case "children" -> children = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
                 case "checkpoint" -> checkpoint = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
                 case "event" -> event = p.currentToken() == JsonToken.VALUE_NULL ? null : tree(p);
+                case "traceparent" -> traceparent = string(p);
                 default -> p.skipChildren(); // a field this SDK does not know (the server may add some)
             }
         }
@@ -216,7 +218,7 @@ final class RunReader {
         return new Run(id, jobId, jobSlug, jobVersion, queue, status, attempt, maxAttempts, priority, payload,
                 metadata, result, error, idempotencyKey, concurrencyKey, workerId, scheduledAt, nextRetryAt,
                 leaseExpiresAt, createdAt, startedAt, finishedAt, replayOf, workflowRunId, stepId, parentRunId,
-                continuationOf, lineageDepth, children, checkpoint, event);
+                continuationOf, lineageDepth, children, checkpoint, event, traceparent);
     }
 
     private static String string(JsonParser p) throws IOException {

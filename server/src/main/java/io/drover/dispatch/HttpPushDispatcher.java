@@ -66,6 +66,7 @@ public final class HttpPushDispatcher extends Service {
     private volatile io.drover.secrets.SecretStore secrets;
     private volatile OutboundGuard outbound = OutboundGuard.publicOnly();
     private volatile EndpointHealth health;
+    private volatile io.drover.telemetry.Tracing tracing = io.drover.telemetry.Tracing.off();
 
     public HttpPushDispatcher(RunStore runs, JobStore jobs, String dispatcherId, int concurrency,
             int connectTimeoutMs, int readTimeoutMs, long pollMs) {
@@ -111,6 +112,12 @@ public final class HttpPushDispatcher extends Service {
      * The endpoints' circuit breakers: runs of an endpoint whose circuit is open stay queued (not
      * taken, no attempt counted) until one half-open probe succeeds (README.md, "Endpoint health and circuit breakers").
      */
+    /** A drover.push span around each push of a run that carries a traceparent (when tracing is on). */
+    public HttpPushDispatcher withTracing(io.drover.telemetry.Tracing t) {
+        this.tracing = t;
+        return this;
+    }
+
     public HttpPushDispatcher withHealth(EndpointHealth health) {
         this.health = health;
         return this;
@@ -195,11 +202,16 @@ public final class HttpPushDispatcher extends Service {
     private void send(Run run, long leaseMs, boolean probe) throws InterruptedException {
         slots.acquire();
         executor.execute(() -> {
+            // the run's id and job in every log line of its push (JSON logs show the MDC)
+            org.slf4j.MDC.put(io.drover.http.HttpApi.MDC_RUN, run.id().toString());
+            org.slf4j.MDC.put(io.drover.http.HttpApi.MDC_JOB, run.jobSlug());
             try {
                 push(run, leaseMs, probe);
             } catch (RuntimeException e) {
                 log.error("push of run {} failed unexpectedly", run.id(), e);
             } finally {
+                org.slf4j.MDC.remove(io.drover.http.HttpApi.MDC_RUN);
+                org.slf4j.MDC.remove(io.drover.http.HttpApi.MDC_JOB);
                 slots.release();
                 wake();
             }
@@ -248,6 +260,10 @@ public final class HttpPushDispatcher extends Service {
         }
         // A retried run carries the latest checkpoint of its earlier attempts (a first attempt has none).
         byte[] body = body(run, run.attempt() > 1 ? runs.claimContext(run.id()).orElse(null) : null);
+        // the run's trace goes on at the endpoint: under a drover.push span when tracing is on, else as given
+        io.drover.telemetry.Tracing.Open span = tracing.on()
+                ? tracing.open("drover.push", run.traceparent(), run.id(), run.jobSlug()) : null;
+        String traceparent = span != null ? span.traceparent() : run.traceparent();
         long t = Instant.now().getEpochSecond();
         String signature = "t=" + t + ",v1=" + sign(secret, t, body);
         Request request;
@@ -262,6 +278,9 @@ public final class HttpPushDispatcher extends Service {
                         h.put("X-Drover-Run-Id", run.id().toString());
                         h.put("X-Drover-Attempt", Integer.toString(run.attempt()));
                         h.put("X-Drover-Signature", signature);
+                        if (traceparent != null) {
+                            h.put("traceparent", traceparent);
+                        }
                     })
                     .body(new BytesRequestContent("application/json", body));
         } catch (IllegalArgumentException e) {
@@ -275,17 +294,26 @@ public final class HttpPushDispatcher extends Service {
         } catch (InterruptedException e) {
             // Shutdown cut the request short: give the run back so another node sends it at once
             // (the attempt is not counted), instead of leaving it to expire as a crash.
+            if (span != null) {
+                span.end(null, "interrupted");
+            }
             request.abort(e);
             giveBack(run);
             Thread.currentThread().interrupt();
             return;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (span != null) {
+                span.end(null, cause.toString());
+            }
             record(endpoint, outcomeOf(cause), sentAt);
             failed(run, cause);
             return;
         }
         int status = response.getStatus();
+        if (span != null) {
+            span.end(status, status >= 200 && status < 300 ? null : "answered " + status);
+        }
         // 408, 429 and 5xx say the endpoint is in trouble; any other answer says it is up and answering.
         record(endpoint, status == 408 || status == 429 || status >= 500 ? EndpointHealth.Outcome.FAILURE
                 : EndpointHealth.Outcome.SUCCESS, sentAt);
@@ -293,6 +321,7 @@ public final class HttpPushDispatcher extends Service {
         if (status >= 200 && status < 300) {
             report(run, resultOf(content), null, false);
         } else {
+            log.debug("push of run {} (attempt {}) answered {}", run.id(), run.attempt(), status);
             boolean retryable = status == 408 || status == 429 || status >= 500;
             // U+0000 cannot be stored in jsonb: without this the report failed and the run sat
             // executing until its lease ran out, then was retried as a crash

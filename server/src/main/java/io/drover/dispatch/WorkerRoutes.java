@@ -39,6 +39,13 @@ public final class WorkerRoutes {
     }
 
     private volatile io.drover.secrets.ClaimSecrets secrets;
+    private io.drover.telemetry.Tracing tracing = io.drover.telemetry.Tracing.off();
+
+    /** drover.claim and drover.complete spans for runs that carry a traceparent (when tracing is on). */
+    public WorkerRoutes withTracing(io.drover.telemetry.Tracing t) {
+        this.tracing = t;
+        return this;
+    }
 
     /** Claimed runs carry the secrets their job names, for keys that may read them. */
     public WorkerRoutes withSecrets(io.drover.secrets.ClaimSecrets claimSecrets) {
@@ -93,6 +100,7 @@ public final class WorkerRoutes {
         long waitMs = in.longValue("wait_ms", 0L, 0, 30_000);
         long leaseMs = in.longValue("lease_ms", 30_000L, 1_000, 3_600_000);
         long deadline = System.nanoTime() + waitMs * 1_000_000;
+        java.time.Instant started = tracing.on() ? java.time.Instant.now() : null;
         List<Run> claimed;
         RunStore.Claimed got;
         while (true) {
@@ -107,6 +115,12 @@ public final class WorkerRoutes {
             // Parked without a connection until new work may be ready; the poll interval bounds the wait
             // so that work made by another node whose NOTIFY we missed is still found.
             signal.await(seen, Math.min(leftMs, pollMs));
+        }
+        if (started != null) {
+            java.time.Instant now = java.time.Instant.now();
+            for (Run r : claimed) {
+                tracing.span("drover.claim", r.traceparent(), started, now, r.id(), r.jobSlug());
+            }
         }
         boolean withSecrets = secrets != null && secrets.adds(c.principal(), claimed);
         List<ObjectNode> rendered = withSecrets ? secrets.render(c.principal(), claimed) : null;
@@ -202,7 +216,12 @@ public final class WorkerRoutes {
         in.allowOnly(Set.of("worker_id", "result", "attempt"));
         String worker = workerId(in);
         Integer attempt = in.intValue("attempt", null, 1, 1_000_000);
-        return Reply.ok(runs.complete(c.projectId(), id, worker, resultOf(in), attempt).toJson());
+        java.time.Instant started = tracing.on() ? java.time.Instant.now() : null;
+        Run done = runs.complete(c.projectId(), id, worker, resultOf(in), attempt);
+        if (started != null) {
+            tracing.span("drover.complete", done.traceparent(), started, java.time.Instant.now(), id, done.jobSlug());
+        }
+        return Reply.ok(done.toJson());
     }
 
     private Reply fail(Call c) {
@@ -213,7 +232,12 @@ public final class WorkerRoutes {
         String error = errorOf(in, "error");
         boolean retryable = in.bool("retryable", true);
         Integer attempt = in.intValue("attempt", null, 1, 1_000_000);
-        return Reply.ok(runs.fail(c.projectId(), id, worker, error, retryable, attempt).toJson());
+        java.time.Instant started = tracing.on() ? java.time.Instant.now() : null;
+        Run done = runs.fail(c.projectId(), id, worker, error, retryable, attempt);
+        if (started != null) {
+            tracing.span("drover.complete", done.traceparent(), started, java.time.Instant.now(), id, done.jobSlug());
+        }
+        return Reply.ok(done.toJson());
     }
 
     private Reply report(Call c) {
@@ -248,7 +272,25 @@ public final class WorkerRoutes {
                 reports.add(new RunStore.Report(runId, resultOf(item), null, false, attempt));
             }
         }
-        return Reply.ok(reportedJson(runs.report(c.projectId(), worker, reports)));
+        java.time.Instant started = tracing.on() ? java.time.Instant.now() : null;
+        List<RunStore.Reported> reported = runs.report(c.projectId(), worker, reports);
+        if (started != null) {
+            completeSpans(c.projectId(), reported, started);
+        }
+        return Reply.ok(reportedJson(reported));
+    }
+
+    /** drover.complete for the reported runs that carry a traceparent (read only while tracing is on). */
+    private void completeSpans(UUID projectId, List<RunStore.Reported> reported, java.time.Instant started) {
+        List<UUID> ok = new ArrayList<>();
+        for (RunStore.Reported r : reported) {
+            if (r.ok()) {
+                ok.add(r.runId());
+            }
+        }
+        java.time.Instant now = java.time.Instant.now();
+        runs.traceparents(projectId, ok).forEach((id, t) -> tracing.span("drover.complete", t.traceparent(), started,
+                now, id, t.job()));
     }
 
     private static final Set<String> REPORT_FIELDS = Set.of("run_id", "result", "error", "retryable", "attempt");

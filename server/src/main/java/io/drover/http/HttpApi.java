@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    /** MDC keys of the run and the job a request or a background pass works on (JSON logs show them). */
+    public static final String MDC_RUN = "run_id";
+    public static final String MDC_JOB = "job";
+
     /** The matched route's template, set on the request before its handler runs. */
     private static final String ROUTE_ATTRIBUTE = "drover.route";
     private final Javalin app;
@@ -67,6 +71,9 @@ public final class HttpApi {
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.jetty.modifyServletContextHandler(handler -> handler.addFilter(
                     new org.eclipse.jetty.ee10.servlet.FilterHolder(new SecurityHeaders()), "/*",
+                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
+            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(
+                    new org.eclipse.jetty.ee10.servlet.FilterHolder(new RequestIds()), "/*",
                     java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
             // A known path with another method is a 405 (with Allow, below), not a 404.
             config.http.prefer405over404 = true;
@@ -158,6 +165,12 @@ public final class HttpApi {
                         + " s", Map.of("retry_after_secs", secs));
             }
         }
+        // the run or job a request works on, for its log lines (the filter clears them after the request)
+        if (route.path().startsWith("/v1/runs/{id}")) {
+            org.slf4j.MDC.put(MDC_RUN, ctx.pathParam("id"));
+        } else if (route.path().startsWith("/v1/jobs/{job}")) {
+            org.slf4j.MDC.put(MDC_JOB, ctx.pathParam("job"));
+        }
         AuditContext.set(principal == null ? Actor.anonymous(ctx.ip())
                 : principal.isUser() ? Actor.user(principal.userId(), ctx.ip())
                 : Actor.apiKey(principal.keyId(), ctx.ip()));
@@ -169,6 +182,9 @@ public final class HttpApi {
         }
         drainUnread(ctx, maxBody);
         ctx.status(reply.status());
+        if (log.isDebugEnabled()) {
+            log.debug("{} {} answered {}", route.method(), route.path(), reply.status());
+        }
         if (reply.body() instanceof String s) {
             ctx.contentType(reply.contentType()).result(s);
         } else if (reply.body() instanceof Reply.Streamed streamed) {

@@ -178,7 +178,7 @@ final class Lineage {
             }
             ObjectNode meta = (ObjectNode) Json.read(r.metadata());
             TriggerRequest req = new TriggerRequest(payload == null ? Json.MAPPER.nullNode() : payload, meta, null,
-                    delayMs, null, r.priority(), r.concurrencyKey(), r.parentRunId());
+                    delayMs, null, r.priority(), r.concurrencyKey(), r.parentRunId(), r.traceparent());
             // The continuation first: when the run settles below, its parent sees the continuation open.
             Run next = store.triggerIn(c, job, List.of(req), new RunStore.Origin(null, null, r.id(), depth))
                     .runs().get(0);

@@ -25,10 +25,10 @@ public record Run(
         Integer timeoutSecs, UUID replayOf, UUID scheduleId,
         Instant createdAt, Instant startedAt, Instant finishedAt, UUID workflowRunId, String stepId,
         UUID parentRunId, UUID continuationOf, Integer lineageDepth, String waitsFor,
-        Long costMicrousd) {
+        Long costMicrousd, String traceparent) {
 
     /** Index of the {@code now()} column that lock queries select after {@link #COLUMNS}. */
-    public static final int NOW_INDEX = 39;
+    public static final int NOW_INDEX = 40;
 
     /** {@link #waitsFor} of a parent waiting, without a worker, for its children to settle. */
     public static final String WAITS_CHILDREN = "children";
@@ -46,7 +46,7 @@ public record Run(
         this(id, projectId, jobId, jobSlug, jobVersion, queue, execution, status, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
-                createdAt, startedAt, finishedAt, workflowRunId, stepId, null, null, null, null, null);
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, null, null, null, null, null, null);
     }
 
     /** How many continuations lead to this run: 0 for a run that continues none. */
@@ -60,7 +60,7 @@ public record Run(
             + "error::text, idempotency_key, concurrency_key, worker_id, scheduled_at, next_retry_at, "
             + "lease_expires_at, deadline_at, expires_at, timeout_secs, replay_of, schedule_id, created_at, "
             + "started_at, finished_at, workflow_run_id, step_id, parent_run_id, continuation_of, lineage_depth, waits_for, "
-            + "cost_microusd";
+            + "cost_microusd, traceparent";
 
     public static Run map(ResultSet rs) throws SQLException {
         return new Run(
@@ -73,7 +73,7 @@ public record Run(
                 (Integer) rs.getObject(26), rs.getObject(27, UUID.class), rs.getObject(28, UUID.class),
                 ts(rs, 29), ts(rs, 30), ts(rs, 31), rs.getObject(32, UUID.class), rs.getString(33),
                 rs.getObject(34, UUID.class), rs.getObject(35, UUID.class), (Integer) rs.getObject(36),
-                rs.getString(37), (Long) rs.getObject(38));
+                rs.getString(37), (Long) rs.getObject(38), rs.getString(39));
     }
 
     private static Instant ts(ResultSet rs, int i) throws SQLException {
@@ -135,6 +135,7 @@ public record Run(
         g.writeStringField("continuation_of", continuationOf == null ? null : continuationOf.toString());
         g.writeNumberField("lineage_depth", depth());
         g.writeNumberField("cost_microusd", costMicrousd == null ? 0 : costMicrousd); // the usage recorded so far
+        g.writeStringField("traceparent", traceparent);
         g.writeEndObject();
     }
 
@@ -241,12 +242,21 @@ public record Run(
         buf[at + 1] = (char) ('0' + v % 10);
     }
 
+    /** The run with the W3C trace context it was triggered with. */
+    public Run withTraceparent(String tp) {
+        return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, status, admitted, limited, attempt,
+                maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
+                scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
+                createdAt, startedAt, finishedAt, workflowRunId, stepId, parentRunId, continuationOf, lineageDepth,
+                waitsFor, costMicrousd, tp);
+    }
+
     public Run withStatus(RunStatus s) {
         return new Run(id, projectId, jobId, jobSlug, jobVersion, queue, execution, s, admitted, limited, attempt,
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
                 createdAt, startedAt, finishedAt, workflowRunId, stepId, parentRunId, continuationOf, lineageDepth,
-                waitsFor, costMicrousd);
+                waitsFor, costMicrousd, traceparent);
     }
 
     // The moves a transition makes (Transitions), one per kind of change, each naming what it keeps
@@ -298,6 +308,6 @@ public record Run(
                 maxAttempts, priority, payload, metadata, result, error, idempotencyKey, concurrencyKey, workerId,
                 scheduledAt, nextRetryAt, leaseExpiresAt, deadlineAt, expiresAt, timeoutSecs, replayOf, scheduleId,
                 createdAt, startedAt, finishedAt, workflowRunId, stepId, parentRunId, continuationOf, lineageDepth,
-                waitsFor, costMicrousd);
+                waitsFor, costMicrousd, traceparent);
     }
 }

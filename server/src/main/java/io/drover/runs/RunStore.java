@@ -230,6 +230,30 @@ public final class RunStore {
     /** What happened to one report: ok with the run's new status, or the error that refused it. */
     public record Reported(UUID runId, boolean ok, String status, io.drover.errors.DomainException error) {}
 
+    private static final io.drover.store.Statement TRACEPARENTS = RunSql.SQL.statement("traceparents");
+
+    /** A run's trace context and job. */
+    public record Trace(String traceparent, String job) {}
+
+    /** The trace contexts of those of {@code ids} that carry one (for spans: read only while tracing is on). */
+    public Map<UUID, Trace> traceparents(UUID projectId, List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        return db.read(c -> {
+            try (var q = TRACEPARENTS.prepare(c)) {
+                q.set("project_id", projectId).setArray("ids", "uuid", ids.toArray());
+                Map<UUID, Trace> out = new java.util.HashMap<>();
+                try (var rs = q.query()) {
+                    while (rs.next()) {
+                        out.put(rs.getObject(1, UUID.class), new Trace(rs.getString(2), rs.getString(3)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
     /** Completes and fails many runs of one worker in one transaction (see {@link RunCompletions}). */
     public List<Reported> report(UUID projectId, String workerId, List<Report> reports) {
         return completions.report(projectId, workerId, reports);

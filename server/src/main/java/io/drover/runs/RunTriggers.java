@@ -48,6 +48,7 @@ final class RunTriggers {
         String[] concurrencyKeys = new String[n];
         UUID[] parents = new UUID[n];
         Set<UUID> parentIds = null;
+        String[] traceparents = null; // only when a run carries one: the insert itself stays as it was
         // Per run, only what differs between runs: the job's default metadata is written once for
         // the runs that add none (a deep copy and a writer per run before), and the ids' random bits
         // come from one SecureRandom call for the batch.
@@ -71,6 +72,12 @@ final class RunTriggers {
             parents[i] = r.parentRunId();
             if (parents[i] != null) {
                 (parentIds == null ? parentIds = new HashSet<>() : parentIds).add(parents[i]);
+            }
+            if (r.traceparent() != null) {
+                if (traceparents == null) {
+                    traceparents = new String[n];
+                }
+                traceparents[i] = r.traceparent();
             }
         }
         if (parentIds != null) {
@@ -103,6 +110,9 @@ final class RunTriggers {
                 concurrencyKeys, link == null ? new String[n] : link.stepIds().toArray(new String[0]), notify,
                 parents, origin.continuationOf(), origin.lineageDepth(),
                 spec.isRateLimited() ? spec.rateLimitKeys().toArray(new String[0]) : null), whole);
+        if (traceparents != null) {
+            inserted = withTraceparents(c, inserted, ids, traceparents);
+        }
         Map<String, Run> existing = new HashMap<>();
         if (inserted.size() < n) {
             List<String> missingKeys = new ArrayList<>();
@@ -158,6 +168,38 @@ final class RunTriggers {
                 .map(RunSql.Inserted::scheduledAt).min(Instant::compareTo).ifPresent(fx::delayed);
         return new RunStore.Triggered(runIds, runs, created);
     }
+
+    /**
+     * Writes the trace contexts of the runs just inserted (not of runs an idempotency key found),
+     * in the trigger's transaction, before any claimer can see them; one UPDATE, made only when a
+     * run of the trigger carries one, so that triggers without trace context cost nothing more.
+     */
+    private static Map<UUID, RunSql.Inserted> withTraceparents(Connection c, Map<UUID, RunSql.Inserted> inserted,
+            UUID[] ids, String[] traceparents) throws SQLException {
+        List<UUID> setIds = new ArrayList<>();
+        List<String> setTps = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (traceparents[i] != null && inserted.containsKey(ids[i])) {
+                setIds.add(ids[i]);
+                setTps.add(traceparents[i]);
+            }
+        }
+        if (setIds.isEmpty()) {
+            return inserted;
+        }
+        try (var q = SET_TRACEPARENTS.prepare(c)) {
+            q.setArray("ids", "uuid", setIds.toArray()).setArray("traceparents", "text", setTps.toArray()).update();
+        }
+        Map<UUID, RunSql.Inserted> out = new java.util.LinkedHashMap<>(inserted);
+        for (int i = 0; i < setIds.size(); i++) {
+            RunSql.Inserted row = out.get(setIds.get(i));
+            out.put(row.id(), new RunSql.Inserted(row.id(), row.status(), row.scheduledAt(),
+                    row.run() == null ? null : row.run().withTraceparent(setTps.get(i))));
+        }
+        return out;
+    }
+
+    private static final io.drover.store.Statement SET_TRACEPARENTS = RunSql.SQL.statement("set_traceparents");
 
     /** Replays a settled run: a dead-lettered run is queued again; a terminal one gets a new run. */
     RunStore.Replayed replay(UUID projectId, UUID runId, Job currentJob) {

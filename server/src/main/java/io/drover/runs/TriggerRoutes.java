@@ -26,10 +26,36 @@ public final class TriggerRoutes {
     public static final int MAX_BATCH = 1000;
     private final JobStore jobs;
     private final RunStore runs;
+    private io.drover.telemetry.Tracing tracing = io.drover.telemetry.Tracing.off();
 
     public TriggerRoutes(JobStore jobs, RunStore runs) {
         this.jobs = jobs;
         this.runs = runs;
+    }
+
+    /** drover.trigger spans for new runs that carry a traceparent (when tracing is on). */
+    public TriggerRoutes withTracing(io.drover.telemetry.Tracing t) {
+        this.tracing = t;
+        return this;
+    }
+
+    /**
+     * The request's {@code traceparent} header, the trace context of every run it triggers that
+     * names none in its body; one that is not a valid W3C traceparent is ignored (W3C Trace Context).
+     */
+    private static String traceparentHeader(Call c) {
+        String h = c.ctx().header("traceparent");
+        return h != null && TriggerRequest.validTraceparent(h.strip()) ? h.strip() : null;
+    }
+
+    private void spans(java.time.Instant started, RunStore.Triggered t) {
+        java.time.Instant now = java.time.Instant.now();
+        for (int i = 0; i < t.runs().size(); i++) {
+            Run r = t.runs().get(i);
+            if (t.created().get(i)) {
+                tracing.span("drover.trigger", r.traceparent(), started, now, r.id(), r.jobSlug());
+            }
+        }
     }
 
     public List<Route> routes() {
@@ -45,8 +71,13 @@ public final class TriggerRoutes {
 
     private Reply trigger(Call c) {
         Job job = job(c);
-        TriggerRequest req = TriggerRequest.parse(Input.body(c.body(), true));
+        TriggerRequest req = TriggerRequest.parse(Input.body(c.body(), true))
+                .withDefaultTraceparent(traceparentHeader(c));
+        java.time.Instant started = tracing.on() ? java.time.Instant.now() : null;
         RunStore.Triggered t = runs.trigger(job, List.of(req), RunStore.Origin.API);
+        if (started != null) {
+            spans(started, t);
+        }
         ObjectNode json = t.runs().get(0).toJson();
         return t.created().get(0) ? Reply.created(json) : Reply.ok(json);
     }
@@ -69,9 +100,10 @@ public final class TriggerRoutes {
             throw ApiError.invalid("runs", "must hold 1 to " + MAX_BATCH + " items, got " + list.size());
         }
         List<TriggerRequest> reqs = new ArrayList<>(list.size());
+        String header = traceparentHeader(c);
         for (int i = 0; i < list.size(); i++) {
             try {
-                reqs.add(TriggerRequest.parse(Input.body(list.get(i), false)));
+                reqs.add(TriggerRequest.parse(Input.body(list.get(i), false)).withDefaultTraceparent(header));
             } catch (ApiError e) {
                 Map<String, Object> details = new HashMap<>(e.details());
                 Object field = details.get("field");
@@ -80,8 +112,12 @@ public final class TriggerRoutes {
                 throw new ApiError(e.status(), e.code(), "runs[" + i + "]: " + e.getMessage(), details);
             }
         }
+        java.time.Instant started = tracing.on() && !idsOnly ? java.time.Instant.now() : null;
         RunStore.Triggered t = runs.trigger(job, reqs, RunStore.Origin.API,
                 idsOnly ? RunStore.Answer.IDS : RunStore.Answer.RUNS);
+        if (started != null) {
+            spans(started, t);
+        }
         if (!idsOnly) {
             return Reply.created(Run.dataJson(t.runs()));
         }

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 public final class WebhookRoutes {
     /** An event type or a filter: {@code *}, {@code run.completed}, {@code run.*}. */
-    static final Pattern EVENT_TYPE = Pattern.compile("\\*|[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*(\\.\\*)?");
+    public static final Pattern EVENT_TYPE = Pattern.compile("\\*|[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*(\\.\\*)?");
     static final Set<String> STATUSES = Set.of("pending", "succeeded", "dead");
     private static final Set<String> FIELDS = Set.of("url", "event_types", "description", "enabled");
     private final WebhookStore store;

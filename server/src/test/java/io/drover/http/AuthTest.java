@@ -48,6 +48,7 @@ class AuthTest {
     static String taskId;
     static String commandId;
     static String batchId;
+    static String drainId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -99,6 +100,8 @@ class AuthTest {
         // a batch that matched nothing: done at once, nothing changes in the background
         batchId = admin.post("/v1/runs/cancel", Map.of("filter", Map.of("status", "dead_letter"), "confirm_count", 0))
                 .json().get("batch_id").asText();
+        drainId = admin.post("/v1/log-drains", Map.of("url", "http://127.0.0.1:9/auth-drain", "enabled", false))
+                .json().get("id").asText();
     }
 
     private static void claim(String expected) {
@@ -299,6 +302,14 @@ class AuthTest {
         m.put("GET /v1/budgets", new Req("GET", "/v1/budgets", null));
         m.put("PUT /v1/budgets", new Req("PUT", "/v1/budgets", Map.of("per_run_microusd", 1_000_000_000,
                 "action", "notify")));
+        String drain = "/v1/log-drains/" + drainId;
+        m.put("POST /v1/log-drains", new Req("POST", "/v1/log-drains", Map.of("url", "http://127.0.0.1:9/drain",
+                "enabled", false)));
+        m.put("GET /v1/log-drains", new Req("GET", "/v1/log-drains", null));
+        m.put("GET /v1/log-drains/{id}", new Req("GET", drain, null));
+        m.put("PATCH /v1/log-drains/{id}", new Req("PATCH", drain, Map.of("enabled", false)));
+        m.put("DELETE /v1/log-drains/{id}", new Req("DELETE", drain, null));
+        m.put("GET /v1/log-drains/{id}/batches", new Req("GET", drain + "/batches?status=dead", null));
         return m;
     }
 

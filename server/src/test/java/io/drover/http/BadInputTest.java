@@ -65,6 +65,7 @@ class BadInputTest {
     static String failedTask;
     static String startedTask;
     static String finishedCommand;
+    static String drainId;
 
     @BeforeAll
     static void start() {
@@ -131,6 +132,8 @@ class BadInputTest {
         finishedCommand = api.post("/v1/tasks/" + failedTask + "/retry", Map.of()).json().get("id").asText();
         assertThat(asAgent.post("/v1/agent/commands/" + finishedCommand + "/result", Map.of("ok", true)).status())
                 .isEqualTo(200);
+        drainId = api.post("/v1/log-drains", Map.of("url", "http://127.0.0.1:9/fx-drain", "enabled", false)).json()
+                .get("id").asText();
     }
 
     private static String trigger(Map<String, Object> body) {
@@ -600,6 +603,7 @@ class BadInputTest {
         agentCases(t);
         rateLimitAndBatchCases(t);
         usageCases(t);
+        drainCases(t);
         return t;
     }
 
@@ -1035,6 +1039,54 @@ class BadInputTest {
                     bad("unknown field", "/v1/webhook-deliveries/" + UNKNOWN + "/replay", obj("now", true), 422,
                             "unknown_field", "now");
                 }));
+    }
+
+    private void drainCases(Map<String, RouteCases> t) {
+        String d = "/v1/log-drains/" + drainId;
+        t.put("POST /v1/log-drains", route("POST", "/v1/log-drains", () -> {
+            String p = "/v1/log-drains";
+            raw("empty body", p, "", 400, "invalid_body", null);
+            bad("url missing", p, obj("event_types", List.of("run.*")), 422, "validation_failed", "url");
+            bad("url a number", p, obj("url", 5), 400, "invalid_type", "url");
+            bad("url not http", p, obj("url", "ftp://example.com/x"), 422, "validation_failed", "url");
+            bad("url private", p, obj("url", "http://10.0.0.1/x"), 422, "validation_failed", "url");
+            bad("url metadata", p, obj("url", "http://169.254.169.254/"), 422, "validation_failed", "url");
+            bad("event_types a string", p, obj("url", "http://127.0.0.1:9/x", "event_types", "run.*"), 400,
+                    "invalid_type", "event_types");
+            bad("event type not a type", p, obj("url", "http://127.0.0.1:9/x", "event_types", List.of("Run!")), 422,
+                    "validation_failed", "event_types");
+            bad("format not ndjson", p, obj("url", "http://127.0.0.1:9/x", "format", "csv"), 422,
+                    "validation_failed", "format");
+            bad("format a number", p, obj("url", "http://127.0.0.1:9/x", "format", 1), 400, "invalid_type",
+                    "format");
+            bad("enabled a string", p, obj("url", "http://127.0.0.1:9/x", "enabled", "yes"), 400, "invalid_type",
+                    "enabled");
+            bad("unknown field", p, obj("url", "http://127.0.0.1:9/x", "secret", "whsec_x"), 422, "unknown_field",
+                    "secret");
+        }));
+        t.put("GET /v1/log-drains", route("GET", "/v1/log-drains", () -> listParams("/v1/log-drains")));
+        t.put("GET /v1/log-drains/{id}", route("GET", d, () -> unknownDrains("", null)));
+        t.put("PATCH /v1/log-drains/{id}", route("PATCH", d, () -> {
+            unknownDrains("", obj("enabled", true));
+            bad("enabled missing", d, obj(), 422, "validation_failed", "enabled");
+            bad("enabled a number", d, obj("enabled", 1), 400, "invalid_type", "enabled");
+            bad("url is not changed here", d, obj("url", "http://127.0.0.1:9/y"), 422, "unknown_field", "url");
+        }));
+        t.put("DELETE /v1/log-drains/{id}", route("DELETE", d, () -> unknownDrains("", null)));
+        t.put("GET /v1/log-drains/{id}/batches", route("GET", d + "/batches", () -> {
+            unknownDrains("/batches", null);
+            listParams(d + "/batches");
+            bad("unknown status", d + "/batches?status=pending", null, 400, "invalid_parameter", null);
+        }));
+    }
+
+    /** Unknown drains: a random UUIDv7 and strings that are not UUIDs. */
+    private void unknownDrains(String suffix, Object body) {
+        bad("unknown drain id (UUIDv7)", "/v1/log-drains/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        for (String id : NOT_IDS) {
+            bad("drain id '" + (id.length() > 20 ? id.substring(0, 20) + "..." : id) + "'",
+                    "/v1/log-drains/" + id + suffix, body, 404, "not_found", null);
+        }
     }
 
     /** Unknown webhooks: a random UUIDv7 and strings that are not UUIDs. */

@@ -22,7 +22,8 @@ class RunJsonTest {
                 t, full ? t.plusMillis(1) : null, full ? t.plusSeconds(30) : null, full ? t.plusSeconds(60) : null,
                 full ? t.plusSeconds(90) : null, full ? 60 : null, full ? UUID.randomUUID() : null,
                 full ? UUID.randomUUID() : null, t, full ? t.plusNanos(1) : null, full ? t.plusSeconds(2) : null,
-                full ? UUID.randomUUID() : null, full ? "step \"a\"" : null, null, null, null, null, full ? 1234L : null);
+                full ? UUID.randomUUID() : null, full ? "step \"a\"" : null, null, null, null, null, full ? 1234L : null,
+                full ? "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" : null);
     }
 
     @Test
