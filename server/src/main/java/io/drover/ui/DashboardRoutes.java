@@ -66,7 +66,6 @@ public final class DashboardRoutes {
     /** Registers everything on the HTTP server (HttpApi calls this before the API's routes). */
     public void register(JavalinConfig config) {
         config.routes.addHttpHandler(HandlerType.GET, "/", ctx -> ctx.redirect("/ui/"));
-        config.routes.addHttpHandler(HandlerType.GET, "/ui", ctx -> ctx.redirect("/ui/"));
         config.routes.addHttpHandler(HandlerType.GET, "/ui/static/{file}", this::serveStatic);
         config.routes.addHttpHandler(HandlerType.GET, "/ui/login", ctx -> loginPage(ctx, null, 200));
         config.routes.addHttpHandler(HandlerType.POST, "/ui/login", this::signIn);
