@@ -284,7 +284,10 @@ public final class DroverServer implements AutoCloseable {
         }
         // The dashboard under /ui/ (its pages read the same stores; sign-in is the API's session code).
         dashboard = io.drover.ui.Dashboard.wire(db, keys, clock, identity,
-                new io.drover.ui.Dashboard.Stores(db, runs, jobs));
+                new io.drover.ui.Dashboard.Stores(db, runs, jobs, workflows,
+                        new io.drover.workflows.WorkflowRuns(db, workflows, engine), approvalService, webhooks,
+                        endpointHealth, identity.auditStore(), new io.drover.identity.ApiKeyAdmin(db, apiKeys,
+                                identity.audit(), clock)));
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
                         config.rateLimitBurst(), clock), new HttpMetrics(registry), dashboard.routes()::register)

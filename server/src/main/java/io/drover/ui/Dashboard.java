@@ -28,7 +28,10 @@ public final class Dashboard {
     private final FirstOwner firstOwner;
 
     /** The stores the pages read. */
-    public record Stores(Db db, RunStore runs, JobStore jobs) {}
+    public record Stores(Db db, RunStore runs, JobStore jobs, io.drover.workflows.WorkflowStore workflows,
+            io.drover.workflows.WorkflowRuns workflowRuns, io.drover.events.ApprovalService approvals,
+            io.drover.webhooks.WebhookStore webhooks, io.drover.endpoints.EndpointHealth endpoints,
+            io.drover.audit.AuditStore audit, io.drover.identity.ApiKeyAdmin apiKeys) {}
 
     private Dashboard(DashboardRoutes routes, FirstOwner firstOwner) {
         this.routes = routes;
@@ -45,7 +48,14 @@ public final class Dashboard {
         DashboardRoutes routes = new DashboardRoutes(identity.authenticator(), login, sessions, users,
                 new Projects(db), firstOwner)
                 .add(new OverviewPage(db, stores.runs(), clock).routes())
-                .add(new RunPages(stores.runs(), stores.jobs(), identity.outlets()).routes());
+                .add(new RunPages(stores.runs(), stores.jobs(), identity.outlets()).routes())
+                .add(new JobPages(stores.jobs(), clock).routes())
+                .add(new WorkflowPages(stores.workflows(), stores.workflowRuns()).routes())
+                .add(new ApprovalsPage(stores.approvals()).routes())
+                .add(new WebhookPages(stores.webhooks()).routes())
+                .add(new EndpointsPage(stores.endpoints()).routes())
+                .add(new AuditPage(stores.audit()).routes())
+                .add(new SettingsPage(new io.drover.identity.Members(db), stores.apiKeys()).routes());
         return new Dashboard(routes, firstOwner);
     }
 

@@ -72,8 +72,7 @@ public final class DashboardRoutes {
         config.routes.addHttpHandler(HandlerType.POST, "/ui/logout", this::signOut);
         config.routes.addHttpHandler(HandlerType.GET, "/ui/setup", this::setupPage);
         config.routes.addHttpHandler(HandlerType.POST, "/ui/setup", this::setup);
-        List<Frame.NavItem> nav = routes.stream().filter(r -> r.nav() != null)
-                .map(r -> new Frame.NavItem(r.nav(), r.path())).toList();
+        List<UiRoute> nav = routes.stream().filter(r -> r.nav() != null).toList();
         for (UiRoute r : routes) {
             config.routes.addHttpHandler(r.method().equals("GET") ? HandlerType.GET : HandlerType.POST, r.path(),
                     ctx -> serve(ctx, r, nav));
@@ -82,7 +81,7 @@ public final class DashboardRoutes {
                 "There is no page " + ctx.path() + "."));
     }
 
-    private void serve(Context ctx, UiRoute r, List<Frame.NavItem> nav) {
+    private void serve(Context ctx, UiRoute r, List<UiRoute> pages) {
         noStore(ctx);
         Principal p;
         try {
@@ -99,8 +98,14 @@ public final class DashboardRoutes {
             errorPage(ctx, a.status(), a.code(), a.getMessage());
             return;
         }
+        // the menu holds the pages this caller's role may open
+        List<Frame.NavItem> nav = pages.stream().filter(n -> p.role() != null && p.role().atLeast(n.role()))
+                .map(n -> new Frame.NavItem(n.nav(), n.path())).toList();
         String current = nav.stream().filter(n -> ctx.path().startsWith(n.href()) && !n.href().equals("/ui/")
                 || n.href().equals(ctx.path())).map(Frame.NavItem::label).findFirst().orElse(null);
+        if (ctx.path().startsWith("/ui/workflow-runs/")) {
+            current = "Workflows";
+        }
         Frame frame = new Frame(null, current, who(p), p.role() == null ? null : p.role().db(), projectName(p),
                 csrf(ctx), nav, null);
         UiCall call = new UiCall(ctx, p, frame);
