@@ -388,6 +388,11 @@ public final class DroverServer implements AutoCloseable {
         return http.routes();
     }
 
+    /** The dashboard (tests list its routes). */
+    public io.drover.ui.Dashboard dashboard() {
+        return dashboard;
+    }
+
     /** The first owner's one-time setup link this start printed (null when a user existed); tests follow it. */
     public String setupUrl() {
         return setupUrl;

@@ -14,7 +14,8 @@ final class StaticFiles {
     static final Map<String, String> TYPES = Map.of(
             "htmx.min.js", "text/javascript; charset=utf-8",
             "sse.js", "text/javascript; charset=utf-8",
-            "drover.css", "text/css; charset=utf-8");
+            "drover.css", "text/css; charset=utf-8",
+            "favicon.svg", "image/svg+xml");
     private final Map<String, byte[]> files = new HashMap<>();
 
     StaticFiles() {
