@@ -102,8 +102,11 @@ class DashboardBrowserTest {
         driver.get(server.baseUrl() + path);
     }
 
+    /** Waits for a condition; live swaps replace elements under it, so a stale element is tried again. */
     static WebDriverWait await() {
-        return new WebDriverWait(driver, Duration.ofSeconds(15));
+        WebDriverWait w = new WebDriverWait(driver, Duration.ofSeconds(15));
+        w.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return w;
     }
 
     static List<String> consoleErrors() {
