@@ -200,3 +200,25 @@ UPDATE login_failures SET locked_until = coalesce(CAST(:now AS timestamptz), now
 
 -- name: clear_login_failures
 DELETE FROM login_failures WHERE key = :key
+
+-- name: any_user
+-- Whether the server has any user at all (the first-owner setup link is printed only when not).
+SELECT EXISTS (SELECT 1 FROM users)
+
+-- name: prune_setup_tokens
+DELETE FROM setup_tokens WHERE expires_at <= coalesce(CAST(:now AS timestamptz), now())
+
+-- name: insert_setup_token
+INSERT INTO setup_tokens (id, token_hash, expires_at)
+VALUES (:id, :token_hash, coalesce(CAST(:now AS timestamptz), now()) + interval '24 hours')
+RETURNING expires_at
+
+-- name: lock_setup_tokens
+-- Serialises first-owner setups: two browsers using two links at once make one owner, not two.
+LOCK TABLE setup_tokens IN SHARE ROW EXCLUSIVE MODE
+
+-- name: live_setup_token
+SELECT id FROM setup_tokens WHERE token_hash = :token_hash AND expires_at > coalesce(CAST(:now AS timestamptz), now())
+
+-- name: delete_setup_tokens
+DELETE FROM setup_tokens

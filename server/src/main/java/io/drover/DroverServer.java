@@ -83,6 +83,9 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.eventlog.EventReader eventReader;
     private io.drover.outbound.OutboundGuard outbound;
     private HttpApi http;
+    private io.drover.ui.Dashboard dashboard;
+    /** The first owner's one-time link printed at start, or null when a user existed. */
+    private String setupUrl;
     private io.drover.eventlog.EventLog eventLog;
     private io.drover.eventlog.FenceWriter fences;
     private io.drover.eventlog.EventStream stream;
@@ -346,13 +349,22 @@ public final class DroverServer implements AutoCloseable {
             webhookFanout.start();
         }
         logDrains.start();
+        // The dashboard under /ui/ (its pages read the same stores; sign-in is the API's session code).
+        dashboard = io.drover.ui.Dashboard.wire(db, keys, clock, identity,
+                new io.drover.ui.Dashboard.Stores(db, runs, jobs, workflows,
+                        new io.drover.workflows.WorkflowRuns(db, workflows, engine), approvalService, webhooks,
+                        endpointHealth, identity.auditStore(), new io.drover.identity.ApiKeyAdmin(db, apiKeys,
+                                identity.audit(), clock)));
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
-                        config.rateLimitBurst(), clock), new HttpMetrics(registry)).start();
+                        config.rateLimitBurst(), clock), new HttpMetrics(registry), dashboard.routes()::register)
+                .start();
         ready = true;
         log.info("outbound requests may reach {}", outbound);
         log.info("drover {} node {} listening on port {} ({})", VERSION, nodeId, http.port(),
                 embedded != null ? "embedded PostgreSQL in " + config.dataDir().toAbsolutePath() : "external PostgreSQL");
+        setupUrl = dashboard.announceSetup("http://" + (config.bindHost().equals("0.0.0.0") ? "localhost"
+                : config.bindHost()) + ":" + http.port());
     }
 
     public int port() {
@@ -473,6 +485,16 @@ public final class DroverServer implements AutoCloseable {
         return http.routes();
     }
 
+    /** The dashboard (tests list its routes). */
+    public io.drover.ui.Dashboard dashboard() {
+        return dashboard;
+    }
+
+    /** The first owner's one-time setup link this start printed (null when a user existed); tests follow it. */
+    public String setupUrl() {
+        return setupUrl;
+    }
+
     /** Graceful stop: no new requests, in-flight requests and pushes finish, services stop, database closes. */
     @Override
     public void close() {
@@ -531,8 +553,8 @@ public final class DroverServer implements AutoCloseable {
     }
 
     /** A JDBC URL with credentials, from either accepted form of DROVER_DATABASE_URL. */
-    record Jdbc(String url, String user, String password) {
-        static Jdbc parse(String value) {
+    public record Jdbc(String url, String user, String password) {
+        public static Jdbc parse(String value) {
             if (value.startsWith("jdbc:")) {
                 return new Jdbc(value, null, null);
             }

@@ -51,6 +51,16 @@ public final class HttpApi {
     /** @param observer hears of every answered request, with its route template (HTTP metrics) */
     public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port,
             long idleTimeoutMs, RateLimiter limiter, RequestObserver observer) {
+        this(routes, keys, maxBodyBytes, host, port, idleTimeoutMs, limiter, observer, config -> { });
+    }
+
+    /**
+     * @param pages registers what is served besides the API's routes (the dashboard under /ui/, which
+     *     answers HTML and redirects instead of the API's JSON errors)
+     */
+    public HttpApi(List<Route> routes, Authenticator keys, long maxBodyBytes, String host, int port,
+            long idleTimeoutMs, RateLimiter limiter, RequestObserver observer,
+            java.util.function.Consumer<io.javalin.config.JavalinConfig> pages) {
         this.routes = List.copyOf(routes);
         this.maxBodyBytes = maxBodyBytes;
         this.app = Javalin.create(config -> {
@@ -77,6 +87,7 @@ public final class HttpApi {
                     java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
             // A known path with another method is a 405 (with Allow, below), not a 404.
             config.http.prefer405over404 = true;
+            pages.accept(config);
             for (Route r : this.routes) {
                 config.routes.addHttpHandler(handlerType(r.method()), r.path(), ctx -> {
                     ctx.req().setAttribute(ROUTE_ATTRIBUTE, r.path());

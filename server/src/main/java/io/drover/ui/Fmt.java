@@ -1,0 +1,61 @@
+package io.drover.ui;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.http.Json;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** Small formatting helpers the templates call. Times are shown in UTC, to the second. */
+public final class Fmt {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+            .withZone(ZoneOffset.UTC);
+
+    private Fmt() {}
+
+    public static String time(Instant t) {
+        return t == null ? "" : TIME.format(t);
+    }
+
+    /** An ISO instant for a {@code <time datetime>} attribute. */
+    public static String iso(Instant t) {
+        return t == null ? "" : t.toString();
+    }
+
+    /** A JSON value indented for a {@code <pre>}, or empty for null. */
+    public static String json(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) {
+            return "";
+        }
+        try {
+            return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return n.toString();
+        }
+    }
+
+    public static String text(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        return v == null || v.isNull() ? "" : v.isTextual() ? v.textValue() : v.toString();
+    }
+
+    public static String q(String s) {
+        return URLEncoder.encode(s == null ? "" : s, StandardCharsets.UTF_8);
+    }
+
+    /** The first 8 characters of an id, as the lists show it. */
+    public static String shortId(Object id) {
+        String s = String.valueOf(id);
+        return s.length() > 8 ? s.substring(s.length() - 8) : s;
+    }
+
+    /** A bar's width in percent of {@code max} (at least 1 for a non-zero value). */
+    public static int pct(long value, long max) {
+        if (max <= 0 || value <= 0) {
+            return 0;
+        }
+        return (int) Math.max(1, Math.min(100, value * 100 / max));
+    }
+}
