@@ -50,6 +50,11 @@ public class DroverProperties {
         private Duration claimWait = Duration.ofSeconds(10);
         /** How long each run stays this worker's without a heartbeat. */
         private Duration lease = Duration.ofSeconds(30);
+        /**
+         * Whether a running worker keeps the JVM alive (its threads are daemons), so that an
+         * application without a web server goes on processing runs until it is stopped.
+         */
+        private boolean keepAlive = true;
 
         public boolean isEnabled() { return enabled; }
         public void setEnabled(boolean enabled) { this.enabled = enabled; }
@@ -64,6 +69,8 @@ public class DroverProperties {
         public Duration getClaimWait() { return claimWait; }
         public void setClaimWait(Duration claimWait) { this.claimWait = claimWait; }
         public Duration getLease() { return lease; }
+        public boolean isKeepAlive() { return keepAlive; }
+        public void setKeepAlive(boolean keepAlive) { this.keepAlive = keepAlive; }
         public void setLease(Duration lease) { this.lease = lease; }
     }
 

@@ -37,6 +37,7 @@ public class DroverWorkerLifecycle implements SmartLifecycle {
     private final List<JobSpec> specs;
     private final List<WorkerListener> listeners;
     private volatile Worker worker;
+    private volatile java.util.concurrent.CountDownLatch keepAlive;
     private volatile boolean running;
 
     public DroverWorkerLifecycle(DroverClient client, DroverProperties properties, DroverJobMethods methods,
@@ -63,6 +64,19 @@ public class DroverWorkerLifecycle implements SmartLifecycle {
         if (properties.getWorker().isEnabled() && !methods.all().isEmpty()) {
             worker = buildWorker();
             worker.start();
+            if (properties.getWorker().isKeepAlive()) {
+                java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
+                keepAlive = latch;
+                Thread t = new Thread(() -> {
+                    try {
+                        latch.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "drover-keep-alive");
+                t.setDaemon(false);
+                t.start();
+            }
             LOG.info("Drover worker {} started for jobs {} on queues {}", worker.workerId(), slugs(),
                     worker.config().queues());
         }
@@ -140,6 +154,10 @@ public class DroverWorkerLifecycle implements SmartLifecycle {
         if (w != null) {
             w.close();
             LOG.info("Drover worker {} stopped", w.workerId());
+        }
+        java.util.concurrent.CountDownLatch latch = keepAlive;
+        if (latch != null) {
+            latch.countDown();
         }
         running = false;
     }
