@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
  * Every definition and reference is checked first; an unchanged one makes no new version.
  */
 @Command(name = "apply", mixinStandardHelpOptions = true,
-        description = {"Create or update jobs (kind: job) and workflows (kind: workflow, the default) from YAML",
-            "or JSON files: one definition, a list, or several YAML documents. Jobs go first, then workflows.",
+        description = {"Create or update jobs and workflows from YAML or JSON files.",
+            "A file holds one definition, a list, or several YAML documents; each is a job (kind: job) or a",
+            "workflow (kind: workflow, the default). Jobs go first, then workflows.",
             "Unchanged definitions are left alone; a job's fields that a file leaves out keep their values.",
             "References to unknown jobs or workflows stop the apply before anything is written.",
             "What apply creates is tagged drover-apply; --prune deletes those that the files no longer name.",

@@ -35,6 +35,11 @@ public abstract class ClientCommand implements Callable<Integer> {
      */
     protected abstract void run(DroverClient client, Output out);
 
+    /** @return the API key in use (for requests the client does not make itself, such as the event stream) */
+    protected String apiKey() {
+        return options.apiKey(env());
+    }
+
     /** Ends a successful command with another code than 0 (as {@code diff} does when there are changes). */
     protected void exitWith(int code) {
         exitCode = code;

@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 
 /** {@code drover diff -f}: what {@code drover apply -f} would change, without changing anything. */
 @Command(name = "diff", mixinStandardHelpOptions = true,
-        description = {"Show what `drover apply -f` would change: new jobs and workflows, changed fields and steps,",
-            "and with --prune what it would delete. Checks the workflows' references (unknown jobs or",
+        description = {"Show what `drover apply -f` would change, without changing anything.",
+            "Lists new jobs and workflows, changed fields and steps, and with --prune what it would delete. Checks the workflows' references (unknown jobs or",
             "workflows) as the server will. Exits 0 when nothing would change and 1 when something would."},
         footer = ExitCodes.FOOTER)
 final class DiffCommand extends ClientCommand {
