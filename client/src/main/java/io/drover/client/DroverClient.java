@@ -24,6 +24,7 @@ public final class DroverClient implements AutoCloseable {
 
     private final HttpClient http;
     private final ObjectMapper mapper;
+    private final ObjectMapper payloadMapper;
     private final HttpApi api;
     private final PlainHttp plain;
     private final String baseUrl;
@@ -31,6 +32,7 @@ public final class DroverClient implements AutoCloseable {
     private DroverClient(Builder builder) {
         this.baseUrl = builder.baseUrl.replaceAll("/+$", "");
         this.mapper = DroverJson.newMapper();
+        this.payloadMapper = builder.payloadMapper != null ? builder.payloadMapper : mapper;
         // http:// goes over PlainHttp (blocking HTTP/1.1 on the caller's thread); https:// and anything
         // else over the JDK client, which does TLS. Only the one in use is made: the JDK client starts
         // a selector thread of its own.
@@ -69,6 +71,32 @@ public final class DroverClient implements AutoCloseable {
     }
 
     /**
+     * @return the mapper that maps payloads, results and workflow inputs and outputs to and from
+     *     Java types: the one given to {@link Builder#payloadMapper}, else {@link #mapper()}
+     */
+    public ObjectMapper payloadMapper() {
+        return payloadMapper;
+    }
+
+    /**
+     * Maps a JSON value (a run's result, a workflow run's output) to a Java type with
+     * {@link #payloadMapper()}; null stays null.
+     *
+     * @throws DroverException when the value does not fit the type
+     */
+    public <T> T convert(JsonNode value, Class<T> type) {
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            return null;
+        }
+        try {
+            return payloadMapper.treeToValue(value, type);
+        } catch (Exception e) {
+            throw new DroverException("cannot map " + value.getNodeType() + " to " + type.getName() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Sends any request. The body may be null, a JsonNode, a Map or a record (written in
      * snake_case); the path is relative to the base URL and may carry a query string.
      *
@@ -100,6 +128,47 @@ public final class DroverClient implements AutoCloseable {
         return api.read(send("PATCH", "/v1/jobs/" + seg(idOrSlug), Objects.requireNonNull(patch, "patch")), Job.class);
     }
 
+    /**
+     * Creates the job unless one with its slug exists; an existing job is left as it is.
+     *
+     * @return the job as the server has it now
+     */
+    public Job createJobIfAbsent(JobSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        try {
+            return getJob(spec.slug());
+        } catch (DroverApiException e) {
+            if (e.httpStatus() != 404) {
+                throw e;
+            }
+        }
+        try {
+            return createJob(spec);
+        } catch (DroverApiException e) {
+            if (e.httpStatus() != 409) {
+                throw e;
+            }
+            return getJob(spec.slug()); // created meanwhile by another process
+        }
+    }
+
+    /**
+     * Creates the job, or updates it when a field the spec sets differs from the server's (fields
+     * the spec leaves null are not compared, so values set elsewhere stay). An unchanged job gets no
+     * new version, so calling this at every start-up of every replica is cheap and safe.
+     *
+     * @return the job as the server has it now
+     */
+    public Job applyJob(JobSpec spec) {
+        Job current = createJobIfAbsent(spec);
+        JsonNode wanted = mapper.valueToTree(spec);
+        JsonNode have = mapper.valueToTree(current);
+        if (Paths.covers(have, wanted)) {
+            return current;
+        }
+        return updateJob(spec.slug(), spec);
+    }
+
     /** Deletes a job. */
     public void deleteJob(String idOrSlug) {
         send("DELETE", "/v1/jobs/" + seg(idOrSlug), null);
@@ -109,8 +178,65 @@ public final class DroverClient implements AutoCloseable {
 
     /** Triggers one run of a job; a repeated idempotency key returns the first run. */
     public Run trigger(String jobIdOrSlug, TriggerRequest request) {
-        Object body = request == null ? TriggerRequest.of(null) : request;
+        TriggerRequest body = request == null ? TriggerRequest.of(null) : request;
+        if (payloadMapper != mapper && body.payload() != null && !(body.payload() instanceof JsonNode)) {
+            body = new TriggerRequest(payloadMapper.valueToTree(body.payload()), body.metadata(),
+                    body.idempotencyKey(), body.delayMs(), body.scheduledAt(), body.priority(), body.concurrencyKey());
+        }
         return api.read(send("POST", "/v1/jobs/" + seg(jobIdOrSlug) + "/trigger", body), Run.class);
+    }
+
+    /**
+     * Waits until a run is over: terminal (completed, failed, canceled...) or dead-lettered. Polls
+     * the run, every 50 ms at first and up to every second.
+     *
+     * @return the run as it ended
+     * @throws DroverException when it is not over within {@code timeout}, or the wait is interrupted
+     */
+    public Run awaitRun(String runId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 50;
+        while (true) {
+            Run run = getRun(runId);
+            if (run.status() != null && (run.status().isTerminal() || run.status() == RunStatus.DEAD_LETTER)) {
+                return run;
+            }
+            pause = pauseUntil(deadline, pause, "run " + runId + " still " + run.status().wireName());
+        }
+    }
+
+    /**
+     * Triggers a run, waits for it to end, and maps its result to {@code resultType}.
+     *
+     * @throws DroverException when the run did not complete (its error is in the message) or not in time
+     */
+    public <T> T triggerAndAwait(String jobIdOrSlug, TriggerRequest request, Class<T> resultType, Duration timeout) {
+        Run run = awaitRun(trigger(jobIdOrSlug, request).id(), timeout);
+        if (run.status() != RunStatus.COMPLETED) {
+            throw new DroverException("run " + run.id() + " ended " + run.status().wireName()
+                    + (run.error() == null ? "" : ": " + run.error().type() + ": " + run.error().message()), null);
+        }
+        return convert(run.result(), resultType);
+    }
+
+    /** Sleeps before the next poll; throws once the deadline passed. */
+    static long pauseUntil(long deadlineNanos, long pauseMs, String what) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            throw new DroverException("timed out waiting: " + what, null);
+        }
+        try {
+            Thread.sleep(Math.min(pauseMs, Math.max(1, left / 1_000_000)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DroverException("interrupted while waiting: " + what, e);
+        }
+        return Math.min(1000, pauseMs * 2);
+    }
+
+    /** @return the client of workflows and their runs */
+    public Workflows workflows() {
+        return new Workflows(this, api);
     }
 
     /** Triggers up to 1000 runs of a job in one transaction, returning them in order. */
@@ -363,6 +489,7 @@ public final class DroverClient implements AutoCloseable {
         private String apiKey;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private ObjectMapper payloadMapper;
 
         private Builder() {
         }
@@ -388,6 +515,16 @@ public final class DroverClient implements AutoCloseable {
         /** Sets how long to wait for an answer; a claim adds its long-poll wait on top. */
         public Builder requestTimeout(Duration value) {
             requestTimeout = Objects.requireNonNull(value, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * Sets your own mapper for payloads, results and workflow inputs and outputs (typed
+         * handlers, {@link RunContext#payloadAs}, {@link DroverClient#convert}); the API's own
+         * fields are still read and written with Drover's mapper (snake_case). Default: Drover's.
+         */
+        public Builder payloadMapper(ObjectMapper value) {
+            payloadMapper = value;
             return this;
         }
 

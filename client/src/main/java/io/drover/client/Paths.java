@@ -1,6 +1,9 @@
 package io.drover.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URLEncoder;
+import java.util.Iterator;
+import java.util.Map;
 import java.nio.charset.StandardCharsets;
 import java.util.StringJoiner;
 
@@ -32,5 +35,35 @@ final class Paths {
             }
         }
         return joiner.toString();
+    }
+
+    /**
+     * Whether {@code have} already says everything {@code wanted} says: each field of an object in
+     * {@code wanted} is in {@code have} with a covered value (fields {@code wanted} lacks are not
+     * compared); arrays and scalars are equal, numbers by value.
+     */
+    static boolean covers(JsonNode have, JsonNode wanted) {
+        if (wanted == null || wanted.isNull() || wanted.isMissingNode()) {
+            return true;
+        }
+        if (have == null) {
+            return false;
+        }
+        if (wanted.isObject()) {
+            if (!have.isObject()) {
+                return false;
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = wanted.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (!covers(have.get(field.getKey()), field.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (wanted.isNumber() && have.isNumber()) {
+            return wanted.decimalValue().compareTo(have.decimalValue()) == 0;
+        }
+        return wanted.equals(have);
     }
 }

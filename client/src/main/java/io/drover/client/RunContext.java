@@ -42,7 +42,8 @@ public final class RunContext {
     }
 
     RunContext(Run run, String workerId, DroverClient client) {
-        this(run, workerId, client.mapper(), client);
+        // Payloads, checkpoints and children map to the application's types with its own mapper.
+        this(run, workerId, client.payloadMapper(), client);
     }
 
     private RunContext(Run run, String workerId, ObjectMapper mapper, DroverClient client) {

@@ -18,6 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
 final class RunExecutor {
 
     private final Map<String, RunHandler> handlers;
+    /** Per-job caps on handlers running at once (jobs without one are not counted); guarded by lock. */
+    private final Map<String, Integer> limits;
+    private final Map<String, Integer> running = new java.util.HashMap<>();
     private final DroverClient client;
     private final String workerId;
     private final InFlight inFlight;
@@ -30,7 +33,13 @@ final class RunExecutor {
 
     RunExecutor(Map<String, RunHandler> handlers, DroverClient client, String workerId, InFlight inFlight,
                 Semaphore slots, BatchCompleter completer, Notifier notifier) {
+        this(handlers, Map.of(), client, workerId, inFlight, slots, completer, notifier);
+    }
+
+    RunExecutor(Map<String, RunHandler> handlers, Map<String, Integer> limits, DroverClient client, String workerId,
+                InFlight inFlight, Semaphore slots, BatchCompleter completer, Notifier notifier) {
         this.handlers = handlers;
+        this.limits = Map.copyOf(limits);
         this.client = client;
         this.workerId = workerId;
         this.inFlight = inFlight;
@@ -66,7 +75,7 @@ final class RunExecutor {
             RunContext next;
             lock.lock();
             try {
-                next = buffer.poll();
+                next = limits.isEmpty() ? buffer.poll() : takeAllowed();
             } finally {
                 lock.unlock();
             }
@@ -75,7 +84,7 @@ final class RunExecutor {
                 // A run added while this thread held the place found no place; look once more.
                 lock.lock();
                 try {
-                    if (buffer.isEmpty()) {
+                    if (limits.isEmpty() ? buffer.isEmpty() : !hasAllowed()) {
                         return;
                     }
                 } finally {
@@ -85,6 +94,7 @@ final class RunExecutor {
             }
             if (!next.isExecuting()) {
                 // Lost (canceled, reaped) while it waited: the heartbeater already let it go.
+                unCount(next);
                 slots.release();
                 continue;
             }
@@ -94,10 +104,54 @@ final class RunExecutor {
         }
     }
 
+    /**
+     * The first buffered run whose job is under its cap (counted as running from here), or null.
+     * Runs of a job at its cap stay in the buffer, in order, for a later dispatch.
+     */
+    private RunContext takeAllowed() {
+        for (java.util.Iterator<RunContext> it = buffer.iterator(); it.hasNext(); ) {
+            RunContext ctx = it.next();
+            Integer limit = limits.get(ctx.jobSlug());
+            if (limit == null) {
+                it.remove();
+                return ctx;
+            }
+            int now = running.getOrDefault(ctx.jobSlug(), 0);
+            if (now < limit) {
+                running.put(ctx.jobSlug(), now + 1);
+                it.remove();
+                return ctx;
+            }
+        }
+        return null;
+    }
+
+    private boolean hasAllowed() {
+        for (RunContext ctx : buffer) {
+            Integer limit = limits.get(ctx.jobSlug());
+            if (limit == null || running.getOrDefault(ctx.jobSlug(), 0) < limit) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void unCount(RunContext ctx) {
+        if (limits.containsKey(ctx.jobSlug())) {
+            lock.lock();
+            try {
+                running.merge(ctx.jobSlug(), -1, Integer::sum);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     private void runHandler(RunContext ctx) {
         long start = System.nanoTime();
         Outcome outcome;
         try {
+            RunMdc.put(ctx);
             notifier.onRunStarted(ctx);
             outcome = invoke(ctx);
             if (outcome == null) {
@@ -119,7 +173,9 @@ final class RunExecutor {
             }
             notifier.onRunFinished(ctx, outcome, Duration.ofNanos(System.nanoTime() - start));
         } finally {
+            RunMdc.clear();
             ctx.bindThread(null);
+            unCount(ctx);
             slots.release();
             dispatch();
         }
@@ -141,7 +197,7 @@ final class RunExecutor {
             return Outcome.failure(ctx.runId(), ErrorInfo.from(e), !isNonRetryable(e));
         }
         try {
-            ObjectMapper mapper = client.mapper();
+            ObjectMapper mapper = client.payloadMapper();
             return Outcome.success(ctx.runId(), value instanceof JsonNode node ? node : mapper.valueToTree(value));
         } catch (IllegalArgumentException e) {
             // The same value would fail to serialize on every retry.

@@ -48,6 +48,11 @@ public final class Worker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
 
     Worker(DroverClient client, WorkerConfig config, Map<String, RunHandler> handlers, Notifier notifier) {
+        this(client, config, handlers, Map.of(), notifier);
+    }
+
+    Worker(DroverClient client, WorkerConfig config, Map<String, RunHandler> handlers, Map<String, Integer> limits,
+           Notifier notifier) {
         this.client = client;
         this.config = config;
         this.notifier = notifier;
@@ -55,7 +60,7 @@ public final class Worker implements AutoCloseable {
         this.completer = new BatchCompleter(batch -> client.completeBatch(config.workerId(), batch),
                 new CompletionCallback(), config.completionBatchSize(), config.completionLinger(),
                 config.completionRetries(), Duration.ofMillis(100), COMPLETION_SENDERS);
-        this.executor = new RunExecutor(handlers, client, config.workerId(), inFlight, slots, completer, notifier);
+        this.executor = new RunExecutor(handlers, limits, client, config.workerId(), inFlight, slots, completer, notifier);
         this.handledJobs = List.copyOf(new java.util.TreeSet<>(handlers.keySet()));
         this.claimLoop = new ClaimLoop(client, config, inFlight, executor, notifier, handledJobs);
         this.heartbeater = new Heartbeater(client, config, inFlight, notifier);

@@ -19,6 +19,7 @@ public final class WorkerBuilder {
 
     private DroverClient client;
     private final Map<String, RunHandler> handlers = new LinkedHashMap<>();
+    private final Map<String, Integer> handlerLimits = new LinkedHashMap<>();
     private final List<String> queues = new ArrayList<>();
     private String workerId;
     private int concurrency = 8;
@@ -58,6 +59,22 @@ public final class WorkerBuilder {
         Objects.requireNonNull(payloadType, "payloadType");
         Objects.requireNonNull(handler, "handler");
         return handler(jobSlug, (ctx, payload) -> handler.handle(ctx, ctx.payloadAs(payloadType)));
+    }
+
+    /**
+     * Registers the handler of one job slug that runs at most {@code maxConcurrent} runs of that
+     * job at once in this worker (within the worker's {@link #concurrency}). Runs of the job
+     * claimed beyond the cap wait in the worker's buffer, leased, while runs of other jobs start;
+     * for a cap across all workers, set the job's {@code max_concurrency} instead.
+     */
+    public WorkerBuilder handler(String jobSlug, int maxConcurrent, RunHandler handler) {
+        if (maxConcurrent < 1) {
+            throw new IllegalArgumentException("maxConcurrent of job '" + jobSlug + "' must be at least 1, got "
+                    + maxConcurrent);
+        }
+        handler(jobSlug, handler);
+        handlerLimits.put(jobSlug, maxConcurrent);
+        return this;
     }
 
     /** Adds a queue to take runs from; without any, the worker serves {@code default}. */
@@ -147,7 +164,7 @@ public final class WorkerBuilder {
                 claimWait, lease, interval,
                 completionBatchSize, completionLinger, completionRetries, shutdownTimeout, claimers,
                 cancelPollInterval);
-        return new Worker(client, config, Map.copyOf(handlers), new Notifier(listener));
+        return new Worker(client, config, Map.copyOf(handlers), Map.copyOf(handlerLimits), new Notifier(listener));
     }
 
     static String defaultWorkerId() {

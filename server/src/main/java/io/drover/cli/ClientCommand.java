@@ -24,6 +24,9 @@ public abstract class ClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The exit code of a command that did its work; see {@link #exitWith}. */
+    private int exitCode = ExitCodes.OK;
+
     /**
      * Does the command's work; failures are thrown, not printed.
      *
@@ -31,6 +34,16 @@ public abstract class ClientCommand implements Callable<Integer> {
      * @param out where answers go, as tables or JSON
      */
     protected abstract void run(DroverClient client, Output out);
+
+    /** @return the API key in use (for requests the client does not make itself, such as the event stream) */
+    protected String apiKey() {
+        return options.apiKey(env());
+    }
+
+    /** Ends a successful command with another code than 0 (as {@code diff} does when there are changes). */
+    protected void exitWith(int code) {
+        exitCode = code;
+    }
 
     @Override
     public final Integer call() {
@@ -45,7 +58,7 @@ public abstract class ClientCommand implements Callable<Integer> {
             try (DroverClient client = client(url, apiKey)) {
                 run(client, new Output(spec.commandLine().getOut(), err, client.mapper(), options.json));
             }
-            return ExitCodes.OK;
+            return exitCode;
         } catch (UsageError e) {
             err.println("drover: " + e.getMessage());
             return ExitCodes.USAGE;

@@ -13,10 +13,47 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads workflow definitions from YAML or JSON files: one definition, a list of them, or several
- * YAML documents separated by {@code ---}. JSON is read by the YAML parser too (it is YAML).
+ * Reads job and workflow definitions from YAML or JSON files: one definition, a list of them, or
+ * several YAML documents separated by {@code ---}. JSON is read by the YAML parser too (it is YAML).
+ * A definition's {@code kind} is {@code job} or {@code workflow} (the default); it is taken off the
+ * body that goes to the server.
  */
 final class DefinitionFiles {
+    static final String JOB = "job";
+    static final String WORKFLOW = "workflow";
+
+    /** One definition: its kind, slug, the body for the server, and the file it came from. */
+    record Definition(String kind, String slug, ObjectNode body, String file) {
+        String label() {
+            return kind + " " + slug;
+        }
+    }
+
+    /** Reads every definition of every file; a kind and slug named twice is a usage error. */
+    static List<Definition> definitions(List<String> files) {
+        List<Definition> out = new ArrayList<>();
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        for (String file : files) {
+            for (ObjectNode doc : read(List.of(file))) {
+                ObjectNode body = doc.deepCopy();
+                JsonNode kindNode = body.remove("kind");
+                String kind = kindNode == null || kindNode.isNull() ? WORKFLOW : kindNode.asText();
+                if (!kind.equals(JOB) && !kind.equals(WORKFLOW)) {
+                    throw new UsageError("-f " + file + ": kind must be job or workflow, got '" + kind + "' (slug "
+                            + body.path("slug").asText() + ").");
+                }
+                String slug = body.get("slug").asText();
+                String before = seen.putIfAbsent(kind + " " + slug, file);
+                if (before != null) {
+                    throw new UsageError("-f " + file + ": " + kind + " " + slug + " is defined twice (also in "
+                            + before + ").");
+                }
+                out.add(new Definition(kind, slug, body, file));
+            }
+        }
+        return out;
+    }
+
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -41,7 +78,7 @@ final class DefinitionFiles {
             }
         }
         if (out.isEmpty()) {
-            throw new UsageError("no workflow definitions found in " + files + ".");
+            throw new UsageError("no job or workflow definitions found in " + files + ".");
         }
         return out;
     }

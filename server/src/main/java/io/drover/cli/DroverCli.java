@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
         description = "Drover: jobs, runs, schedules and workflows on PostgreSQL.",
         subcommands = {ServerCommand.class, JobsCommand.class, TriggerCommand.class, RunsCommand.class,
                 KeysCommand.class, MembersCommand.class, AuditCommand.class, ApplyCommand.class, DiffCommand.class,
-                EventsCommand.class, UsersCommand.class},
+                EventsCommand.class, UsersCommand.class, WorkflowsCommand.class},
         footer = ExitCodes.FOOTER)
 public final class DroverCli implements Runnable {
     private final Map<String, String> env;

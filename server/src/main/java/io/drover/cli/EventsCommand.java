@@ -34,8 +34,21 @@ public final class EventsCommand {
 
         @Override
         protected void run(DroverClient client, Output out) {
-            java.util.Map<String, String> env = spec.root().userObject() instanceof DroverCli cli ? cli.env()
-                    : System.getenv();
+            follow(client, out, apiKey(), types, after, count, null, e -> {
+                print(out, e);
+                return true;
+            });
+        }
+    }
+
+    /**
+     * Follows {@code GET /v1/stream}: hands each event to {@code onEvent}, which tells whether it
+     * counts towards {@code count} (null: no limit) or, by throwing {@link Stop}, ends the stream.
+     * Reconnects after the last event seen when the connection drops. {@code connected} (may be
+     * null) runs each time the stream is open, before its first event.
+     */
+    static void follow(DroverClient client, Output out, String apiKey, String types, String after, Long count,
+                       Runnable connected, java.util.function.Predicate<JsonNode> onEvent) {
             String last = after;
             long printed = 0;
             int failures = 0;
@@ -46,7 +59,7 @@ public final class EventsCommand {
                         q.append("?types=").append(URLEncoder.encode(types, StandardCharsets.UTF_8));
                     }
                     var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(client.baseUrl() + q))
-                            .header("Authorization", "Bearer " + options.apiKey(env))
+                            .header("Authorization", "Bearer " + apiKey)
                             .header("Accept", "text/event-stream").GET();
                     if (last != null) {
                         b.header("Last-Event-ID", last);
@@ -64,6 +77,9 @@ public final class EventsCommand {
                         failures = 0;
                         try (BufferedReader in = new BufferedReader(new InputStreamReader(answer.body(),
                                 StandardCharsets.UTF_8))) {
+                            if (connected != null) {
+                                connected.run();
+                            }
                             String event = null;
                             String line;
                             while ((count == null || printed < count) && (line = in.readLine()) != null) {
@@ -75,15 +91,18 @@ public final class EventsCommand {
                                         out.hint("stream: " + data.path("error").path("message").asText()
                                                 + "; resuming");
                                     } else {
-                                        print(out, data);
                                         last = data.path("id").asText();
-                                        printed++;
+                                        if (onEvent.test(data)) {
+                                            printed++;
+                                        }
                                     }
                                 } else if (line.isEmpty()) {
                                     event = null;
                                 }
                             }
                         }
+                    } catch (Stop stop) {
+                        return;
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new DroverException("interrupted", e);
@@ -98,7 +117,14 @@ public final class EventsCommand {
             }
         }
 
-        private static void print(Output out, JsonNode e) {
+    /** Thrown by a follower's event handler to end the stream. */
+    static final class Stop extends RuntimeException {
+        Stop() {
+            super(null, null, false, false);
+        }
+    }
+
+        static void print(Output out, JsonNode e) {
             if (out.json()) {
                 out.line(e.toString());
                 return;
@@ -111,7 +137,7 @@ public final class EventsCommand {
             out.line(e.path("occurred_at").asText() + "  " + e.path("type").asText() + "  " + what.strip());
         }
 
-        private static void sleep(long ms) {
+        static void sleep(long ms) {
             try {
                 Thread.sleep(ms);
             } catch (InterruptedException e) {
@@ -119,5 +145,4 @@ public final class EventsCommand {
                 throw new DroverException("interrupted", e);
             }
         }
-    }
 }

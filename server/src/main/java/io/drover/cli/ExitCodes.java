@@ -9,6 +9,8 @@ public final class ExitCodes {
     public static final int OK = 0;
     /** The server answered with an error other than 404 (400, 401, 403, 409, 422, 5xx...). */
     public static final int SERVER_ERROR = 1;
+    /** {@code drover diff}: something would change (the same code, for scripts that treat any non-zero alike). */
+    public static final int CHANGES = 1;
     /** The command line was wrong: unknown or malformed flags, bad JSON, no API key. Nothing was sent. */
     public static final int USAGE = 2;
     /** No answer from the server: refused, reset or timed out. */
@@ -20,7 +22,8 @@ public final class ExitCodes {
     public static final String FOOTER = """
             %nExit codes:
               0  ok
-              1  the server answered an error (4xx/5xx except 404), shown on stderr
+              1  the server answered an error (4xx/5xx except 404), shown on stderr;
+                 for diff: something would change
               2  usage error (bad flags or JSON, missing API key); nothing was sent
               3  cannot reach the server (connection refused, reset or timed out)
               4  not found (HTTP 404)

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
             "Flags override --data, which overrides the file. Fields without a flag (retry, "
                 + "default_metadata, dead_letter...) go in the JSON."},
         footer = ExitCodes.FOOTER)
-final class JobCreateCommand extends ClientCommand {
+class JobCreateCommand extends ClientCommand {
     @Option(names = {"-f", "--file"}, paramLabel = "<file>", description = "Job JSON file; - reads stdin.")
     String file;
 

@@ -7,10 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code drover jobs}: lists, shows and creates job definitions. */
+/** {@code drover jobs}: lists, shows, creates, updates and deletes job definitions. */
 @Command(name = "jobs", mixinStandardHelpOptions = true,
-        description = "List, show and create jobs.",
-        subcommands = {JobsCommand.List.class, JobsCommand.Get.class, JobCreateCommand.class},
+        description = "List, show, create, update and delete jobs.",
+        subcommands = {JobsCommand.List.class, JobsCommand.Get.class, JobCreateCommand.class, JobUpdateCommand.class,
+            JobUpdateCommand.Delete.class},
         footer = ExitCodes.FOOTER)
 public final class JobsCommand {
 

@@ -12,9 +12,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code drover runs}: lists and inspects runs, and cancels or replays one. */
 @Command(name = "runs", mixinStandardHelpOptions = true,
-        description = "List, inspect, cancel and replay runs.",
+        description = "List, inspect, follow, cancel and replay runs.",
         subcommands = {RunsCommand.List.class, RunsCommand.Get.class, RunsCommand.Events.class,
-            RunsCommand.Cancel.class, RunsCommand.Replay.class},
+            RunsCommand.Tail.class, RunsCommand.Cancel.class, RunsCommand.Replay.class},
         footer = ExitCodes.FOOTER)
 public final class RunsCommand {
 
@@ -84,11 +84,67 @@ public final class RunsCommand {
         }
     }
 
+    /**
+     * {@code drover runs tail}: the run events of the stream ({@code GET /v1/stream?types=run.*}),
+     * of one run, of one job or all; with a run id it exits once that run has ended.
+     */
+    @Command(name = "tail", mixinStandardHelpOptions = true,
+            description = {"Print run events as they happen.",
+                "From the event stream, one line per event (with --json, one event JSON per line). With a run id,",
+                "only that run's, and exit once it has ended (at once if it already has); with --job, only that",
+                "job's. Reconnects when the connection drops; stop with Ctrl-C."},
+            footer = ExitCodes.FOOTER)
+    static final class Tail extends ClientCommand {
+        @Parameters(arity = "0..1", paramLabel = "<run-id>", description = "Follow this run only.")
+        String id;
+
+        @Option(names = "--job", paramLabel = "<slug>", description = "Only runs of this job.")
+        String job;
+
+        @Option(names = "--count", paramLabel = "<n>", description = "Exit after this many events.")
+        Long count;
+
+        @Override
+        protected void run(DroverClient client, Output out) {
+            // Checked each time the stream opens: a run that ended before (or while reconnecting) is reported
+            // from its state, since its last events may have gone by.
+            Runnable connected = id == null ? null : () -> {
+                JsonNode run = client.send("GET", path(id, ""), null);
+                if (over(run.path("status").asText())) {
+                    out.hint("Run " + id + " has ended: " + run.path("status").asText() + ".");
+                    throw new EventsCommand.Stop();
+                }
+                out.hint("Following run " + id + " (" + run.path("status").asText() + ").");
+            };
+            EventsCommand.follow(client, out, apiKey(), "run.*", null, count, connected, e -> {
+                JsonNode d = e.path("data");
+                if ((id != null && !id.equals(d.path("run_id").asText()))
+                        || (job != null && !job.equals(d.path("job_slug").asText()))) {
+                    return false;
+                }
+                EventsCommand.print(out, e);
+                if (id != null && over(d.path("to_status").asText())) {
+                    throw new EventsCommand.Stop();
+                }
+                return true;
+            });
+        }
+
+        private static boolean over(String status) {
+            return switch (status) {
+                case "completed", "failed", "timed_out", "crashed", "system_failed", "canceled", "expired",
+                        "dead_letter" -> true;
+                default -> false;
+            };
+        }
+    }
+
     /** {@code drover runs cancel}: cancels a run that has not finished, or every run a filter matches. */
     @Command(name = "cancel", mixinStandardHelpOptions = true,
-            description = {"Cancel a run (the server answers 409, exit 1, when it already finished),",
-                "or, with --job/--status/--queue/--created-after/--created-before instead of an id, every run they",
-                "match, in the background: without --yes it only prints how many runs that is."},
+            description = {"Cancel a run, or every run a filter matches.",
+                "With an id: that run (the server answers 409, exit 1, when it already finished). With",
+                "--job/--status/--queue/--created-after/--created-before instead of an id: every run they match,",
+                "in the background; without --yes it only prints how many runs that is."},
             footer = ExitCodes.FOOTER)
     static final class Cancel extends ClientCommand {
         @Parameters(paramLabel = "<id>", arity = "0..1", description = "The run id (or a filter instead).")

@@ -15,7 +15,7 @@ import java.util.Map;
  * and the two are compared field by field and step by step.
  */
 final class WorkflowDiff {
-    static final List<String> FIELDS = List.of("slug", "name", "description", "steps", "policy", "output");
+    static final List<String> FIELDS = List.of("slug", "name", "description", "steps", "policy", "output", "tags");
 
     final String slug;
     final ObjectNode wanted;
@@ -39,6 +39,10 @@ final class WorkflowDiff {
                 throw e;
             }
             current = null;
+        }
+        // What apply created keeps its mark (for --prune); a new workflow gets it.
+        if (current == null || JobDiff.marked(current)) {
+            JobDiff.mark(wanted);
         }
         WorkflowDiff d = new WorkflowDiff(slug, wanted, current);
         d.compare();

@@ -17,11 +17,12 @@ import java.util.Set;
  * immutable and, once stored as a version, never changes.
  */
 public record WorkflowSpec(String slug, String name, String description, List<StepSpec> steps, Policy policy,
-        JsonNode output) {
+        JsonNode output, List<String> tags) {
 
     /** The hard ceiling on steps per workflow, whatever the policy says. */
     public static final int MAX_STEPS = 1000;
-    static final Set<String> FIELDS = Set.of("slug", "name", "description", "steps", "policy", "output");
+    static final Set<String> FIELDS = Set.of("slug", "name", "description", "steps", "policy", "output",
+            "tags");
 
     /** Governance limits: direct dependents of one step, longest dependency chain, number of steps. */
     public record Policy(int maxFanOut, int maxDepth, int maxSteps) {
@@ -66,7 +67,9 @@ public record WorkflowSpec(String slug, String name, String description, List<St
             steps.add(StepSpec.parse(stepsNode.get(i), "steps[" + i + "]"));
         }
         WorkflowSpec spec = new WorkflowSpec(slug, in.string("name", slug, 200), in.string("description", null, 2000),
-                List.copyOf(steps), policy, in.get("output"));
+                List.copyOf(steps), policy, in.get("output"),
+                // Free-form, like a job's; `drover apply` marks what it creates with one (for --prune).
+                in.raw().hasNonNull("tags") ? List.copyOf(in.strings("tags", 50, 100)) : List.of());
         Graph.of(spec); // validates the shape; cached per version by the store
         return spec;
     }
@@ -81,6 +84,10 @@ public record WorkflowSpec(String slug, String name, String description, List<St
         n.set("policy", policy.toJson());
         if (output != null) {
             n.set("output", output);
+        }
+        if (!tags.isEmpty()) {
+            var t = n.putArray("tags");
+            tags.forEach(t::add);
         }
         return n;
     }
