@@ -15,15 +15,21 @@ import java.util.regex.Pattern;
 /**
  * One project's redaction rules: field names that hide their whole value (matched as
  * case-insensitive substrings, so {@code db_password} and {@code X-Api-Key} are caught) and value
- * patterns that hide only the match (card numbers by default, checked with Luhn so that ids and
- * timestamps survive). Applied wherever data leaves for a human or a log; workers and HTTP push
- * get the real values.
+ * patterns that hide only the match (card numbers by default: digit runs that stand alone and pass
+ * Luhn, so that ids and timestamps survive). Applied wherever data leaves for a human or a log;
+ * workers and HTTP push get the real values.
  */
 public final class Redactor {
     public static final String MASK = "[REDACTED]";
     public static final List<String> DEFAULT_KEYS = List.of("password", "passwd", "secret", "token",
             "authorization", "api_key", "apikey", "api-key", "cookie", "card_number", "cardnumber");
-    private static final Pattern CARD = Pattern.compile("(?<![\\d.])(?:\\d[ -]?){12,18}\\d(?![\\d.])");
+    /**
+     * A card number stands alone: no letter, digit, underscore, dot or dash right before or after it.
+     * Luhn alone does not keep ids intact: one digit run in ten passes it, and the hex of a UUID often
+     * holds such a run ({@code 01a25085-2460-7618-8ea3-...} has {@code 25085-2460-7618-8}), which was
+     * masked in the middle of the id (a webhook's {@code run_id} no longer named its run).
+     */
+    private static final Pattern CARD = Pattern.compile("(?<![\\w.-])(?:\\d[ -]?){12,18}\\d(?![\\w.-])");
     private static final Redactor DEFAULT = new Redactor(DEFAULT_KEYS, List.of());
 
     private final List<String> keys;
