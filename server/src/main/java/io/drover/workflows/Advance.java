@@ -173,7 +173,7 @@ public final class Advance {
             return;
         }
         if (runStatus != RunStatus.CANCELED && st.attempt() < s.maxAttempts()) {
-            starts.startJob(s, context(pathsOf(s), null), st.concurrencyKey(), st.attempt() + 1, s.retryDelayMs());
+            starts.startJob(s, context(pathsOf(s), null), st.concurrencyKey(), st.attempt() + 1, s.retryDelay(st.attempt()));
             return;
         }
         ObjectNode err = error("run_" + runStatus.db(), "run " + runId + " ended " + runStatus.db()

@@ -106,5 +106,14 @@ class RedactionTest {
         assertThat(jsonLine).contains("password=[REDACTED]").doesNotContain("hunter2");
         // ids and times survive: only Luhn-valid digit runs are cards
         assertThat(Redactor.defaults().redactText("run 1234567890123 at 2026-01-01")).contains("1234567890123");
+        // run ids survive even when their digit groups happen to form a Luhn-valid card number
+        for (String id : java.util.List.of("01a2508e-4111-1111-1111-1111abcdef01", "41111111-1111-7111-8111-abcdef012345",
+                "01a2508e-ab12-7111-4111-111111111111")) {
+            assertThat(Redactor.defaults().redactText("run " + id + " failed")).contains(id);
+            assertThat(Redactor.defaults().redact(com.fasterxml.jackson.databind.node.TextNode.valueOf(id)).asText())
+                    .isEqualTo(id);
+        }
+        assertThat(Redactor.defaults().redactText("card 4111-1111-1111-1111, exp 12/29")).doesNotContain("4111");
+        assertThat(Redactor.defaults().redactText("{\"n\":\"4111111111111111\"}")).doesNotContain("4111");
     }
 }

@@ -66,7 +66,10 @@ class RestartTest {
         }
 
         try (TestServer second = TestServer.startOn(url, Map.of())) {
-            assertThat(Snapshot.of(second.db()).diff(before)).as("every row as it was").isEmpty();
+            // A start with no user yet makes a new first-owner setup link: its token is shown once and
+            // stored hashed, so a restart cannot show the previous one (the dashboard, V25).
+            assertThat(Snapshot.of(second.db()).without("setup_tokens").diff(before.without("setup_tokens")))
+                    .as("every row as it was").isEmpty();
             Api api = new Api(second);
             assertThat(api.get("/v1/runs?job=keep").json().get("data")).hasSize(6);
             var claimed = api.post("/v1/worker/claim", Map.of("worker_id", "w-new", "queues", List.of("keepq"),

@@ -73,7 +73,7 @@ class RunListMigrationTest {
             assertThat(rows(s, "SELECT indexname FROM pg_indexes WHERE tablename = 'runs'"))
                     .doesNotContain("runs_project_list", "runs_job_list");
             assertThat(rows(s, "SELECT indexname FROM pg_indexes WHERE tablename = 'run_list' ORDER BY 1"))
-                    .containsExactly("run_list_job", "run_list_project");
+                    .containsExactly("run_list_job", "run_list_parent", "run_list_project"); // parent: V19
 
             // a node still on the previous version makes runs with its own INSERT: listed all the same,
             // also from a session with an empty search_path (as pg_restore has)
