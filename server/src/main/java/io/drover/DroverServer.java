@@ -354,7 +354,8 @@ public final class DroverServer implements AutoCloseable {
                 new io.drover.ui.Dashboard.Stores(db, runs, jobs, workflows,
                         new io.drover.workflows.WorkflowRuns(db, workflows, engine), approvalService, webhooks,
                         endpointHealth, identity.auditStore(), new io.drover.identity.ApiKeyAdmin(db, apiKeys,
-                                identity.audit(), clock)));
+                                identity.audit(), clock), agentStore, agentTasks, agentCommands,
+                        new io.drover.usage.UsageReader(db, budgets, clock)));
         http = new HttpApi(routes, identity.authenticator(), config.maxBodyBytes(), config.bindHost(), config.port(),
                 config.httpIdleTimeoutMs(), new io.drover.http.RateLimiter(config.rateLimitPerSec(),
                         config.rateLimitBurst(), clock), new HttpMetrics(registry), dashboard.routes()::register)

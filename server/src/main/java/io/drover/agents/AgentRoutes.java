@@ -25,9 +25,9 @@ import java.util.UUID;
  * {@code /v1/tasks} with retry and cancel (operators), and {@code /v1/commands/{id}}.
  */
 public final class AgentRoutes {
-    static final Set<String> STATES = Set.of(AgentState.ONLINE, AgentState.DEGRADED, AgentState.OFFLINE,
+    public static final Set<String> STATES = Set.of(AgentState.ONLINE, AgentState.DEGRADED, AgentState.OFFLINE,
             AgentState.UNKNOWN);
-    static final Set<String> TASK_STATES = Set.of("pending", "started", "succeeded", "failed", "cancelled",
+    public static final Set<String> TASK_STATES = Set.of("pending", "started", "succeeded", "failed", "cancelled",
             "retried", "lost");
     private static final int MAX_LABELS_BYTES = 8 * 1024;
 

@@ -30,8 +30,8 @@ public final class Commands {
     public static final long DEFAULT_TTL_MS = 300_000;
     /** Commands handed out per poll. */
     public static final int MAX_PER_POLL = 100;
-    static final Set<String> RETRYABLE = Set.of("succeeded", "failed", "cancelled", "retried", "lost");
-    static final Set<String> CANCELLABLE = Set.of("pending", "started");
+    public static final Set<String> RETRYABLE = Set.of("succeeded", "failed", "cancelled", "retried", "lost");
+    public static final Set<String> CANCELLABLE = Set.of("pending", "started");
 
     private final Db db;
     private final AuditLog audit;

@@ -31,7 +31,9 @@ public final class Dashboard {
     public record Stores(Db db, RunStore runs, JobStore jobs, io.drover.workflows.WorkflowStore workflows,
             io.drover.workflows.WorkflowRuns workflowRuns, io.drover.events.ApprovalService approvals,
             io.drover.webhooks.WebhookStore webhooks, io.drover.endpoints.EndpointHealth endpoints,
-            io.drover.audit.AuditStore audit, io.drover.identity.ApiKeyAdmin apiKeys) {}
+            io.drover.audit.AuditStore audit, io.drover.identity.ApiKeyAdmin apiKeys,
+            io.drover.agents.AgentStore agents, io.drover.agents.TaskStore tasks, io.drover.agents.Commands commands,
+            io.drover.usage.UsageReader usage) {}
 
     private Dashboard(DashboardRoutes routes, FirstOwner firstOwner) {
         this.routes = routes;
@@ -51,9 +53,11 @@ public final class Dashboard {
                 .add(new RunPages(stores.runs(), stores.jobs(), identity.outlets()).routes())
                 .add(new JobPages(stores.jobs(), clock).routes())
                 .add(new WorkflowPages(stores.workflows(), stores.workflowRuns()).routes())
+                .add(new AgentPages(stores.agents(), stores.tasks(), stores.commands()).routes())
                 .add(new ApprovalsPage(stores.approvals()).routes())
                 .add(new WebhookPages(stores.webhooks()).routes())
                 .add(new EndpointsPage(stores.endpoints()).routes())
+                .add(new UsagePage(stores.usage(), clock).routes())
                 .add(new AuditPage(stores.audit()).routes())
                 .add(new SettingsPage(new io.drover.identity.Members(db), stores.apiKeys()).routes());
         return new Dashboard(routes, firstOwner);

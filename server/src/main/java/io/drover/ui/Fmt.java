@@ -58,4 +58,33 @@ public final class Fmt {
         }
         return (int) Math.max(1, Math.min(100, value * 100 / max));
     }
+
+    /** The text values of a JSON array, comma-separated (an agent's engines); empty for anything else. */
+    public static String list(JsonNode n) {
+        if (n == null || !n.isArray()) {
+            return "";
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        n.forEach(v -> out.add(v.isTextual() ? v.textValue() : v.toString()));
+        return String.join(", ", out);
+    }
+
+    /** A rate of 0..1 as a percentage with one decimal, or empty when not reported. */
+    public static String rate(Double r) {
+        return r == null ? "" : String.format(java.util.Locale.ROOT, "%.1f%%", r * 100);
+    }
+
+    /** Micro-USD as dollars: at least two decimals, up to six (what a token costs). */
+    public static String usd(long microusd) {
+        java.math.BigDecimal d = java.math.BigDecimal.valueOf(microusd, 6).stripTrailingZeros();
+        if (d.scale() < 2) {
+            d = d.setScale(2);
+        }
+        return "$" + d.toPlainString();
+    }
+
+    /** A count with thousands separators. */
+    public static String num(long n) {
+        return String.format(java.util.Locale.ROOT, "%,d", n);
+    }
 }

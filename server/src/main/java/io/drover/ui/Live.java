@@ -30,4 +30,10 @@ public final class Live {
                 "workflow_step.waiting", "workflow_step.skipped", "approval.approved", "approval.rejected")
                 .stream().map(t -> "sse:" + t + " " + THROTTLE).collect(Collectors.joining(", "));
     }
+
+    /** The hx-trigger value of a region that follows agents' liveness ({@code agent.<state>} events). */
+    public static String agents() {
+        return List.of("agent.online", "agent.degraded", "agent.offline", "agent.unknown").stream()
+                .map(t -> "sse:" + t + " " + THROTTLE).collect(Collectors.joining(", "));
+    }
 }

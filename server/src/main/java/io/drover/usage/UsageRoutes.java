@@ -41,6 +41,7 @@ public final class UsageRoutes {
     private final Budgets budgets;
     private final InstantSource clock;
     private final io.drover.jobs.JobStore jobs;
+    private final UsageReader reader;
 
     public UsageRoutes(Db db, UsageStore usage, Pricing pricing, Budgets budgets, io.drover.jobs.JobStore jobs,
             InstantSource clock) {
@@ -50,6 +51,7 @@ public final class UsageRoutes {
         this.pricing = pricing;
         this.budgets = budgets;
         this.clock = clock;
+        this.reader = new UsageReader(db, budgets, clock);
     }
 
     public List<Route> routes() {
@@ -172,13 +174,12 @@ public final class UsageRoutes {
             return Json.object().putNull("per_run_microusd").putNull("daily_microusd").putNull("monthly_microusd")
                     .putNull("action").put("time_zone", (String) null);
         }
+        UsageReader.BudgetState state = reader.state(projectId, b.get());
         ObjectNode out = b.get().toJson();
-        var now = clock.instant();
-        var spent = db.read(conn -> budgets.spend(conn, projectId, b.get(), now));
-        out.put("daily_spent_microusd", spent.get("day"));
-        out.put("monthly_spent_microusd", spent.get("month"));
-        out.put("daily_resets_at", Budget.day(b.get().zone(), now).end().toString());
-        out.put("monthly_resets_at", Budget.month(b.get().zone(), now).end().toString());
+        out.put("daily_spent_microusd", state.dailySpent());
+        out.put("monthly_spent_microusd", state.monthlySpent());
+        out.put("daily_resets_at", state.dailyResetsAt().toString());
+        out.put("monthly_resets_at", state.monthlyResetsAt().toString());
         return out;
     }
 
@@ -248,12 +249,7 @@ public final class UsageRoutes {
     }
 
     private java.time.ZoneId zone(java.sql.Connection conn, UUID projectId) throws java.sql.SQLException {
-        try (var q = Pricing.SQL.prepare(conn, "project_zone")) {
-            q.set("project_id", projectId);
-            try (var rs = q.query()) {
-                return Budgets.zone(rs.next() ? rs.getString(1) : null);
-            }
-        }
+        return UsageReader.zone(conn, projectId);
     }
 
     private Reply usageReport(Call c) {
@@ -261,30 +257,20 @@ public final class UsageRoutes {
         Range r = range(c, java.time.Duration.ofDays(30));
         ObjectNode out = Json.object();
         var arr = out.putArray("data");
-        db.read(conn -> {
-            java.time.ZoneId zone = zone(conn, c.projectId());
-            try (var q = Pricing.SQL.prepare(conn, "usage_grouped")) {
-                q.set("group_by", groupBy).set("tz", zone.getId()).set("since", java.sql.Timestamp.from(r.since()))
-                        .set("until", java.sql.Timestamp.from(r.until())).set("project_id", c.projectId());
-                try (var rs = q.query()) {
-                    while (rs.next()) {
-                        ObjectNode n = arr.addObject();
-                        n.put("bucket", rs.getTimestamp(1).toInstant().toString());
-                        n.put("key", rs.getString(2));
-                        n.put("runs", rs.getLong(3));
-                        n.put("input_tokens", rs.getLong(4));
-                        n.put("output_tokens", rs.getLong(5));
-                        n.put("cached_input_tokens", rs.getLong(6));
-                        n.put("cost_microusd", rs.getLong(7));
-                        n.put("records", rs.getLong(8));
-                        if ("job".equals(groupBy)) {
-                            n.put("job_slug", rs.getString(9));
-                        }
-                    }
-                }
+        for (UsageReader.Row row : reader.grouped(c.projectId(), groupBy, r.since(), r.until())) {
+            ObjectNode n = arr.addObject();
+            n.put("bucket", row.bucket().toString());
+            n.put("key", row.key());
+            n.put("runs", row.runs());
+            n.put("input_tokens", row.inputTokens());
+            n.put("output_tokens", row.outputTokens());
+            n.put("cached_input_tokens", row.cachedInputTokens());
+            n.put("cost_microusd", row.costMicrousd());
+            n.put("records", row.records());
+            if ("job".equals(groupBy)) {
+                n.put("job_slug", row.jobSlug());
             }
-            return null;
-        });
+        }
         out.put("group_by", groupBy);
         out.put("since", r.since().toString());
         out.put("until", r.until().toString());

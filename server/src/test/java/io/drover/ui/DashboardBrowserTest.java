@@ -37,10 +37,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in a real browser: Debian's headless Chromium driven by Selenium through
- * chromedriver. Sign-in, the runs list and its filters, a run's page, cancel and replay, a live
- * update without reload, and every page without console errors. Run alone with
- * {@code mvn -pl server test -Dgroups=browser}; with {@code -Ddrover.screenshots=DIR} it also saves
- * screenshots of the main pages (docs/screenshots). Skipped, with a message, only where
+ * chromedriver. Sign-in, the runs list and its filters, a run's page, cancel and replay, live
+ * updates without reload (runs, a workflow run, the agents list), and every page without console
+ * errors. Run alone with {@code mvn -pl server test -Dgroups=browser}; with
+ * {@code -Ddrover.screenshots=DIR} it also saves screenshots of the main pages (docs/screenshots). Skipped, with a message, only where
  * chromedriver is not installed and this is not CI (CI installs it: .ci/run).
  */
 @Tag("browser")
@@ -53,6 +53,7 @@ class DashboardBrowserTest {
     static Api admin;
     static WebDriver driver;
     static Path profile;
+    static String agentId;
 
     @BeforeAll
     static void start() throws Exception {
@@ -270,6 +271,36 @@ class DashboardBrowserTest {
     }
 
     @Test
+    @Order(6)
+    void theAgentsListFollowsAnAgentComingOnlineWithoutReload() {
+        var made = admin.post("/v1/agents", Map.of("name", "browser-agent"));
+        assertThat(made.status()).as(made.text()).isEqualTo(201);
+        agentId = made.json().get("id").asText();
+        Api agent = new Api(server.baseUrl(), made.json().get("token").asText());
+        open("/ui/agents");
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        js.executeScript("window.droverNoReload = true;");
+        assertThat(driver.findElement(By.cssSelector("tr[data-agent='" + agentId + "']")).getAttribute("data-state"))
+                .isEqualTo("unknown");
+        await().until(d -> Boolean.TRUE.equals(js.executeScript(
+                "const s = document.getElementById('main')['htmx-internal-data'];"
+                        + " return !!(s && s.sseEventSource && s.sseEventSource.readyState === 1);")));
+        assertThat(agent.post("/v1/agent/hello", Map.of("protocol_version", 1, "framework", "celery",
+                "engines", List.of("celery"), "schedulers", List.of("beat"), "capabilities", List.of(),
+                "metadata", Map.of())).status()).isEqualTo(200);
+        await().until(d -> "online".equals(d.findElement(By.cssSelector("tr[data-agent='" + agentId + "']"))
+                .getAttribute("data-state")));
+        assertThat(js.executeScript("return window.droverNoReload === true;")).isEqualTo(true);
+        assertThat(agent.post("/v1/agent/events", Map.of("events", List.of(Map.of("seq", 1, "type", "task_failed",
+                "task", Map.of("external_id", "c-1", "engine", "celery", "name", "mail.send", "queue", "mail"),
+                "error", Map.of("type", "SMTPError", "message", "connection refused")))))
+                .status()).isEqualTo(200);
+        assertThat(agent.post("/v1/agent/schedules", Map.of("schedules", List.of(Map.of("name", "digest",
+                "scheduler", "beat", "task", "mail.digest", "type", "cron", "expression", "0 8 * * *",
+                "enabled", true)))).status()).isEqualTo(200);
+    }
+
+    @Test
     @Order(9)
     void everyPageLoadsWithoutConsoleErrors() throws Exception {
         String run = trigger("send-email", Map.of("to", "pages@example.com"));
@@ -281,6 +312,9 @@ class DashboardBrowserTest {
         }
         assertThat(pages).hasSizeGreaterThanOrEqualTo(2);
         pages.add(server.baseUrl() + "/ui/runs/" + run);
+        if (agentId != null) {
+            pages.add(server.baseUrl() + "/ui/agents/" + agentId);
+        }
         List<String> failures = new ArrayList<>();
         for (String page : pages) {
             driver.get(page);
@@ -290,7 +324,7 @@ class DashboardBrowserTest {
                 failures.add(page + ": " + e);
             }
             String name = page.replace(server.baseUrl() + "/ui/", "").replaceAll("[^a-z-]", "");
-            if (!page.contains("/ui/runs/")) {
+            if (!page.contains("/ui/runs/") && !page.contains("/ui/agents/")) {
                 screenshot(name.isEmpty() ? "overview" : name);
             }
         }

@@ -214,4 +214,135 @@ class DashboardTest {
         var detail = operator.get("/ui/runs/" + run);
         assertThat(detail.body()).contains("it broke").contains("dead lettered");
     }
+
+    /** A registered agent (quartz) with one failed and one started task and one schedule; its id. */
+    static String agentWithTasks(String name) {
+        var made = admin.post("/v1/agents", Map.of("name", name));
+        assertThat(made.status()).as(made.text()).isEqualTo(201);
+        String id = made.json().get("id").asText();
+        Api agent = new Api(server.baseUrl(), made.json().get("token").asText());
+        assertThat(agent.post("/v1/agent/hello", Map.of("protocol_version", 1, "framework", "quartz",
+                "engines", List.of("quartz"), "schedulers", List.of("quartz"), "capabilities", List.of(),
+                "metadata", Map.of())).status()).isEqualTo(200);
+        var events = agent.post("/v1/agent/events", Map.of("events", List.of(
+                Map.of("seq", 1, "type", "task_failed", "ts", "2026-01-01T00:00:01Z", "task", Map.of("external_id",
+                        name + "-f1", "engine", "quartz", "name", "report.nightly", "queue", "reports"), "error",
+                        Map.of("type", "IOException", "message", "disk full", "traceback", "at Report.write(42)")),
+                Map.of("seq", 2, "type", "task_started", "ts", "2026-01-01T00:00:02Z", "task", Map.of("external_id",
+                        name + "-s1", "engine", "quartz", "name", "report.hourly", "queue", "reports")))));
+        assertThat(events.status()).as(events.text()).isEqualTo(200);
+        assertThat(agent.post("/v1/agent/schedules", Map.of("schedules", List.of(Map.of("name", name + "-nightly",
+                "scheduler", "quartz", "task", "report.nightly", "type", "cron", "expression", "0 0 2 * * ?",
+                "enabled", true)))).status()).isEqualTo(200);
+        return id;
+    }
+
+    static String taskId(String agentId, String taskName) {
+        for (var t : admin.get("/v1/tasks?agent=" + agentId).json().get("data")) {
+            if (t.get("name").asText().equals(taskName)) {
+                return t.get("id").asText();
+            }
+        }
+        throw new AssertionError("no task " + taskName);
+    }
+
+    @Test
+    void aRegisteredAgentAndItsReportedTasksAppear() {
+        String id = agentWithTasks("ui-quartz");
+        var fleet = viewer.get("/ui/agents");
+        assertThat(fleet.status()).isEqualTo(200);
+        assertThat(fleet.body()).contains("<h1>Agents</h1>").contains("ui-quartz")
+                .contains("data-agent=\"" + id + "\" data-state=\"online\"").contains("quartz")
+                .contains("sse-connect=\"/v1/stream?types=agent.*\"").contains("sse:agent.offline");
+        assertThat(viewer.get("/ui/agents?state=offline").body()).doesNotContain("ui-quartz");
+        assertThat(viewer.get("/ui/agents?state=nonsense").status()).isEqualTo(422);
+
+        var page = viewer.get("/ui/agents/" + id);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).contains("ui-quartz-nightly").contains("0 0 2 * * ?").contains("report.nightly")
+                .contains("disk full");
+        assertThat(viewer.get("/ui/agents/00000000-0000-7000-8000-000000000000").status()).isEqualTo(404);
+
+        var tasks = viewer.get("/ui/tasks");
+        assertThat(tasks.status()).isEqualTo(200);
+        assertThat(tasks.body()).contains("<h1>Tasks</h1>").contains("report.nightly").contains("report.hourly")
+                .contains("reports").contains("IOException").contains("disk full").contains("ui-quartz");
+        assertThat(viewer.get("/ui/tasks?engine=quartz&state=failed&agent=ui-quartz").body())
+                .contains("report.nightly").doesNotContain("report.hourly");
+        assertThat(viewer.get("/ui/tasks?engine=celery").body()).contains("No tasks match.")
+                .doesNotContain("report.nightly");
+        assertThat(viewer.get("/ui/tasks?agent=no-such-agent").body()).contains("No agent named");
+        assertThat(viewer.get("/ui/tasks?state=nonsense").status()).isEqualTo(422);
+    }
+
+    @Test
+    void aViewerSeesNoTaskOrScheduleButtonsAndAnOperatorsMakeTheApisCommands() {
+        String id = agentWithTasks("ui-buttons");
+        String failed = taskId(id, "report.nightly");
+        String started = taskId(id, "report.hourly");
+        for (String path : List.of("/ui/tasks?agent=ui-buttons", "/ui/agents/" + id)) {
+            var seen = viewer.get(path);
+            assertThat(seen.body()).as(path).contains("report.nightly").doesNotContain("data-action=\"retry\"")
+                    .doesNotContain("data-action=\"cancel\"").doesNotContain("data-action=\"pause\"")
+                    .doesNotContain("at Report.write(42)"); // nor the traceback
+            var op = operator.get(path);
+            assertThat(op.body()).as(path).contains("data-action=\"retry\"").contains("data-action=\"cancel\"")
+                    .contains("at Report.write(42)");
+        }
+        assertThat(operator.get("/ui/agents/" + id).body()).contains("data-action=\"pause\"");
+
+        Snapshot before = Snapshot.of(server.db());
+        assertThat(viewer.htmxPost("/ui/tasks/" + failed + "/retry", Map.of()).status()).isEqualTo(403);
+        assertThat(viewer.htmxPost("/ui/agents/" + id + "/schedules/pause", Map.of("schedule", "ui-buttons-nightly"))
+                .status()).isEqualTo(403);
+        assertThat(before.diff(Snapshot.of(server.db()))).isEmpty();
+
+        var retry = operator.htmxPost("/ui/tasks/" + failed + "/retry", Map.of());
+        assertThat(retry.status()).as(retry.body()).isEqualTo(200);
+        assertThat(retry.body()).contains("id=\"command-sent\"").contains("pending");
+        String command = java.util.regex.Pattern.compile("data-command=\"([0-9a-f-]{36})\"").matcher(retry.body())
+                .results().findFirst().orElseThrow().group(1);
+        var made = admin.get("/v1/commands/" + command).json();
+        assertThat(made.get("type").asText()).isEqualTo("retry");
+        assertThat(made.get("task_id").asText()).isEqualTo(failed);
+        // the API's rules hold: a started task is not retried
+        var refused = operator.htmxPost("/ui/tasks/" + started + "/retry", Map.of());
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body()).contains("role=\"alert\"");
+        assertThat(operator.htmxPost("/ui/tasks/" + started + "/cancel", Map.of()).status()).isEqualTo(200);
+
+        var pause = operator.htmxPost("/ui/agents/" + id + "/schedules/pause",
+                Map.of("schedule", "ui-buttons-nightly"));
+        assertThat(pause.status()).as(pause.body()).isEqualTo(200);
+        String pauseId = java.util.regex.Pattern.compile("data-command=\"([0-9a-f-]{36})\"").matcher(pause.body())
+                .results().findFirst().orElseThrow().group(1);
+        var paused = admin.get("/v1/commands/" + pauseId).json();
+        assertThat(paused.get("type").asText()).isEqualTo("pause_schedule");
+        assertThat(paused.get("target").asText()).isEqualTo("ui-buttons-nightly");
+        assertThat(operator.htmxPost("/ui/agents/" + id + "/schedules/resume", Map.of("schedule", "no-such"))
+                .status()).isEqualTo(404);
+    }
+
+    @Test
+    void usageRecordedOnARunAppearsOnTheUsagePageWithTheBudget() {
+        assertThat(admin.post("/v1/jobs", Map.of("slug", "ui-summarize", "queue", "ui-llm")).status()).isEqualTo(201);
+        String run = trigger("ui-summarize", Map.of());
+        var claimed = admin.post("/v1/worker/claim", Map.of("worker_id", "w-llm", "queues", List.of("ui-llm")));
+        assertThat(claimed.text()).contains(run);
+        var recorded = admin.post("/v1/runs/" + run + "/usage", Map.of("worker_id", "w-llm", "provider", "openai",
+                "model", "ui-test-model-1", "input_tokens", 1234567, "output_tokens", 890, "cost_microusd", 123456));
+        assertThat(recorded.status()).as(recorded.text()).isEqualTo(201);
+        var budget = admin.send("PUT", "/v1/budgets", Map.of("daily_microusd", 5_000_000,
+                "monthly_microusd", 100_000_000, "action", "notify"));
+        assertThat(budget.status()).as(budget.text()).isEqualTo(200);
+
+        var page = viewer.get("/ui/usage");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).contains("<h1>Usage</h1>").contains("href=\"/ui/jobs/ui-summarize\"")
+                .contains("ui-test-model-1").contains("1,234,567").contains("$0.123456")
+                .contains("of $5.00").contains("of $100.00").contains("notify")
+                .contains(java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
+        assertThat(admin.send("PUT", "/v1/budgets", Map.of()).status()).isEqualTo(200);
+        assertThat(viewer.get("/ui/usage").body()).contains("No budget is set");
+    }
 }

@@ -83,4 +83,29 @@ class UiRoleTest {
         }
         assertThat(wrong).as(String.join("\n", wrong)).isEmpty();
     }
+
+    @Test
+    void theAgentsTasksAndUsagePagesAreRoutesWithTheirRolesAndInTheMenu() {
+        Map<String, Role> expected = new LinkedHashMap<>();
+        expected.put("GET /ui/agents", Role.VIEWER);
+        expected.put("GET /ui/agents/{id}", Role.VIEWER);
+        expected.put("POST /ui/agents/{id}/schedules/pause", Role.OPERATOR);
+        expected.put("POST /ui/agents/{id}/schedules/resume", Role.OPERATOR);
+        expected.put("GET /ui/tasks", Role.VIEWER);
+        expected.put("POST /ui/tasks/{id}/retry", Role.OPERATOR);
+        expected.put("POST /ui/tasks/{id}/cancel", Role.OPERATOR);
+        expected.put("GET /ui/usage", Role.VIEWER);
+        Map<String, Role> actual = new LinkedHashMap<>();
+        for (UiRoute r : server.server().dashboard().routes().routes()) {
+            actual.put(r.method() + " " + r.path(), r.role());
+        }
+        assertThat(actual).containsAllEntriesOf(expected);
+        // every role's menu has them (all three are viewer pages), as the other pages are
+        for (var e : users.entrySet()) {
+            String page = e.getValue().get("/ui/").body();
+            for (String href : List.of("/ui/agents", "/ui/tasks", "/ui/usage")) {
+                assertThat(page).as(e.getKey() + " menu").contains("<li><a href=\"" + href + "\"");
+            }
+        }
+    }
 }
