@@ -26,7 +26,13 @@ public final class Passwords {
     private final int memoryKib;
     private final int iterations;
     private final SecureRandom random = new SecureRandom();
-    private final Zxcvbn zxcvbn = new Zxcvbn();
+    /**
+     * One estimator per JVM: its dictionaries are tens of MB of ranked words, immutable once loaded,
+     * and every Passwords (identity's, the dashboard's, each server in a test JVM) shares them.
+     */
+    private static final class Estimator {
+        static final Zxcvbn ZXCVBN = new Zxcvbn();
+    }
     private final String dummy;
 
     /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
@@ -96,7 +102,7 @@ public final class Passwords {
             throw new io.drover.errors.Invalid("weak_password", "password must be " + MIN_LENGTH + " to " + MAX_LENGTH
                     + " characters", Map.of("field", "password", "min_length", MIN_LENGTH));
         }
-        Strength s = zxcvbn.measure(password, email == null ? List.of() : List.of(email, email.split("@")[0]));
+        Strength s = Estimator.ZXCVBN.measure(password, email == null ? List.of() : List.of(email, email.split("@")[0]));
         if (s.getScore() < 3) {
             String hint = s.getFeedback().getWarning();
             throw new io.drover.errors.Invalid("weak_password", "password is too easy to guess"
