@@ -318,7 +318,7 @@ public final class DroverServer implements AutoCloseable {
         runRollups = new io.drover.usage.RunRollups(db, eventLog, config.pollIntervalMs());
         routes.addAll(new io.drover.usage.UsageRoutes(db, usage, pricing, budgets, jobs, clock).routes());
         // SLOs: evaluated from job_hourly by one node's pass; their history follows retention_days.
-        var slos = new io.drover.slos.SloStore(db, clock);
+        var slos = new io.drover.slos.SloStore(db, identity.audit(), clock);
         sloEvaluator = new io.drover.slos.SloEvaluator(db, slos, clock, io.drover.slos.SloEvaluator.INTERVAL_MS);
         retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.slos.SloStore.sql(),
                 "delete_evaluations", List.of("slo_evaluations")));

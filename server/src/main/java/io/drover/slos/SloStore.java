@@ -1,6 +1,7 @@
 package io.drover.slos;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drover.audit.AuditLog;
 import io.drover.errors.Conflict;
 import io.drover.errors.NotFound;
 import io.drover.eventlog.EventWrites;
@@ -40,10 +41,12 @@ public final class SloStore {
     public static final String RECOVERED = "slo.recovered";
 
     private final Db db;
+    private final AuditLog audit;
     private final InstantSource clock;
 
-    public SloStore(Db db, InstantSource clock) {
+    public SloStore(Db db, AuditLog audit, InstantSource clock) {
         this.db = db;
+        this.audit = audit;
         this.clock = clock;
     }
 
@@ -67,7 +70,7 @@ public final class SloStore {
         };
     }
 
-    /** Creates an SLO and evaluates it at once (the answer carries real values). */
+    /** Creates an SLO and evaluates it at once (the answer carries real values); audited. */
     public Slo create(UUID projectId, Job job, String name, String metric, double target, int windowDays) {
         return db.tx(c -> {
             UUID id = UuidV7.next();
@@ -80,7 +83,9 @@ public final class SloStore {
                             + name + "'", Map.of("field", "name"));
                 }
             }
-            return evaluate(c, find(c, projectId, id), clock.instant());
+            Slo made = evaluate(c, find(c, projectId, id), clock.instant());
+            audit.append(c, projectId, "slo.create", "slo", id, details(made));
+            return made;
         });
     }
 
@@ -116,14 +121,21 @@ public final class SloStore {
         });
     }
 
+    /** Deletes an SLO and its history; audited. */
     public Slo delete(UUID projectId, UUID id) {
         return db.tx(c -> {
             Slo slo = find(c, projectId, id);
             try (Query q = SQL.prepare(c, "delete_slo")) {
                 q.set("project_id", projectId).set("id", id).update();
             }
+            audit.append(c, projectId, "slo.delete", "slo", id, details(slo));
             return slo;
         });
+    }
+
+    private static ObjectNode details(Slo s) {
+        return Json.object().put("job", s.job()).put("name", s.name()).put("metric", s.metric())
+                .put("target", s.target()).put("window_days", s.windowDays());
     }
 
     /** One history row. */

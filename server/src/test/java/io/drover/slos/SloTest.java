@@ -229,6 +229,9 @@ class SloTest {
         assertThat(count("SELECT count(*) FROM slo_evaluations WHERE slo_id = ?::uuid", a.get("id").asText()))
                 .as("the history goes with its SLO").isZero();
 
+        assertThat(count("SELECT count(*) FROM audit_log WHERE action IN ('slo.create', 'slo.delete') "
+                + "AND target_id = ?", a.get("id").asText())).as("audited").isEqualTo(2);
+
         // deleting the job deletes its SLOs
         assertThat(api.delete("/v1/jobs/slo-crud").status()).isEqualTo(200);
         assertThat(api.get("/v1/slos/" + b.get("id").asText()).status()).isEqualTo(404);
@@ -399,5 +402,18 @@ class SloTest {
             server.db().read(c -> c.createStatement().executeUpdate(
                     "UPDATE projects SET settings = settings - 'retention_days' WHERE id = '" + project + "'"));
         }
+    }
+
+    @Test
+    void onlyOneNodeEvaluatesAtATime() {
+        // another node holds the pass's lock: this one skips the pass and changes nothing
+        Integer skipped = server.db().tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                ps.setLong(1, SloEvaluator.LOCK_KEY);
+                ps.executeQuery().close();
+            }
+            return server.server().sloEvaluator().pass();
+        });
+        assertThat(skipped).isEqualTo(-1);
     }
 }
