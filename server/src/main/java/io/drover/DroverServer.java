@@ -76,6 +76,7 @@ public final class DroverServer implements AutoCloseable {
     private io.drover.agents.CommandSignal commandSignal;
     /** Finished runs per job and hour, from the event log (singleton). */
     private io.drover.usage.RunRollups runRollups;
+    private io.drover.slos.SloEvaluator sloEvaluator;
     private io.drover.drains.LogDrainSender logDrains;
     /** Server spans: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (tests install their own tracer). */
     private final io.drover.telemetry.Tracing tracing = io.drover.telemetry.Tracing.fromEnv(System.getenv());
@@ -152,7 +153,8 @@ public final class DroverServer implements AutoCloseable {
         var secrets = new io.drover.secrets.SecretStore(db, new SecretBox(keys), identity.audit());
         JobStore jobs = new JobStore(db, new SecretBox(keys), clock);
         jobs.setAudit(identity.audit());
-        jobs.setListener(new io.drover.schedules.ScheduleSync()); // schedule rows follow their job
+        // schedule rows follow their job; its SLOs are deleted with it
+        jobs.setListener(new io.drover.schedules.ScheduleSync().then(io.drover.slos.SloStore.jobListener()));
         outbound = config.outboundGuard();
         jobs.setOutbound(outbound);
         runs = new RunStore(db, jobs, metrics, clock);
@@ -315,6 +317,12 @@ public final class DroverServer implements AutoCloseable {
                 new io.drover.ratelimits.RateLimitStore(db, identity.audit())).routes());
         runRollups = new io.drover.usage.RunRollups(db, eventLog, config.pollIntervalMs());
         routes.addAll(new io.drover.usage.UsageRoutes(db, usage, pricing, budgets, jobs, clock).routes());
+        // SLOs: evaluated from job_hourly by one node's pass; their history follows retention_days.
+        var slos = new io.drover.slos.SloStore(db, identity.audit(), clock);
+        sloEvaluator = new io.drover.slos.SloEvaluator(db, slos, clock, io.drover.slos.SloEvaluator.INTERVAL_MS);
+        retention.addTarget(new io.drover.retention.RetentionPass.Target(io.drover.slos.SloStore.sql(),
+                "delete_evaluations", List.of("slo_evaluations")));
+        routes.addAll(new io.drover.slos.SloRoutes(slos, jobs).routes());
         routes.addAll(new io.drover.drains.LogDrainRoutes(drains, outbound).routes());
         routes.addAll(stream.routes());
         var agentTasks = new io.drover.agents.TaskStore(db);
@@ -345,6 +353,7 @@ public final class DroverServer implements AutoCloseable {
         agentLiveness.start();
         batchWorker.start();
         runRollups.start();
+        sloEvaluator.start();
         if (webhookFanout != null) {
             webhookFanout.start();
         }
@@ -445,6 +454,11 @@ public final class DroverServer implements AutoCloseable {
         return runRollups;
     }
 
+    /** The SLO evaluation pass (tests stop it and run passes themselves after moving the clock). */
+    public io.drover.slos.SloEvaluator sloEvaluator() {
+        return sloEvaluator;
+    }
+
     /** The event log's read side (webhooks and log drains read it too). */
     public io.drover.eventlog.EventLog eventLog() {
         return eventLog;
@@ -519,7 +533,7 @@ public final class DroverServer implements AutoCloseable {
         if (logDrains != null) {
             logDrains.shutdown(grace);
         }
-        for (var service : new io.drover.maintenance.Service[] {agentLiveness, batchWorker, runRollups, webhookFanout, retention, workflowTimers, ticker, reaper,
+        for (var service : new io.drover.maintenance.Service[] {agentLiveness, batchWorker, runRollups, sloEvaluator, webhookFanout, retention, workflowTimers, ticker, reaper,
                 promoter}) {
             if (service != null) {
                 service.stop();

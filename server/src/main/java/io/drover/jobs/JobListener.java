@@ -25,4 +25,22 @@ public interface JobListener {
 
     /** A job was (soft) deleted. */
     void deleted(Connection c, UUID jobId) throws SQLException;
+
+    /** This listener, then {@code next}, in the same transaction. */
+    default JobListener then(JobListener next) {
+        JobListener first = this;
+        return new JobListener() {
+            @Override
+            public void saved(Connection c, Job job, Instant now) throws SQLException {
+                first.saved(c, job, now);
+                next.saved(c, job, now);
+            }
+
+            @Override
+            public void deleted(Connection c, UUID jobId) throws SQLException {
+                first.deleted(c, jobId);
+                next.deleted(c, jobId);
+            }
+        };
+    }
 }

@@ -49,6 +49,7 @@ class AuthTest {
     static String commandId;
     static String batchId;
     static String drainId;
+    static String sloId;
 
     static final String VIEWER = "drv_test_viewer_key_000000000001";
     static final String OPERATOR = "drv_test_operator_key_0000000001";
@@ -57,6 +58,8 @@ class AuthTest {
 
     @BeforeAll
     static void start() {
+        // the SLO pass would rewrite the sample SLO's last evaluation between two snapshots
+        server.server().sloEvaluator().stop();
         keys = new ApiKeys(server.db(), Keys.of(Base64.getDecoder().decode(TestServer.SECRETS_KEY)));
         insertKey(VIEWER, Role.VIEWER, null, null);
         insertKey(OPERATOR, Role.OPERATOR, null, null);
@@ -102,6 +105,8 @@ class AuthTest {
                 .json().get("batch_id").asText();
         drainId = admin.post("/v1/log-drains", Map.of("url", "http://127.0.0.1:9/auth-drain", "enabled", false))
                 .json().get("id").asText();
+        sloId = admin.post("/v1/jobs/auth-job/slos", Map.of("name", "auth-slo", "metric", "success_rate",
+                "target", 0.99)).json().get("id").asText();
     }
 
     private static void claim(String expected) {
@@ -310,6 +315,13 @@ class AuthTest {
         m.put("PATCH /v1/log-drains/{id}", new Req("PATCH", drain, Map.of("enabled", false)));
         m.put("DELETE /v1/log-drains/{id}", new Req("DELETE", drain, null));
         m.put("GET /v1/log-drains/{id}/batches", new Req("GET", drain + "/batches?status=dead", null));
+        String slo = "/v1/slos/" + sloId;
+        m.put("POST /v1/jobs/{job}/slos", new Req("POST", "/v1/jobs/auth-job/slos", Map.of("name", "auth-slo-2",
+                "metric", "duration_p95_ms", "target", 1000, "window_days", 7)));
+        m.put("GET /v1/slos", new Req("GET", "/v1/slos", null));
+        m.put("GET /v1/slos/{id}", new Req("GET", slo, null));
+        m.put("DELETE /v1/slos/{id}", new Req("DELETE", slo, null));
+        m.put("GET /v1/slos/{id}/evaluations", new Req("GET", slo + "/evaluations", null));
         return m;
     }
 

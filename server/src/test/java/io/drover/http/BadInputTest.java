@@ -66,9 +66,12 @@ class BadInputTest {
     static String startedTask;
     static String finishedCommand;
     static String drainId;
+    static String sloId;
 
     @BeforeAll
     static void start() {
+        // the SLO pass would rewrite the fixture SLO's last evaluation between two snapshots
+        server.server().sloEvaluator().stop();
         var job = api.post("/v1/jobs", Map.of("slug", "fx", "queue", "fxq", "max_attempts", 3));
         assertThat(job.status()).isEqualTo(201);
         jobId = job.json().get("id").asText();
@@ -134,6 +137,8 @@ class BadInputTest {
                 .isEqualTo(200);
         drainId = api.post("/v1/log-drains", Map.of("url", "http://127.0.0.1:9/fx-drain", "enabled", false)).json()
                 .get("id").asText();
+        sloId = api.post("/v1/jobs/fx/slos", Map.of("name", "fx-slo", "metric", "success_rate", "target", 0.99))
+                .json().get("id").asText();
     }
 
     private static String trigger(Map<String, Object> body) {
@@ -604,6 +609,7 @@ class BadInputTest {
         rateLimitAndBatchCases(t);
         usageCases(t);
         drainCases(t);
+        sloCases(t);
         return t;
     }
 
@@ -1078,6 +1084,69 @@ class BadInputTest {
             listParams(d + "/batches");
             bad("unknown status", d + "/batches?status=pending", null, 400, "invalid_parameter", null);
         }));
+    }
+
+    private void sloCases(Map<String, RouteCases> t) {
+        String s = "/v1/slos/" + sloId;
+        t.put("POST /v1/jobs/{job}/slos", route("POST", "/v1/jobs/fx/slos", () -> {
+            String p = "/v1/jobs/fx/slos";
+            bad("unknown job", "/v1/jobs/nope/slos", obj("name", "x", "metric", "success_rate", "target", 0.9), 404,
+                    "not_found", null);
+            raw("empty body", p, "", 400, "invalid_body", null);
+            raw("an array", p, "[1]", 400, "invalid_body", null);
+            bad("name missing", p, obj("metric", "success_rate", "target", 0.9), 422, "validation_failed", "name");
+            bad("name blank", p, obj("name", " ", "metric", "success_rate", "target", 0.9), 422, "validation_failed",
+                    "name");
+            bad("name too long", p, obj("name", "a".repeat(201), "metric", "success_rate", "target", 0.9), 422,
+                    "validation_failed", "name");
+            bad("name taken", p, obj("name", "fx-slo", "metric", "success_rate", "target", 0.9), 409, "name_taken",
+                    "name");
+            bad("metric missing", p, obj("name", "x", "target", 0.9), 422, "validation_failed", "metric");
+            bad("metric unknown", p, obj("name", "x", "metric", "duration_p50_ms", "target", 0.9), 422,
+                    "validation_failed", "metric");
+            bad("metric a number", p, obj("name", "x", "metric", 95, "target", 0.9), 400, "invalid_type", "metric");
+            bad("target missing", p, obj("name", "x", "metric", "success_rate"), 422, "validation_failed", "target");
+            bad("target null", p, obj("name", "x", "metric", "success_rate", "target", null), 422,
+                    "validation_failed", "target");
+            bad("target a string", p, obj("name", "x", "metric", "success_rate", "target", "0.9"), 400,
+                    "invalid_type", "target");
+            bad("success target 1", p, obj("name", "x", "metric", "success_rate", "target", 1), 422,
+                    "validation_failed", "target");
+            bad("success target 0", p, obj("name", "x", "metric", "success_rate", "target", 0), 422,
+                    "validation_failed", "target");
+            bad("success target a percentage", p, obj("name", "x", "metric", "success_rate", "target", 99.9), 422,
+                    "validation_failed", "target");
+            bad("duration target negative", p, obj("name", "x", "metric", "duration_p95_ms", "target", -5), 422,
+                    "validation_failed", "target");
+            bad("duration target over 30 days", p, obj("name", "x", "metric", "duration_p99_ms", "target", 3e9), 422,
+                    "validation_failed", "target");
+            bad("window_days 0", p, obj("name", "x", "metric", "success_rate", "target", 0.9, "window_days", 0), 422,
+                    "validation_failed", "window_days");
+            bad("window_days 91", p, obj("name", "x", "metric", "success_rate", "target", 0.9, "window_days", 91),
+                    422, "validation_failed", "window_days");
+            bad("window_days 1.5", p, obj("name", "x", "metric", "success_rate", "target", 0.9, "window_days", 1.5),
+                    400, "invalid_type", "window_days");
+            bad("unknown field", p, obj("name", "x", "metric", "success_rate", "target", 0.9, "status", "ok"), 422,
+                    "unknown_field", "status");
+        }));
+        t.put("GET /v1/slos", route("GET", "/v1/slos", () -> {
+            listParams("/v1/slos");
+            bad("unknown job", "/v1/slos?job=nope", null, 404, "not_found", null);
+        }));
+        t.put("GET /v1/slos/{id}", route("GET", s, () -> unknownSlos("", null)));
+        t.put("DELETE /v1/slos/{id}", route("DELETE", s, () -> unknownSlos("", null)));
+        t.put("GET /v1/slos/{id}/evaluations", route("GET", s + "/evaluations", () -> {
+            unknownSlos("/evaluations", null);
+            listParams(s + "/evaluations");
+        }));
+    }
+
+    private void unknownSlos(String suffix, Object body) {
+        bad("unknown slo id (UUIDv7)", "/v1/slos/" + UNKNOWN + suffix, body, 404, "not_found", null);
+        for (String id : NOT_IDS) {
+            bad("slo id '" + (id.length() > 20 ? id.substring(0, 20) + "..." : id) + "'",
+                    "/v1/slos/" + id + suffix, body, 404, "not_found", null);
+        }
     }
 
     /** Unknown drains: a random UUIDv7 and strings that are not UUIDs. */
