@@ -224,6 +224,13 @@ public final class SloStore {
                     .set("budget_remaining", r.budgetRemaining()).set("burn_rate_1h", r.burnRate1h())
                     .set("burn_rate_6h", r.burnRate6h()).set("evaluated_at", at).update();
         }
+        // History: every change, and the first pass of each hour (a pass a minute would write 1,440
+        // rows a day per SLO for values that move with the hourly rollup anyway).
+        boolean keep = !r.status().equals(slo.status()) || slo.evaluatedAt() == null
+                || !slo.evaluatedAt().truncatedTo(ChronoUnit.HOURS).equals(now.truncatedTo(ChronoUnit.HOURS));
+        if (!keep) {
+            return next;
+        }
         try (Query q = SQL.prepare(c, "insert_evaluation")) {
             q.set("id", UuidV7.next()).set("project_id", slo.projectId()).set("slo_id", slo.id())
                     .set("evaluated_at", at).set("status", r.status()).set("current_value", r.currentValue())
