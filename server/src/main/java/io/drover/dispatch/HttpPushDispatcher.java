@@ -6,6 +6,7 @@ import io.drover.http.Json;
 import io.drover.jobs.JobSpec;
 import io.drover.jobs.JobStore;
 import io.drover.maintenance.Service;
+import io.drover.outbound.OutboundClients;
 import io.drover.outbound.OutboundGuard;
 import io.drover.outbound.OutboundRefusedException;
 import io.drover.runs.Run;
@@ -30,10 +31,7 @@ import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,28 +76,10 @@ public final class HttpPushDispatcher extends Service {
         this.slots = new Semaphore(concurrency);
         this.readTimeout = Duration.ofMillis(readTimeoutMs);
         this.pollMs = pollMs;
-        this.client = new HttpClient();
-        QueuedThreadPool pool = new QueuedThreadPool();
-        pool.setName("push-http");
-        pool.setDaemon(true);
-        client.setExecutor(pool);
-        client.setScheduler(new ScheduledExecutorScheduler("push-http-scheduler", true));
-        client.setConnectTimeout(connectTimeoutMs);
-        client.setIdleTimeout(readTimeoutMs + 5_000L); // also closes pooled connections left idle
-        client.setFollowRedirects(false);
-        client.setHttpCookieStore(new HttpCookieStore.Empty()); // no cookies carried from one push to the next
-        client.getContentDecoderFactories().clear();           // bodies as sent: no gzip expansion
-        client.setUserAgentField(null);
-        client.setMaxConnectionsPerDestination(concurrency);
-        client.setMaxRequestsQueuedPerDestination(Math.max(1024, concurrency));
-        // Reads the guard at each lookup, so that withOutbound may come after the client started.
-        client.setSocketAddressResolver((host, port, context, promise) ->
-                outbound.socketAddressResolver().resolve(host, port, context, promise));
-        try {
-            client.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the push HTTP client", e);
-        }
+        // Idle connections close after the read timeout and 5 s more; the guard is read at each lookup,
+        // so that withOutbound may come after the client started.
+        this.client = OutboundClients.start("push-http", connectTimeoutMs, readTimeoutMs + 5_000L, concurrency,
+                () -> outbound);
     }
 
     /** Which destinations pushes may reach; by default public addresses only. */

@@ -6,6 +6,7 @@ import io.drover.eventlog.EventLog;
 import io.drover.eventlog.EventWrites;
 import io.drover.http.Json;
 import io.drover.maintenance.Service;
+import io.drover.outbound.OutboundClients;
 import io.drover.outbound.OutboundGuard;
 import io.drover.outbound.OutboundRefusedException;
 import io.drover.redact.Redactions;
@@ -38,10 +39,7 @@ import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Result;
-import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,26 +109,8 @@ public final class LogDrainSender extends Service {
         this.requestTimeoutMs = requestTimeoutMs;
         this.leaseMs = requestTimeoutMs + 30_000;
         this.pollMs = pollMs;
-        this.client = new HttpClient();
-        QueuedThreadPool pool = new QueuedThreadPool();
-        pool.setName("log-drain-http");
-        pool.setDaemon(true);
-        client.setExecutor(pool);
-        client.setScheduler(new ScheduledExecutorScheduler("log-drain-http-scheduler", true));
-        client.setConnectTimeout(connectTimeoutMs);
-        client.setIdleTimeout(requestTimeoutMs + 5_000L);
-        client.setFollowRedirects(false);                          // a redirect is a failed attempt
-        client.setHttpCookieStore(new HttpCookieStore.Empty());
-        client.getContentDecoderFactories().clear();
-        client.setUserAgentField(null);
-        // the guard at each lookup: only checked addresses are connected to (DROVER_OUTBOUND_ALLOW)
-        client.setSocketAddressResolver((host, port, context, promise) ->
-                outbound.socketAddressResolver().resolve(host, port, context, promise));
-        try {
-            client.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the log drain HTTP client", e);
-        }
+        this.client = OutboundClients.start("log-drain-http", connectTimeoutMs, requestTimeoutMs + 5_000L, 64,
+                () -> outbound);
         events.onNewEvents(this::wake);
     }
 

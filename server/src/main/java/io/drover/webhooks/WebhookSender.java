@@ -1,6 +1,7 @@
 package io.drover.webhooks;
 
 import io.drover.maintenance.Service;
+import io.drover.outbound.OutboundClients;
 import io.drover.outbound.OutboundGuard;
 import io.drover.outbound.OutboundRefusedException;
 import io.drover.store.Db;
@@ -29,10 +30,7 @@ import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Result;
-import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,28 +108,8 @@ public final class WebhookSender extends Service {
         this.requestTimeoutMs = requestTimeoutMs;
         this.leaseMs = leaseMs;
         this.pollMs = pollMs;
-        this.client = new HttpClient();
-        QueuedThreadPool pool = new QueuedThreadPool();
-        pool.setName("webhook-http");
-        pool.setDaemon(true);
-        client.setExecutor(pool);
-        client.setScheduler(new ScheduledExecutorScheduler("webhook-http-scheduler", true));
-        client.setConnectTimeout(connectTimeoutMs);
-        client.setIdleTimeout(requestTimeoutMs + 5_000L);
-        client.setFollowRedirects(false);                          // a redirect is a failed attempt
-        client.setHttpCookieStore(new HttpCookieStore.Empty());
-        client.getContentDecoderFactories().clear();
-        client.setUserAgentField(null);
-        client.setMaxConnectionsPerDestination(concurrency);
-        client.setMaxRequestsQueuedPerDestination(Math.max(1024, concurrency));
-        // the guard at each lookup: only checked addresses are connected to (DROVER_OUTBOUND_ALLOW)
-        client.setSocketAddressResolver((host, port, context, promise) ->
-                outbound.socketAddressResolver().resolve(host, port, context, promise));
-        try {
-            client.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the webhook HTTP client", e);
-        }
+        this.client = OutboundClients.start("webhook-http", connectTimeoutMs, requestTimeoutMs + 5_000L, concurrency,
+                () -> outbound);
     }
 
     public WebhookSender withOutbound(OutboundGuard guard) {
