@@ -156,6 +156,18 @@ class DashboardTest {
     }
 
     @Test
+    void aChildRunsPageLinksItsParent() {
+        String parent = trigger("ui-mail", Map.of("to", "parent@example.com"));
+        var child = admin.post("/v1/jobs/ui-mail/trigger", Map.of("payload", Map.of("to", "child@example.com"),
+                "parent_run_id", parent));
+        assertThat(child.status()).as(child.text()).isEqualTo(201);
+        var page = viewer.get("/ui/runs/" + child.json().get("id").asText());
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).contains("Parent run").contains("href=\"/ui/runs/" + parent + "\"");
+        assertThat(viewer.get("/ui/runs/" + parent).body()).doesNotContain("Parent run");
+    }
+
+    @Test
     void aViewerSeesRedactedPayloadsAndNoButtons() {
         String run = trigger("ui-mail", Map.of("to", "ada@example.com", "password", "hunter2-secret-value"));
         var seen = viewer.get("/ui/runs/" + run);
