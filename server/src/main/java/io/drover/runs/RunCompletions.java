@@ -67,7 +67,9 @@ final class RunCompletions {
         return store.hot().tx(c -> {
             TxEffects fx = store.db().effects(c);
             Map<UUID, RunStore.Reported> byId = new HashMap<>();
-            Set<UUID> limitedJobs = new HashSet<>();
+            // In id order: each job's admission takes its advisory lock, and two reports of runs of the
+            // same jobs taking them in different (hash) orders deadlocked (RateLimitBench, 10 jobs).
+            Set<UUID> limitedJobs = new java.util.TreeSet<>();
             List<RunStore.Report> successes = reports.stream().filter(RunStore.Report::success).toList();
             Map<UUID, RunStore.Locked> locked = Map.of();
             if (successes.size() < reports.size()) {
